@@ -1,0 +1,533 @@
+//! Normalising a benchmark's results into `(step, metric)` slots.
+//!
+//! A seed's score is JSON in one of three shapes: a number (step 0, metric
+//! `score`), an object of metrics (step 0), or an array of records each with
+//! an integer `step`. Every seed of a run must produce the same slots.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::Value;
+
+/// One cell of a result: a metric at a step. Ordered by step, then metric.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SlotKey {
+    pub step: i64,
+    pub metric: String,
+}
+
+impl SlotKey {
+    pub fn new(step: i64, metric: impl Into<String>) -> Self {
+        SlotKey {
+            step,
+            metric: metric.into(),
+        }
+    }
+
+    /// `min:` metrics are lower-is-better and negated into goodness.
+    pub fn lower_is_better(&self) -> bool {
+        self.metric.starts_with("min:")
+    }
+
+    /// Goodness of a raw value: higher is always better.
+    pub fn goodness(&self, value: f64) -> f64 {
+        if self.lower_is_better() {
+            -value
+        } else {
+            value
+        }
+    }
+}
+
+impl fmt::Display for SlotKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.metric, self.step)
+    }
+}
+
+/// Scores of one benchmark: sorted slots, and for each slot one value per
+/// seed in seed order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreTable {
+    slots: Vec<SlotKey>,
+    values: Vec<Vec<f64>>,
+}
+
+/// Why a result or a table is not usable. Each names the seed and the value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScoreError {
+    #[error("seed {seed}: result is not valid JSON ({reason})")]
+    InvalidJson { seed: u64, reason: String },
+    #[error("seed {seed}: {place} is {value}, expected a finite number")]
+    BadValue {
+        seed: u64,
+        place: String,
+        value: String,
+    },
+    #[error(
+        "seed {seed}: result is {value}, expected a number, an object of metrics or an array of step records"
+    )]
+    BadShape { seed: u64, value: String },
+    #[error("seed {seed}: empty result ({value})")]
+    Empty { seed: u64, value: String },
+    #[error("seed {seed}: record #{index} has no `step`")]
+    MissingStep { seed: u64, index: usize },
+    #[error("seed {seed}: record #{index} has step {value}, expected an integer")]
+    BadStep {
+        seed: u64,
+        index: usize,
+        value: String,
+    },
+    #[error("seed {seed}: step {step} appears more than once")]
+    DuplicateStep { seed: u64, step: i64 },
+    #[error("seed {seed}: slots differ from seed {first_seed}'s: {detail}")]
+    SlotsDiffer {
+        seed: u64,
+        first_seed: u64,
+        detail: String,
+    },
+    #[error("{0}")]
+    Table(String),
+}
+
+/// Parse one seed's score JSON into its sorted slots and values.
+///
+/// `NaN`, `Infinity` and `-Infinity` (as Python's `json.dumps` and many C
+/// printf-based writers emit them) are read so that they can be reported as
+/// what they are, not as a JSON syntax error.
+pub fn parse_score(seed: u64, json: &str) -> Result<Vec<(SlotKey, f64)>, ScoreError> {
+    let value: Value =
+        serde_json::from_str(&mark_non_finite(json)).map_err(|e| ScoreError::InvalidJson {
+            seed,
+            reason: e.to_string(),
+        })?;
+    let mut cells = match &value {
+        Value::Array(records) => parse_records(seed, records)?,
+        Value::Object(metrics) => {
+            if metrics.is_empty() {
+                return Err(ScoreError::Empty {
+                    seed,
+                    value: "{}".into(),
+                });
+            }
+            parse_metrics(seed, None, metrics)?
+        }
+        other => vec![(SlotKey::new(0, "score"), number(seed, "the score", other)?)],
+    };
+    cells.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(cells)
+}
+
+fn parse_records(seed: u64, records: &[Value]) -> Result<Vec<(SlotKey, f64)>, ScoreError> {
+    if records.is_empty() {
+        return Err(ScoreError::Empty {
+            seed,
+            value: "[]".into(),
+        });
+    }
+    let mut steps_seen = std::collections::BTreeSet::new();
+    let mut cells = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        let Value::Object(fields) = record else {
+            return Err(ScoreError::BadShape {
+                seed,
+                value: format!("an array holding {}", describe(record)),
+            });
+        };
+        let step = match fields.get("step") {
+            None => return Err(ScoreError::MissingStep { seed, index }),
+            Some(Value::Number(n)) if n.is_i64() => n.as_i64().unwrap_or_default(),
+            Some(other) => {
+                return Err(ScoreError::BadStep {
+                    seed,
+                    index,
+                    value: describe(other),
+                });
+            }
+        };
+        if !steps_seen.insert(step) {
+            return Err(ScoreError::DuplicateStep { seed, step });
+        }
+        let mut metrics = fields.clone();
+        metrics.remove("step");
+        if metrics.is_empty() {
+            return Err(ScoreError::Empty {
+                seed,
+                value: format!("step {step} has no metrics"),
+            });
+        }
+        cells.extend(parse_metrics(seed, Some(step), &metrics)?);
+    }
+    Ok(cells)
+}
+
+fn parse_metrics(
+    seed: u64,
+    step: Option<i64>,
+    metrics: &serde_json::Map<String, Value>,
+) -> Result<Vec<(SlotKey, f64)>, ScoreError> {
+    metrics
+        .iter()
+        .map(|(name, value)| {
+            let place = match step {
+                Some(step) => format!("metric `{name}` at step {step}"),
+                None => format!("metric `{name}`"),
+            };
+            let v = number(seed, &place, value)?;
+            Ok((SlotKey::new(step.unwrap_or(0), name.clone()), v))
+        })
+        .collect()
+}
+
+fn number(seed: u64, place: &str, value: &Value) -> Result<f64, ScoreError> {
+    match value {
+        Value::Number(n) => n.as_f64().filter(|v| v.is_finite()),
+        _ => None,
+    }
+    .ok_or_else(|| ScoreError::BadValue {
+        seed,
+        place: place.to_string(),
+        value: describe(value),
+    })
+}
+
+const NON_FINITE_MARK: &str = "\u{E000}pybench-non-finite:";
+
+/// How a value reads in an error message: non-finite numbers by name,
+/// everything else as (shortened) JSON.
+fn describe(value: &Value) -> String {
+    if let Value::String(s) = value
+        && let Some(token) = s.strip_prefix(NON_FINITE_MARK)
+    {
+        return token.to_string();
+    }
+    let mut text = value.to_string();
+    if text.len() > 60 {
+        let cut = (0..=57)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        text.truncate(cut);
+        text.push_str("...");
+    }
+    text
+}
+
+/// Rewrite bare `NaN`, `Infinity` and `-Infinity` tokens (outside strings)
+/// as marked strings, so that the JSON parser accepts them and
+/// [`describe`] can name them.
+fn mark_non_finite(json: &str) -> std::borrow::Cow<'_, str> {
+    if !json.contains("NaN") && !json.contains("Infinity") {
+        return json.into();
+    }
+    let mut out = String::with_capacity(json.len() + 32);
+    let mut rest = json;
+    let mut in_string = false;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            if c == '\\' {
+                let escaped: String = rest.chars().take(2).collect();
+                out.push_str(&escaped);
+                rest = &rest[escaped.len()..];
+                continue;
+            }
+            in_string = c != '"';
+        } else if c == '"' {
+            in_string = true;
+        } else if let Some(token) = ["-Infinity", "Infinity", "NaN"]
+            .into_iter()
+            .find(|t| rest.starts_with(t))
+        {
+            out.push('"');
+            out.push_str(NON_FINITE_MARK);
+            out.push_str(token);
+            out.push('"');
+            rest = &rest[token.len()..];
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out.into()
+}
+
+impl ScoreTable {
+    /// A table from sorted, distinct slots and `values[slot][seed]`.
+    pub fn new(slots: Vec<SlotKey>, values: Vec<Vec<f64>>) -> Result<Self, ScoreError> {
+        if slots.is_empty() {
+            return Err(ScoreError::Table("no slots".into()));
+        }
+        if slots.len() != values.len() {
+            return Err(ScoreError::Table(format!(
+                "{} slots but {} value columns",
+                slots.len(),
+                values.len()
+            )));
+        }
+        if slots.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(ScoreError::Table(
+                "slots are not sorted and distinct".into(),
+            ));
+        }
+        let n = values[0].len();
+        if let Some((slot, column)) = slots.iter().zip(&values).find(|(_, c)| c.len() != n) {
+            return Err(ScoreError::Table(format!(
+                "slot {slot} has {} values, expected {n}",
+                column.len()
+            )));
+        }
+        if let Some((slot, v)) = slots
+            .iter()
+            .zip(&values)
+            .find_map(|(s, c)| c.iter().find(|v| !v.is_finite()).map(|v| (s, v)))
+        {
+            return Err(ScoreError::Table(format!("slot {slot} holds {v}")));
+        }
+        Ok(ScoreTable { slots, values })
+    }
+
+    /// Build a table from each seed's score JSON, in seed order.
+    pub fn from_results<'a>(
+        results: impl IntoIterator<Item = (u64, &'a str)>,
+    ) -> Result<Self, ScoreError> {
+        let mut slots: Vec<SlotKey> = Vec::new();
+        let mut values: Vec<Vec<f64>> = Vec::new();
+        let mut first_seed = None;
+        for (seed, json) in results {
+            let cells = parse_score(seed, json)?;
+            match first_seed {
+                None => {
+                    first_seed = Some(seed);
+                    slots = cells.iter().map(|(k, _)| k.clone()).collect();
+                    values = cells.iter().map(|(_, v)| vec![*v]).collect();
+                }
+                Some(first_seed) => {
+                    if let Some(detail) = slot_difference(&slots, cells.iter().map(|(k, _)| k)) {
+                        return Err(ScoreError::SlotsDiffer {
+                            seed,
+                            first_seed,
+                            detail,
+                        });
+                    }
+                    for (column, (_, v)) in values.iter_mut().zip(&cells) {
+                        column.push(*v);
+                    }
+                }
+            }
+        }
+        if first_seed.is_none() {
+            return Err(ScoreError::Table("no seeds".into()));
+        }
+        Ok(ScoreTable { slots, values })
+    }
+
+    /// Read the baseline file's `{step: {metric: [per seed]}}` form.
+    pub fn from_nested(
+        nested: &BTreeMap<String, BTreeMap<String, Vec<f64>>>,
+    ) -> Result<Self, ScoreError> {
+        let mut cells = Vec::new();
+        for (step, metrics) in nested {
+            let step_num: i64 = step
+                .trim()
+                .parse()
+                .map_err(|_| ScoreError::Table(format!("step {step:?} is not an integer")))?;
+            for (metric, column) in metrics {
+                cells.push((SlotKey::new(step_num, metric.clone()), column.clone()));
+            }
+        }
+        cells.sort_by(|a, b| a.0.cmp(&b.0));
+        let (slots, values) = cells.into_iter().unzip();
+        ScoreTable::new(slots, values)
+    }
+
+    /// The baseline file's form: steps (as strings) in numeric order, each
+    /// with its metrics in name order.
+    pub fn to_nested(&self) -> Vec<(String, Vec<(&str, &[f64])>)> {
+        let mut out: Vec<(String, Vec<(&str, &[f64])>)> = Vec::new();
+        for (slot, column) in self.slots.iter().zip(&self.values) {
+            let step = slot.step.to_string();
+            match out.last_mut() {
+                Some((last, metrics)) if *last == step => metrics.push((&slot.metric, column)),
+                _ => out.push((step, vec![(&slot.metric, column.as_slice())])),
+            }
+        }
+        out
+    }
+
+    pub fn slots(&self) -> &[SlotKey] {
+        &self.slots
+    }
+
+    /// The values of slot `index`, one per seed.
+    pub fn column(&self, index: usize) -> &[f64] {
+        &self.values[index]
+    }
+
+    pub fn columns(&self) -> &[Vec<f64>] {
+        &self.values
+    }
+
+    pub fn n_seeds(&self) -> usize {
+        self.values.first().map_or(0, Vec::len)
+    }
+
+    /// Distinct metric names and distinct steps, for "M metrics × S steps".
+    pub fn shape(&self) -> (usize, usize) {
+        let metrics: std::collections::BTreeSet<_> = self.slots.iter().map(|s| &s.metric).collect();
+        let steps: std::collections::BTreeSet<_> = self.slots.iter().map(|s| s.step).collect();
+        (metrics.len(), steps.len())
+    }
+
+    /// Describe how `other`'s slots differ from these, or `None` if equal.
+    pub fn slot_difference(&self, other: &ScoreTable) -> Option<String> {
+        slot_difference(&self.slots, other.slots.iter())
+    }
+}
+
+fn slot_difference<'a>(
+    expected: &[SlotKey],
+    actual: impl Iterator<Item = &'a SlotKey>,
+) -> Option<String> {
+    let actual: Vec<&SlotKey> = actual.collect();
+    if actual.len() == expected.len() && actual.iter().zip(expected).all(|(a, e)| *a == e) {
+        return None;
+    }
+    let expected_set: std::collections::BTreeSet<&SlotKey> = expected.iter().collect();
+    let actual_set: std::collections::BTreeSet<&SlotKey> = actual.iter().copied().collect();
+    let missing: Vec<String> = expected_set
+        .difference(&actual_set)
+        .take(3)
+        .map(|s| s.to_string())
+        .collect();
+    let extra: Vec<String> = actual_set
+        .difference(&expected_set)
+        .take(3)
+        .map(|s| s.to_string())
+        .collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing {}", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("unexpected {}", extra.join(", ")));
+    }
+    Some(parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> String {
+        parse_score(7, json).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn three_shapes() {
+        assert_eq!(
+            parse_score(1, "0.5").unwrap(),
+            vec![(SlotKey::new(0, "score"), 0.5)]
+        );
+        let cells = parse_score(1, r#"{"min:loss": 2, "acc": 0.9}"#).unwrap();
+        assert_eq!(
+            cells,
+            vec![
+                (SlotKey::new(0, "acc"), 0.9),
+                (SlotKey::new(0, "min:loss"), 2.0)
+            ]
+        );
+        let cells = parse_score(1, r#"[{"step": 10, "a": 1}, {"step": 2, "a": 3}]"#).unwrap();
+        assert_eq!(
+            cells,
+            vec![(SlotKey::new(2, "a"), 3.0), (SlotKey::new(10, "a"), 1.0)]
+        );
+    }
+
+    #[test]
+    fn bad_values_name_seed_and_value() {
+        assert_eq!(
+            err("NaN"),
+            "seed 7: the score is NaN, expected a finite number"
+        );
+        assert_eq!(
+            err(r#"{"a": -Infinity}"#),
+            "seed 7: metric `a` is -Infinity, expected a finite number"
+        );
+        assert_eq!(
+            err("true"),
+            "seed 7: the score is true, expected a finite number"
+        );
+        assert_eq!(
+            err(r#"{"a": "x"}"#),
+            "seed 7: metric `a` is \"x\", expected a finite number"
+        );
+        assert_eq!(
+            err("null"),
+            "seed 7: the score is null, expected a finite number"
+        );
+        assert_eq!(err("[]"), "seed 7: empty result ([])");
+        assert_eq!(err("{}"), "seed 7: empty result ({})");
+        assert_eq!(err(r#"[{"a": 1}]"#), "seed 7: record #0 has no `step`");
+        assert_eq!(
+            err(r#"[{"step": 1.5, "a": 1}]"#),
+            "seed 7: record #0 has step 1.5, expected an integer"
+        );
+        assert_eq!(
+            err(r#"[{"step": true, "a": 1}]"#),
+            "seed 7: record #0 has step true, expected an integer"
+        );
+        assert_eq!(
+            err(r#"[{"step": 1, "a": 1}, {"step": 1, "a": 2}]"#),
+            "seed 7: step 1 appears more than once"
+        );
+        assert_eq!(
+            err(r#"[{"step": 3, "a": NaN}]"#),
+            "seed 7: metric `a` at step 3 is NaN, expected a finite number"
+        );
+        assert!(err("{").starts_with("seed 7: result is not valid JSON"));
+    }
+
+    #[test]
+    fn nan_inside_strings_is_left_alone() {
+        let cells = parse_score(1, r#"{"NaN \"Infinity\"": 1}"#).unwrap();
+        assert_eq!(cells[0].0.metric, "NaN \"Infinity\"");
+    }
+
+    #[test]
+    fn seeds_must_share_slots() {
+        let e = ScoreTable::from_results([(1, r#"{"a": 1}"#), (2, r#"{"b": 1}"#)]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "seed 2: slots differ from seed 1's: missing a@0; unexpected b@0"
+        );
+        let t = ScoreTable::from_results([
+            (1, "[{\"step\":1,\"a\":1}]"),
+            (2, "[{\"step\":1,\"a\":2}]"),
+        ])
+        .unwrap();
+        assert_eq!(t.column(0), &[1.0, 2.0]);
+        assert_eq!(t.n_seeds(), 2);
+    }
+
+    #[test]
+    fn nested_round_trip_orders_steps_numerically() {
+        let t = ScoreTable::from_results([(
+            1,
+            r#"[{"step": 100, "min:loss": 1}, {"step": 30, "min:loss": 2}, {"step": 1, "min:loss": 3}]"#,
+        )])
+        .unwrap();
+        let nested = t.to_nested();
+        let steps: Vec<&str> = nested.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(steps, ["1", "30", "100"]);
+        let owned: BTreeMap<String, BTreeMap<String, Vec<f64>>> = nested
+            .iter()
+            .map(|(s, m)| {
+                (
+                    s.clone(),
+                    m.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(ScoreTable::from_nested(&owned).unwrap(), t);
+    }
+}
