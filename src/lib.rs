@@ -1,9 +1,9 @@
 //! pybench: catch regressions in code whose output is a random number.
 //!
-//! The always-on part of this crate is the authoring API ([`bench!`], [`Record`],
-//! [`Metrics`]): what a benchmark crate needs, with no dependencies. The engine
-//! (discovery, runner, statistics, store, reports) sits behind the default
-//! `engine` feature.
+//! The always-on part of this crate is the authoring API ([`bench!`],
+//! [`Record`], [`Metrics`]): what a benchmark crate needs, with no
+//! dependencies. The engine (discovery, runner, statistics, store, reports)
+//! sits behind the default `engine` feature.
 
 pub mod abi;
 
@@ -11,5 +11,7 @@ pub mod abi;
 pub mod scores;
 #[cfg(feature = "engine")]
 pub mod stats;
+#[cfg(feature = "engine")]
+pub mod store;
 
-pub use abi::{Metrics, Record};
+pub use abi::{BenchOutput, Metrics, Record};
