@@ -1,1 +1,37 @@
-fn main() {}
+//! The `pybench` binary: parse the command line, run, and turn any error
+//! into one line on stderr and exit code 2.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use pybench::app::{self, Mode};
+use pybench::cli::{Cli, Command};
+use pybench::error::Error;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        None => app::run(&cli.run, Mode::Check),
+        Some(Command::Update(update)) => app::run(
+            &update.run,
+            Mode::Update {
+                n_seeds: update.n_seeds.map(|n| n as usize),
+            },
+        ),
+        Some(Command::Show(show)) => pybench::show::show(show),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(error) => {
+            report_error(&error);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report_error(error: &Error) {
+    match error.hint() {
+        Some(hint) => eprintln!("error: {error} (hint: {hint})"),
+        None => eprintln!("error: {error}"),
+    }
+}

@@ -10,7 +10,7 @@ use std::fmt;
 use serde_json::Value;
 
 /// One cell of a result: a metric at a step. Ordered by step, then metric.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct SlotKey {
     pub step: i64,
     pub metric: String,

@@ -1,0 +1,24 @@
+/* pybench benchmark ABI, version 1. Copy this header into a C, C++ or Zig
+ * project to write benchmarks that pybench discovers and runs. */
+#ifndef PYBENCH_H
+#define PYBENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+#define PYBENCH_EXPORT __declspec(dllexport)
+#else
+#define PYBENCH_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Hands the score JSON (on success) or an error message (on failure) back. */
+typedef void (*pybench_emit)(void *ctx, const uint8_t *utf8, size_t len);
+
+/* Declare a benchmark's companion with its settings, e.g.
+ *   PYBENCH_META(solver, "{\"abi\":1,\"n_seeds\":20}")
+ * exports pybench_meta_solver, which marks bench_solver as a benchmark. */
+#define PYBENCH_META(name, json) \
+    PYBENCH_EXPORT const char *pybench_meta_##name(void) { return json; }
+
+#endif

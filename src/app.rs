@@ -1,0 +1,287 @@
+//! The `pybench` and `pybench update` commands: discover, run, judge,
+//! store, report.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::cli::{RunArgs, bench_name_matches};
+use crate::discover;
+use crate::error::Error;
+use crate::git;
+use crate::json_report;
+use crate::library::{self, Benchmark};
+use crate::report::{self, BenchResult, Status};
+use crate::run;
+use crate::settings::{Overrides, Settings};
+use crate::stats::{self, CompareOptions};
+use crate::store::{Baseline, Store};
+
+/// What a run does with baselines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare with stored baselines; NEW benchmarks get one.
+    Check,
+    /// Fresh seeds, and every selected baseline rewritten.
+    Update { n_seeds: Option<usize> },
+}
+
+/// Run the command; the result is the process exit code.
+pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
+    let started = Instant::now();
+    let benchmarks = discover_benchmarks(args)?;
+    let mut store = Store::open(&args.store.baseline)?;
+    let overrides = Overrides {
+        n_seeds: match mode {
+            Mode::Update { n_seeds } => n_seeds,
+            Mode::Check => None,
+        },
+        alpha: args.alpha,
+        min_effect: args.min_effect,
+        workers: args.workers.map(|w| w as usize),
+    };
+
+    let writes = mode == Mode::Check && benchmarks.iter().any(|b| store.get(&b.name).is_none())
+        || matches!(mode, Mode::Update { .. });
+    let repo = git::repo_state(&existing_dir(&args.store.baseline))?;
+    let may_write = !writes || confirm_write(args, mode, &benchmarks, &store, repo.as_ref())?;
+
+    let mut out = std::io::stdout().lock();
+    match mode {
+        Mode::Check => print(&mut out, &format!("{}\n", report::header(benchmarks.len()))),
+        Mode::Update { .. } => print(
+            &mut out,
+            &format!("pybench update — {} benchmark(s) rewritten\n\n", benchmarks.len()),
+        ),
+    }
+
+    let mut results = Vec::with_capacity(benchmarks.len());
+    let mut updates = Vec::new();
+    for bench in &benchmarks {
+        let stored = match mode {
+            Mode::Check => store.get(&bench.name),
+            Mode::Update { .. } => None,
+        };
+        let mut result = execute(bench, &overrides, stored);
+        if result.status == Status::New {
+            result.saved = may_write;
+            if may_write && let Some(table) = &result.current {
+                updates.push(Baseline {
+                    bench: result.name.clone(),
+                    timestamp: now_utc(),
+                    git_commit: repo.as_ref().and_then(|r| r.short_commit.clone()),
+                    git_dirty: repo.as_ref().is_some_and(|r| r.dirty),
+                    seeds: result.seeds.clone(),
+                    scores: table.clone(),
+                });
+            }
+        }
+        match mode {
+            Mode::Check => print(&mut out, &report::bench_lines(&result, args.verbose)),
+            Mode::Update { .. } => print(&mut out, &format!("{}\n", report::updated_line(&result))),
+        }
+        results.push(result);
+    }
+    store.write(updates)?;
+
+    if mode == Mode::Check {
+        print(
+            &mut out,
+            &format!(
+                "{}\n{}\n",
+                report::rule(),
+                report::summary(&results, started.elapsed().as_secs_f64())
+            ),
+        );
+    }
+    if let Some(path) = &args.json {
+        json_report::write(path, &results)?;
+    }
+    Ok(exit_code(&results))
+}
+
+/// 1 when anything regressed, else 2 when anything errored, else 0.
+pub fn exit_code(results: &[BenchResult]) -> i32 {
+    if results.iter().any(|r| r.status == Status::Fail) {
+        1
+    } else if results.iter().any(|r| r.status == Status::Error) {
+        2
+    } else {
+        0
+    }
+}
+
+fn print(out: &mut impl Write, text: &str) {
+    // A closed stdout (`pybench | head`) must not abort the run or its writes.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Every selected benchmark of every PATH, sorted by name.
+fn discover_benchmarks(args: &RunArgs) -> Result<Vec<Benchmark>, Error> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("benchmarks")]
+    } else {
+        args.paths.clone()
+    };
+    let files = discover::library_files(&paths, args.no_build)?;
+    let mut benchmarks: Vec<Benchmark> = Vec::new();
+    for file in &files {
+        let mut skipped = Vec::new();
+        let found = library::load_benchmarks(&file.path, &mut skipped)?;
+        if args.verbose {
+            for name in skipped {
+                eprintln!(
+                    "note: {name} in {} has no pybench_meta companion; skipped",
+                    file.path.display()
+                );
+            }
+        }
+        if found.is_empty() && file.named {
+            return Err(Error::LibraryWithoutBenchmarks(file.path.clone()));
+        }
+        benchmarks.extend(found);
+    }
+    benchmarks.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(pair) = benchmarks.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(Error::Duplicate {
+            name: pair[0].name.clone(),
+            first: pair[0].library.path.clone(),
+            second: pair[1].library.path.clone(),
+        });
+    }
+    if benchmarks.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::NoBenchmarks(shown.join(", ")));
+    }
+    if let Some(unknown) = args
+        .store
+        .benches
+        .iter()
+        .find(|wanted| !benchmarks.iter().any(|b| bench_name_matches(wanted, &b.name)))
+    {
+        return Err(Error::UnknownBench(unknown.clone()));
+    }
+    benchmarks.retain(|b| args.store.selects(&b.name));
+    Ok(benchmarks)
+}
+
+/// Run one benchmark and judge it against its stored baseline, if any.
+fn execute(bench: &Benchmark, overrides: &Overrides, stored: Option<&Baseline>) -> BenchResult {
+    let mut result = BenchResult {
+        name: bench.name.clone(),
+        status: Status::Error,
+        alpha: overrides.alpha.unwrap_or(crate::settings::DEFAULT_ALPHA),
+        min_effect: overrides.min_effect,
+        seeds: Vec::new(),
+        current: None,
+        comparison: None,
+        error: None,
+        saved: false,
+    };
+    let settings = match bench
+        .settings
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|declared| Settings::resolve(declared, overrides))
+    {
+        Ok(settings) => settings,
+        Err(message) => {
+            result.error = Some(message);
+            return result;
+        }
+    };
+    result.alpha = settings.alpha;
+    result.min_effect = settings.min_effect;
+    result.seeds = match stored {
+        Some(baseline) => baseline.seeds.clone(),
+        None => run::fresh_seeds(settings.n_seeds),
+    };
+    if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
+        result.error = Some(e.to_string());
+        return result;
+    }
+    let current = match run::run_seeds(bench, &result.seeds, settings.workers) {
+        Ok(table) => table,
+        Err(e) => {
+            result.error = Some(e.to_string());
+            return result;
+        }
+    };
+    let Some(baseline) = stored else {
+        result.status = Status::New;
+        result.current = Some(current);
+        return result;
+    };
+    if let Some(difference) = baseline.scores.slot_difference(&current) {
+        result.error = Some(format!(
+            "slots differ from the baseline ({difference}). Re-run `pybench update` to reset."
+        ));
+        return result;
+    }
+    let options = CompareOptions {
+        alpha: settings.alpha,
+        min_effect: settings.min_effect,
+    };
+    match stats::compare(&bench.name, &result.seeds, &baseline.scores, &current, &options) {
+        Ok(comparison) => {
+            result.status = if comparison.passed() {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
+            result.comparison = Some(comparison);
+        }
+        Err(e) => result.error = Some(e.to_string()),
+    }
+    result.current = Some(current);
+    result
+}
+
+/// On a dirty tree, ask before writing; without a terminal, refuse unless
+/// `--yes`.
+fn confirm_write(
+    args: &RunArgs,
+    mode: Mode,
+    benchmarks: &[Benchmark],
+    store: &Store,
+    repo: Option<&git::RepoState>,
+) -> Result<bool, Error> {
+    if args.yes || !repo.is_some_and(|r| r.dirty) {
+        return Ok(true);
+    }
+    let names: Vec<&str> = benchmarks
+        .iter()
+        .filter(|b| matches!(mode, Mode::Update { .. }) || store.get(&b.name).is_none())
+        .map(|b| b.name.as_str())
+        .collect();
+    let names = names.join(", ");
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::DirtyTree(names));
+    }
+    eprint!("The git working tree is dirty. Write baselines for {names} anyway? [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).map_err(Error::Prompt)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(true)
+    } else {
+        Err(Error::DirtyTree(names))
+    }
+}
+
+/// The nearest existing directory at or above the baseline file, for git.
+fn existing_dir(baseline: &Path) -> PathBuf {
+    let mut dir = baseline.parent().map(Path::to_path_buf).unwrap_or_default();
+    while !dir.as_os_str().is_empty() && !dir.is_dir() {
+        dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    }
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    }
+}
+
+fn now_utc() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

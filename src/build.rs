@@ -1,0 +1,168 @@
+//! Cargo integration: build a benchmark package and take its `cdylib`
+//! artifacts from cargo's own messages, never by guessing paths.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("cannot run cargo for {dir}: {source}")]
+    Spawn {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cargo build failed for {dir} ({status})")]
+    Failed { dir: PathBuf, status: String },
+    #[error("cannot read cargo's output for {dir}: {reason}")]
+    Output { dir: PathBuf, reason: String },
+}
+
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    #[serde(default)]
+    manifest_path: Option<PathBuf>,
+    #[serde(default)]
+    target: Option<Target>,
+    #[serde(default)]
+    filenames: Vec<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    kind: Vec<String>,
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// `cargo build --release` the package or workspace at `dir`; return the
+/// shared libraries of its own `cdylib` targets (not of dependencies).
+/// Cargo's progress and diagnostics go to the user's stderr.
+pub fn build_package(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
+    let manifest = dir.join("Cargo.toml");
+    let mut child = cargo()
+        .args(["build", "--release", "--message-format=json-render-diagnostics"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|source| BuildError::Spawn {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut libraries = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| BuildError::Output {
+            dir: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let Ok(message) = serde_json::from_str::<Message>(&line) else {
+            continue;
+        };
+        if message.reason != "compiler-artifact" {
+            continue;
+        }
+        let is_cdylib = message
+            .target
+            .as_ref()
+            .is_some_and(|t| t.kind.iter().any(|k| k == "cdylib"));
+        let is_own = message
+            .manifest_path
+            .as_ref()
+            .is_some_and(|m| m.starts_with(&root));
+        if is_cdylib && is_own {
+            libraries.extend(message.filenames.into_iter().filter(|f| is_shared_library(f)));
+        }
+    }
+    let status = child.wait().map_err(|source| BuildError::Spawn {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    if !status.success() {
+        return Err(BuildError::Failed {
+            dir: dir.to_path_buf(),
+            status: status.to_string(),
+        });
+    }
+    libraries.sort();
+    libraries.dedup();
+    Ok(libraries)
+}
+
+/// The `cdylib` files a previous `cargo build --release` left for the
+/// package at `dir`, located through `cargo metadata` (no build).
+pub fn built_libraries(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
+    #[derive(Deserialize)]
+    struct Metadata {
+        target_directory: PathBuf,
+        packages: Vec<Package>,
+        workspace_members: Vec<String>,
+    }
+    #[derive(Deserialize)]
+    struct Package {
+        id: String,
+        manifest_path: PathBuf,
+        targets: Vec<MetaTarget>,
+    }
+    #[derive(Deserialize)]
+    struct MetaTarget {
+        name: String,
+        kind: Vec<String>,
+    }
+    let output = cargo()
+        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|source| BuildError::Spawn {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+    if !output.status.success() {
+        return Err(BuildError::Failed {
+            dir: dir.to_path_buf(),
+            status: output.status.to_string(),
+        });
+    }
+    let meta: Metadata = serde_json::from_slice(&output.stdout).map_err(|e| BuildError::Output {
+        dir: dir.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let release = meta.target_directory.join("release");
+    let mut libraries: Vec<PathBuf> = meta
+        .packages
+        .iter()
+        .filter(|p| meta.workspace_members.contains(&p.id) && p.manifest_path.starts_with(&root))
+        .flat_map(|p| &p.targets)
+        .filter(|t| t.kind.iter().any(|k| k == "cdylib"))
+        .map(|t| {
+            let stem = t.name.replace('-', "_");
+            release.join(format!(
+                "{}{stem}{}",
+                std::env::consts::DLL_PREFIX,
+                std::env::consts::DLL_SUFFIX
+            ))
+        })
+        .filter(|path| path.is_file())
+        .collect();
+    libraries.sort();
+    Ok(libraries)
+}
+
+/// Whether `path` names a shared library of any platform pybench loads.
+pub fn is_shared_library(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("so" | "dylib" | "dll")
+    )
+}

@@ -1,0 +1,115 @@
+//! Command-line interface definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Catch regressions in code whose output is a random number.
+///
+/// Discovers `bench_*` functions in benchmark libraries, runs each over many
+/// seeds, stores seeds and scores as a baseline, reuses the same seeds on
+/// every later run, and fails (exit 1) when the paired differences show a
+/// regression.
+#[derive(Debug, Parser)]
+#[command(name = "pybench", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Re-run with fresh seeds and overwrite those baselines.
+    Update(UpdateArgs),
+    /// Print the stored baselines.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Benchmark libraries, Cargo packages or directories [default: ./benchmarks]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Significance level, per slot and for the verdict (overrides the benchmark's).
+    #[arg(long, value_parser = parse_alpha)]
+    pub alpha: Option<f64>,
+    /// Minimum relative drop in goodness for a slot to count, e.g. 0.02.
+    #[arg(long, value_name = "FRACTION", value_parser = parse_min_effect)]
+    pub min_effect: Option<f64>,
+    /// Seeds run at once [default: the benchmark's `workers`, else all cores].
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub workers: Option<u32>,
+    /// Load Cargo packages' last release build instead of building them.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Also write the results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Print the slot table under failing benchmarks, and skipped exports.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Write baselines on a dirty working tree without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Seeds to draw [default: the benchmark's `n_seeds`, else 30].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
+    pub n_seeds: Option<u32>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The baseline file.
+    #[arg(long, value_name = "FILE", default_value = ".pybench/baselines.jsonl")]
+    pub baseline: PathBuf,
+    /// Only this benchmark (repeatable); `bench_x` or `x`.
+    #[arg(long = "bench", value_name = "NAME")]
+    pub benches: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The baseline at every commit that changed the file, oldest first.
+    #[arg(long)]
+    pub history: bool,
+}
+
+fn parse_alpha(text: &str) -> Result<f64, String> {
+    let alpha: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if alpha > 0.0 && alpha < 1.0 {
+        Ok(alpha)
+    } else {
+        Err(format!("alpha must be between 0 and 1, got {alpha}"))
+    }
+}
+
+fn parse_min_effect(text: &str) -> Result<f64, String> {
+    let effect: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if effect.is_finite() && effect >= 0.0 {
+        Ok(effect)
+    } else {
+        Err(format!("min-effect must be a fraction ≥ 0, got {effect}"))
+    }
+}
+
+impl StoreArgs {
+    /// Whether `name` is selected by `--bench` (all are when none is given).
+    pub fn selects(&self, name: &str) -> bool {
+        self.benches.is_empty() || self.benches.iter().any(|b| bench_name_matches(b, name))
+    }
+}
+
+/// `--bench x` and `--bench bench_x` both name `bench_x`.
+pub fn bench_name_matches(wanted: &str, name: &str) -> bool {
+    wanted == name || name.strip_prefix("bench_") == Some(wanted)
+}

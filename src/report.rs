@@ -1,0 +1,196 @@
+//! What a run found, and how it reads on a terminal.
+//!
+//! The layout follows the Python pybench's walkthrough: a name padded to 18
+//! columns, ten dots, the status, three spaces and the detail; a 62-column
+//! rule; a summary line.
+
+use std::fmt::Write;
+
+use owo_colors::{OwoColorize, Stream};
+
+use crate::scores::ScoreTable;
+use crate::stats::Comparison;
+
+/// The verdict on one benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    Pass,
+    Fail,
+    New,
+    Error,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::New => "NEW",
+            Status::Error => "ERROR",
+        }
+    }
+}
+
+/// Everything known about one benchmark after it ran.
+#[derive(Clone, Debug)]
+pub struct BenchResult {
+    pub name: String,
+    pub status: Status,
+    pub alpha: f64,
+    pub min_effect: Option<f64>,
+    pub seeds: Vec<u64>,
+    /// The current run's scores (absent when the run errored).
+    pub current: Option<ScoreTable>,
+    /// Present for PASS and FAIL.
+    pub comparison: Option<Comparison>,
+    /// Present for ERROR.
+    pub error: Option<String>,
+    /// For NEW: whether the baseline was (or will be) written.
+    pub saved: bool,
+}
+
+pub const RULE_WIDTH: usize = 62;
+
+/// Colour a status word the way the reference does, when stdout takes colour.
+pub fn paint(status: Status) -> String {
+    let label = status.label();
+    match status {
+        Status::Pass => label
+            .if_supports_color(Stream::Stdout, |t| t.green())
+            .to_string(),
+        Status::Fail => label.if_supports_color(Stream::Stdout, |t| t.red()).to_string(),
+        Status::New => label
+            .if_supports_color(Stream::Stdout, |t| t.yellow())
+            .to_string(),
+        Status::Error => label
+            .if_supports_color(Stream::Stdout, |t| t.bright_red())
+            .to_string(),
+    }
+}
+
+pub fn header(n_benchmarks: usize) -> String {
+    format!("pybench — {n_benchmarks} benchmarks discovered\n")
+}
+
+/// `M metrics × S steps`.
+fn shape(table: &ScoreTable) -> String {
+    let (metrics, steps) = table.shape();
+    format!("{metrics} metrics × {steps} steps")
+}
+
+/// The one-line verdict, plus the slot table under FAIL when `verbose`.
+pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
+    let detail = match (result.status, &result.current, &result.comparison) {
+        (Status::Error, ..) => result.error.clone().unwrap_or_default(),
+        (Status::New, Some(table), _) => format!(
+            "{}   {}",
+            shape(table),
+            if result.saved { "(baseline saved)" } else { "(baseline not saved)" }
+        ),
+        (_, Some(table), Some(cmp)) if cmp.slots.len() == 1 => {
+            let s = &cmp.slots[0];
+            let _ = table;
+            format!(
+                "{}  {:.3}→{:.3}  Δ{:+.1}%  p={:.2}",
+                s.slot.metric,
+                s.baseline_mean,
+                s.current_mean,
+                s.effect * 100.0,
+                s.p
+            )
+        }
+        (_, Some(table), Some(cmp)) => format!(
+            "{}   {}/{} slots flagged  meta-p={:.3}",
+            shape(table),
+            cmp.n_flagged(),
+            cmp.slots.len(),
+            cmp.meta_p
+        ),
+        _ => String::new(),
+    };
+    let mut out = format!(
+        "{:<18}.......... {}   {}\n",
+        result.name,
+        paint(result.status),
+        detail
+    );
+    if verbose
+        && result.status == Status::Fail
+        && let Some(cmp) = &result.comparison
+    {
+        out.push_str(&slot_table(cmp));
+    }
+    out
+}
+
+/// Per-slot means, effect and p, `✗` on flagged slots and `⚠` where the
+/// baseline mean is ~0 and the effect unreliable.
+pub fn slot_table(cmp: &Comparison) -> String {
+    let width = cmp
+        .slots
+        .iter()
+        .map(|s| s.slot.metric.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8)
+        + 2;
+    let mut out = format!(
+        "  {:<width$}{:>5}   {:<9}   {:<9}   {:>2}   {:>6}\n",
+        "metric", "step", "baseline", "current", "Δ", "p"
+    );
+    for s in &cmp.slots {
+        let mut marks = String::new();
+        if s.flagged {
+            marks.push_str("  ✗");
+        }
+        if s.effect_unreliable {
+            marks.push_str("  ⚠");
+        }
+        let _ = writeln!(
+            out,
+            "  {:<width$}{:>5}   {:<9}   {:<9}   {:+.1}%   {:.3}{marks}",
+            s.slot.metric,
+            s.slot.step,
+            format!("{:.2}±{:.2}", s.baseline_mean, s.baseline_std),
+            format!("{:.2}±{:.2}", s.current_mean, s.current_std),
+            s.effect * 100.0,
+            s.p,
+        );
+    }
+    out
+}
+
+pub fn rule() -> String {
+    "─".repeat(RULE_WIDTH)
+}
+
+/// `F failed, P passed, N new[, E errors]  in 0.3s`.
+pub fn summary(results: &[BenchResult], seconds: f64) -> String {
+    let count = |status| results.iter().filter(|r| r.status == status).count();
+    let mut line = format!(
+        "{} failed, {} passed, {} new",
+        count(Status::Fail),
+        count(Status::Pass),
+        count(Status::New)
+    );
+    let errors = count(Status::Error);
+    if errors > 0 {
+        let _ = write!(line, ", {errors} error{}", if errors == 1 { "" } else { "s" });
+    }
+    let _ = write!(line, "  in {seconds:.1}s");
+    line
+}
+
+/// `bench_x            updated   30 seeds` for `pybench update`.
+pub fn updated_line(result: &BenchResult) -> String {
+    match result.status {
+        Status::Error => format!(
+            "{:<18} {}   {}",
+            result.name,
+            paint(Status::Error),
+            result.error.as_deref().unwrap_or_default()
+        ),
+        _ => format!("{:<18} updated   {} seeds", result.name, result.seeds.len()),
+    }
+}

@@ -1,0 +1,97 @@
+//! `pybench show` and `pybench show --history`.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use crate::cli::ShowArgs;
+use crate::error::Error;
+use crate::git;
+use crate::stats;
+use crate::store::{Baseline, Store};
+
+/// `min:loss@1: 1.06  min:loss@30: 0.46` — each slot's baseline mean.
+fn slot_means(baseline: &Baseline) -> String {
+    let table = &baseline.scores;
+    let mut line = String::new();
+    for (slot, column) in table.slots().iter().zip(table.columns()) {
+        if !line.is_empty() {
+            line.push_str("  ");
+        }
+        let _ = write!(line, "{slot}: {:.2}", stats::mean_std(column).0);
+    }
+    line
+}
+
+pub fn show(args: &ShowArgs) -> Result<i32, Error> {
+    if args.history {
+        return history(args);
+    }
+    let store = Store::open(&args.store.baseline)?;
+    let mut out = String::new();
+    for baseline in store.baselines().filter(|b| args.store.selects(&b.bench)) {
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  {} seeds{}",
+            baseline.bench,
+            baseline.git_commit.as_deref().unwrap_or("-------"),
+            baseline.timestamp.get(..10).unwrap_or(&baseline.timestamp),
+            baseline.seeds.len(),
+            if baseline.git_dirty { " ⚠ dirty" } else { "" }
+        );
+        let _ = writeln!(out, "  {}", slot_means(baseline));
+    }
+    if store.is_empty() {
+        let _ = writeln!(out, "no baselines in {}", store.path().display());
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(0)
+}
+
+fn history(args: &ShowArgs) -> Result<i32, Error> {
+    let path = &args.store.baseline;
+    let Some(versions) = git::file_history(path)? else {
+        println!("not inside a git repository: no history for {}", path.display());
+        return Ok(0);
+    };
+    // bench name → lines, in the order the commits come (oldest first).
+    let mut per_bench: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut notes = Vec::new();
+    for version in &versions {
+        let store = std::str::from_utf8(&version.contents)
+            .map_err(|_| "not UTF-8".to_string())
+            .and_then(|text| Store::parse(path, text).map_err(|e| e.to_string()));
+        let store = match store {
+            Ok(store) => store,
+            Err(reason) => {
+                notes.push(format!("note: skipped {} at {}: {reason}", path.display(), version.short_commit));
+                continue;
+            }
+        };
+        let date = jiff::Timestamp::from_second(version.commit_time)
+            .map(|t| t.strftime("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        for baseline in store.baselines().filter(|b| args.store.selects(&b.bench)) {
+            per_bench.entry(baseline.bench.clone()).or_default().push(format!(
+                "  {}  {}  {}",
+                version.short_commit,
+                date,
+                slot_means(baseline)
+            ));
+        }
+    }
+    let mut out = String::new();
+    for (bench, lines) in &per_bench {
+        let _ = writeln!(out, "{bench}");
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    if per_bench.is_empty() {
+        let _ = writeln!(out, "no committed baselines in {}", path.display());
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    for note in notes {
+        eprintln!("{note}");
+    }
+    Ok(0)
+}
