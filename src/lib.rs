@@ -8,6 +8,8 @@
 pub mod abi;
 
 #[cfg(feature = "engine")]
+pub mod git;
+#[cfg(feature = "engine")]
 pub mod scores;
 #[cfg(feature = "engine")]
 pub mod stats;
