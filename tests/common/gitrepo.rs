@@ -9,7 +9,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
-use gix::bstr::BString;
 use gix::objs::tree::{Entry, EntryKind};
 
 const USER_NAME: &str = "pybench tests";
@@ -183,7 +182,7 @@ fn write_tree(repo: &gix::Repository, dir: &Path) -> Option<ObjectId> {
         };
         entries.push(Entry {
             mode: mode.into(),
-            filename: BString::from(gix::path::into_bstr(PathBuf::from(name)).into_owned()),
+            filename: gix::path::into_bstr(PathBuf::from(name)).into_owned(),
             oid,
         });
     }
