@@ -302,3 +302,41 @@ fn copy_dir_skips_target_directories() {
     assert_eq!(state.short_commit.as_deref(), Some(&id[..7]));
     assert!(!state.dirty);
 }
+
+#[test]
+fn a_broken_repository_is_an_error_naming_it() {
+    let _serial = serial();
+    let repo = TestRepo::init();
+    repo.write("baselines.jsonl", b"v1\n");
+    repo.commit_all("one");
+    let repo_name = repo
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    // The branch now points at a commit that does not exist.
+    let head = std::fs::read_to_string(repo.path().join(".git/HEAD")).unwrap();
+    let branch = head.trim().strip_prefix("ref: ").expect("HEAD on a branch");
+    std::fs::write(
+        repo.path().join(".git").join(branch),
+        "1111111111111111111111111111111111111111\n",
+    )
+    .unwrap();
+
+    let err = repo_state(repo.path()).unwrap_err().to_string();
+    assert!(err.contains(&repo_name), "{err}");
+    let err = file_history(&repo.path().join("baselines.jsonl"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&repo_name), "{err}");
+}
+
+#[test]
+fn a_missing_directory_is_an_error_naming_it() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir");
+    let err = repo_state(&missing).unwrap_err().to_string();
+    assert!(err.contains("no/such/dir"), "{err}");
+}
