@@ -29,6 +29,7 @@ pub enum Mode {
 /// Run the command; the result is the process exit code.
 pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
     let started = Instant::now();
+    let seed_source = run::SeedSource::from_env().map_err(Error::Environment)?;
     let benchmarks = discover_benchmarks(args)?;
     let mut store = Store::open(&args.store.baseline)?;
     let overrides = Overrides {
@@ -51,7 +52,10 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
         Mode::Check => print(&mut out, &format!("{}\n", report::header(benchmarks.len()))),
         Mode::Update { .. } => print(
             &mut out,
-            &format!("pybench update — {} benchmark(s) rewritten\n\n", benchmarks.len()),
+            &format!(
+                "pybench update — {} benchmark(s) rewritten\n\n",
+                benchmarks.len()
+            ),
         ),
     }
 
@@ -62,7 +66,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
             Mode::Check => store.get(&bench.name),
             Mode::Update { .. } => None,
         };
-        let mut result = execute(bench, &overrides, stored);
+        let mut result = execute(bench, &overrides, stored, seed_source);
         if result.status == Status::New {
             result.saved = may_write;
             if may_write && let Some(table) = &result.current {
@@ -154,12 +158,11 @@ fn discover_benchmarks(args: &RunArgs) -> Result<Vec<Benchmark>, Error> {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::NoBenchmarks(shown.join(", ")));
     }
-    if let Some(unknown) = args
-        .store
-        .benches
-        .iter()
-        .find(|wanted| !benchmarks.iter().any(|b| bench_name_matches(wanted, &b.name)))
-    {
+    if let Some(unknown) = args.store.benches.iter().find(|wanted| {
+        !benchmarks
+            .iter()
+            .any(|b| bench_name_matches(wanted, &b.name))
+    }) {
         return Err(Error::UnknownBench(unknown.clone()));
     }
     benchmarks.retain(|b| args.store.selects(&b.name));
@@ -167,7 +170,12 @@ fn discover_benchmarks(args: &RunArgs) -> Result<Vec<Benchmark>, Error> {
 }
 
 /// Run one benchmark and judge it against its stored baseline, if any.
-fn execute(bench: &Benchmark, overrides: &Overrides, stored: Option<&Baseline>) -> BenchResult {
+fn execute(
+    bench: &Benchmark,
+    overrides: &Overrides,
+    stored: Option<&Baseline>,
+    seed_source: run::SeedSource,
+) -> BenchResult {
     let mut result = BenchResult {
         name: bench.name.clone(),
         status: Status::Error,
@@ -195,7 +203,7 @@ fn execute(bench: &Benchmark, overrides: &Overrides, stored: Option<&Baseline>) 
     result.min_effect = settings.min_effect;
     result.seeds = match stored {
         Some(baseline) => baseline.seeds.clone(),
-        None => run::fresh_seeds(settings.n_seeds),
+        None => run::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
     };
     if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
         result.error = Some(e.to_string());
@@ -223,7 +231,13 @@ fn execute(bench: &Benchmark, overrides: &Overrides, stored: Option<&Baseline>) 
         alpha: settings.alpha,
         min_effect: settings.min_effect,
     };
-    match stats::compare(&bench.name, &result.seeds, &baseline.scores, &current, &options) {
+    match stats::compare(
+        &bench.name,
+        &result.seeds,
+        &baseline.scores,
+        &current,
+        &options,
+    ) {
         Ok(comparison) => {
             result.status = if comparison.passed() {
                 Status::Pass
@@ -261,7 +275,9 @@ fn confirm_write(
     }
     eprint!("The git working tree is dirty. Write baselines for {names} anyway? [y/N] ");
     let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer).map_err(Error::Prompt)?;
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(Error::Prompt)?;
     if matches!(answer.trim(), "y" | "Y" | "yes") {
         Ok(true)
     } else {
@@ -283,5 +299,7 @@ fn existing_dir(baseline: &Path) -> PathBuf {
 }
 
 fn now_utc() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }

@@ -46,7 +46,12 @@ fn cargo() -> Command {
 pub fn build_package(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
     let manifest = dir.join("Cargo.toml");
     let mut child = cargo()
-        .args(["build", "--release", "--message-format=json-render-diagnostics"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--message-format=json-render-diagnostics",
+        ])
         .arg("--manifest-path")
         .arg(&manifest)
         .stdout(Stdio::piped())
@@ -79,7 +84,12 @@ pub fn build_package(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
             .as_ref()
             .is_some_and(|m| m.starts_with(&root));
         if is_cdylib && is_own {
-            libraries.extend(message.filenames.into_iter().filter(|f| is_shared_library(f)));
+            libraries.extend(
+                message
+                    .filenames
+                    .into_iter()
+                    .filter(|f| is_shared_library(f)),
+            );
         }
     }
     let status = child.wait().map_err(|source| BuildError::Spawn {
@@ -118,7 +128,13 @@ pub fn built_libraries(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
         kind: Vec<String>,
     }
     let output = cargo()
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
         .arg("--manifest-path")
         .arg(dir.join("Cargo.toml"))
         .stderr(Stdio::inherit())
@@ -133,10 +149,11 @@ pub fn built_libraries(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
             status: output.status.to_string(),
         });
     }
-    let meta: Metadata = serde_json::from_slice(&output.stdout).map_err(|e| BuildError::Output {
-        dir: dir.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let meta: Metadata =
+        serde_json::from_slice(&output.stdout).map_err(|e| BuildError::Output {
+            dir: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let release = meta.target_directory.join("release");
     let mut libraries: Vec<PathBuf> = meta

@@ -85,7 +85,9 @@ pub struct ShowArgs {
 }
 
 fn parse_alpha(text: &str) -> Result<f64, String> {
-    let alpha: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    let alpha: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
     if alpha > 0.0 && alpha < 1.0 {
         Ok(alpha)
     } else {
@@ -94,7 +96,9 @@ fn parse_alpha(text: &str) -> Result<f64, String> {
 }
 
 fn parse_min_effect(text: &str) -> Result<f64, String> {
-    let effect: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    let effect: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
     if effect.is_finite() && effect >= 0.0 {
         Ok(effect)
     } else {

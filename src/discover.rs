@@ -68,7 +68,11 @@ fn search(dir: &Path, no_build: bool, out: &mut Vec<LibraryFile>) -> Result<(), 
         } else {
             build::build_package(dir)?
         };
-        out.extend(libraries.into_iter().map(|path| LibraryFile { path, named: false }));
+        out.extend(
+            libraries
+                .into_iter()
+                .map(|path| LibraryFile { path, named: false }),
+        );
         return Ok(());
     }
     let read_dir = |path: &Path| {

@@ -36,6 +36,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Environment(String),
     #[error("cannot read an answer from the terminal: {0}")]
     Prompt(std::io::Error),
 }
@@ -45,7 +47,7 @@ impl Error {
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {
             Error::Discover(DiscoverError::Missing(_)) => {
-                "pass a benchmark library, a Cargo package or a directory (default ./benchmarks)"
+                "pass a benchmark library, a Cargo package or a directory; the default is ./benchmarks"
             }
             Error::Discover(DiscoverError::NotALibrary(_)) => {
                 "pybench loads .so, .dylib and .dll files and builds Cargo packages"
@@ -67,6 +69,7 @@ impl Error {
             }
             Error::DirtyTree(_) => "commit first, or pass --yes to write anyway",
             Error::WriteReport { .. } => "check the path and its permissions",
+            Error::Environment(_) => "unset it, or give a whole number",
             Error::Prompt(_) => "pass --yes to write without asking",
         })
     }

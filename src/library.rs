@@ -96,9 +96,12 @@ pub fn benchmark_symbols(symbols: &[String], skipped: &mut Vec<String>) -> Vec<(
         let suffix = &name["bench_".len()..];
         // `pybench_meta_NAME` is the C spelling; the Rust macro exports
         // `pybench_meta_bench_NAME`.
-        let companion = [format!("pybench_meta_{suffix}"), format!("pybench_meta_{name}")]
-            .into_iter()
-            .find(|c| has(c));
+        let companion = [
+            format!("pybench_meta_{suffix}"),
+            format!("pybench_meta_{name}"),
+        ]
+        .into_iter()
+        .find(|c| has(c));
         match companion {
             Some(companion) => found.push((name.clone(), companion)),
             None => skipped.push(name.clone()),
@@ -108,7 +111,10 @@ pub fn benchmark_symbols(symbols: &[String], skipped: &mut Vec<String>) -> Vec<(
 }
 
 /// Load `path` and return its benchmarks (empty if it exports none).
-pub fn load_benchmarks(path: &Path, skipped: &mut Vec<String>) -> Result<Vec<Benchmark>, LibraryError> {
+pub fn load_benchmarks(
+    path: &Path,
+    skipped: &mut Vec<String>,
+) -> Result<Vec<Benchmark>, LibraryError> {
     let symbols = exported_symbols(path)?;
     let pairs = benchmark_symbols(&symbols, skipped);
     if pairs.is_empty() {
@@ -120,7 +126,8 @@ pub fn load_benchmarks(path: &Path, skipped: &mut Vec<String>) -> Result<Vec<Ben
     };
     // SAFETY: loading runs the library's initialisers; a benchmark library
     // is code the user asked pybench to run.
-    let handle = unsafe { libloading::Library::new(path) }.map_err(|e| load_error(e.to_string()))?;
+    let handle =
+        unsafe { libloading::Library::new(path) }.map_err(|e| load_error(e.to_string()))?;
     let mut benchmarks = Vec::new();
     for (name, companion) in pairs {
         // SAFETY: the ABI fixes these signatures; the symbols exist (listed above).
@@ -206,13 +213,26 @@ mod tests {
 
     #[test]
     fn settings_check_abi_and_keys() {
-        let s = parse_settings(r#"{"abi":1,"n_seeds":50,"alpha":0.01,"min_effect":0.02,"workers":4}"#).unwrap();
-        assert_eq!((s.n_seeds, s.alpha, s.min_effect, s.workers), (Some(50), Some(0.01), Some(0.02), Some(4)));
+        let s =
+            parse_settings(r#"{"abi":1,"n_seeds":50,"alpha":0.01,"min_effect":0.02,"workers":4}"#)
+                .unwrap();
+        assert_eq!(
+            (s.n_seeds, s.alpha, s.min_effect, s.workers),
+            (Some(50), Some(0.01), Some(0.02), Some(4))
+        );
         assert_eq!(
             parse_settings(r#"{"abi":2}"#).unwrap_err(),
             "unknown ABI version 2 (this pybench speaks version 1)"
         );
-        assert!(parse_settings(r#"{"abi":1,"n_seed":5}"#).unwrap_err().contains("unknown field `n_seed`"));
-        assert!(parse_settings(r#"{}"#).unwrap_err().contains("lack the \"abi\" version"));
+        assert!(
+            parse_settings(r#"{"abi":1,"n_seed":5}"#)
+                .unwrap_err()
+                .contains("unknown field `n_seed`")
+        );
+        assert!(
+            parse_settings(r#"{}"#)
+                .unwrap_err()
+                .contains("lack the \"abi\" version")
+        );
     }
 }

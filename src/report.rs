@@ -59,7 +59,9 @@ pub fn paint(status: Status) -> String {
         Status::Pass => label
             .if_supports_color(Stream::Stdout, |t| t.green())
             .to_string(),
-        Status::Fail => label.if_supports_color(Stream::Stdout, |t| t.red()).to_string(),
+        Status::Fail => label
+            .if_supports_color(Stream::Stdout, |t| t.red())
+            .to_string(),
         Status::New => label
             .if_supports_color(Stream::Stdout, |t| t.yellow())
             .to_string(),
@@ -86,11 +88,14 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         (Status::New, Some(table), _) => format!(
             "{}   {}",
             shape(table),
-            if result.saved { "(baseline saved)" } else { "(baseline not saved)" }
+            if result.saved {
+                "(baseline saved)"
+            } else {
+                "(baseline not saved)"
+            }
         ),
-        (_, Some(table), Some(cmp)) if cmp.slots.len() == 1 => {
+        (_, Some(_), Some(cmp)) if cmp.slots.len() == 1 => {
             let s = &cmp.slots[0];
-            let _ = table;
             format!(
                 "{}  {:.3}→{:.3}  Δ{:+.1}%  p={:.2}",
                 s.slot.metric,
@@ -110,8 +115,8 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         _ => String::new(),
     };
     let mut out = format!(
-        "{:<18}.......... {}   {}\n",
-        result.name,
+        "{}.......... {}   {}\n",
+        padded_name(&result.name),
         paint(result.status),
         detail
     );
@@ -161,6 +166,16 @@ pub fn slot_table(cmp: &Comparison) -> String {
     out
 }
 
+/// The name padded to 18 columns, as the reference does; a longer name
+/// keeps one space before the dots.
+fn padded_name(name: &str) -> String {
+    if name.chars().count() >= 18 {
+        format!("{name} ")
+    } else {
+        format!("{name:<18}")
+    }
+}
+
 pub fn rule() -> String {
     "─".repeat(RULE_WIDTH)
 }
@@ -176,7 +191,11 @@ pub fn summary(results: &[BenchResult], seconds: f64) -> String {
     );
     let errors = count(Status::Error);
     if errors > 0 {
-        let _ = write!(line, ", {errors} error{}", if errors == 1 { "" } else { "s" });
+        let _ = write!(
+            line,
+            ", {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
     }
     let _ = write!(line, "  in {seconds:.1}s");
     line

@@ -19,9 +19,45 @@ pub enum RunError {
     Pool { workers: usize, reason: String },
 }
 
-/// `n` distinct seeds in [0, 2^32) from OS entropy.
-pub fn fresh_seeds(n: usize) -> Vec<u64> {
-    let mut rng = rand::rng();
+/// Where fresh seeds come from: OS entropy, or (for reproducible runs and
+/// tests) a fixed number given in `PYBENCH_SEED_ENTROPY`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedSource {
+    Os,
+    Fixed(u64),
+}
+
+pub const SEED_ENTROPY_VAR: &str = "PYBENCH_SEED_ENTROPY";
+
+impl SeedSource {
+    /// Read `PYBENCH_SEED_ENTROPY`; `Err` names the bad value.
+    pub fn from_env() -> Result<SeedSource, String> {
+        match std::env::var(SEED_ENTROPY_VAR) {
+            Err(_) => Ok(SeedSource::Os),
+            Ok(text) => text.trim().parse().map(SeedSource::Fixed).map_err(|_| {
+                format!("{SEED_ENTROPY_VAR}={text:?} is not an unsigned 64-bit integer")
+            }),
+        }
+    }
+}
+
+/// `n` distinct seeds in [0, 2^32) for benchmark `bench`.
+pub fn fresh_seeds(n: usize, source: SeedSource, bench: &str) -> Vec<u64> {
+    match source {
+        SeedSource::Os => distinct_u32(n, &mut rand::rng()),
+        SeedSource::Fixed(entropy) => {
+            // FNV-1a of the name keeps benchmarks' seeds apart under one entropy.
+            let name_hash = bench.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+            let mut rng =
+                <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(entropy ^ name_hash);
+            distinct_u32(n, &mut rng)
+        }
+    }
+}
+
+fn distinct_u32(n: usize, rng: &mut impl Rng) -> Vec<u64> {
     let mut seen = HashSet::with_capacity(n);
     let mut seeds = Vec::with_capacity(n);
     while seeds.len() < n {
@@ -71,7 +107,8 @@ pub fn run_seeds(bench: &Benchmark, seeds: &[u64], workers: usize) -> Result<Sco
             workers,
             reason: e.to_string(),
         })?;
-    let outcomes: Vec<SeedOutcome> = pool.install(|| seeds.par_iter().map(|&s| call(bench, s)).collect());
+    let outcomes: Vec<SeedOutcome> =
+        pool.install(|| seeds.par_iter().map(|&s| call(bench, s)).collect());
     let mut results = Vec::with_capacity(seeds.len());
     for (&seed, outcome) in seeds.iter().zip(&outcomes) {
         let text = std::str::from_utf8(&outcome.text).map_err(|_| RunError::Seed {
@@ -97,9 +134,13 @@ mod tests {
 
     #[test]
     fn fresh_seeds_are_distinct_u32() {
-        let seeds = fresh_seeds(2000);
+        let seeds = fresh_seeds(2000, SeedSource::Os, "bench_x");
         assert_eq!(seeds.len(), 2000);
         assert_eq!(seeds.iter().collect::<HashSet<_>>().len(), 2000);
         assert!(seeds.iter().all(|&s| s <= u64::from(u32::MAX)));
+        let fixed = fresh_seeds(30, SeedSource::Fixed(7), "bench_x");
+        assert_eq!(fixed, fresh_seeds(30, SeedSource::Fixed(7), "bench_x"));
+        assert_ne!(fixed, fresh_seeds(30, SeedSource::Fixed(7), "bench_y"));
+        assert_ne!(fixed, fresh_seeds(30, SeedSource::Fixed(8), "bench_x"));
     }
 }

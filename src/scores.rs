@@ -53,6 +53,9 @@ pub struct ScoreTable {
     values: Vec<Vec<f64>>,
 }
 
+/// One step's metrics with their per-seed values, in metric order.
+pub type StepMetrics<'a> = Vec<(&'a str, &'a [f64])>;
+
 /// Why a result or a table is not usable. Each names the seed and the value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScoreError {
@@ -342,8 +345,8 @@ impl ScoreTable {
 
     /// The baseline file's form: steps (as strings) in numeric order, each
     /// with its metrics in name order.
-    pub fn to_nested(&self) -> Vec<(String, Vec<(&str, &[f64])>)> {
-        let mut out: Vec<(String, Vec<(&str, &[f64])>)> = Vec::new();
+    pub fn to_nested(&self) -> Vec<(String, StepMetrics<'_>)> {
+        let mut out: Vec<(String, StepMetrics<'_>)> = Vec::new();
         for (slot, column) in self.slots.iter().zip(&self.values) {
             let step = slot.step.to_string();
             match out.last_mut() {

@@ -27,15 +27,22 @@ impl Settings {
     /// Merge, then check the declared values (the flags are checked by clap).
     pub fn resolve(declared: &DeclaredSettings, flags: &Overrides) -> Result<Settings, String> {
         let settings = Settings {
-            n_seeds: flags.n_seeds.or(declared.n_seeds).unwrap_or(DEFAULT_N_SEEDS),
+            n_seeds: flags
+                .n_seeds
+                .or(declared.n_seeds)
+                .unwrap_or(DEFAULT_N_SEEDS),
             alpha: flags.alpha.or(declared.alpha).unwrap_or(DEFAULT_ALPHA),
             min_effect: flags.min_effect.or(declared.min_effect),
-            workers: flags.workers.or(declared.workers).unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(1, usize::from)
-            }),
+            workers: flags
+                .workers
+                .or(declared.workers)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
         };
         if settings.n_seeds < 2 {
-            return Err(format!("n_seeds={} is too few: at least 2 are needed", settings.n_seeds));
+            return Err(format!(
+                "n_seeds={} is too few: at least 2 are needed",
+                settings.n_seeds
+            ));
         }
         if !(settings.alpha > 0.0 && settings.alpha < 1.0) {
             return Err(format!("alpha={} must be between 0 and 1", settings.alpha));
@@ -69,7 +76,10 @@ mod tests {
             ..Default::default()
         };
         let s = Settings::resolve(&declared, &flags).unwrap();
-        assert_eq!((s.n_seeds, s.alpha, s.min_effect, s.workers), (50, 0.1, None, 3));
+        assert_eq!(
+            (s.n_seeds, s.alpha, s.min_effect, s.workers),
+            (50, 0.1, None, 3)
+        );
         let s = Settings::resolve(&DeclaredSettings::default(), &Overrides::default()).unwrap();
         assert_eq!((s.n_seeds, s.alpha), (DEFAULT_N_SEEDS, DEFAULT_ALPHA));
     }
@@ -77,9 +87,33 @@ mod tests {
     #[test]
     fn bad_declared_values_are_errors() {
         let bad = |d: DeclaredSettings| Settings::resolve(&d, &Overrides::default()).unwrap_err();
-        assert!(bad(DeclaredSettings { alpha: Some(1.5), ..Default::default() }).contains("alpha=1.5"));
-        assert!(bad(DeclaredSettings { n_seeds: Some(1), ..Default::default() }).contains("n_seeds=1"));
-        assert!(bad(DeclaredSettings { workers: Some(0), ..Default::default() }).contains("workers=0"));
-        assert!(bad(DeclaredSettings { min_effect: Some(-0.1), ..Default::default() }).contains("min_effect"));
+        assert!(
+            bad(DeclaredSettings {
+                alpha: Some(1.5),
+                ..Default::default()
+            })
+            .contains("alpha=1.5")
+        );
+        assert!(
+            bad(DeclaredSettings {
+                n_seeds: Some(1),
+                ..Default::default()
+            })
+            .contains("n_seeds=1")
+        );
+        assert!(
+            bad(DeclaredSettings {
+                workers: Some(0),
+                ..Default::default()
+            })
+            .contains("workers=0")
+        );
+        assert!(
+            bad(DeclaredSettings {
+                min_effect: Some(-0.1),
+                ..Default::default()
+            })
+            .contains("min_effect")
+        );
     }
 }

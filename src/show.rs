@@ -50,7 +50,10 @@ pub fn show(args: &ShowArgs) -> Result<i32, Error> {
 fn history(args: &ShowArgs) -> Result<i32, Error> {
     let path = &args.store.baseline;
     let Some(versions) = git::file_history(path)? else {
-        println!("not inside a git repository: no history for {}", path.display());
+        println!(
+            "not inside a git repository: no history for {}",
+            path.display()
+        );
         return Ok(0);
     };
     // bench name → lines, in the order the commits come (oldest first).
@@ -63,7 +66,11 @@ fn history(args: &ShowArgs) -> Result<i32, Error> {
         let store = match store {
             Ok(store) => store,
             Err(reason) => {
-                notes.push(format!("note: skipped {} at {}: {reason}", path.display(), version.short_commit));
+                notes.push(format!(
+                    "note: skipped {} at {}: {reason}",
+                    path.display(),
+                    version.short_commit
+                ));
                 continue;
             }
         };
@@ -71,12 +78,15 @@ fn history(args: &ShowArgs) -> Result<i32, Error> {
             .map(|t| t.strftime("%Y-%m-%d").to_string())
             .unwrap_or_default();
         for baseline in store.baselines().filter(|b| args.store.selects(&b.bench)) {
-            per_bench.entry(baseline.bench.clone()).or_default().push(format!(
-                "  {}  {}  {}",
-                version.short_commit,
-                date,
-                slot_means(baseline)
-            ));
+            per_bench
+                .entry(baseline.bench.clone())
+                .or_default()
+                .push(format!(
+                    "  {}  {}  {}",
+                    version.short_commit,
+                    date,
+                    slot_means(baseline)
+                ));
         }
     }
     let mut out = String::new();

@@ -80,8 +80,7 @@ impl Serialize for Nested<'_> {
         let nested = self.0.to_nested();
         let mut steps = serializer.serialize_map(Some(nested.len()))?;
         for (step, metrics) in &nested {
-            let metrics: Vec<(&str, &[f64])> = metrics.clone();
-            steps.serialize_entry(step, &MetricMap(&metrics))?;
+            steps.serialize_entry(step, &MetricMap(metrics))?;
         }
         steps.end()
     }

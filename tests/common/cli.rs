@@ -1,0 +1,113 @@
+//! Running the real `pybench` binary, and building benchmark libraries
+//! from `examples/` and from C sources with the system compiler.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The synthetic example's Cargo package (pybench builds it).
+pub fn synthetic() -> PathBuf {
+    workspace().join("examples/synthetic")
+}
+
+/// The misbehaving benchmarks' Cargo package.
+pub fn faults() -> PathBuf {
+    workspace().join("examples/faults")
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The stdout line about `bench`, e.g. `bench_x   .......... PASS ...`.
+    pub fn line_of(&self, bench: &str) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{bench} ")))
+            .unwrap_or_else(|| panic!("no line for {bench} in:\n{}", self.stdout))
+    }
+
+    /// stderr without cargo's own output (warnings of the benchmark build).
+    pub fn error_lines(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect()
+    }
+}
+
+/// Run `pybench ARGS` in `dir` with extra environment variables.
+pub fn pybench(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pybench"));
+    // Fixed seed entropy: verdicts that depend on the seeds drawn (the
+    // resampled case) are the same on every test run, never flaky.
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("PYBENCH_SEED_ENTROPY", "20261123");
+    for var in ["PYBENCH_SYNTHETIC_REGRESS", "PYBENCH_SYNTHETIC_RESAMPLE"] {
+        command.env_remove(var);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("run the pybench binary");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Compile C `source` into a shared library named `lib{name}.so` with the
+/// system C compiler (the header of examples/c is on the include path).
+pub fn c_library(name: &str, source: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("c-libs")
+        .join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let c_file = dir.join(format!("{name}.c"));
+    std::fs::write(&c_file, source).unwrap();
+    let library = dir.join(format!(
+        "{}{name}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-O2", "-shared", "-fPIC", "-o"])
+        .arg(&library)
+        .arg(&c_file)
+        .arg("-I")
+        .arg(workspace().join("examples/c"))
+        .arg("-lm")
+        .status()
+        .expect("run the C compiler");
+    assert!(status.success(), "cc failed for {name}");
+    library
+}
+
+/// The C example, compiled.
+pub fn c_example() -> PathBuf {
+    let source = std::fs::read_to_string(workspace().join("examples/c/solver.c")).unwrap();
+    c_library("solver", &source)
+}
+
+pub fn baseline_path(dir: &Path) -> PathBuf {
+    dir.join(".pybench/baselines.jsonl")
+}
+
+/// The baseline file's bytes, or None when it does not exist.
+pub fn baseline_bytes(dir: &Path) -> Option<Vec<u8>> {
+    std::fs::read(baseline_path(dir)).ok()
+}

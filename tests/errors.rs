@@ -1,0 +1,241 @@
+//! Bad inputs: each is one `error:` line (or one ERROR benchmark line) with
+//! exit code 2, and the baseline file's bytes stay as they were.
+
+mod common;
+
+use common::cli::{Run, baseline_bytes, baseline_path, c_library, faults, pybench, synthetic};
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// A directory with a synthetic baseline in it, and that baseline's bytes.
+fn with_baseline() -> (tempfile::TempDir, Vec<u8>) {
+    let dir = temp();
+    let run = pybench(dir.path(), &[synthetic().to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let bytes = baseline_bytes(dir.path()).unwrap();
+    (dir, bytes)
+}
+
+fn assert_one_error(run: &Run, starts_with: &str) {
+    assert_eq!(run.code, 2, "{run:?}");
+    let errors = run.error_lines();
+    assert_eq!(errors.len(), 1, "exactly one error line: {}", run.stderr);
+    assert!(errors[0].starts_with(starts_with), "{}", errors[0]);
+    assert!(errors[0].contains("(hint: "), "a hint: {}", errors[0]);
+    assert!(
+        !run.stderr.contains("panicked"),
+        "no Rust panic: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn missing_path() {
+    let (dir, bytes) = with_baseline();
+    let run = pybench(dir.path(), &["nonexist"], &[]);
+    assert_one_error(&run, "error: path does not exist: nonexist");
+    assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
+}
+
+#[test]
+fn default_path_is_benchmarks() {
+    let run = pybench(temp().path(), &[], &[]);
+    assert_one_error(&run, "error: path does not exist: benchmarks");
+}
+
+#[test]
+fn unknown_bench() {
+    let (dir, bytes) = with_baseline();
+    let run = pybench(
+        dir.path(),
+        &[synthetic().to_str().unwrap(), "--bench", "bench_nope"],
+        &[],
+    );
+    assert_one_error(&run, "error: no benchmark matches --bench bench_nope");
+    assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
+}
+
+#[test]
+fn bench_selects_by_either_name() {
+    let dir = temp();
+    let faults = faults();
+    let run = pybench(
+        dir.path(),
+        &[faults.to_str().unwrap(), "--bench", "healthy"],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("pybench — 1 benchmarks discovered"));
+    assert!(run.line_of("bench_healthy").contains(" NEW "));
+}
+
+#[test]
+fn benchmark_defined_twice() {
+    let (dir, bytes) = with_baseline();
+    let source = r#"#include "pybench.h"
+PYBENCH_META(twin, "{\"abi\":1}")
+PYBENCH_EXPORT int32_t bench_twin(uint64_t seed, void *ctx, pybench_emit emit) {
+    (void)seed; emit(ctx, (const uint8_t *)"1", 1); return 0;
+}
+"#;
+    let copies = temp();
+    for name in ["twin_a", "twin_b"] {
+        let lib = c_library(name, source);
+        std::fs::copy(&lib, copies.path().join(lib.file_name().unwrap())).unwrap();
+    }
+    let run = pybench(dir.path(), &[copies.path().to_str().unwrap()], &[]);
+    assert_one_error(&run, "error: benchmark `bench_twin` is defined twice: in ");
+    assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
+}
+
+#[test]
+fn library_without_benchmarks() {
+    let lib = c_library("nobench", "int helper(int x) { return x + 1; }\n");
+    let run = pybench(temp().path(), &[lib.to_str().unwrap()], &[]);
+    assert_one_error(&run, "error: ");
+    assert!(run.error_lines()[0].contains("exports no benchmarks"));
+}
+
+#[test]
+fn bench_export_without_companion_is_skipped() {
+    let lib = c_library(
+        "nocompanion",
+        r#"#include "pybench.h"
+PYBENCH_EXPORT int32_t bench_orphan(uint64_t seed, void *ctx, pybench_emit emit) {
+    (void)seed; emit(ctx, (const uint8_t *)"1", 1); return 0;
+}
+PYBENCH_META(real, "{\"abi\":1,\"n_seeds\":6}")
+PYBENCH_EXPORT int32_t bench_real(uint64_t seed, void *ctx, pybench_emit emit) {
+    char s[32]; int n = snprintf(s, sizeof s, "%llu", (unsigned long long)(seed % 97));
+    emit(ctx, (const uint8_t *)s, (size_t)n); return 0;
+}
+"#
+        .replace(
+            "#include \"pybench.h\"",
+            "#include <stdio.h>\n#include \"pybench.h\"",
+        )
+        .as_str(),
+    );
+    let dir = temp();
+    let run = pybench(dir.path(), &[lib.to_str().unwrap(), "-v"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("pybench — 1 benchmarks discovered"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.line_of("bench_real").contains(" NEW "));
+    assert!(
+        run.stderr.contains("bench_orphan") && run.stderr.contains("skipped"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unreachable_alpha() {
+    let (dir, bytes) = with_baseline();
+    let run = pybench(
+        dir.path(),
+        &["update", synthetic().to_str().unwrap(), "--n-seeds", "4"],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("alpha=0.05 can never flag a regression with n_seeds=4"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
+}
+
+#[test]
+fn slots_that_differ_from_the_baseline() {
+    let (dir, _) = with_baseline();
+    let path = baseline_path(dir.path());
+    let edited = String::from_utf8(std::fs::read(&path).unwrap())
+        .unwrap()
+        .replace("\"100\":", "\"99\":");
+    std::fs::write(&path, &edited).unwrap();
+    let run = pybench(dir.path(), &[synthetic().to_str().unwrap()], &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let line = run.line_of("bench_synthetic");
+    assert!(line.contains(" ERROR "), "{line}");
+    assert!(
+        line.ends_with("Re-run `pybench update` to reset."),
+        "{line}"
+    );
+    assert!(
+        line.contains("missing min:loss@99") && line.contains("unexpected min:loss@100"),
+        "{line}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+}
+
+#[test]
+fn malformed_baseline_line() {
+    let (dir, _) = with_baseline();
+    let path = baseline_path(dir.path());
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("{\"bench\": \"bench_broken\", \"seeds\": [1, 2]\n");
+    std::fs::write(&path, &text).unwrap();
+    let run = pybench(dir.path(), &[synthetic().to_str().unwrap()], &[]);
+    let shown = path
+        .strip_prefix(dir.path())
+        .unwrap_or(&path)
+        .display()
+        .to_string();
+    assert_one_error(&run, &format!("error: malformed baseline at {shown}:2: "));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn faulty_benchmarks_are_errors_and_the_others_still_run() {
+    let dir = temp();
+    let run = pybench(dir.path(), &[faults().to_str().unwrap()], &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stdout.contains("pybench — 5 benchmarks discovered"),
+        "{}",
+        run.stdout
+    );
+    let nan = run.line_of("bench_nan");
+    assert!(
+        nan.contains(" ERROR ")
+            && nan.contains("seed ")
+            && nan.ends_with("metric `min:loss` is NaN, expected a finite number"),
+        "{nan}"
+    );
+    let panics = run.line_of("bench_panics");
+    assert!(
+        panics.contains(" ERROR   seed ")
+            && panics.contains("panicked: index out of range for seed "),
+        "{panics}"
+    );
+    let errors = run.line_of("bench_errors");
+    assert!(
+        errors.contains(" ERROR   seed ") && errors.contains("dataset shard"),
+        "{errors}"
+    );
+    let shifting = run.line_of("bench_shifting_slots");
+    assert!(shifting.contains("slots differ from seed"), "{shifting}");
+    assert!(run.line_of("bench_healthy").contains(" NEW "));
+    assert!(
+        run.stdout
+            .contains("0 failed, 0 passed, 1 new, 4 errors  in "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stderr.contains("panicked"),
+        "the panic message is not printed raw: {}",
+        run.stderr
+    );
+    // Only the healthy benchmark got a baseline.
+    let text = std::fs::read_to_string(baseline_path(dir.path())).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    assert!(text.starts_with("{\"bench\": \"bench_healthy\""));
+}
