@@ -22,9 +22,12 @@ pub const N_PERMUTATIONS: usize = 4096;
 /// difference, or two opposite equal ones) may differ by rounding.
 pub const TIE_RTOL: f64 = 1e-9;
 
-/// Slots tabulated together: 8-seed chunks × 256 sums × 32 slots × 8 bytes
-/// = 64 KiB per chunk, so a 100-seed block (~850 KiB) stays in L2.
-const SLOT_BLOCK: usize = 32;
+/// Slots tabulated together: 256 sums × 16 slots × 8 bytes = 32 KiB per
+/// 8-seed chunk, so a 100-seed block (~420 KiB) stays in L2, and a pattern's
+/// 16 running sums stay in SSE2 registers. Measured: 16 beats 8 and 32 on
+/// 100 seeds × 1000 slots (17 ms vs 21 and 26); 8 wins only on 3 slots.
+const SLOT_BLOCK: usize = 16;
+const _: () = assert!(SLOT_BLOCK <= 64, "candidates are a u64 bit mask");
 
 /// Patterns per rayon task.
 const PATTERN_TASK: usize = 64;
@@ -110,11 +113,19 @@ pub fn meta_p(diffs: &Differences, criterion: &Criterion, options: &PermutationO
     }
 }
 
-/// Per-slot constants of the fast path.
+/// Per-slot constants of the fast path, one array per field so that a
+/// block of slots is scanned with vector instructions.
 struct SlotConstants {
-    sum_sq: f64,
-    cancellation_floor: f64,
-    denominator: f64,
+    /// `Σd²`, the same under every pattern.
+    sum_sq: Vec<f64>,
+    /// At or below this `Σd² − S²/n`, recompute directly (cancellation).
+    cancellation_floor: Vec<f64>,
+    /// At or below this `Σd² − S²/n`, always take the exact path: the
+    /// cancellation floor, or the degenerate zone (sd < 1e-12), where a
+    /// tiny |S| may still mean t = −1e9.
+    exact_below: Vec<f64>,
+    /// The effect's denominator.
+    denominator: Vec<f64>,
 }
 
 /// `statistic` under each pattern (rows of `patterns`, one byte per chunk).
@@ -130,17 +141,32 @@ pub fn statistics(
     let n = diffs.n_seeds();
     let nc = signs::n_chunks(n);
     let n_rows = patterns.len() / nc;
-    let constants: Vec<SlotConstants> = (0..diffs.n_slots())
+    let nf = n as f64;
+    let sum_sq: Vec<f64> = (0..diffs.n_slots())
         .map(|s| {
             let squares: Vec<f64> = diffs.column(s).iter().map(|d| d * d).collect();
-            let sum_sq = numeric::pairwise_sum(&squares);
-            SlotConstants {
-                sum_sq,
-                cancellation_floor: sum_sq * CANCELLATION_RATIO,
-                denominator: diffs.effect_denominator(s),
-            }
+            numeric::pairwise_sum(&squares)
         })
         .collect();
+    let cancellation_floor: Vec<f64> = sum_sq.iter().map(|q| q * CANCELLATION_RATIO).collect();
+    // sd < 1e-12 ⇔ centred < (n−1)·1e-24; 2× leaves room for rounding.
+    let degenerate_centred = 2.0 * (nf - 1.0) * DEGENERATE_SD * DEGENERATE_SD;
+    let constants = SlotConstants {
+        exact_below: cancellation_floor
+            .iter()
+            .map(|f| f.max(degenerate_centred))
+            .collect(),
+        sum_sq,
+        cancellation_floor,
+        denominator: (0..diffs.n_slots())
+            .map(|s| diffs.effect_denominator(s))
+            .collect(),
+    };
+    // t < t_crit < 0 ⇔ S < 0 and S²(n−1) > t_crit²·n·(Σd² − S²/n): a test
+    // without division or square root that discards most slot-patterns.
+    // The 1e-6 slack only lets more through to the exact computation.
+    let prefilter = (criterion.t_crit < 0.0)
+        .then(|| criterion.t_crit * criterion.t_crit * nf / (nf - 1.0) * (1.0 - 1e-6));
     let engine = Engine {
         diffs,
         criterion,
@@ -148,7 +174,9 @@ pub fn statistics(
         constants: &constants,
         n,
         nc,
-        sqrt_n: (n as f64).sqrt(),
+        inv_n: 1.0 / nf,
+        sqrt_n: nf.sqrt(),
+        prefilter,
     };
     let mut out = vec![0.0; n_rows];
     let mut table = Vec::new();
@@ -177,32 +205,42 @@ struct Engine<'a> {
     diffs: &'a Differences,
     criterion: &'a Criterion,
     statistic: Statistic,
-    constants: &'a [SlotConstants],
+    constants: &'a SlotConstants,
     n: usize,
     nc: usize,
+    inv_n: f64,
     sqrt_n: f64,
+    /// `t_crit²·n/(n−1)`, slightly lowered; `None` when `t_crit ≥ 0`.
+    prefilter: Option<f64>,
 }
 
 impl Engine<'_> {
-    /// Fill `table[(c·256 + mask)·width + b]` with `Σ_j ±d[8c+j]` of slot
-    /// `first + b`, summed in seed order, `−` where bit `j` of mask is set.
+    /// Fill `table[(c·256 + mask)·SLOT_BLOCK + b]` with `Σ_j ±d[8c+j]` of
+    /// slot `first + b`, summed in seed order, `−` where bit `j` of mask is
+    /// set. Columns `b ≥ width` are zero, so every block has the same,
+    /// compile-time width.
     fn tabulate(&self, first: usize, width: usize, table: &mut Vec<f64>) {
-        table.clear();
-        table.resize(self.nc * 256 * width, 0.0);
-        let mut sums = [0.0f64; 256];
-        for b in 0..width {
-            let column = self.diffs.column(first + b);
-            for (c, chunk) in column.chunks(CHUNK).enumerate() {
-                sums[0] = 0.0;
-                for (j, &d) in chunk.iter().enumerate() {
-                    let half = 1 << j;
-                    for m in 0..half {
-                        sums[m | half] = sums[m] - d;
-                        sums[m] += d;
-                    }
+        table.resize(self.nc * 256 * SLOT_BLOCK, 0.0);
+        let mut d = [0.0f64; SLOT_BLOCK];
+        for (c, chunk) in table.chunks_mut(256 * SLOT_BLOCK).enumerate() {
+            chunk[..SLOT_BLOCK].fill(0.0);
+            let seeds = CHUNK.min(self.n - c * CHUNK);
+            for j in 0..seeds {
+                for (b, x) in d[..width].iter_mut().enumerate() {
+                    *x = self.diffs.column(first + b)[c * CHUNK + j];
                 }
-                for (m, &s) in sums[..1 << chunk.len()].iter().enumerate() {
-                    table[(c * 256 + m) * width + b] = s;
+                // Rows m < half hold the sums over seeds < j; extend each
+                // by +d_j in place and by −d_j into row m + half.
+                let half = 1 << j;
+                let (low, high) = chunk.split_at_mut(half * SLOT_BLOCK);
+                for (lo, hi) in low
+                    .chunks_exact_mut(SLOT_BLOCK)
+                    .zip(high.chunks_exact_mut(SLOT_BLOCK))
+                {
+                    for ((l, h), &x) in lo.iter_mut().zip(hi.iter_mut()).zip(&d) {
+                        *h = *l - x;
+                        *l += x;
+                    }
                 }
             }
         }
@@ -217,34 +255,51 @@ impl Engine<'_> {
         first: usize,
         width: usize,
     ) -> f64 {
-        let mut sums = [0.0f64; SLOT_BLOCK];
-        let sums = &mut sums[..width];
-        let row = |c: usize| {
-            let start = (c * 256 + pattern[c] as usize) * width;
-            &table[start..start + width]
+        let row = |c: usize| -> &[f64; SLOT_BLOCK] {
+            let start = (c * 256 + pattern[c] as usize) * SLOT_BLOCK;
+            table[start..start + SLOT_BLOCK].try_into().unwrap()
         };
-        sums.copy_from_slice(row(0));
+        let mut sums = *row(0);
         for c in 1..self.nc {
             for (s, &v) in sums.iter_mut().zip(row(c)) {
                 *s += v;
             }
         }
-        for (b, &sum) in sums.iter().enumerate() {
-            // t ≥ 0 (or a degenerate 0/+1e9) never counts: t_crit < 0.
-            if sum < 0.0 {
+        let sums = &sums[..width];
+        let Some(k) = self.prefilter else {
+            for (b, &sum) in sums.iter().enumerate() {
                 acc += self.term(first + b, sum, pattern);
             }
+            return acc;
+        };
+        let range = first..first + width;
+        // Branch-free (`&`, `|`, not `&&`, `||`) so that it vectorises; a
+        // set bit marks a slot-pattern that needs the exact computation.
+        let mut candidates: u64 = 0;
+        for (b, ((&s, &q), &low)) in sums
+            .iter()
+            .zip(&self.constants.sum_sq[range.clone()])
+            .zip(&self.constants.exact_below[range])
+            .enumerate()
+        {
+            let centred = q - s * s * self.inv_n;
+            let hit = (s < 0.0) & ((centred <= low) | (s * s >= k * centred));
+            candidates |= u64::from(hit) << b;
+        }
+        while candidates != 0 {
+            let b = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            acc += self.term(first + b, sums[b], pattern);
         }
         acc
     }
 
-    /// Slot `s`'s term under `pattern`, given its signed sum (negative).
-    #[inline]
+    /// Slot `s`'s term under `pattern`, given its signed sum.
     fn term(&self, s: usize, sum: f64, pattern: &[u8]) -> f64 {
-        let k = &self.constants[s];
+        let k = self.constants;
         let n = self.n as f64;
-        let centred = k.sum_sq - sum * sum / n;
-        let (mean, t) = if centred > k.cancellation_floor {
+        let centred = k.sum_sq[s] - sum * sum * self.inv_n;
+        let (mean, t) = if centred > k.cancellation_floor[s] {
             let mean = sum / n;
             let sd = (centred / (n - 1.0)).sqrt();
             let t = if sd < DEGENERATE_SD {
@@ -256,7 +311,8 @@ impl Engine<'_> {
         } else {
             self.direct(s, pattern)
         };
-        self.criterion.term(self.statistic, mean, t, k.denominator)
+        self.criterion
+            .term(self.statistic, mean, t, k.denominator[s])
     }
 
     /// Mean and t of slot `s` under `pattern`, the two-pass way.
