@@ -94,16 +94,22 @@ impl Comparison {
 /// Why two runs cannot be compared.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StatsError {
+    /// The two runs have different numbers of seeds.
     #[error("the baseline has {baseline} seeds but the current run has {current}")]
     SeedCountMismatch { baseline: usize, current: usize },
+    /// The two runs have different (step, metric) slots, or none.
     #[error("slots differ from the baseline's: {0}")]
     SlotsDiffer(String),
+    /// Fewer than 2 seeds: no standard deviation.
     #[error("n_seeds={n} is too few to compare: at least 2 are needed")]
     TooFewSeeds { n: usize },
+    /// `2^n ≤ 1/alpha`: even the most extreme data could not FAIL.
     #[error("alpha={alpha} can never flag a regression with n_seeds={n}")]
     UnreachableAlpha { alpha: f64, n: usize },
+    /// `alpha` outside (0, 1).
     #[error("alpha={0} is not a probability in (0, 1)")]
     InvalidAlpha(f64),
+    /// `min_effect` negative or not finite.
     #[error("min_effect={0} must be a finite number ≥ 0")]
     InvalidMinEffect(f64),
 }
