@@ -209,7 +209,14 @@ fn execute(
         result.error = Some(e.to_string());
         return result;
     }
-    let current = match run::run_seeds(bench, &result.seeds, settings.workers) {
+    let outcomes = run::call_all(
+        bench.entry,
+        &result.seeds,
+        settings.workers,
+        |_| {},
+        |_, _| {},
+    );
+    let current = match outcomes.and_then(|o| run::into_table(&result.seeds, &o)) {
         Ok(table) => table,
         Err(e) => {
             result.error = Some(e.to_string());

@@ -69,7 +69,8 @@ fn bench(result: &BenchResult) -> Bench<'_> {
             .iter()
             .zip(table.columns())
             .map(|(slot, column)| {
-                let (mean, std) = stats::mean_std(column);
+                let mean = stats::numeric::mean(column);
+                let std = stats::numeric::std_ddof1_around(column, mean);
                 Slot {
                     step: slot.step,
                     metric: &slot.metric,

@@ -90,7 +90,8 @@ pub fn exported_symbols(path: &Path) -> Result<Vec<String>, LibraryError> {
 /// `bench_*` exports paired with their companion; `skipped` gets the names
 /// of `bench_*` exports without one.
 pub fn benchmark_symbols(symbols: &[String], skipped: &mut Vec<String>) -> Vec<(String, String)> {
-    let has = |name: &str| symbols.binary_search_by(|s| s.as_str().cmp(name)).is_ok();
+    let exported: std::collections::HashSet<&str> = symbols.iter().map(String::as_str).collect();
+    let has = |name: &str| exported.contains(name);
     let mut found = Vec::new();
     for name in symbols.iter().filter(|s| s.starts_with("bench_")) {
         let suffix = &name["bench_".len()..];

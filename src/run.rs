@@ -1,13 +1,19 @@
-//! Running a benchmark over its seeds on a pool of worker threads.
+//! Running a benchmark over its seeds: seeds, the call through the ABI, and
+//! turning per-seed outcomes into a score table. Whether the calls happen in
+//! this process or in a worker process is `isolate`'s business.
 
 use std::collections::HashSet;
 use std::ffi::c_void;
 
 use rand::Rng;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
-use crate::library::Benchmark;
+use crate::abi::BenchFn;
 use crate::scores::{ScoreError, ScoreTable};
+
+/// The most a benchmark may emit for one seed; more is refused, not held.
+pub const MAX_RESULT_BYTES: usize = 16 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -17,6 +23,26 @@ pub enum RunError {
     Score(#[from] ScoreError),
     #[error("cannot start {workers} worker threads: {reason}")]
     Pool { workers: usize, reason: String },
+    #[error("worker process {how} while running seed {}", list_seeds(.seeds))]
+    Crashed { how: String, seeds: Vec<u64> },
+    #[error("timed out after {seconds} s on seed {seed}")]
+    TimedOut { seconds: f64, seed: u64 },
+    #[error("worker process failed: {0}")]
+    Worker(String),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+fn list_seeds(seeds: &[u64]) -> String {
+    match seeds {
+        [] => "(none started)".into(),
+        [one] => one.to_string(),
+        many => many
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 /// Where fresh seeds come from: OS entropy, or (for reproducible runs and
@@ -69,35 +95,62 @@ fn distinct_u32(n: usize, rng: &mut impl Rng) -> Vec<u64> {
     seeds
 }
 
-/// What one call of the benchmark handed back.
-struct SeedOutcome {
-    code: i32,
-    text: Vec<u8>,
+/// What one call of the benchmark handed back: its return code and the
+/// text it emitted (`None` when that text was not UTF-8 or over the limit).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedOutcome {
+    pub code: i32,
+    pub text: Result<String, String>,
+}
+
+struct Emitted {
+    bytes: Vec<u8>,
+    overflow: bool,
 }
 
 unsafe extern "C" fn collect_emit(ctx: *mut c_void, utf8: *const u8, len: usize) {
     if ctx.is_null() || (utf8.is_null() && len > 0) {
         return;
     }
-    // SAFETY: `ctx` is the `Vec<u8>` that `call` passed in, alive for the call.
-    let out = unsafe { &mut *ctx.cast::<Vec<u8>>() };
-    if len > 0 {
+    // SAFETY: `ctx` is the `Emitted` that `call` passed in, alive for the call.
+    let out = unsafe { &mut *ctx.cast::<Emitted>() };
+    if out.bytes.len().saturating_add(len) > MAX_RESULT_BYTES {
+        out.overflow = true;
+    } else if len > 0 {
         // SAFETY: the ABI promises `len` readable bytes at `utf8`.
-        out.extend_from_slice(unsafe { std::slice::from_raw_parts(utf8, len) });
+        out.bytes
+            .extend_from_slice(unsafe { std::slice::from_raw_parts(utf8, len) });
     }
 }
 
-fn call(bench: &Benchmark, seed: u64) -> SeedOutcome {
-    let mut text = Vec::new();
-    // SAFETY: `entry` follows ABI v1; `text` outlives the call.
-    let code = unsafe { (bench.entry)(seed, (&mut text as *mut Vec<u8>).cast(), collect_emit) };
+/// Call a benchmark entry point once.
+pub fn call(entry: BenchFn, seed: u64) -> SeedOutcome {
+    let mut emitted = Emitted {
+        bytes: Vec::new(),
+        overflow: false,
+    };
+    // SAFETY: `entry` follows ABI v1; `emitted` outlives the call.
+    let code = unsafe { entry(seed, (&mut emitted as *mut Emitted).cast(), collect_emit) };
+    let text = if emitted.overflow {
+        Err(format!(
+            "emitted more than the {} MiB a result may hold",
+            MAX_RESULT_BYTES >> 20
+        ))
+    } else {
+        String::from_utf8(emitted.bytes).map_err(|_| "emitted text that is not UTF-8".into())
+    };
     SeedOutcome { code, text }
 }
 
-/// Run `bench` on every seed with `workers` threads. Results are kept by
-/// seed index, so the table never depends on scheduling; the first failing
-/// seed in seed order is the one reported.
-pub fn run_seeds(bench: &Benchmark, seeds: &[u64], workers: usize) -> Result<ScoreTable, RunError> {
+/// Run `entry` on every seed with `workers` threads in this process.
+/// Results are kept by seed index, so they never depend on scheduling.
+pub fn call_all(
+    entry: BenchFn,
+    seeds: &[u64],
+    workers: usize,
+    on_start: impl Fn(usize) + Sync,
+    on_done: impl Fn(usize, &SeedOutcome) + Sync,
+) -> Result<Vec<SeedOutcome>, RunError> {
     let workers = workers.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers)
@@ -107,13 +160,28 @@ pub fn run_seeds(bench: &Benchmark, seeds: &[u64], workers: usize) -> Result<Sco
             workers,
             reason: e.to_string(),
         })?;
-    let outcomes: Vec<SeedOutcome> =
-        pool.install(|| seeds.par_iter().map(|&s| call(bench, s)).collect());
+    Ok(pool.install(|| {
+        seeds
+            .par_iter()
+            .enumerate()
+            .map(|(index, &seed)| {
+                on_start(index);
+                let outcome = call(entry, seed);
+                on_done(index, &outcome);
+                outcome
+            })
+            .collect()
+    }))
+}
+
+/// Turn outcomes (in seed order) into the score table; the first failing
+/// seed in seed order is the one reported.
+pub fn into_table(seeds: &[u64], outcomes: &[SeedOutcome]) -> Result<ScoreTable, RunError> {
     let mut results = Vec::with_capacity(seeds.len());
-    for (&seed, outcome) in seeds.iter().zip(&outcomes) {
-        let text = std::str::from_utf8(&outcome.text).map_err(|_| RunError::Seed {
+    for (&seed, outcome) in seeds.iter().zip(outcomes) {
+        let text = outcome.text.as_deref().map_err(|message| RunError::Seed {
             seed,
-            message: "emitted text that is not UTF-8".into(),
+            message: message.clone(),
         })?;
         if outcome.code != 0 {
             let message = if text.trim().is_empty() {
@@ -142,5 +210,27 @@ mod tests {
         assert_eq!(fixed, fresh_seeds(30, SeedSource::Fixed(7), "bench_x"));
         assert_ne!(fixed, fresh_seeds(30, SeedSource::Fixed(7), "bench_y"));
         assert_ne!(fixed, fresh_seeds(30, SeedSource::Fixed(8), "bench_x"));
+    }
+
+    unsafe extern "C" fn flood(_seed: u64, ctx: *mut c_void, emit: crate::abi::EmitFn) -> i32 {
+        let chunk = vec![b'1'; 1 << 20];
+        for _ in 0..20 {
+            unsafe { emit(ctx, chunk.as_ptr(), chunk.len()) };
+        }
+        0
+    }
+
+    #[test]
+    fn oversized_results_are_refused_not_held() {
+        let outcome = call(flood, 1);
+        assert_eq!(
+            outcome.text,
+            Err("emitted more than the 16 MiB a result may hold".into())
+        );
+        let err = into_table(&[1], &[outcome]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "seed 1: emitted more than the 16 MiB a result may hold"
+        );
     }
 }

@@ -17,7 +17,7 @@ fn slot_means(baseline: &Baseline) -> String {
         if !line.is_empty() {
             line.push_str("  ");
         }
-        let _ = write!(line, "{slot}: {:.2}", stats::mean_std(column).0);
+        let _ = write!(line, "{slot}: {:.2}", stats::numeric::mean(column));
     }
     line
 }

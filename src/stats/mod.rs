@@ -19,8 +19,6 @@ pub use slot::{
     DEGENERATE_SD, DEGENERATE_T, Differences, EFFECT_FLOOR, SlotTest, slot_test, t_critical,
 };
 
-use serde::ser::{SerializeStruct, Serializer};
-
 use crate::scores::{ScoreTable, SlotKey};
 
 /// Settings of a comparison.
@@ -36,7 +34,6 @@ pub struct CompareOptions {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SlotResult {
     /// The slot (step, metric).
-    #[serde(serialize_with = "serialize_slot")]
     pub slot: SlotKey,
     /// Mean of the baseline's raw values.
     pub baseline_mean: f64,
@@ -114,6 +111,16 @@ pub enum StatsError {
     InvalidMinEffect(f64),
 }
 
+/// Refuse an `alpha` that `n` seeds can never reach: the smallest
+/// attainable meta-p is `1/2^n`, so `2^n ≤ 1/alpha` could never FAIL.
+pub fn check_reachable(alpha: f64, n: usize) -> Result<(), StatsError> {
+    // `alpha · 2^n` is exact in floating point.
+    if n < 1024 && alpha * (n as f64).exp2() <= 1.0 {
+        return Err(StatsError::UnreachableAlpha { alpha, n });
+    }
+    Ok(())
+}
+
 /// Compare `current` against `baseline` (same seeds, in the same order).
 ///
 /// `bench` and `seeds` only seed the permutation RNG, so that the same
@@ -136,10 +143,7 @@ pub fn compare(
     }
     let diffs = Differences::from_tables(baseline, current)?;
     let n = diffs.n_seeds();
-    // The smallest attainable meta-p is 1/2^n; `alpha · 2^n` is exact.
-    if n < 1024 && alpha * (n as f64).exp2() <= 1.0 {
-        return Err(StatsError::UnreachableAlpha { alpha, n });
-    }
+    check_reachable(alpha, n)?;
     let criterion = Criterion::new(alpha, n, opts.min_effect);
     let tests: Vec<SlotTest> = (0..diffs.n_slots())
         .map(|s| slot_test(diffs.column(s)))
@@ -188,11 +192,4 @@ pub fn compare(
         min_effect: opts.min_effect,
         n_seeds: n,
     })
-}
-
-fn serialize_slot<S: Serializer>(slot: &SlotKey, serializer: S) -> Result<S::Ok, S::Error> {
-    let mut s = serializer.serialize_struct("SlotKey", 2)?;
-    s.serialize_field("step", &slot.step)?;
-    s.serialize_field("metric", &slot.metric)?;
-    s.end()
 }
