@@ -3,19 +3,21 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use crate::cli::{RunArgs, bench_name_matches};
 use crate::discover;
 use crate::error::Error;
 use crate::git;
+use crate::isolate;
 use crate::json_report;
 use crate::library::{self, Benchmark};
 use crate::report::{self, BenchResult, Status};
 use crate::run;
 use crate::settings::{Overrides, Settings};
 use crate::stats::{self, CompareOptions};
-use crate::store::{Baseline, Store};
+use crate::store::{self, Baseline, Store};
 
 /// What a run does with baselines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +33,12 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
     let started = Instant::now();
     let seed_source = run::SeedSource::from_env().map_err(Error::Environment)?;
     let benchmarks = discover_benchmarks(args)?;
+    // Held until the run ends: concurrent runs on one file take turns.
+    let _lock = store::lock(&args.store.baseline, !args.no_wait)?;
     let mut store = Store::open(&args.store.baseline)?;
+    // Ctrl-C stops the workers; nothing is written (the handler can only be
+    // installed once per process, which is all a run needs).
+    let _ = ctrlc::set_handler(|| isolate::INTERRUPTED.store(true, Ordering::SeqCst));
     let overrides = Overrides {
         n_seeds: match mode {
             Mode::Update { n_seeds } => n_seeds,
@@ -40,6 +47,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
         alpha: args.alpha,
         min_effect: args.min_effect,
         workers: args.workers.map(|w| w as usize),
+        timeout: args.timeout,
     };
 
     let writes = mode == Mode::Check && benchmarks.iter().any(|b| store.get(&b.name).is_none())
@@ -66,7 +74,10 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
             Mode::Check => store.get(&bench.name),
             Mode::Update { .. } => None,
         };
-        let mut result = execute(bench, &overrides, stored, seed_source);
+        let mut result = execute(bench, &overrides, stored, seed_source, args.in_process);
+        if isolate::INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
         if result.status == Status::New {
             result.saved = may_write;
             if may_write && let Some(table) = &result.current {
@@ -175,6 +186,7 @@ fn execute(
     overrides: &Overrides,
     stored: Option<&Baseline>,
     seed_source: run::SeedSource,
+    in_process: bool,
 ) -> BenchResult {
     let mut result = BenchResult {
         name: bench.name.clone(),
@@ -186,6 +198,7 @@ fn execute(
         comparison: None,
         error: None,
         saved: false,
+        output: String::new(),
     };
     let settings = match bench
         .settings
@@ -209,13 +222,25 @@ fn execute(
         result.error = Some(e.to_string());
         return result;
     }
-    let outcomes = run::call_all(
-        bench.entry,
-        &result.seeds,
-        settings.workers,
-        |_| {},
-        |_, _| {},
-    );
+    let outcomes = if in_process {
+        run::call_all(
+            bench.entry,
+            &result.seeds,
+            settings.workers,
+            |_| {},
+            |_, _| {},
+        )
+    } else {
+        let worker = isolate::run_in_worker(
+            &bench.library.path,
+            &bench.name,
+            &result.seeds,
+            settings.workers,
+            settings.timeout.map(Duration::from_secs_f64),
+        );
+        result.output = worker.output;
+        worker.outcomes
+    };
     let current = match outcomes.and_then(|o| run::into_table(&result.seeds, &o)) {
         Ok(table) => table,
         Err(e) => {

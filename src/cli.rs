@@ -54,6 +54,16 @@ pub struct RunArgs {
     /// Write baselines on a dirty working tree without asking.
     #[arg(short, long)]
     pub yes: bool,
+    /// Seconds one seed may take before its worker is killed (overrides the benchmark's).
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Option<f64>,
+    /// Run benchmarks inside this process (for debuggers): faster to start,
+    /// but a crash takes pybench down and --timeout is not enforced.
+    #[arg(long)]
+    pub in_process: bool,
+    /// Fail at once if another pybench run holds the baseline file's lock.
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -92,6 +102,19 @@ fn parse_alpha(text: &str) -> Result<f64, String> {
         Ok(alpha)
     } else {
         Err(format!("alpha must be between 0 and 1, got {alpha}"))
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if seconds.is_finite() && seconds > 0.0 {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "timeout must be a positive number of seconds, got {seconds}"
+        ))
     }
 }
 

@@ -38,6 +38,8 @@ pub enum Error {
     },
     #[error("{0}")]
     Environment(String),
+    #[error("interrupted; the baseline file was left as it was")]
+    Interrupted,
     #[error("cannot read an answer from the terminal: {0}")]
     Prompt(std::io::Error),
 }
@@ -57,6 +59,9 @@ impl Error {
             }
             Error::Discover(DiscoverError::ReadDir { .. }) => "check the directory's permissions",
             Error::Library(_) => "is it a shared library built for this machine?",
+            Error::Store(StoreError::Locked { .. }) => {
+                "wait for the other run to finish, or drop --no-wait to wait for it"
+            }
             Error::Store(StoreError::Malformed { .. }) => {
                 "fix or delete that line (git diff shows what changed), then re-run"
             }
@@ -70,6 +75,7 @@ impl Error {
             Error::DirtyTree(_) => "commit first, or pass --yes to write anyway",
             Error::WriteReport { .. } => "check the path and its permissions",
             Error::Environment(_) => "unset it, or give a whole number",
+            Error::Interrupted => "run again; baselines are only written when a run completes",
             Error::Prompt(_) => "pass --yes to write without asking",
         })
     }

@@ -21,6 +21,8 @@ pub mod error;
 #[cfg(feature = "engine")]
 pub mod git;
 #[cfg(feature = "engine")]
+pub mod isolate;
+#[cfg(feature = "engine")]
 pub mod json_report;
 #[cfg(feature = "engine")]
 pub mod library;

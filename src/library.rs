@@ -34,6 +34,7 @@ pub struct DeclaredSettings {
     pub alpha: Option<f64>,
     pub min_effect: Option<f64>,
     pub workers: Option<usize>,
+    pub timeout: Option<f64>,
 }
 
 /// A benchmark found in a library: its entry point and declared settings,

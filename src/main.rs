@@ -7,8 +7,13 @@ use clap::Parser;
 use pybench::app::{self, Mode};
 use pybench::cli::{Cli, Command};
 use pybench::error::Error;
+use pybench::isolate;
 
 fn main() -> ExitCode {
+    // A worker runs one benchmark's seeds for a parent pybench (see isolate.rs).
+    if std::env::args_os().nth(1).as_deref() == Some(std::ffi::OsStr::new(isolate::WORKER_ARG)) {
+        return ExitCode::from(isolate::worker_main() as u8);
+    }
     let cli = Cli::parse();
     let outcome = match &cli.command {
         None => app::run(&cli.run, Mode::Check),

@@ -48,6 +48,8 @@ pub struct BenchResult {
     pub error: Option<String>,
     /// For NEW: whether the baseline was (or will be) written.
     pub saved: bool,
+    /// What the benchmark printed (captured from its worker process).
+    pub output: String,
 }
 
 pub const RULE_WIDTH: usize = 62;
@@ -125,6 +127,26 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         && let Some(cmp) = &result.comparison
     {
         out.push_str(&slot_table(cmp));
+    }
+    if verbose && matches!(result.status, Status::Fail | Status::Error) {
+        out.push_str(&captured_output(&result.output));
+    }
+    out
+}
+
+/// The last lines a failing benchmark printed, indented under it.
+fn captured_output(output: &str) -> String {
+    const SHOWN: usize = 40;
+    let lines: Vec<&str> = output.lines().collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("  output:\n");
+    if lines.len() > SHOWN {
+        let _ = writeln!(out, "  | … {} earlier lines", lines.len() - SHOWN);
+    }
+    for line in &lines[lines.len().saturating_sub(SHOWN)..] {
+        let _ = writeln!(out, "  | {line}");
     }
     out
 }

@@ -12,6 +12,8 @@ pub struct Settings {
     pub alpha: f64,
     pub min_effect: Option<f64>,
     pub workers: usize,
+    /// Seconds one seed may take (worker processes only).
+    pub timeout: Option<f64>,
 }
 
 /// Values given on the command line; `None` defers to the benchmark.
@@ -21,6 +23,7 @@ pub struct Overrides {
     pub alpha: Option<f64>,
     pub min_effect: Option<f64>,
     pub workers: Option<usize>,
+    pub timeout: Option<f64>,
 }
 
 impl Settings {
@@ -37,6 +40,7 @@ impl Settings {
                 .workers
                 .or(declared.workers)
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+            timeout: flags.timeout.or(declared.timeout),
         };
         if settings.n_seeds < 2 {
             return Err(format!(
@@ -51,6 +55,13 @@ impl Settings {
             && !(effect.is_finite() && effect >= 0.0)
         {
             return Err(format!("min_effect={effect} must be a fraction ≥ 0"));
+        }
+        if let Some(timeout) = settings.timeout
+            && !(timeout.is_finite() && timeout > 0.0)
+        {
+            return Err(format!(
+                "timeout={timeout} must be a positive number of seconds"
+            ));
         }
         if settings.workers == 0 {
             return Err("workers=0: at least one worker is needed".into());
