@@ -98,6 +98,17 @@ impl BenchOutput for Vec<Record> {
     }
 }
 
+/// A score already serialised as JSON (for example by `serde_json`),
+/// passed to pybench as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Json(pub String);
+
+impl BenchOutput for Json {
+    fn into_score_json(self) -> Result<String, String> {
+        Ok(self.0)
+    }
+}
+
 impl<T: BenchOutput, E: Display> BenchOutput for Result<T, E> {
     fn into_score_json(self) -> Result<String, String> {
         self.map_err(|e| e.to_string())?.into_score_json()

@@ -41,4 +41,4 @@ pub mod stats;
 #[cfg(feature = "engine")]
 pub mod store;
 
-pub use abi::{BenchOutput, Metrics, Record};
+pub use abi::{BenchOutput, Json, Metrics, Record};

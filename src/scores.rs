@@ -89,9 +89,15 @@ pub enum ScoreError {
         first_seed: u64,
         detail: String,
     },
+    #[error("seed {seed}: result has {slots} slots, over the limit of {max}", max = MAX_SLOTS)]
+    TooManySlots { seed: u64, slots: usize },
     #[error("{0}")]
     Table(String),
 }
+
+/// The most slots one benchmark may report; more is refused with an error
+/// rather than risking memory on a runaway result.
+pub const MAX_SLOTS: usize = 100_000;
 
 /// Parse one seed's score JSON into its sorted slots and values.
 ///
@@ -117,6 +123,12 @@ pub fn parse_score(seed: u64, json: &str) -> Result<Vec<(SlotKey, f64)>, ScoreEr
         }
         other => vec![(SlotKey::new(0, "score"), number(seed, "the score", other)?)],
     };
+    if cells.len() > MAX_SLOTS {
+        return Err(ScoreError::TooManySlots {
+            seed,
+            slots: cells.len(),
+        });
+    }
     cells.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(cells)
 }

@@ -195,7 +195,12 @@ fn malformed_baseline_line() {
 #[test]
 fn faulty_benchmarks_are_errors_and_the_others_still_run() {
     let dir = temp();
-    let run = pybench(dir.path(), &[faults().to_str().unwrap()], &[]);
+    let faults = faults();
+    let mut args = vec![faults.to_str().unwrap()];
+    for bench in ["healthy", "nan", "panics", "errors", "shifting_slots"] {
+        args.extend(["--bench", bench]);
+    }
+    let run = pybench(dir.path(), &args, &[]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stdout.contains("pybench — 5 benchmarks discovered"),

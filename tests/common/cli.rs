@@ -46,8 +46,9 @@ impl Run {
     }
 }
 
-/// Run `pybench ARGS` in `dir` with extra environment variables.
-pub fn pybench(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+/// The `pybench ARGS` command in `dir` with extra environment variables,
+/// ready to spawn.
+pub fn pybench_command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pybench"));
     // Fixed seed entropy: verdicts that depend on the seeds drawn (the
     // resampled case) are the same on every test run, never flaky.
@@ -62,7 +63,14 @@ pub fn pybench(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     for (key, value) in env {
         command.env(key, value);
     }
-    let output = command.output().expect("run the pybench binary");
+    command
+}
+
+/// Run `pybench ARGS` in `dir` with extra environment variables.
+pub fn pybench(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = pybench_command(dir, args, env)
+        .output()
+        .expect("run the pybench binary");
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
