@@ -231,7 +231,15 @@ fn execute(
             |_, _| {},
         )
     } else {
+        let exe = match isolate::own_executable() {
+            Ok(exe) => exe,
+            Err(e) => {
+                result.error = Some(e.to_string());
+                return result;
+            }
+        };
         let worker = isolate::run_in_worker(
+            &exe,
             &bench.library.path,
             &bench.name,
             &result.seeds,

@@ -49,18 +49,16 @@ pub struct WorkerRun {
     pub output: String,
 }
 
-/// Run `bench` from `library` on `seeds` in a worker process.
+/// Run `bench` from `library` on `seeds` in a worker process started from
+/// `exe` (pybench's own executable).
 pub fn run_in_worker(
+    exe: &Path,
     library: &Path,
     bench: &str,
     seeds: &[u64],
     workers: usize,
     timeout: Option<Duration>,
 ) -> WorkerRun {
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(e) => return failed(format!("cannot find the pybench executable: {e}")),
-    };
     let mut child = match Command::new(exe)
         .arg(WORKER_ARG)
         .stdin(Stdio::piped())
@@ -170,6 +168,12 @@ pub fn run_in_worker(
         },
     };
     WorkerRun { outcomes, output }
+}
+
+/// pybench's own executable, for starting workers.
+pub fn own_executable() -> Result<PathBuf, RunError> {
+    std::env::current_exe()
+        .map_err(|e| RunError::Worker(format!("cannot find the pybench executable: {e}")))
 }
 
 fn failed(message: String) -> WorkerRun {

@@ -68,7 +68,7 @@ pub fn sample(n_seeds: usize, count: usize, seed: u64) -> Vec<u8> {
         for w in 0..words {
             bytes[w * 8..w * 8 + 8].copy_from_slice(&rng.next_u64().to_le_bytes());
         }
-        if n_seeds % CHUNK != 0 {
+        if !n_seeds.is_multiple_of(CHUNK) {
             bytes[nc - 1] &= (1u8 << (n_seeds % CHUNK)) - 1;
         }
         out.extend_from_slice(&bytes[..nc]);

@@ -168,3 +168,16 @@ pybench::bench! {
         (0..1_000_000).map(|i| (format!("m{i}"), 0.5)).collect()
     }
 }
+
+pybench::bench! {
+    #[settings(n_seeds = 10000)]
+    /// About a microsecond of work per seed: measures pybench's per-seed
+    /// overhead (benches/isolation.rs).
+    pub fn bench_tiny(seed: u64) -> f64 {
+        let mut x = seed as f64;
+        for _ in 0..300 {
+            x = std::hint::black_box(x * 1.000_000_1 + 1e-9);
+        }
+        x
+    }
+}
