@@ -51,7 +51,7 @@ pybench::bench! {
 
 /// Seeds before a fault strikes; the earlier seeds succeed.
 fn strikes(seed: u64) -> bool {
-    seed % 3 == 0
+    seed.is_multiple_of(3)
 }
 
 pybench::bench! {
