@@ -88,6 +88,8 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
                     git_dirty: repo.as_ref().is_some_and(|r| r.dirty),
                     seeds: result.seeds.clone(),
                     scores: table.clone(),
+                    env: None,
+                    settings: None,
                 });
             }
         }

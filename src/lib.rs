@@ -19,6 +19,8 @@ pub mod discover;
 #[cfg(feature = "engine")]
 pub mod error;
 #[cfg(feature = "engine")]
+pub mod fingerprint;
+#[cfg(feature = "engine")]
 pub mod git;
 #[cfg(feature = "engine")]
 pub mod isolate;

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::ser::Formatter;
 
+use crate::fingerprint::{Environment, StoredSettings};
 use crate::scores::ScoreTable;
 
 /// One benchmark's stored baseline.
@@ -24,6 +25,11 @@ pub struct Baseline {
     pub git_dirty: bool,
     pub seeds: Vec<u64>,
     pub scores: ScoreTable,
+    /// Where it was measured (absent in files of the Python tool and of
+    /// pybench before fingerprints).
+    pub env: Option<Environment>,
+    /// The settings it was measured with.
+    pub settings: Option<StoredSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +72,21 @@ struct LineIn {
     seeds: Vec<u64>,
     n: usize,
     scores: BTreeMap<String, BTreeMap<String, Vec<f64>>>,
+    // A fingerprint this version cannot read is dropped, not an error: it is
+    // advisory, and the scores are what matter.
+    #[serde(default, deserialize_with = "lenient")]
+    env: Option<Environment>,
+    #[serde(default, deserialize_with = "lenient")]
+    settings: Option<StoredSettings>,
+}
+
+fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 #[derive(Serialize)]
@@ -77,6 +98,10 @@ struct LineOut<'a> {
     seeds: &'a [u64],
     n: usize,
     scores: Nested<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    env: &'a Option<Environment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings: &'a Option<StoredSettings>,
 }
 
 struct Nested<'a>(&'a ScoreTable);
@@ -152,6 +177,8 @@ impl Baseline {
             git_dirty: raw.git_dirty.unwrap_or(false),
             seeds: raw.seeds,
             scores,
+            env: raw.env,
+            settings: raw.settings,
         })
     }
 
@@ -165,6 +192,8 @@ impl Baseline {
             seeds: &self.seeds,
             n: self.seeds.len(),
             scores: Nested(&self.scores),
+            env: &self.env,
+            settings: &self.settings,
         };
         let mut out = Vec::new();
         let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonStyle);
@@ -344,6 +373,8 @@ mod tests {
                 vec![vec![v, 0.1], vec![1e-7, 2.5]],
             )
             .unwrap(),
+            env: None,
+            settings: None,
         }
     }
 

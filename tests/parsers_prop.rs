@@ -103,6 +103,8 @@ proptest! {
             git_dirty: dirty,
             seeds: seeds[..n_seeds].to_vec(),
             scores,
+            env: None,
+            settings: None,
         };
         let line = baseline.to_line();
         prop_assert_eq!(Baseline::from_line(&line).unwrap(), baseline.clone());

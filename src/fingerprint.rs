@@ -1,0 +1,159 @@
+//! Where a baseline was measured: machine, build and settings, stored as
+//! additive keys (`env`, `settings`) of the baseline line. The Python tool
+//! ignores unknown keys, so files stay readable by it.
+
+use std::path::Path;
+
+use object::{Object, ObjectSection};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::settings::Settings;
+
+/// The machine and build a benchmark ran on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    pub cpu: String,
+    pub cores: usize,
+    pub os: String,
+    pub arch: String,
+    /// The rustc that built the library (from its `.comment` section);
+    /// `None` for libraries not built by rustc.
+    pub rustc: Option<String>,
+    pub pybench: String,
+    /// `sha256:` and the hex digest of the library file.
+    pub library_hash: String,
+}
+
+/// The settings a baseline was measured with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredSettings {
+    pub n_seeds: usize,
+    pub alpha: f64,
+    pub min_effect: Option<f64>,
+}
+
+impl From<&Settings> for StoredSettings {
+    fn from(settings: &Settings) -> Self {
+        StoredSettings {
+            n_seeds: settings.n_seeds,
+            alpha: settings.alpha,
+            min_effect: settings.min_effect,
+        }
+    }
+}
+
+impl Environment {
+    /// This machine, and the library at `library`.
+    pub fn current(library: &Path) -> Environment {
+        let bytes = std::fs::read(library).unwrap_or_default();
+        Environment {
+            cpu: cpu_model(),
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            rustc: rustc_of(&bytes),
+            pybench: env!("CARGO_PKG_VERSION").to_string(),
+            library_hash: hash_bytes(&bytes),
+        }
+    }
+
+    /// One `field: stored → current` phrase per field that differs.
+    pub fn differences(&self, current: &Environment) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut field = |name: &str, was: String, now: String| {
+            if was != now {
+                out.push(format!("{name} {was} → {now}"));
+            }
+        };
+        field("cpu", quoted(&self.cpu), quoted(&current.cpu));
+        field("cores", self.cores.to_string(), current.cores.to_string());
+        field("os", self.os.clone(), current.os.clone());
+        field("arch", self.arch.clone(), current.arch.clone());
+        field(
+            "rustc",
+            quoted(self.rustc.as_deref().unwrap_or("none")),
+            quoted(current.rustc.as_deref().unwrap_or("none")),
+        );
+        field("pybench", self.pybench.clone(), current.pybench.clone());
+        if self.library_hash != current.library_hash {
+            out.push("library rebuilt (hash differs)".into());
+        }
+        out
+    }
+}
+
+fn quoted(text: &str) -> String {
+    format!("{text:?}")
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(bytes))
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name") || l.starts_with("Model"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// rustc writes `rustc version X.Y.Z (hash date)` into `.comment`.
+fn rustc_of(bytes: &[u8]) -> Option<String> {
+    let file = object::File::parse(bytes).ok()?;
+    let comment = file.section_by_name(".comment")?.data().ok()?;
+    comment
+        .split(|&b| b == 0)
+        .filter_map(|entry| std::str::from_utf8(entry).ok())
+        .find_map(|entry| entry.strip_prefix("rustc version ").map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Environment {
+        Environment {
+            cpu: "A".into(),
+            cores: 2,
+            os: "linux".into(),
+            arch: "x86_64".into(),
+            rustc: Some("1.95.0".into()),
+            pybench: "0.1.0".into(),
+            library_hash: "sha256:00".into(),
+        }
+    }
+
+    #[test]
+    fn differences_name_each_field() {
+        assert!(env().differences(&env()).is_empty());
+        let other = Environment {
+            cpu: "B".into(),
+            cores: 8,
+            library_hash: "sha256:11".into(),
+            ..env()
+        };
+        assert_eq!(
+            env().differences(&other),
+            [
+                "cpu \"A\" → \"B\"",
+                "cores 2 → 8",
+                "library rebuilt (hash differs)"
+            ]
+        );
+    }
+
+    #[test]
+    fn sha256_matches_a_known_digest() {
+        assert_eq!(
+            hash_bytes(b"abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
