@@ -9,7 +9,6 @@ use crate::cli::{RunArgs, bench_name_matches};
 use crate::discover;
 use crate::error::Error;
 use crate::git;
-use crate::json_report;
 use crate::library::{self, Benchmark};
 use crate::report::{self, BenchResult, Status};
 use crate::run;
@@ -32,6 +31,9 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
     let seed_source = run::SeedSource::from_env().map_err(Error::Environment)?;
     let benchmarks = discover_benchmarks(args)?;
     let mut store = Store::open(&args.store.baseline)?;
+    if args.list {
+        return Ok(crate::outputs::list(args, &benchmarks, &store));
+    }
     let overrides = Overrides {
         n_seeds: match mode {
             Mode::Update { n_seeds } => n_seeds,
@@ -47,7 +49,8 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
     let repo = git::repo_state(&existing_dir(&args.store.baseline))?;
     let may_write = !writes || confirm_write(args, mode, &benchmarks, &store, repo.as_ref())?;
 
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::outputs::stdout(args.quiet);
+    let progress = crate::progress::Progress::for_terminal(args.quiet);
     match mode {
         Mode::Check => print(&mut out, &format!("{}\n", report::header(benchmarks.len()))),
         Mode::Update { .. } => print(
@@ -66,7 +69,8 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
             Mode::Check => store.get(&bench.name),
             Mode::Update { .. } => None,
         };
-        let mut result = execute(bench, &overrides, stored, seed_source);
+        let mut result = execute(bench, &overrides, stored, seed_source, &progress);
+        result.improvement = crate::outputs::improvement(&result, stored);
         if result.status == Status::New {
             result.saved = may_write;
             if may_write && let Some(table) = &result.current {
@@ -98,9 +102,12 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
             ),
         );
     }
-    if let Some(path) = &args.json {
-        json_report::write(path, &results)?;
-    }
+    crate::outputs::write_all(
+        args,
+        &results,
+        repo.as_ref(),
+        started.elapsed().as_secs_f64(),
+    )?;
     Ok(exit_code(&results))
 }
 
@@ -175,6 +182,7 @@ fn execute(
     overrides: &Overrides,
     stored: Option<&Baseline>,
     seed_source: run::SeedSource,
+    progress: &crate::progress::Progress,
 ) -> BenchResult {
     let mut result = BenchResult {
         name: bench.name.clone(),
@@ -186,6 +194,7 @@ fn execute(
         comparison: None,
         error: None,
         saved: false,
+        improvement: None,
     };
     let settings = match bench
         .settings
@@ -209,13 +218,15 @@ fn execute(
         result.error = Some(e.to_string());
         return result;
     }
+    let bar = progress.bench_started(&bench.name, result.seeds.len());
     let outcomes = run::call_all(
         bench.entry,
         &result.seeds,
         settings.workers,
         |_| {},
-        |_, _| {},
+        |_, _| bar.seed_done(),
     );
+    progress.finish(bar);
     let current = match outcomes.and_then(|o| run::into_table(&result.seeds, &o)) {
         Ok(table) => table,
         Err(e) => {

@@ -25,6 +25,13 @@ pub enum Command {
     Update(UpdateArgs),
     /// Print the stored baselines.
     Show(ShowArgs),
+    /// Compare two JSON reports or two baseline files: B against A.
+    Compare(crate::compare::CompareArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -54,6 +61,24 @@ pub struct RunArgs {
     /// Write baselines on a dirty working tree without asking.
     #[arg(short, long)]
     pub yes: bool,
+    /// Also write the results as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write each slot's current mean in Bencher Metric Format to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub bmf: Option<PathBuf>,
+    /// Write one SVG per benchmark to DIR: baseline and current means ± sd.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Print only FAIL and ERROR lines and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// List the discovered benchmarks and their settings; run nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR/CLICOLOR_FORCE force it), always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: crate::color::ColorChoice,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -82,6 +107,12 @@ pub struct ShowArgs {
     /// The baseline at every commit that changed the file, oldest first.
     #[arg(long)]
     pub history: bool,
+    /// Write one SVG per stored baseline to DIR: each metric's mean ± sd over steps.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Colour: auto, always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: crate::color::ColorChoice,
 }
 
 fn parse_alpha(text: &str) -> Result<f64, String> {

@@ -40,6 +40,8 @@ pub enum Error {
     Environment(String),
     #[error("cannot read an answer from the terminal: {0}")]
     Prompt(std::io::Error),
+    #[error("cannot compare {path}: {reason}")]
+    ReadInput { path: PathBuf, reason: String },
 }
 
 impl Error {
@@ -71,6 +73,9 @@ impl Error {
             Error::WriteReport { .. } => "check the path and its permissions",
             Error::Environment(_) => "unset it, or give a whole number",
             Error::Prompt(_) => "pass --yes to write without asking",
+            Error::ReadInput { .. } => {
+                "pass two `--json` reports or two baseline files (.pybench/baselines.jsonl)"
+            }
         })
     }
 }

@@ -48,6 +48,8 @@ pub struct BenchResult {
     pub error: Option<String>,
     /// For NEW: whether the baseline was (or will be) written.
     pub saved: bool,
+    /// The mirror test on `−d` (PASS and FAIL): a significant improvement.
+    pub improvement: Option<crate::stats::Mirror>,
 }
 
 pub const RULE_WIDTH: usize = 62;
@@ -115,11 +117,13 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         _ => String::new(),
     };
     let mut out = format!(
-        "{}.......... {}   {}\n",
+        "{}.......... {}{}   {}\n",
         padded_name(&result.name),
         paint(result.status),
+        crate::outputs::improved_label(result),
         detail
     );
+    out.push_str(&crate::outputs::improved_lines(result));
     if verbose
         && result.status == Status::Fail
         && let Some(cmp) = &result.comparison

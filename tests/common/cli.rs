@@ -56,7 +56,13 @@ pub fn pybench(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .args(args)
         .env("NO_COLOR", "1")
         .env("PYBENCH_SEED_ENTROPY", "20261123");
-    for var in ["PYBENCH_SYNTHETIC_REGRESS", "PYBENCH_SYNTHETIC_RESAMPLE"] {
+    for var in [
+        "PYBENCH_SYNTHETIC_REGRESS",
+        "PYBENCH_SYNTHETIC_RESAMPLE",
+        "PYBENCH_SYNTHETIC_IMPROVE",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_ACTIONS",
+    ] {
         command.env_remove(var);
     }
     for (key, value) in env {
