@@ -35,10 +35,10 @@ pub struct CompareArgs {
     /// The run judged against A: a JSON report or a baseline file.
     pub b: PathBuf,
     /// Significance level [default: A's per benchmark (JSON), else 0.05].
-    #[arg(long)]
+    #[arg(long, value_parser = parse_alpha)]
     pub alpha: Option<f64>,
     /// Minimum relative goodness change for a slot to count, e.g. 0.02.
-    #[arg(long, value_name = "FRACTION")]
+    #[arg(long, value_name = "FRACTION", value_parser = parse_min_effect)]
     pub min_effect: Option<f64>,
     /// Only this benchmark (repeatable); `bench_x` or `x`.
     #[arg(long = "bench", value_name = "NAME")]
@@ -49,6 +49,22 @@ pub struct CompareArgs {
     /// Colour: auto, always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: crate::color::ColorChoice,
+}
+
+fn parse_alpha(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(alpha) if alpha > 0.0 && alpha < 1.0 => Ok(alpha),
+        Ok(alpha) => Err(format!("alpha must be between 0 and 1, got {alpha}")),
+        Err(_) => Err(format!("`{text}` is not a number")),
+    }
+}
+
+fn parse_min_effect(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(effect) if effect.is_finite() && effect >= 0.0 => Ok(effect),
+        Ok(effect) => Err(format!("min-effect must be a fraction ≥ 0, got {effect}")),
+        Err(_) => Err(format!("`{text}` is not a number")),
+    }
 }
 
 /// One benchmark of one side.
@@ -354,45 +370,87 @@ fn paired_test(
     })
 }
 
-/// Per-slot Welch t of B's goodness minus A's, for the rows `b_rows` of
-/// B and `a_rows` of A out of the pooled `rows[i][s]`.
-fn welch_ts(
-    rows: &[Vec<f64>],
-    a_rows: &[usize],
-    b_rows: &[usize],
-    n_slots: usize,
-) -> Vec<(f64, f64, f64)> {
-    (0..n_slots)
-        .map(|s| {
-            let col_a: Vec<f64> = a_rows.iter().map(|&i| rows[i][s]).collect();
-            let col_b: Vec<f64> = b_rows.iter().map(|&i| rows[i][s]).collect();
-            let (ma, mb) = (numeric::mean(&col_a), numeric::mean(&col_b));
-            let va = numeric::std_ddof1_around(&col_a, ma).powi(2) / col_a.len() as f64;
-            let vb = numeric::std_ddof1_around(&col_b, mb).powi(2) / col_b.len() as f64;
-            let se = (va + vb).sqrt();
-            let mean = mb - ma;
-            let t = if se < stats::DEGENERATE_SD {
-                if mean < 0.0 {
-                    -stats::DEGENERATE_T
-                } else if mean > 0.0 {
-                    stats::DEGENERATE_T
+/// Pooled goodness rows (A's seeds, then B's), centred per slot so that
+/// the one-pass sums below lose no precision, with their per-slot totals.
+struct Pooled {
+    rows: Vec<Vec<f64>>,
+    total: Vec<f64>,
+    total_sq: Vec<f64>,
+    n_a: usize,
+    n_b: usize,
+}
+
+impl Pooled {
+    fn new(rows: Vec<Vec<f64>>, n_a: usize) -> Pooled {
+        let n_slots = rows[0].len();
+        let n = rows.len() as f64;
+        let centre: Vec<f64> = (0..n_slots)
+            .map(|s| rows.iter().map(|r| r[s]).sum::<f64>() / n)
+            .collect();
+        let rows: Vec<Vec<f64>> = rows
+            .into_iter()
+            .map(|r| r.iter().zip(&centre).map(|(x, c)| x - c).collect())
+            .collect();
+        let mut total = vec![0.0; n_slots];
+        let mut total_sq = vec![0.0; n_slots];
+        for row in &rows {
+            for (s, &x) in row.iter().enumerate() {
+                total[s] += x;
+                total_sq[s] += x * x;
+            }
+        }
+        let n_b = rows.len() - n_a;
+        Pooled {
+            rows,
+            total,
+            total_sq,
+            n_a,
+            n_b,
+        }
+    }
+
+    /// Per slot `(mean difference B − A, Welch t, Welch–Satterthwaite df)`
+    /// when `b_rows` are B's rows and the others A's.
+    fn welch(&self, b_rows: &[usize], sum: &mut [f64], sum_sq: &mut [f64]) -> Vec<(f64, f64, f64)> {
+        sum.fill(0.0);
+        sum_sq.fill(0.0);
+        for &i in b_rows {
+            for (s, &x) in self.rows[i].iter().enumerate() {
+                sum[s] += x;
+                sum_sq[s] += x * x;
+            }
+        }
+        let (na, nb) = (self.n_a as f64, self.n_b as f64);
+        (0..sum.len())
+            .map(|s| {
+                let (sum_b, sq_b) = (sum[s], sum_sq[s]);
+                let (sum_a, sq_a) = (self.total[s] - sum_b, self.total_sq[s] - sq_b);
+                let (mb, ma) = (sum_b / nb, sum_a / na);
+                let var_b = ((sq_b - nb * mb * mb) / (nb - 1.0)).max(0.0);
+                let var_a = ((sq_a - na * ma * ma) / (na - 1.0)).max(0.0);
+                let (va, vb) = (var_a / na, var_b / nb);
+                let se = (va + vb).sqrt();
+                let mean = mb - ma;
+                let t = if se < stats::DEGENERATE_SD {
+                    if mean < 0.0 {
+                        -stats::DEGENERATE_T
+                    } else if mean > 0.0 {
+                        stats::DEGENERATE_T
+                    } else {
+                        0.0
+                    }
                 } else {
-                    0.0
-                }
-            } else {
-                mean / se
-            };
-            // Welch–Satterthwaite degrees of freedom.
-            let df = if va + vb > 0.0 {
-                (va + vb).powi(2)
-                    / (va.powi(2) / (col_a.len() as f64 - 1.0)
-                        + vb.powi(2) / (col_b.len() as f64 - 1.0))
-            } else {
-                (col_a.len() + col_b.len() - 2) as f64
-            };
-            (mean, t, df)
-        })
-        .collect()
+                    mean / se
+                };
+                let df = if va + vb > 0.0 {
+                    (va + vb).powi(2) / (va.powi(2) / (na - 1.0) + vb.powi(2) / (nb - 1.0))
+                } else {
+                    na + nb - 2.0
+                };
+                (mean, t, df)
+            })
+            .collect()
+    }
 }
 
 fn unpaired_test(
@@ -445,9 +503,10 @@ fn unpaired_test(
         }
         (worse, better)
     };
-    let a_rows: Vec<usize> = (0..na).collect();
+    let pooled = Pooled::new(rows, na);
+    let (mut sum, mut sum_sq) = (vec![0.0; n_slots], vec![0.0; n_slots]);
     let b_rows: Vec<usize> = (na..na + nb).collect();
-    let observed = welch_ts(&rows, &a_rows, &b_rows, n_slots);
+    let observed = pooled.welch(&b_rows, &mut sum, &mut sum_sq);
     let (obs_worse, obs_better) = statistics(&observed);
     let mut rng = ChaCha20Rng::seed_from_u64(
         stats::permutation_seed(name, &a.seeds) ^ stats::permutation_seed("unpaired", &b.seeds),
@@ -457,7 +516,7 @@ fn unpaired_test(
     let tolerance = |x: f64| x * (1.0 - stats::TIE_RTOL);
     for _ in 0..N_PERMUTATIONS {
         labels.shuffle(&mut rng);
-        let ts = welch_ts(&rows, &labels[..na], &labels[na..], n_slots);
+        let ts = pooled.welch(&labels[na..], &mut sum, &mut sum_sq);
         let (worse, better) = statistics(&ts);
         if worse >= tolerance(obs_worse) {
             ge_worse += 1;
@@ -646,4 +705,86 @@ pub fn run(args: &CompareArgs) -> Result<i32, Error> {
             0
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-slot side with `values`, on seeds starting at `first_seed`.
+    fn side(values: Vec<f64>, first_seed: u64) -> Side {
+        let n = values.len() as u64;
+        Side {
+            seeds: (first_seed..first_seed + n).collect(),
+            table: ScoreTable::new(vec![SlotKey::new(0, "score")], vec![values]).unwrap(),
+            alpha: None,
+            min_effect: None,
+        }
+    }
+
+    /// Deterministic noise in [−0.5, 0.5).
+    fn noise(i: u64) -> f64 {
+        let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
+        x as f64 / (1u64 << 53) as f64 - 0.5
+    }
+
+    #[test]
+    fn one_pass_welch_matches_two_pass() {
+        let rows: Vec<Vec<f64>> = (0..20)
+            .map(|i| vec![1000.0 + noise(i), noise(i + 100) * 3.0])
+            .collect();
+        let pooled = Pooled::new(rows.clone(), 8);
+        let (mut sum, mut sum_sq) = (vec![0.0; 2], vec![0.0; 2]);
+        let b_rows: Vec<usize> = (8..20).collect();
+        let fast = pooled.welch(&b_rows, &mut sum, &mut sum_sq);
+        for (s, &(mean, t, _)) in fast.iter().enumerate() {
+            let a: Vec<f64> = rows[..8].iter().map(|r| r[s]).collect();
+            let b: Vec<f64> = rows[8..].iter().map(|r| r[s]).collect();
+            let (ma, mb) = (numeric::mean(&a), numeric::mean(&b));
+            let va = numeric::std_ddof1_around(&a, ma).powi(2) / 8.0;
+            let vb = numeric::std_ddof1_around(&b, mb).powi(2) / 12.0;
+            assert!((mean - (mb - ma)).abs() < 1e-9);
+            assert!((t - (mb - ma) / (va + vb).sqrt()).abs() < 1e-6, "{t}");
+        }
+    }
+
+    #[test]
+    fn unpaired_verdicts() {
+        let a = side((0..30).map(|i| 0.5 + 0.05 * noise(i)).collect(), 0);
+        let same = side((0..30).map(|i| 0.5 + 0.05 * noise(i + 1000)).collect(), 500);
+        let worse = side(
+            (0..30).map(|i| 0.47 + 0.05 * noise(i + 1000)).collect(),
+            500,
+        );
+        let better = side(
+            (0..30).map(|i| 0.53 + 0.05 * noise(i + 1000)).collect(),
+            500,
+        );
+        let verdict = |b: &Side| compare_bench("bench_x", &a, b, 0.05, None);
+        let d = verdict(&same);
+        assert!(!d.paired);
+        assert_eq!(d.verdict, Verdict::Unchanged, "{d:?}");
+        assert_eq!(verdict(&worse).verdict, Verdict::Regressed);
+        assert_eq!(verdict(&better).verdict, Verdict::Improved);
+        // Deterministic.
+        assert_eq!(verdict(&worse).meta_p, verdict(&worse).meta_p);
+        // With a min_effect larger than the change, nothing counts.
+        let gated = compare_bench("bench_x", &a, &worse, 0.05, Some(0.2));
+        assert_eq!(gated.verdict, Verdict::Unchanged, "{gated:?}");
+    }
+
+    #[test]
+    fn paired_when_the_seeds_match() {
+        let a = side((0..12).map(|i| 0.5 + 0.05 * noise(i)).collect(), 0);
+        let b = side(
+            (0..12)
+                .map(|i| 0.45 + 0.05 * noise(i) + 0.001 * noise(i + 7))
+                .collect(),
+            0,
+        );
+        let d = compare_bench("bench_x", &a, &b, 0.05, None);
+        assert!(d.paired);
+        assert_eq!(d.verdict, Verdict::Regressed, "{d:?}");
+        assert_eq!(d.slots[0].verdict, "regressed");
+    }
 }
