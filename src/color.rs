@@ -6,7 +6,9 @@ pub enum ColorChoice {
     /// On a terminal; `NO_COLOR` turns it off, `FORCE_COLOR`/`CLICOLOR_FORCE` on.
     #[default]
     Auto,
+    /// Always, even through a pipe.
     Always,
+    /// Never.
     Never,
 }
 
