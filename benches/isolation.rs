@@ -35,7 +35,7 @@ fn isolation(c: &mut Criterion) {
     });
     group.bench_function("worker_process", |b| {
         b.iter(|| {
-            isolate::run_in_worker(exe, &path, "bench_tiny", &seeds, workers, None)
+            isolate::run_in_worker(exe, &path, "bench_tiny", &seeds, workers, None, || {})
                 .outcomes
                 .unwrap()
         })

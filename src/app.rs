@@ -11,7 +11,6 @@ use crate::discover;
 use crate::error::Error;
 use crate::git;
 use crate::isolate;
-use crate::json_report;
 use crate::library::{self, Benchmark};
 use crate::report::{self, BenchResult, Status};
 use crate::run;
@@ -39,23 +38,21 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
     // Ctrl-C stops the workers; nothing is written (the handler can only be
     // installed once per process, which is all a run needs).
     let _ = ctrlc::set_handler(|| isolate::INTERRUPTED.store(true, Ordering::SeqCst));
-    let overrides = Overrides {
-        n_seeds: match mode {
-            Mode::Update { n_seeds } => n_seeds,
-            Mode::Check => None,
-        },
-        alpha: args.alpha,
-        min_effect: args.min_effect,
-        workers: args.workers.map(|w| w as usize),
-        timeout: args.timeout,
-    };
+    if args.list {
+        return Ok(crate::outputs::list(args, &benchmarks, &store));
+    }
+    let overrides = args.overrides(match mode {
+        Mode::Update { n_seeds } => n_seeds,
+        Mode::Check => None,
+    });
 
     let writes = mode == Mode::Check && benchmarks.iter().any(|b| store.get(&b.name).is_none())
         || matches!(mode, Mode::Update { .. });
     let repo = git::repo_state(&existing_dir(&args.store.baseline))?;
     let may_write = !writes || confirm_write(args, mode, &benchmarks, &store, repo.as_ref())?;
 
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::outputs::stdout(args.quiet);
+    let progress = crate::progress::Progress::for_terminal(args.quiet);
     match mode {
         Mode::Check => print(&mut out, &format!("{}\n", report::header(benchmarks.len()))),
         Mode::Update { .. } => print(
@@ -74,10 +71,18 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
             Mode::Check => store.get(&bench.name),
             Mode::Update { .. } => None,
         };
-        let mut result = execute(bench, &overrides, stored, seed_source, args.in_process);
+        let mut result = execute(
+            bench,
+            &overrides,
+            stored,
+            seed_source,
+            args.in_process,
+            &progress,
+        );
         if isolate::INTERRUPTED.load(Ordering::SeqCst) {
             return Err(Error::Interrupted);
         }
+        result.improvement = crate::outputs::improvement(&result, stored);
         if result.status == Status::New {
             result.saved = may_write;
             if may_write && let Some(table) = &result.current {
@@ -111,9 +116,12 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
             ),
         );
     }
-    if let Some(path) = &args.json {
-        json_report::write(path, &results)?;
-    }
+    crate::outputs::write_all(
+        args,
+        &results,
+        repo.as_ref(),
+        started.elapsed().as_secs_f64(),
+    )?;
     Ok(exit_code(&results))
 }
 
@@ -189,6 +197,7 @@ fn execute(
     stored: Option<&Baseline>,
     seed_source: run::SeedSource,
     in_process: bool,
+    progress: &crate::progress::Progress,
 ) -> BenchResult {
     let mut result = BenchResult {
         name: bench.name.clone(),
@@ -201,6 +210,7 @@ fn execute(
         error: None,
         saved: false,
         output: String::new(),
+        improvement: None,
     };
     let settings = match bench
         .settings
@@ -224,13 +234,14 @@ fn execute(
         result.error = Some(e.to_string());
         return result;
     }
+    let bar = progress.bench_started(&bench.name, result.seeds.len());
     let outcomes = if in_process {
         run::call_all(
             bench.entry,
             &result.seeds,
             settings.workers,
             |_| {},
-            |_, _| {},
+            |_, _| bar.seed_done(),
         )
     } else {
         let exe = match isolate::own_executable() {
@@ -247,10 +258,12 @@ fn execute(
             &result.seeds,
             settings.workers,
             settings.timeout.map(Duration::from_secs_f64),
+            || bar.seed_done(),
         );
         result.output = worker.output;
         worker.outcomes
     };
+    progress.finish(bar);
     let current = match outcomes.and_then(|o| run::into_table(&result.seeds, &o)) {
         Ok(table) => table,
         Err(e) => {

@@ -25,6 +25,13 @@ pub enum Command {
     Update(UpdateArgs),
     /// Print the stored baselines.
     Show(ShowArgs),
+    /// Compare two JSON reports or two baseline files: B against A.
+    Compare(crate::compare::CompareArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -64,6 +71,24 @@ pub struct RunArgs {
     /// Fail at once if another pybench run holds the baseline file's lock.
     #[arg(long)]
     pub no_wait: bool,
+    /// Also write the results as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write each slot's current mean in Bencher Metric Format to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub bmf: Option<PathBuf>,
+    /// Write one SVG per benchmark to DIR: baseline and current means ± sd.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Print only FAIL and ERROR lines and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// List the discovered benchmarks and their settings; run nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR/CLICOLOR_FORCE force it), always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: crate::color::ColorChoice,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -92,6 +117,12 @@ pub struct ShowArgs {
     /// The baseline at every commit that changed the file, oldest first.
     #[arg(long)]
     pub history: bool,
+    /// Write one SVG per stored baseline to DIR: each metric's mean ± sd over steps.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Colour: auto, always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: crate::color::ColorChoice,
 }
 
 fn parse_alpha(text: &str) -> Result<f64, String> {
@@ -126,6 +157,19 @@ fn parse_min_effect(text: &str) -> Result<f64, String> {
         Ok(effect)
     } else {
         Err(format!("min-effect must be a fraction ≥ 0, got {effect}"))
+    }
+}
+
+impl RunArgs {
+    /// The settings these flags override; `n_seeds` comes from `update`.
+    pub fn overrides(&self, n_seeds: Option<usize>) -> crate::settings::Overrides {
+        crate::settings::Overrides {
+            n_seeds,
+            alpha: self.alpha,
+            min_effect: self.min_effect,
+            workers: self.workers.map(|w| w as usize),
+            timeout: self.timeout,
+        }
     }
 }
 

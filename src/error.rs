@@ -42,6 +42,8 @@ pub enum Error {
     Interrupted,
     #[error("cannot read an answer from the terminal: {0}")]
     Prompt(std::io::Error),
+    #[error("cannot compare {path}: {reason}")]
+    ReadInput { path: PathBuf, reason: String },
 }
 
 impl Error {
@@ -77,6 +79,9 @@ impl Error {
             Error::Environment(_) => "unset it, or give a whole number",
             Error::Interrupted => "run again; baselines are only written when a run completes",
             Error::Prompt(_) => "pass --yes to write without asking",
+            Error::ReadInput { .. } => {
+                "pass two `--json` reports or two baseline files (.pybench/baselines.jsonl)"
+            }
         })
     }
 }

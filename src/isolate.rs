@@ -58,6 +58,7 @@ pub fn run_in_worker(
     seeds: &[u64],
     workers: usize,
     timeout: Option<Duration>,
+    on_done: impl Fn(),
 ) -> WorkerRun {
     let mut child = match Command::new(exe)
         .arg(WORKER_ARG)
@@ -105,6 +106,7 @@ pub fn run_in_worker(
             Ok(Ok(Message::Done { index, outcome })) if index < seeds.len() => {
                 in_flight.retain(|(i, _)| *i != index);
                 outcomes[index] = Some(outcome);
+                on_done();
             }
             Ok(Ok(_)) => early_error = Some(RunError::Worker("seed index out of range".into())),
             Ok(Err(line)) => {

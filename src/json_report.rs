@@ -1,4 +1,7 @@
 //! `--json FILE`: the run's results as a versioned JSON document.
+//!
+//! The contract is documented in `docs/json-schema.md` and checked by
+//! `docs/report.schema.json`; `pybench compare` reads these documents back.
 
 use std::path::Path;
 
@@ -11,10 +14,60 @@ use crate::stats;
 /// Bumped whenever a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Where and when a run happened.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
+pub struct Provenance {
+    pub pybench_version: String,
+    /// Short commit of the repository holding the baseline file, if any.
+    pub git_commit: Option<String>,
+    /// Uncommitted changes to tracked files (null outside a repository).
+    pub git_dirty: Option<bool>,
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub timestamp: String,
+    /// The machine's host name, if known.
+    pub host: Option<String>,
+}
+
+impl Provenance {
+    /// Now, on this host, at `repo`'s state.
+    pub fn now(repo: Option<&crate::git::RepoState>) -> Provenance {
+        Provenance {
+            pybench_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: repo.and_then(|r| r.short_commit.clone()),
+            git_dirty: repo.map(|r| r.dirty),
+            timestamp: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            host: host_name(),
+        }
+    }
+}
+
+/// The host name from the OS (POSIX `gethostname`), else `$HOSTNAME`.
+fn host_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut buffer = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; the result is
+        // NUL-terminated when it fits, and we stop at the first NUL.
+        let rc = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
+        if rc == 0 {
+            let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
+            if let Ok(name) = std::str::from_utf8(&buffer[..end])
+                && !name.is_empty()
+            {
+                return Some(name.to_string());
+            }
+        }
+    }
+    std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty())
+}
+
 #[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
     pybench_version: &'static str,
+    run: &'a Provenance,
     benchmarks: Vec<Bench<'a>>,
 }
 
@@ -29,6 +82,9 @@ struct Bench<'a> {
     n_flagged: Option<usize>,
     severity: Option<f64>,
     error: Option<&'a str>,
+    improved: bool,
+    improvement_meta_p: Option<f64>,
+    seeds: &'a [u64],
     slots: Vec<Slot<'a>>,
 }
 
@@ -44,14 +100,51 @@ struct Slot<'a> {
     effect_unreliable: Option<bool>,
     p: Option<f64>,
     flagged: bool,
+    verdict: Option<&'static str>,
+    current_values: &'a [f64],
+}
+
+/// A slot's verdict: `regressed` when flagged, `improved` when flagged by the
+/// mirror test on `−d`, else `unchanged`.
+pub fn slot_verdict(result: &BenchResult, index: usize) -> &'static str {
+    let Some(cmp) = &result.comparison else {
+        return "unchanged";
+    };
+    if cmp.slots[index].flagged {
+        "regressed"
+    } else if result
+        .improvement
+        .as_ref()
+        .is_some_and(|m| m.flagged.get(index).copied().unwrap_or(false))
+    {
+        "improved"
+    } else {
+        "unchanged"
+    }
+}
+
+/// Whether a benchmark PASSed with a significant improvement.
+pub fn improved(result: &BenchResult) -> bool {
+    result.status == Status::Pass
+        && result
+            .improvement
+            .as_ref()
+            .is_some_and(|m| m.improved(result.alpha))
 }
 
 fn bench(result: &BenchResult) -> Bench<'_> {
+    let values = |index: usize| -> &[f64] {
+        result
+            .current
+            .as_ref()
+            .map_or(&[][..], |table| table.column(index))
+    };
     let slots = match (&result.comparison, &result.current) {
         (Some(cmp), _) => cmp
             .slots
             .iter()
-            .map(|s| Slot {
+            .enumerate()
+            .map(|(index, s)| Slot {
                 step: s.slot.step,
                 metric: &s.slot.metric,
                 baseline_mean: Some(s.baseline_mean),
@@ -62,13 +155,16 @@ fn bench(result: &BenchResult) -> Bench<'_> {
                 effect_unreliable: Some(s.effect_unreliable),
                 p: Some(s.p),
                 flagged: s.flagged,
+                verdict: Some(slot_verdict(result, index)),
+                current_values: values(index),
             })
             .collect(),
         (None, Some(table)) => table
             .slots()
             .iter()
             .zip(table.columns())
-            .map(|(slot, column)| {
+            .enumerate()
+            .map(|(index, (slot, column))| {
                 let mean = stats::numeric::mean(column);
                 let std = stats::numeric::std_ddof1_around(column, mean);
                 Slot {
@@ -82,6 +178,8 @@ fn bench(result: &BenchResult) -> Bench<'_> {
                     effect_unreliable: None,
                     p: None,
                     flagged: false,
+                    verdict: None,
+                    current_values: values(index),
                 }
             })
             .collect(),
@@ -97,19 +195,33 @@ fn bench(result: &BenchResult) -> Bench<'_> {
         n_flagged: result.comparison.as_ref().map(|c| c.n_flagged()),
         severity: result.comparison.as_ref().map(|c| c.severity),
         error: result.error.as_deref(),
+        improved: improved(result),
+        improvement_meta_p: result.improvement.as_ref().map(|m| m.meta_p),
+        seeds: &result.seeds,
         slots,
     }
 }
 
 /// Write the report for `results` to `path`.
-pub fn write(path: &Path, results: &[BenchResult]) -> Result<(), Error> {
+pub fn write(path: &Path, results: &[BenchResult], run: &Provenance) -> Result<(), Error> {
     let document = Document {
         schema_version: SCHEMA_VERSION,
         pybench_version: env!("CARGO_PKG_VERSION"),
+        run,
         benchmarks: results.iter().map(bench).collect(),
     };
     let mut text = serde_json::to_string_pretty(&document).expect("reports hold finite numbers");
     text.push('\n');
+    write_text(path, &text)
+}
+
+/// Write `text` to `path`, creating the parent directory.
+pub fn write_text(path: &Path, text: &str) -> Result<(), Error> {
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        let _ = std::fs::create_dir_all(parent);
+    }
     std::fs::write(path, text).map_err(|source| Error::WriteReport {
         path: path.to_path_buf(),
         source,

@@ -43,4 +43,21 @@ pub mod stats;
 #[cfg(feature = "engine")]
 pub mod store;
 
+#[cfg(feature = "engine")]
+pub mod bmf;
+#[cfg(feature = "engine")]
+pub mod color;
+#[cfg(feature = "engine")]
+pub mod compare;
+#[cfg(feature = "engine")]
+pub mod github;
+#[cfg(feature = "engine")]
+pub mod junit;
+#[cfg(feature = "engine")]
+pub mod outputs;
+#[cfg(feature = "engine")]
+pub mod plot;
+#[cfg(feature = "engine")]
+pub mod progress;
+
 pub use abi::{BenchOutput, Json, Metrics, Record};

@@ -15,6 +15,13 @@ fn main() -> ExitCode {
         return ExitCode::from(isolate::worker_main() as u8);
     }
     let cli = Cli::parse();
+    pybench::color::apply(match &cli.command {
+        None => cli.run.color,
+        Some(Command::Update(update)) => update.run.color,
+        Some(Command::Show(show)) => show.color,
+        Some(Command::Compare(compare)) => compare.color,
+        Some(Command::Completions { .. }) => pybench::color::ColorChoice::Never,
+    });
     let outcome = match &cli.command {
         None => app::run(&cli.run, Mode::Check),
         Some(Command::Update(update)) => app::run(
@@ -24,6 +31,12 @@ fn main() -> ExitCode {
             },
         ),
         Some(Command::Show(show)) => pybench::show::show(show),
+        Some(Command::Compare(compare)) => pybench::compare::run(compare),
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "pybench", &mut std::io::stdout());
+            Ok(0)
+        }
     };
     match outcome {
         Ok(code) => ExitCode::from(code as u8),

@@ -50,6 +50,8 @@ pub struct BenchResult {
     pub saved: bool,
     /// What the benchmark printed (captured from its worker process).
     pub output: String,
+    /// The mirror test on `−d` (PASS and FAIL): a significant improvement.
+    pub improvement: Option<crate::stats::Mirror>,
 }
 
 pub const RULE_WIDTH: usize = 62;
@@ -117,11 +119,13 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         _ => String::new(),
     };
     let mut out = format!(
-        "{}.......... {}   {}\n",
+        "{}.......... {}{}   {}\n",
         padded_name(&result.name),
         paint(result.status),
+        crate::outputs::improved_label(result),
         detail
     );
+    out.push_str(&crate::outputs::improved_lines(result));
     if verbose
         && result.status == Status::Fail
         && let Some(cmp) = &result.comparison

@@ -27,6 +27,14 @@ pub fn show(args: &ShowArgs) -> Result<i32, Error> {
         return history(args);
     }
     let store = Store::open(&args.store.baseline)?;
+    if let Some(dir) = &args.plot {
+        for path in crate::plot::write_baselines(
+            dir,
+            store.baselines().filter(|b| args.store.selects(&b.bench)),
+        )? {
+            eprintln!("wrote {}", path.display());
+        }
+    }
     let mut out = String::new();
     for baseline in store.baselines().filter(|b| args.store.selects(&b.bench)) {
         let _ = writeln!(

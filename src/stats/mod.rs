@@ -7,12 +7,14 @@
 //! [`meta_p`] with a chosen [`Statistic`].
 
 mod criterion;
+mod mirror;
 pub mod numeric;
 mod permute;
 mod signs;
 mod slot;
 
 pub use criterion::{Criterion, Statistic, severity};
+pub use mirror::{Mirror, mirror, mirror_of};
 pub use permute::{MetaP, N_PERMUTATIONS, PermutationOptions, TIE_RTOL, meta_p, statistics};
 pub use signs::{enumerate as enumerate_patterns, permutation_seed, sample as sample_patterns};
 pub use slot::{

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -57,7 +59,13 @@ pub fn pybench_command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Comma
         .args(args)
         .env("NO_COLOR", "1")
         .env("PYBENCH_SEED_ENTROPY", "20261123");
-    for var in ["PYBENCH_SYNTHETIC_REGRESS", "PYBENCH_SYNTHETIC_RESAMPLE"] {
+    for var in [
+        "PYBENCH_SYNTHETIC_REGRESS",
+        "PYBENCH_SYNTHETIC_RESAMPLE",
+        "PYBENCH_SYNTHETIC_IMPROVE",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_ACTIONS",
+    ] {
         command.env_remove(var);
     }
     for (key, value) in env {
@@ -80,21 +88,31 @@ pub fn pybench(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 
 /// Compile C `source` into a shared library named `lib{name}.so` with the
 /// system C compiler (the header of examples/c is on the include path).
+/// Each name is compiled once per test process, and the library appears
+/// by an atomic rename, so tests running in parallel (in this process or
+/// another) never load a half-written file.
 pub fn c_library(name: &str, source: &str) -> PathBuf {
+    static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(path) = built.get(name) {
+        return path.clone();
+    }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("c-libs")
         .join(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let c_file = dir.join(format!("{name}.c"));
+    let unique = format!("{}-{name}", std::process::id());
+    let c_file = dir.join(format!("{unique}.c"));
     std::fs::write(&c_file, source).unwrap();
-    let library = dir.join(format!(
+    let file_name = format!(
         "{}{name}{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
-    ));
+    );
+    let partial = dir.join(format!("{unique}.partial"));
     let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
         .args(["-O2", "-shared", "-fPIC", "-o"])
-        .arg(&library)
+        .arg(&partial)
         .arg(&c_file)
         .arg("-I")
         .arg(workspace().join("examples/c"))
@@ -102,6 +120,10 @@ pub fn c_library(name: &str, source: &str) -> PathBuf {
         .status()
         .expect("run the C compiler");
     assert!(status.success(), "cc failed for {name}");
+    let library = dir.join(file_name);
+    std::fs::rename(&partial, &library).unwrap();
+    let _ = std::fs::remove_file(&c_file);
+    built.insert(name.to_string(), library.clone());
     library
 }
 
