@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::cli::{RunArgs, bench_name_matches};
 use crate::discover;
 use crate::error::Error;
+use crate::fingerprint::{Environment, StoredSettings};
 use crate::git;
 use crate::isolate;
 use crate::library::{self, Benchmark};
@@ -93,14 +94,17 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
                     git_dirty: repo.as_ref().is_some_and(|r| r.dirty),
                     seeds: result.seeds.clone(),
                     scores: table.clone(),
-                    env: None,
-                    settings: None,
+                    env: result.env.clone(),
+                    settings: result.settings.clone(),
                 });
             }
         }
         match mode {
             Mode::Check => print(&mut out, &report::bench_lines(&result, args.verbose)),
             Mode::Update { .. } => print(&mut out, &format!("{}\n", report::updated_line(&result))),
+        }
+        for warning in report::warnings(&result) {
+            eprintln!("{warning}");
         }
         results.push(result);
     }
@@ -211,6 +215,10 @@ fn execute(
         saved: false,
         output: String::new(),
         improvement: None,
+        env: None,
+        settings: None,
+        env_differences: Vec::new(),
+        nondeterministic_seed: None,
     };
     let settings = match bench
         .settings
@@ -226,6 +234,12 @@ fn execute(
     };
     result.alpha = settings.alpha;
     result.min_effect = settings.min_effect;
+    result.settings = Some(StoredSettings::from(&settings));
+    let env = Environment::current(&bench.library.path);
+    if let Some(stored_env) = stored.and_then(|b| b.env.as_ref()) {
+        result.env_differences = stored_env.differences(&env);
+    }
+    result.env = Some(env);
     result.seeds = match stored {
         Some(baseline) => baseline.seeds.clone(),
         None => run::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
@@ -282,6 +296,7 @@ fn execute(
         ));
         return result;
     }
+    result.nondeterministic_seed = first_unreproduced_seed(baseline, &current, result.env.as_ref());
     let options = CompareOptions {
         alpha: settings.alpha,
         min_effect: settings.min_effect,
@@ -305,6 +320,33 @@ fn execute(
     }
     result.current = Some(current);
     result
+}
+
+/// With the library unchanged, the same seeds must give the same scores;
+/// the first seed (in seed order) that does not, if any.
+fn first_unreproduced_seed(
+    baseline: &Baseline,
+    current: &crate::scores::ScoreTable,
+    env: Option<&Environment>,
+) -> Option<u64> {
+    let same_library = baseline
+        .env
+        .as_ref()
+        .zip(env)
+        .is_some_and(|(was, now)| was.library_hash == now.library_hash);
+    if !same_library {
+        return None;
+    }
+    (0..baseline.seeds.len())
+        .find(|&i| {
+            baseline
+                .scores
+                .columns()
+                .iter()
+                .zip(current.columns())
+                .any(|(was, now)| was[i].to_bits() != now[i].to_bits())
+        })
+        .map(|i| baseline.seeds[i])
 }
 
 /// On a dirty tree, ask before writing; without a terminal, refuse unless

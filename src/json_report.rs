@@ -86,6 +86,9 @@ struct Bench<'a> {
     improvement_meta_p: Option<f64>,
     seeds: &'a [u64],
     slots: Vec<Slot<'a>>,
+    environment: Option<&'a crate::fingerprint::Environment>,
+    environment_differences: &'a [String],
+    nondeterministic_seed: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -197,6 +200,9 @@ fn bench(result: &BenchResult) -> Bench<'_> {
         error: result.error.as_deref(),
         improved: improved(result),
         improvement_meta_p: result.improvement.as_ref().map(|m| m.meta_p),
+        environment: result.env.as_ref(),
+        environment_differences: &result.env_differences,
+        nondeterministic_seed: result.nondeterministic_seed,
         seeds: &result.seeds,
         slots,
     }

@@ -52,6 +52,34 @@ pub struct BenchResult {
     pub output: String,
     /// The mirror test on `−d` (PASS and FAIL): a significant improvement.
     pub improvement: Option<crate::stats::Mirror>,
+    /// Where this run measured (absent when the benchmark did not run).
+    pub env: Option<crate::fingerprint::Environment>,
+    /// The settings this run used.
+    pub settings: Option<crate::fingerprint::StoredSettings>,
+    /// How this machine differs from the one the baseline was measured on.
+    pub env_differences: Vec<String>,
+    /// Same library, same seed, different scores: the first such seed.
+    pub nondeterministic_seed: Option<u64>,
+}
+
+/// The stderr warnings about a result: another environment than the
+/// baseline's, or scores that a seed does not reproduce.
+pub fn warnings(result: &BenchResult) -> Vec<String> {
+    let mut out = Vec::new();
+    if !result.env_differences.is_empty() {
+        out.push(format!(
+            "warning: {}: measured on another environment than its baseline: {}",
+            result.name,
+            result.env_differences.join(", ")
+        ));
+    }
+    if let Some(seed) = result.nondeterministic_seed {
+        out.push(format!(
+            "warning: {}: same library and seed {seed}, different scores: the benchmark is not deterministic per seed (or its inputs changed), which weakens pairing",
+            result.name
+        ));
+    }
+    out
 }
 
 pub const RULE_WIDTH: usize = 62;
