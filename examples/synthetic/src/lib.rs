@@ -6,6 +6,8 @@
 //! to a different one, so every score moves but nothing regresses.
 
 pub mod curve;
+#[cfg(feature = "montecarlo")]
+pub mod study;
 
 use curve::{Curve, remap_seed};
 use pybench::Record;
