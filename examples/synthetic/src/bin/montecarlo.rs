@@ -33,7 +33,7 @@ struct Args {
     /// Comma-separated cases or groups: all, reference, null, limit,
     /// correlated-null, global-shift, local-spike, heavy-tails, skewed,
     /// autocorrelated, few-seeds, multi-metric, nondeterministic,
-    /// shape-change, run-drift.
+    /// skew-vanishes, skew-appears, run-drift.
     #[arg(long, default_value = "all")]
     cases: String,
     /// Print JSON instead of Markdown.

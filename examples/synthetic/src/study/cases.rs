@@ -194,12 +194,29 @@ pub const CASES: &[Case] = &[
         model: Model::Nondeterministic { steps: 100 },
     },
     Case {
-        name: "shape-change",
+        name: "skew-vanishes",
         group: Group::Limit,
         null: true,
         seeds: None,
-        summary: "case 1, but the current run's noise is skewed (Exp(1) − 1) where the \
-                  baseline's was normal: same mean, same sd",
+        summary: "case 1, but the baseline's noise was skewed (Exp(1) − 1: rare bad runs) \
+                  and the current run's is normal: same mean, same sd",
+        model: Model::Curves {
+            steps: 100,
+            seed_sigma: 0.05,
+            shape: Noise::Skewed,
+            current_shape: Noise::Normal,
+            phi: 0.0,
+            run_sigma: 0.0,
+            regression: Regression::None,
+        },
+    },
+    Case {
+        name: "skew-appears",
+        group: Group::Limit,
+        null: true,
+        seeds: None,
+        summary: "case 1, but the current run's noise is skewed (Exp(1) − 1: rare bad runs) \
+                  where the baseline's was normal: same mean, same sd",
         model: Model::Curves {
             steps: 100,
             seed_sigma: 0.05,
@@ -215,7 +232,7 @@ pub const CASES: &[Case] = &[
         group: Group::Limit,
         null: true,
         seeds: None,
-        summary: "case 1 plus one offset N(0, 0.01) per run, shared by all its seeds \
+        summary: "case 1 plus one offset N(0, 0.02) per run, shared by all its seeds \
                   (machine or library drift between the two runs)",
         model: Model::Curves {
             steps: 100,
@@ -223,7 +240,7 @@ pub const CASES: &[Case] = &[
             shape: Noise::Normal,
             current_shape: Noise::Normal,
             phi: 0.0,
-            run_sigma: 0.01,
+            run_sigma: 0.02,
             regression: Regression::None,
         },
     },
