@@ -56,7 +56,11 @@ impl Curve {
             .enumerate()
             .map(|(k, &step)| {
                 let eps = shape.draw(rng);
-                e = if k == 0 { eps } else { phi * e + innovation * eps };
+                e = if k == 0 {
+                    eps
+                } else {
+                    phi * e + innovation * eps
+                };
                 self.mean(step) + offset + self.noise * e
             })
             .collect()

@@ -58,7 +58,7 @@ fn main() -> ExitCode {
     };
     for case in &cases {
         let n = case.n_seeds(config.seeds);
-        if n < 2 || n >= 1024 {
+        if !(2..1024).contains(&n) {
             return fail(&format!("{}: {n} seeds; use 2 to 1023", case.name));
         }
         if let Err(e) = pybench::stats::check_reachable(study::ALPHA, n) {
@@ -82,7 +82,10 @@ fn main() -> ExitCode {
     bar.finish_and_clear();
     if args.json {
         let json = study::report::json(&config, &results);
-        println!("{}", serde_json::to_string_pretty(&json).expect("JSON values serialise"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).expect("JSON values serialise")
+        );
     } else {
         print!("{}", study::report::markdown(&config, &results));
     }

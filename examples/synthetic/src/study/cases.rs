@@ -319,7 +319,11 @@ impl Case {
         };
         let n_slots = baseline[0].len();
         let columns = (0..n_slots)
-            .map(|s| (0..n_seeds).map(|i| current[i][s] - baseline[i][s]).collect())
+            .map(|s| {
+                (0..n_seeds)
+                    .map(|i| current[i][s] - baseline[i][s])
+                    .collect()
+            })
             .collect();
         let baseline_means = (0..n_slots)
             .map(|s| {

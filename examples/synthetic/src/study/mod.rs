@@ -91,7 +91,10 @@ pub fn calibration_bound(replications: usize) -> f64 {
 }
 
 fn index(test: Test) -> usize {
-    TESTS.iter().position(|&t| t == test).expect("every test is listed")
+    TESTS
+        .iter()
+        .position(|&t| t == test)
+        .expect("every test is listed")
 }
 
 /// The RNG of replication `r` of `case`.
@@ -139,7 +142,10 @@ pub fn run_case(case: &'static Case, config: &Config, tick: &(dyn Fn() + Sync)) 
 
 /// Run every case of `cases`, one after the other.
 pub fn run(cases: &[&'static Case], config: &Config, tick: &(dyn Fn() + Sync)) -> Vec<CaseResult> {
-    cases.iter().map(|case| run_case(case, config, tick)).collect()
+    cases
+        .iter()
+        .map(|case| run_case(case, config, tick))
+        .collect()
 }
 
 /// Resolve a `--cases` list: case names and group names (`reference`,
