@@ -7,6 +7,8 @@
 //! `PYBENCH_SYNTHETIC_IMPROVE=1` subtracts 0.05 everywhere (an improvement).
 
 pub mod curve;
+#[cfg(feature = "montecarlo")]
+pub mod study;
 
 use curve::{Curve, remap_seed};
 use pybench::Record;
