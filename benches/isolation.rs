@@ -31,11 +31,15 @@ fn isolation(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(8));
     group.bench_function("in_process", |b| {
-        b.iter(|| run::call_all(tiny.entry, &seeds, workers, |_| {}, |_, _| {}).unwrap())
+        b.iter(|| run::call_all(&[tiny.entry], &seeds, workers, |_| {}, |_, _, _| {}).unwrap())
     });
     group.bench_function("worker_process", |b| {
         b.iter(|| {
-            isolate::run_in_worker(exe, &path, "bench_tiny", &seeds, workers, None, || {})
+            let side = isolate::Side {
+                library: path.clone(),
+                bench: "bench_tiny".into(),
+            };
+            isolate::run_in_worker(exe, &[side], &seeds, workers, None, || {})
                 .outcomes
                 .unwrap()
         })

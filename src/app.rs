@@ -248,37 +248,9 @@ fn execute(
         result.error = Some(e.to_string());
         return result;
     }
-    let bar = progress.bench_started(&bench.name, result.seeds.len());
-    let outcomes = if in_process {
-        run::call_all(
-            bench.entry,
-            &result.seeds,
-            settings.workers,
-            |_| {},
-            |_, _| bar.seed_done(),
-        )
-    } else {
-        let exe = match isolate::own_executable() {
-            Ok(exe) => exe,
-            Err(e) => {
-                result.error = Some(e.to_string());
-                return result;
-            }
-        };
-        let worker = isolate::run_in_worker(
-            &exe,
-            &bench.library.path,
-            &bench.name,
-            &result.seeds,
-            settings.workers,
-            settings.timeout.map(Duration::from_secs_f64),
-            || bar.seed_done(),
-        );
-        result.output = worker.output;
-        worker.outcomes
-    };
-    progress.finish(bar);
-    let current = match outcomes.and_then(|o| run::into_table(&result.seeds, &o)) {
+    let (outcomes, output) = run_sides(&[bench], &result.seeds, &settings, in_process, progress);
+    result.output = output;
+    let current = match outcomes.and_then(|mut o| run::into_table(&result.seeds, &o.remove(0))) {
         Ok(table) => table,
         Err(e) => {
             result.error = Some(e.to_string());
@@ -297,17 +269,74 @@ fn execute(
         return result;
     }
     result.nondeterministic_seed = first_unreproduced_seed(baseline, &current, result.env.as_ref());
+    judge(&mut result, &baseline.scores, current, &settings);
+    result
+}
+
+/// Run `benches` (one side, or two for `--against`) on `seeds`, in a worker
+/// process unless `in_process`; `[side][seed index]`, and what they printed.
+pub(crate) fn run_sides(
+    benches: &[&Benchmark],
+    seeds: &[u64],
+    settings: &Settings,
+    in_process: bool,
+    progress: &crate::progress::Progress,
+) -> (Result<Vec<Vec<run::SeedOutcome>>, run::RunError>, String) {
+    let bar = progress.bench_started(&benches[0].name, seeds.len());
+    let outcome = if in_process {
+        let entries: Vec<_> = benches.iter().map(|b| b.entry).collect();
+        let outcomes = run::call_all(
+            &entries,
+            seeds,
+            settings.workers,
+            |_| {},
+            |index, side, _| {
+                if side == run::side_order(index, entries.len())[entries.len() - 1] {
+                    bar.seed_done();
+                }
+            },
+        );
+        (outcomes, String::new())
+    } else {
+        match isolate::own_executable() {
+            Err(e) => (Err(e), String::new()),
+            Ok(exe) => {
+                let sides: Vec<isolate::Side> = benches
+                    .iter()
+                    .map(|b| isolate::Side {
+                        library: b.library.path.clone(),
+                        bench: b.name.clone(),
+                    })
+                    .collect();
+                let worker = isolate::run_in_worker(
+                    &exe,
+                    &sides,
+                    seeds,
+                    settings.workers,
+                    settings.timeout.map(Duration::from_secs_f64),
+                    || bar.seed_done(),
+                );
+                (worker.outcomes, worker.output)
+            }
+        }
+    };
+    progress.finish(bar);
+    outcome
+}
+
+/// Judge `current` against `baseline` (same seeds, same slots) with the
+/// engine: PASS, FAIL, or ERROR when the engine refuses.
+pub(crate) fn judge(
+    result: &mut BenchResult,
+    baseline: &crate::scores::ScoreTable,
+    current: crate::scores::ScoreTable,
+    settings: &Settings,
+) {
     let options = CompareOptions {
         alpha: settings.alpha,
         min_effect: settings.min_effect,
     };
-    match stats::compare(
-        &bench.name,
-        &result.seeds,
-        &baseline.scores,
-        &current,
-        &options,
-    ) {
+    match stats::compare(&result.name, &result.seeds, baseline, &current, &options) {
         Ok(comparison) => {
             result.status = if comparison.passed() {
                 Status::Pass
@@ -319,7 +348,6 @@ fn execute(
         Err(e) => result.error = Some(e.to_string()),
     }
     result.current = Some(current);
-    result
 }
 
 /// With the library unchanged, the same seeds must give the same scores;

@@ -68,6 +68,12 @@ pub enum GitError {
     NoWorkTree { repo: PathBuf, path: PathBuf },
     #[error("{} is not inside the work tree of the git repository at {}", path.display(), repo.display())]
     OutsideWorkTree { repo: PathBuf, path: PathBuf },
+    #[error("cannot resolve revision {rev:?} in the git repository at {}: {source}", repo.display())]
+    Revision {
+        repo: PathBuf,
+        rev: String,
+        source: BoxError,
+    },
     #[error("cannot resolve the path {}: {source}", path.display())]
     Path {
         path: PathBuf,
@@ -77,6 +83,29 @@ pub enum GitError {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// Run a gix call that might panic on a repository layout it mishandles,
+/// turning the panic into an error: pybench reports, it never crashes.
+fn without_panics<T, E>(call: impl FnOnce() -> Result<T, E>) -> Result<T, BoxError>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
+    std::panic::set_hook(previous);
+    match outcome {
+        Ok(result) => result.map_err(Into::into),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(format!("gix failed internally: {message}").into())
+        }
+    }
+}
+
 /// State of the repository containing `dir` (searching upwards), or `None`
 /// outside any repository.
 pub fn repo_state(dir: &Path) -> Result<Option<RepoState>, GitError> {
@@ -85,10 +114,11 @@ pub fn repo_state(dir: &Path) -> Result<Option<RepoState>, GitError> {
     };
     let head = head_commit(&repo)?;
     let dirty = match head {
-        Some(_) if repo.workdir().is_some() => repo.is_dirty().map_err(|e| GitError::Status {
-            repo: repo_path(&repo),
-            source: e.into(),
-        })?,
+        Some(_) if repo.workdir().is_some() => without_panics(|| repo.is_dirty())
+            .map_err(|e| GitError::Status {
+                repo: repo_path(&repo),
+                source: e,
+            })?,
         // `is_dirty` needs a HEAD tree to compare against; with no commit yet,
         // every staged entry is a change.
         None if repo.workdir().is_some() => {
@@ -362,4 +392,137 @@ fn topological<'a>(tip: ObjectId, parents: impl Fn(&ObjectId) -> &'a [ObjectId])
         }
     }
     order
+}
+
+/// A revision resolved in the repository containing some directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// The full hex id of the commit.
+    pub id: String,
+    /// Its first 7 hex digits.
+    pub short: String,
+    /// The repository's work tree.
+    pub workdir: PathBuf,
+    /// The repository's git directory (per work tree for linked ones).
+    pub git_dir: PathBuf,
+}
+
+/// Resolve `rev` (a branch, tag, `HEAD~1`, a SHA…) to a commit in the
+/// repository containing `dir`; `None` outside any repository.
+pub fn resolve_revision(dir: &Path, rev: &str) -> Result<Option<Revision>, GitError> {
+    let Some(repo) = discover(dir)? else {
+        return Ok(None);
+    };
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| GitError::NoWorkTree {
+            repo: repo_path(&repo),
+            path: dir.to_path_buf(),
+        })?
+        .to_path_buf();
+    let id = repo
+        .rev_parse_single(rev)
+        .map_err(|e| GitError::Revision {
+            repo: repo_path(&repo),
+            rev: rev.to_string(),
+            source: e.into(),
+        })?
+        .detach();
+    let commit = repo
+        .find_object(id)
+        .map_err(|e| object_err(&repo, id, e))?
+        .peel_to_commit()
+        .map_err(|e| GitError::Revision {
+            repo: repo_path(&repo),
+            rev: rev.to_string(),
+            source: e.into(),
+        })?;
+    let id = commit.id;
+    Ok(Some(Revision {
+        id: id.to_hex().to_string(),
+        short: short(id),
+        workdir,
+        git_dir: repo.git_dir().to_path_buf(),
+    }))
+}
+
+/// Write the files of commit `id` (as resolved by [`resolve_revision`]) of
+/// the repository containing `dir` into `dest`, which must not exist yet.
+/// Submodules are left out; symbolic links are recreated on Unix.
+pub fn checkout(dir: &Path, id: &str, dest: &Path) -> Result<(), GitError> {
+    let repo = discover(dir)?.ok_or_else(|| GitError::Path {
+        path: dir.to_path_buf(),
+        source: std::io::Error::other("not inside a git repository"),
+    })?;
+    let oid = ObjectId::from_hex(id.as_bytes()).map_err(|e| GitError::Revision {
+        repo: repo_path(&repo),
+        rev: id.to_string(),
+        source: e.into(),
+    })?;
+    let tree = repo
+        .find_object(oid)
+        .map_err(|e| object_err(&repo, oid, e))?
+        .peel_to_tree()
+        .map_err(|e| object_err(&repo, oid, e))?;
+    write_tree(&repo, tree.id, dest)
+}
+
+fn write_tree(repo: &gix::Repository, tree: ObjectId, dest: &Path) -> Result<(), GitError> {
+    use gix::objs::tree::EntryKind;
+    let io_err = |path: &Path, source: std::io::Error| GitError::Path {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dest).map_err(|e| io_err(dest, e))?;
+    let data = repo
+        .find_object(tree)
+        .map_err(|e| object_err(repo, tree, e))?
+        .detach();
+    let parsed =
+        gix::objs::TreeRef::from_bytes(&data.data).map_err(|e| object_err(repo, tree, e))?;
+    for entry in parsed.entries {
+        let name = std::str::from_utf8(entry.filename.as_ref()).map_err(|e| {
+            io_err(
+                dest,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            )
+        })?;
+        let path = dest.join(name);
+        let oid = entry.oid.to_owned();
+        match entry.mode.kind() {
+            EntryKind::Tree => write_tree(repo, oid, &path)?,
+            EntryKind::Commit => {}
+            kind => {
+                let blob = repo
+                    .find_object(oid)
+                    .map_err(|e| object_err(repo, oid, e))?
+                    .detach()
+                    .data;
+                write_entry(&path, &blob, kind).map_err(|e| io_err(&path, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_entry(path: &Path, blob: &[u8], kind: gix::objs::tree::EntryKind) -> std::io::Result<()> {
+    use gix::objs::tree::EntryKind;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if kind == EntryKind::Link {
+            let target = std::ffi::OsStr::new(std::str::from_utf8(blob).unwrap_or_default());
+            return std::os::unix::fs::symlink(target, path);
+        }
+        std::fs::write(path, blob)?;
+        if kind == EntryKind::BlobExecutable {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = kind == EntryKind::Link;
+        std::fs::write(path, blob)
+    }
 }

@@ -25,10 +25,17 @@ pub const WORKER_ARG: &str = "__worker";
 /// The most of a benchmark's own output kept for `-v` (the tail is kept).
 const MAX_CAPTURED_BYTES: usize = 1 << 20;
 
+/// One side of a run: a benchmark in a library. A run has one side, or two
+/// with `--against` (the revision's and the working tree's).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Side {
+    pub library: PathBuf,
+    pub bench: String,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Job {
-    library: PathBuf,
-    bench: String,
+    sides: Vec<Side>,
     seeds: Vec<u64>,
     workers: usize,
 }
@@ -36,25 +43,32 @@ struct Job {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 enum Message {
-    Start { index: usize },
-    Done { index: usize, outcome: SeedOutcome },
+    Start {
+        index: usize,
+    },
+    Done {
+        index: usize,
+        side: usize,
+        outcome: SeedOutcome,
+    },
 }
 
 /// Set by the Ctrl-C handler; running workers are killed when it is seen.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// The outcomes of every seed, in seed order, plus what the benchmark printed.
+/// The outcomes of every side and seed (`[side][seed index]`), plus what
+/// the benchmarks printed.
 pub struct WorkerRun {
-    pub outcomes: Result<Vec<SeedOutcome>, RunError>,
+    pub outcomes: Result<Vec<Vec<SeedOutcome>>, RunError>,
     pub output: String,
 }
 
-/// Run `bench` from `library` on `seeds` in a worker process started from
-/// `exe` (pybench's own executable).
+/// Run every side on `seeds` in one worker process started from `exe`
+/// (pybench's own executable), sides interleaved per seed as
+/// [`run::call_all`] does; `timeout` bounds one seed (all its sides).
 pub fn run_in_worker(
     exe: &Path,
-    library: &Path,
-    bench: &str,
+    sides: &[Side],
     seeds: &[u64],
     workers: usize,
     timeout: Option<Duration>,
@@ -71,8 +85,7 @@ pub fn run_in_worker(
         Err(e) => return failed(format!("cannot start a worker process: {e}")),
     };
     let job = Job {
-        library: library.to_path_buf(),
-        bench: bench.to_string(),
+        sides: sides.to_vec(),
         seeds: seeds.to_vec(),
         workers,
     };
@@ -95,7 +108,7 @@ pub fn run_in_worker(
         }
     });
 
-    let mut outcomes: Vec<Option<SeedOutcome>> = vec![None; seeds.len()];
+    let mut outcomes: Vec<Vec<Option<SeedOutcome>>> = vec![vec![None; seeds.len()]; sides.len()];
     let mut in_flight: Vec<(usize, Instant)> = Vec::new();
     let mut early_error = None;
     loop {
@@ -103,10 +116,16 @@ pub fn run_in_worker(
             Ok(Ok(Message::Start { index })) if index < seeds.len() => {
                 in_flight.push((index, Instant::now()));
             }
-            Ok(Ok(Message::Done { index, outcome })) if index < seeds.len() => {
-                in_flight.retain(|(i, _)| *i != index);
-                outcomes[index] = Some(outcome);
-                on_done();
+            Ok(Ok(Message::Done {
+                index,
+                side,
+                outcome,
+            })) if index < seeds.len() && side < sides.len() => {
+                outcomes[side][index] = Some(outcome);
+                if outcomes.iter().all(|o| o[index].is_some()) {
+                    in_flight.retain(|(i, _)| *i != index);
+                    on_done();
+                }
             }
             Ok(Ok(_)) => early_error = Some(RunError::Worker("seed index out of range".into())),
             Ok(Err(line)) => {
@@ -150,6 +169,7 @@ pub fn run_in_worker(
         Ok(_) if INTERRUPTED.load(Ordering::SeqCst) => Err(RunError::Interrupted),
         Ok(status) if status.success() => outcomes
             .into_iter()
+            .map(|side| side.into_iter().collect::<Option<Vec<_>>>())
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| RunError::Worker("the worker stopped before every seed ran".into())),
         Ok(status) => match signal_of(&status) {
@@ -270,13 +290,26 @@ fn serve() -> Result<(), String> {
         .read_to_string(&mut input)
         .map_err(|e| format!("cannot read the job: {e}"))?;
     let job: Job = serde_json::from_str(&input).map_err(|e| format!("invalid job: {e}"))?;
-    let mut skipped = Vec::new();
-    let benchmarks =
-        library::load_benchmarks(&job.library, &mut skipped).map_err(|e| e.to_string())?;
-    let bench = benchmarks
-        .iter()
-        .find(|b| b.name == job.bench)
-        .ok_or_else(|| format!("{} no longer exports {}", job.library.display(), job.bench))?;
+    let mut entries = Vec::new();
+    // Kept alive for the entry points' sake.
+    let mut loaded = Vec::new();
+    for side in &job.sides {
+        let mut skipped = Vec::new();
+        let benchmarks =
+            library::load_benchmarks(&side.library, &mut skipped).map_err(|e| e.to_string())?;
+        let bench = benchmarks
+            .iter()
+            .find(|b| b.name == side.bench)
+            .ok_or_else(|| {
+                format!(
+                    "{} no longer exports {}",
+                    side.library.display(),
+                    side.bench
+                )
+            })?;
+        entries.push(bench.entry);
+        loaded.push(benchmarks);
+    }
     let send = |message: &Message| {
         let mut channel = channel.lock().unwrap_or_else(|e| e.into_inner());
         // The parent gone means nobody is listening: nothing left to do.
@@ -285,13 +318,14 @@ fn serve() -> Result<(), String> {
         let _ = channel.flush();
     };
     run::call_all(
-        bench.entry,
+        &entries,
         &job.seeds,
         job.workers,
         |index| send(&Message::Start { index }),
-        |index, outcome| {
+        |index, side, outcome| {
             send(&Message::Done {
                 index,
+                side,
                 outcome: outcome.clone(),
             })
         },

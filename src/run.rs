@@ -142,15 +142,18 @@ pub fn call(entry: BenchFn, seed: u64) -> SeedOutcome {
     SeedOutcome { code, text }
 }
 
-/// Run `entry` on every seed with `workers` threads in this process.
-/// Results are kept by seed index, so they never depend on scheduling.
+/// Run every entry (one per side: the working tree's benchmark, and for
+/// `--against` the revision's) on every seed with `workers` threads in this
+/// process; `result[side][seed index]`. Each seed runs all sides back to
+/// back, alternating which goes first, so machine drift hits every side
+/// alike. Results are kept by index, so they never depend on scheduling.
 pub fn call_all(
-    entry: BenchFn,
+    entries: &[BenchFn],
     seeds: &[u64],
     workers: usize,
     on_start: impl Fn(usize) + Sync,
-    on_done: impl Fn(usize, &SeedOutcome) + Sync,
-) -> Result<Vec<SeedOutcome>, RunError> {
+    on_done: impl Fn(usize, usize, &SeedOutcome) + Sync,
+) -> Result<Vec<Vec<SeedOutcome>>, RunError> {
     let workers = workers.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers)
@@ -160,18 +163,35 @@ pub fn call_all(
             workers,
             reason: e.to_string(),
         })?;
-    Ok(pool.install(|| {
+    let per_seed: Vec<Vec<SeedOutcome>> = pool.install(|| {
         seeds
             .par_iter()
             .enumerate()
             .map(|(index, &seed)| {
                 on_start(index);
-                let outcome = call(entry, seed);
-                on_done(index, &outcome);
-                outcome
+                let mut outcomes: Vec<Option<SeedOutcome>> = vec![None; entries.len()];
+                for side in side_order(index, entries.len()) {
+                    let outcome = call(entries[side], seed);
+                    on_done(index, side, &outcome);
+                    outcomes[side] = Some(outcome);
+                }
+                outcomes.into_iter().flatten().collect()
             })
             .collect()
-    }))
+    });
+    Ok((0..entries.len())
+        .map(|side| per_seed.iter().map(|o| o[side].clone()).collect())
+        .collect())
+}
+
+/// Sides in order for seed `index`: forwards on even seeds, backwards on
+/// odd ones.
+pub fn side_order(index: usize, sides: usize) -> Vec<usize> {
+    if index.is_multiple_of(2) {
+        (0..sides).collect()
+    } else {
+        (0..sides).rev().collect()
+    }
 }
 
 /// Turn outcomes (in seed order) into the score table; the first failing
