@@ -33,6 +33,9 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
     let started = Instant::now();
     let seed_source = run::SeedSource::from_env().map_err(Error::Environment)?;
     let benchmarks = discover_benchmarks(args)?;
+    if args.shard.is_some() {
+        return crate::shard::run(args, mode, &benchmarks, seed_source);
+    }
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.store.baseline, !args.no_wait)?;
     let mut store = Store::open(&args.store.baseline)?;
@@ -49,11 +52,27 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
         workers: args.workers.map(|w| w as usize),
         timeout: args.timeout,
     };
+    let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
+    judge_and_report(args, mode, started, &names, &mut store, |index, stored| {
+        execute(&benchmarks[index], &overrides, stored, seed_source, args.in_process)
+    })
+}
 
-    let writes = mode == Mode::Check && benchmarks.iter().any(|b| store.get(&b.name).is_none())
+/// Everything after running: judge each benchmark (`produce` runs or merges
+/// it), report, write baselines, `--json`, exit code. A normal run and
+/// `pybench merge` share it, so a merged run reads exactly as an unsharded one.
+pub(crate) fn judge_and_report(
+    args: &RunArgs,
+    mode: Mode,
+    started: Instant,
+    benchmarks: &[&str],
+    store: &mut Store,
+    mut produce: impl FnMut(usize, Option<&Baseline>) -> BenchResult,
+) -> Result<i32, Error> {
+    let writes = mode == Mode::Check && benchmarks.iter().any(|b| store.get(b).is_none())
         || matches!(mode, Mode::Update { .. });
     let repo = git::repo_state(&existing_dir(&args.store.baseline))?;
-    let may_write = !writes || confirm_write(args, mode, &benchmarks, &store, repo.as_ref())?;
+    let may_write = !writes || confirm_write(args, mode, benchmarks, store, repo.as_ref())?;
 
     let mut out = std::io::stdout().lock();
     match mode {
@@ -69,12 +88,12 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
 
     let mut results = Vec::with_capacity(benchmarks.len());
     let mut updates = Vec::new();
-    for bench in &benchmarks {
+    for (index, bench) in benchmarks.iter().enumerate() {
         let stored = match mode {
-            Mode::Check => store.get(&bench.name),
+            Mode::Check => store.get(bench),
             Mode::Update { .. } => None,
         };
-        let mut result = execute(bench, &overrides, stored, seed_source, args.in_process);
+        let mut result = produce(index, stored);
         if isolate::INTERRUPTED.load(Ordering::SeqCst) {
             return Err(Error::Interrupted);
         }
@@ -133,7 +152,7 @@ fn print(out: &mut impl Write, text: &str) {
 }
 
 /// Every selected benchmark of every PATH, sorted by name.
-fn discover_benchmarks(args: &RunArgs) -> Result<Vec<Benchmark>, Error> {
+pub(crate) fn discover_benchmarks(args: &RunArgs) -> Result<Vec<Benchmark>, Error> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("benchmarks")]
     } else {
@@ -188,18 +207,50 @@ fn execute(
     seed_source: run::SeedSource,
     in_process: bool,
 ) -> BenchResult {
-    let mut result = BenchResult {
-        name: bench.name.clone(),
+    let (mut result, settings) = match start(bench, overrides) {
+        Ok(started) => started,
+        Err(result) => return result,
+    };
+    result.seeds = match stored {
+        Some(baseline) => baseline.seeds.clone(),
+        None => run::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
+    };
+    if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
+        result.error = Some(e.to_string());
+        return result;
+    }
+    let (outcomes, output) = run_seeds(bench, &result.seeds, &settings, in_process);
+    result.output = output;
+    judge(result, stored, outcomes.map_err(|e| e.to_string()))
+}
+
+/// A result for `name` that is an ERROR until judged.
+pub(crate) fn blank_result(name: &str, alpha: f64, min_effect: Option<f64>) -> BenchResult {
+    BenchResult {
+        name: name.to_string(),
         status: Status::Error,
-        alpha: overrides.alpha.unwrap_or(crate::settings::DEFAULT_ALPHA),
-        min_effect: overrides.min_effect,
+        alpha,
+        min_effect,
         seeds: Vec::new(),
         current: None,
         comparison: None,
         error: None,
         saved: false,
         output: String::new(),
-    };
+    }
+}
+
+/// Resolve a benchmark's settings: its blank result and settings, or its
+/// ERROR result.
+pub(crate) fn start(
+    bench: &Benchmark,
+    overrides: &Overrides,
+) -> Result<(BenchResult, Settings), BenchResult> {
+    let mut result = blank_result(
+        &bench.name,
+        overrides.alpha.unwrap_or(crate::settings::DEFAULT_ALPHA),
+        overrides.min_effect,
+    );
     let settings = match bench
         .settings
         .as_ref()
@@ -209,50 +260,54 @@ fn execute(
         Ok(settings) => settings,
         Err(message) => {
             result.error = Some(message);
-            return result;
+            return Err(result);
         }
     };
     result.alpha = settings.alpha;
     result.min_effect = settings.min_effect;
-    result.seeds = match stored {
-        Some(baseline) => baseline.seeds.clone(),
-        None => run::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
-    };
-    if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
-        result.error = Some(e.to_string());
-        return result;
+    Ok((result, settings))
+}
+
+/// Run `bench` on `seeds`, in a worker process unless `in_process`: the
+/// outcomes in seed order, and what the benchmark printed.
+pub(crate) fn run_seeds(
+    bench: &Benchmark,
+    seeds: &[u64],
+    settings: &Settings,
+    in_process: bool,
+) -> (Result<Vec<run::SeedOutcome>, run::RunError>, String) {
+    if in_process {
+        let outcomes = run::call_all(bench.entry, seeds, settings.workers, |_| {}, |_, _| {});
+        return (outcomes, String::new());
     }
-    let outcomes = if in_process {
-        run::call_all(
-            bench.entry,
-            &result.seeds,
-            settings.workers,
-            |_| {},
-            |_, _| {},
-        )
-    } else {
-        let exe = match isolate::own_executable() {
-            Ok(exe) => exe,
-            Err(e) => {
-                result.error = Some(e.to_string());
-                return result;
-            }
-        };
-        let worker = isolate::run_in_worker(
-            &exe,
-            &bench.library.path,
-            &bench.name,
-            &result.seeds,
-            settings.workers,
-            settings.timeout.map(Duration::from_secs_f64),
-        );
-        result.output = worker.output;
-        worker.outcomes
+    let exe = match isolate::own_executable() {
+        Ok(exe) => exe,
+        Err(e) => return (Err(e), String::new()),
     };
-    let current = match outcomes.and_then(|o| run::into_table(&result.seeds, &o)) {
+    let worker = isolate::run_in_worker(
+        &exe,
+        &bench.library.path,
+        &bench.name,
+        seeds,
+        settings.workers,
+        settings.timeout.map(Duration::from_secs_f64),
+    );
+    (worker.outcomes, worker.output)
+}
+
+/// Turn a benchmark's outcomes (in the order of `result.seeds`) into its
+/// verdict against `stored`, or NEW without one.
+pub(crate) fn judge(
+    mut result: BenchResult,
+    stored: Option<&Baseline>,
+    outcomes: Result<Vec<run::SeedOutcome>, String>,
+) -> BenchResult {
+    let current = match outcomes
+        .and_then(|o| run::into_table(&result.seeds, &o).map_err(|e| e.to_string()))
+    {
         Ok(table) => table,
         Err(e) => {
-            result.error = Some(e.to_string());
+            result.error = Some(e);
             return result;
         }
     };
@@ -268,11 +323,11 @@ fn execute(
         return result;
     }
     let options = CompareOptions {
-        alpha: settings.alpha,
-        min_effect: settings.min_effect,
+        alpha: result.alpha,
+        min_effect: result.min_effect,
     };
     match stats::compare(
-        &bench.name,
+        &result.name,
         &result.seeds,
         &baseline.scores,
         &current,
@@ -297,7 +352,7 @@ fn execute(
 fn confirm_write(
     args: &RunArgs,
     mode: Mode,
-    benchmarks: &[Benchmark],
+    benchmarks: &[&str],
     store: &Store,
     repo: Option<&git::RepoState>,
 ) -> Result<bool, Error> {
@@ -306,8 +361,8 @@ fn confirm_write(
     }
     let names: Vec<&str> = benchmarks
         .iter()
-        .filter(|b| matches!(mode, Mode::Update { .. }) || store.get(&b.name).is_none())
-        .map(|b| b.name.as_str())
+        .filter(|b| matches!(mode, Mode::Update { .. }) || store.get(b).is_none())
+        .copied()
         .collect();
     let names = names.join(", ");
     if !std::io::stdin().is_terminal() {

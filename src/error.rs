@@ -42,6 +42,8 @@ pub enum Error {
     Interrupted,
     #[error("cannot read an answer from the terminal: {0}")]
     Prompt(std::io::Error),
+    #[error(transparent)]
+    Shard(#[from] crate::shard::ShardError),
 }
 
 impl Error {
@@ -77,6 +79,7 @@ impl Error {
             Error::Environment(_) => "unset it, or give a whole number",
             Error::Interrupted => "run again; baselines are only written when a run completes",
             Error::Prompt(_) => "pass --yes to write without asking",
+            Error::Shard(e) => e.hint(),
         })
     }
 }

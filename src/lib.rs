@@ -40,5 +40,11 @@ pub mod show;
 pub mod stats;
 #[cfg(feature = "engine")]
 pub mod store;
+#[cfg(feature = "engine")]
+pub mod shard;
+#[cfg(feature = "engine")]
+pub mod seed_plan;
+#[cfg(feature = "engine")]
+pub mod merge;
 
 pub use abi::{BenchOutput, Json, Metrics, Record};

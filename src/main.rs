@@ -24,6 +24,10 @@ fn main() -> ExitCode {
             },
         ),
         Some(Command::Show(show)) => pybench::show::show(show),
+        Some(Command::Seeds(seeds)) => {
+            pybench::seed_plan::command(&seeds.run, seeds.n_seeds.map(|n| n as usize))
+        }
+        Some(Command::Merge(merge)) => pybench::merge::run(&merge.run),
     };
     match outcome {
         Ok(code) => ExitCode::from(code as u8),

@@ -1,0 +1,364 @@
+//! `pybench merge DIR...`: join the shard files that `pybench --shard K/N
+//! --out DIR` wrote, check that they make one whole run (every seed exactly
+//! once, one library build, one set of settings), then judge, report and
+//! write baselines through the same path as an unsharded run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::app::{self, Mode};
+use crate::cli::{RunArgs, bench_name_matches};
+use crate::error::Error;
+use crate::report::BenchResult;
+use crate::run::SeedOutcome;
+use crate::shard::{Shard, ShardError, ShardFile, ShardSettings};
+use crate::store::{self, Baseline, Store};
+
+/// One benchmark, joined from all its shards.
+#[derive(Clone, Debug)]
+pub struct MergedBench {
+    pub name: String,
+    pub mode: Mode,
+    /// Whether the shards ran on a stored baseline's seeds.
+    pub on_baseline: bool,
+    pub seeds: Vec<u64>,
+    pub settings: ShardSettings,
+    /// The error of the lowest-numbered shard that could not run it.
+    pub error: Option<String>,
+    /// Every seed's outcome, in seed order (empty when `error` is set).
+    pub outcomes: Vec<SeedOutcome>,
+    /// What the benchmark printed, shard by shard.
+    pub output: String,
+}
+
+impl MergedBench {
+    /// Judge exactly as an unsharded run judges its outcomes.
+    pub fn judge(&self, stored: Option<&Baseline>) -> BenchResult {
+        let mut result =
+            app::blank_result(&self.name, self.settings.alpha, self.settings.min_effect);
+        result.seeds = self.seeds.clone();
+        result.output = self.output.clone();
+        let outcomes = match &self.error {
+            Some(error) => Err(error.clone()),
+            None => Ok(self.outcomes.clone()),
+        };
+        app::judge(result, stored, outcomes)
+    }
+}
+
+/// Whether `name` is a shard file's: `BENCH.shard-K-of-N.json`.
+fn is_shard_file(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".json") else {
+        return false;
+    };
+    let Some((_, tail)) = stem.rsplit_once(".shard-") else {
+        return false;
+    };
+    let Some((k, n)) = tail.split_once("-of-") else {
+        return false;
+    };
+    !k.is_empty()
+        && !n.is_empty()
+        && k.bytes().all(|b| b.is_ascii_digit())
+        && n.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Every shard file in `dirs` (not recursive), in a stable order.
+pub fn shard_paths(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, ShardError> {
+    let mut paths = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir).map_err(|source| ShardError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_str().is_some_and(is_shard_file))
+            .map(|e| e.path())
+            .collect();
+        found.sort();
+        paths.extend(found);
+    }
+    if paths.is_empty() {
+        let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(ShardError::NoShards(shown.join(", ")));
+    }
+    Ok(paths)
+}
+
+/// Read every shard file in `dirs` and join them per benchmark, sorted by
+/// name. Any gap, overlap or disagreement is an error naming it.
+pub fn collect(dirs: &[PathBuf]) -> Result<Vec<MergedBench>, ShardError> {
+    let paths = shard_paths(dirs)?;
+    let files: Vec<(PathBuf, ShardFile)> = paths
+        .into_par_iter()
+        .map(|path| ShardFile::read(&path).map(|file| (path, file)))
+        .collect::<Result<_, _>>()?;
+    let mut by_bench: BTreeMap<String, Vec<(PathBuf, ShardFile)>> = BTreeMap::new();
+    for (path, file) in files {
+        by_bench
+            .entry(file.bench.clone())
+            .or_default()
+            .push((path, file));
+    }
+    let merged: Vec<MergedBench> = by_bench
+        .into_iter()
+        .map(|(name, shards)| join(name, shards))
+        .collect::<Result<_, _>>()?;
+    if let Some(pair) = merged.windows(2).find(|w| w[0].mode != w[1].mode) {
+        return Err(ShardError::Usage(format!(
+            "cannot merge {} ({}) with {} ({}): shards of one merge run in one mode",
+            pair[0].name,
+            crate::shard::mode_name(pair[0].mode),
+            pair[1].name,
+            crate::shard::mode_name(pair[1].mode),
+        )));
+    }
+    Ok(merged)
+}
+
+/// `shard 2/3 (dir/bench_x.shard-2-of-3.json)`.
+fn which(path: &Path, shard: Shard) -> String {
+    format!("shard {shard} ({})", path.display())
+}
+
+/// Up to ten seeds, then how many more.
+fn list(seeds: &[u64]) -> String {
+    let shown: Vec<String> = seeds.iter().take(10).map(u64::to_string).collect();
+    let mut text = shown.join(", ");
+    if seeds.len() > 10 {
+        text.push_str(&format!(" and {} more", seeds.len() - 10));
+    }
+    text
+}
+
+fn settings_text(s: &ShardSettings) -> String {
+    let effect = s
+        .min_effect
+        .map_or_else(|| "none".to_string(), |e| e.to_string());
+    format!(
+        "alpha={} min_effect={effect} n_seeds={}",
+        s.alpha, s.n_seeds
+    )
+}
+
+fn join(name: String, mut shards: Vec<(PathBuf, ShardFile)>) -> Result<MergedBench, ShardError> {
+    shards.sort_by_key(|(_, f)| (f.shard.k, f.shard.n));
+    let mismatch = |detail: String| ShardError::Merge {
+        bench: name.clone(),
+        detail,
+    };
+    let (first_path, first) = &shards[0];
+    for (path, file) in &shards[1..] {
+        let pair = |what: &str, a: String, b: String| {
+            mismatch(format!(
+                "shards {what}: {a} in {} but {b} in {}",
+                which(first_path, first.shard),
+                which(path, file.shard)
+            ))
+        };
+        if file.mode != first.mode {
+            return Err(pair(
+                "ran in different modes",
+                first.mode.clone(),
+                file.mode.clone(),
+            ));
+        }
+        if file.library_hash != first.library_hash {
+            let short = |h: &str| h.chars().take(7 + 12).collect::<String>();
+            return Err(pair(
+                "come from different library builds",
+                short(&first.library_hash),
+                short(&file.library_hash),
+            ));
+        }
+        if file.settings != first.settings {
+            return Err(pair(
+                "ran with different settings",
+                settings_text(&first.settings),
+                settings_text(&file.settings),
+            ));
+        }
+        if file.seeds != first.seeds || file.seeds_from != first.seeds_from {
+            return Err(mismatch(format!(
+                "shards ran on different seeds ({} and {}); was the baseline file or the seed plan changed between them?",
+                which(first_path, first.shard),
+                which(path, file.shard)
+            )));
+        }
+    }
+    let seeds = first.seeds.clone();
+    let n = seeds.len();
+    // Every seed exactly once.
+    let mut runs: Vec<u32> = vec![0; n];
+    let mut owner: Vec<usize> = vec![usize::MAX; n];
+    for (position, (path, file)) in shards.iter().enumerate() {
+        for &index in &file.indices {
+            if index >= n {
+                return Err(ShardError::BadFile {
+                    path: path.clone(),
+                    reason: format!("seed index {index} is out of range ({n} seeds)"),
+                });
+            }
+            runs[index] += 1;
+            if runs[index] == 2 {
+                let twice = which(&shards[owner[index]].0, shards[owner[index]].1.shard);
+                let duplicated: Vec<u64> = (0..n).filter(|&i| runs_twice(&shards, i)).map(|i| seeds[i]).collect();
+                return Err(mismatch(format!(
+                    "{} seed(s) are in more than one shard ({twice} and {}): seeds {}",
+                    duplicated.len(),
+                    which(path, file.shard),
+                    list(&duplicated)
+                )));
+            }
+            owner[index] = position;
+        }
+    }
+    let missing: Vec<usize> = (0..n).filter(|&i| runs[i] == 0).collect();
+    if !missing.is_empty() {
+        let shard_n = first.shard.n;
+        let mut absent: Vec<usize> = missing.iter().map(|&i| Shard::of_index(i, shard_n)).collect();
+        absent.dedup();
+        absent.sort_unstable();
+        absent.dedup();
+        let absent: Vec<String> = absent.iter().map(|k| format!("{k}/{shard_n}")).collect();
+        let missing_seeds: Vec<u64> = missing.iter().map(|&i| seeds[i]).collect();
+        return Err(mismatch(format!(
+            "{} of {n} seeds are missing (no file for shard {}): seeds {}",
+            missing.len(),
+            absent.join(", "),
+            list(&missing_seeds)
+        )));
+    }
+    let error = shards.iter().find_map(|(_, f)| f.error.clone());
+    let mut slots: Vec<Option<SeedOutcome>> = vec![None; n];
+    if error.is_none() {
+        for (path, file) in &shards {
+            let listed = file.results.len() == file.indices.len()
+                && file
+                    .results
+                    .iter()
+                    .zip(&file.indices)
+                    .all(|(r, &i)| r.index == i && r.seed == seeds[i]);
+            if !listed {
+                return Err(ShardError::BadFile {
+                    path: path.clone(),
+                    reason: "its results do not match the seeds it ran".into(),
+                });
+            }
+        }
+        for (_, file) in &mut shards {
+            for record in file.results.drain(..) {
+                slots[record.index] = Some(record.outcome);
+            }
+        }
+    }
+    let output: String = shards.iter().map(|(_, f)| f.output.as_str()).collect();
+    let (_, first) = &shards[0];
+    Ok(MergedBench {
+        mode: if first.mode == "update" {
+            Mode::Update { n_seeds: None }
+        } else {
+            Mode::Check
+        },
+        on_baseline: first.seeds_from == "baseline",
+        seeds,
+        settings: first.settings.clone(),
+        error,
+        outcomes: slots.into_iter().flatten().collect(),
+        output,
+        name,
+    })
+}
+
+fn runs_twice(shards: &[(PathBuf, ShardFile)], index: usize) -> bool {
+    shards
+        .iter()
+        .filter(|(_, f)| f.indices.binary_search(&index).is_ok())
+        .count()
+        > 1
+}
+
+/// `pybench merge DIR...`: the verdict, report, `--json`, baseline writes
+/// and exit code an unsharded run would have given.
+pub fn run(args: &RunArgs) -> Result<i32, Error> {
+    let started = Instant::now();
+    for (given, flag) in [
+        (args.alpha.is_some(), "--alpha"),
+        (args.min_effect.is_some(), "--min-effect"),
+        (args.shard.is_some(), "--shard"),
+        (args.out.is_some(), "--out"),
+    ] {
+        if given {
+            return Err(ShardError::Usage(format!(
+                "merge takes no {flag}: the shards' settings decide the verdict"
+            ))
+            .into());
+        }
+    }
+    if args.paths.is_empty() {
+        return Err(ShardError::Usage("merge needs the shards' --out directories".into()).into());
+    }
+    let mut merged = collect(&args.paths)?;
+    if let Some(unknown) = args
+        .store
+        .benches
+        .iter()
+        .find(|wanted| !merged.iter().any(|m| bench_name_matches(wanted, &m.name)))
+    {
+        return Err(Error::UnknownBench(unknown.clone()));
+    }
+    merged.retain(|m| args.store.selects(&m.name));
+    let mode = merged[0].mode;
+    let _lock = store::lock(&args.store.baseline, !args.no_wait)?;
+    let mut store = Store::open(&args.store.baseline)?;
+    if mode == Mode::Check {
+        for bench in &merged {
+            match store.get(&bench.name) {
+                Some(baseline) if baseline.seeds != bench.seeds && bench.error.is_none() => {
+                    return Err(ShardError::Merge {
+                        bench: bench.name.clone(),
+                        detail: format!(
+                            "its baseline in {} has other seeds than its shards ran; it changed since they ran",
+                            args.store.baseline.display()
+                        ),
+                    }
+                    .into());
+                }
+                None if bench.on_baseline => {
+                    return Err(ShardError::Merge {
+                        bench: bench.name.clone(),
+                        detail: format!(
+                            "its shards ran against a baseline, but {} has none; merge with the --baseline file the shards read",
+                            args.store.baseline.display()
+                        ),
+                    }
+                    .into());
+                }
+                _ => {}
+            }
+        }
+    }
+    let names: Vec<&str> = merged.iter().map(|m| m.name.as_str()).collect();
+    app::judge_and_report(args, mode, started, &names, &mut store, |index, stored| {
+        merged[index].judge(stored)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_file_names() {
+        assert!(is_shard_file("bench_x.shard-2-of-3.json"));
+        assert!(is_shard_file("bench_a.b.shard-10-of-12.json"));
+        assert!(!is_shard_file("bench_x.shard-2-of-3.json.tmp"));
+        assert!(!is_shard_file("bench_x.shard--of-3.json"));
+        assert!(!is_shard_file("bench_x.json"));
+        assert!(!is_shard_file(".shard.abc.tmp"));
+    }
+}
