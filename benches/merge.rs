@@ -58,6 +58,7 @@ fn merge_1000(c: &mut Criterion) {
             library_hash: "sha256:0".into(),
             environment: Environment::current(),
             error: None,
+            error_index: None,
             results,
             output: String::new(),
         }

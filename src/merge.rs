@@ -233,7 +233,12 @@ fn join(name: String, mut shards: Vec<(PathBuf, ShardFile)>) -> Result<MergedBen
             list(&missing_seeds)
         )));
     }
-    let error = shards.iter().find_map(|(_, f)| f.error.clone());
+    // The error of the earliest seed, as one machine running them in order.
+    let error = shards
+        .iter()
+        .filter(|(_, f)| f.error.is_some())
+        .min_by_key(|(_, f)| (f.error_index.unwrap_or(usize::MAX), f.shard.k))
+        .and_then(|(_, f)| f.error.clone());
     let mut slots: Vec<Option<SeedOutcome>> = vec![None; n];
     if error.is_none() {
         for (path, file) in &shards {

@@ -295,6 +295,10 @@ pub struct ShardFile {
     /// The benchmark's error when it could not run (bad settings, a crash,
     /// a timeout); `results` is then empty.
     pub error: Option<String>,
+    /// The index of the (first) seed the error names, when it names one:
+    /// merge reports the error of the earliest seed, as one machine would.
+    #[serde(default)]
+    pub error_index: Option<usize>,
     pub results: Vec<SeedRecord>,
     /// What the benchmark printed.
     pub output: String,
@@ -487,6 +491,7 @@ fn run_one(
         library_hash,
         environment: Environment::current(),
         error: None,
+        error_index: None,
         results: Vec::new(),
         output: String::new(),
     };
@@ -525,7 +530,17 @@ fn run_one(
                 })
                 .collect();
         }
-        Err(e) => file.error = Some(e.to_string()),
+        Err(e) => {
+            let index_of = |seed: &u64| file.seeds.iter().position(|s| s == seed);
+            file.error_index = match &e {
+                run::RunError::Crashed { seeds, .. } => seeds.iter().filter_map(index_of).min(),
+                run::RunError::TimedOut { seed, .. } | run::RunError::Seed { seed, .. } => {
+                    index_of(seed)
+                }
+                _ => None,
+            };
+            file.error = Some(e.to_string());
+        }
     }
     Ok(file)
 }
