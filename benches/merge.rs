@@ -84,7 +84,9 @@ fn merge_1000(c: &mut Criterion) {
     let dirs = vec![dir.path().to_path_buf()];
 
     let mut group = c.benchmark_group("merge");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("1000_shards_x_1000_seeds", |b| {
         b.iter(|| {
             let merged = merge::collect(&dirs).unwrap();

@@ -54,7 +54,13 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
     };
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
     judge_and_report(args, mode, started, &names, &mut store, |index, stored| {
-        execute(&benchmarks[index], &overrides, stored, seed_source, args.in_process)
+        execute(
+            &benchmarks[index],
+            &overrides,
+            stored,
+            seed_source,
+            args.in_process,
+        )
     })
 }
 
@@ -207,9 +213,9 @@ fn execute(
     seed_source: run::SeedSource,
     in_process: bool,
 ) -> BenchResult {
-    let (mut result, settings) = match start(bench, overrides) {
-        Ok(started) => started,
-        Err(result) => return result,
+    let (mut result, settings) = start(bench, overrides);
+    let Some(settings) = settings else {
+        return result;
     };
     result.seeds = match stored {
         Some(baseline) => baseline.seeds.clone(),
@@ -241,31 +247,29 @@ pub(crate) fn blank_result(name: &str, alpha: f64, min_effect: Option<f64>) -> B
 }
 
 /// Resolve a benchmark's settings: its blank result and settings, or its
-/// ERROR result.
-pub(crate) fn start(
-    bench: &Benchmark,
-    overrides: &Overrides,
-) -> Result<(BenchResult, Settings), BenchResult> {
+/// ERROR result and no settings.
+pub(crate) fn start(bench: &Benchmark, overrides: &Overrides) -> (BenchResult, Option<Settings>) {
     let mut result = blank_result(
         &bench.name,
         overrides.alpha.unwrap_or(crate::settings::DEFAULT_ALPHA),
         overrides.min_effect,
     );
-    let settings = match bench
+    match bench
         .settings
         .as_ref()
         .map_err(Clone::clone)
         .and_then(|declared| Settings::resolve(declared, overrides))
     {
-        Ok(settings) => settings,
+        Ok(settings) => {
+            result.alpha = settings.alpha;
+            result.min_effect = settings.min_effect;
+            (result, Some(settings))
+        }
         Err(message) => {
             result.error = Some(message);
-            return Err(result);
+            (result, None)
         }
-    };
-    result.alpha = settings.alpha;
-    result.min_effect = settings.min_effect;
-    Ok((result, settings))
+    }
 }
 
 /// Run `bench` on `seeds`, in a worker process unless `in_process`: the

@@ -27,24 +27,24 @@ pub mod json_report;
 #[cfg(feature = "engine")]
 pub mod library;
 #[cfg(feature = "engine")]
+pub mod merge;
+#[cfg(feature = "engine")]
 pub mod report;
 #[cfg(feature = "engine")]
 pub mod run;
 #[cfg(feature = "engine")]
 pub mod scores;
 #[cfg(feature = "engine")]
+pub mod seed_plan;
+#[cfg(feature = "engine")]
 pub mod settings;
+#[cfg(feature = "engine")]
+pub mod shard;
 #[cfg(feature = "engine")]
 pub mod show;
 #[cfg(feature = "engine")]
 pub mod stats;
 #[cfg(feature = "engine")]
 pub mod store;
-#[cfg(feature = "engine")]
-pub mod shard;
-#[cfg(feature = "engine")]
-pub mod seed_plan;
-#[cfg(feature = "engine")]
-pub mod merge;
 
 pub use abi::{BenchOutput, Json, Metrics, Record};

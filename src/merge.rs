@@ -120,9 +120,9 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Vec<MergedBench>, ShardError> {
     Ok(merged)
 }
 
-/// `shard 2/3 (dir/bench_x.shard-2-of-3.json)`.
+/// `shard 2/3 of dir/bench_x.shard-2-of-3.json`.
 fn which(path: &Path, shard: Shard) -> String {
-    format!("shard {shard} ({})", path.display())
+    format!("shard {shard} of {}", path.display())
 }
 
 /// Up to ten seeds, then how many more.
@@ -135,36 +135,51 @@ fn list(seeds: &[u64]) -> String {
     text
 }
 
-fn settings_text(s: &ShardSettings) -> String {
-    let effect = s
-        .min_effect
-        .map_or_else(|| "none".to_string(), |e| e.to_string());
-    format!(
-        "alpha={} min_effect={effect} n_seeds={}",
-        s.alpha, s.n_seeds
-    )
+/// The settings that differ, as `alpha=0.05` against `alpha=0.1`.
+fn settings_text(a: &ShardSettings, b: &ShardSettings) -> (String, String) {
+    let effect = |e: Option<f64>| e.map_or_else(|| "none".to_string(), |e| e.to_string());
+    let mut left = Vec::new();
+    let mut right = Vec::new();
+    if a.alpha != b.alpha {
+        left.push(format!("alpha={}", a.alpha));
+        right.push(format!("alpha={}", b.alpha));
+    }
+    if a.min_effect != b.min_effect {
+        left.push(format!("min_effect={}", effect(a.min_effect)));
+        right.push(format!("min_effect={}", effect(b.min_effect)));
+    }
+    if a.n_seeds != b.n_seeds {
+        left.push(format!("n_seeds={}", a.n_seeds));
+        right.push(format!("n_seeds={}", b.n_seeds));
+    }
+    (left.join(" "), right.join(" "))
 }
 
 fn join(name: String, mut shards: Vec<(PathBuf, ShardFile)>) -> Result<MergedBench, ShardError> {
     shards.sort_by_key(|(_, f)| (f.shard.k, f.shard.n));
-    let mismatch = |detail: String| ShardError::Merge {
+    let mismatch = |detail: String, hint: &'static str| ShardError::Merge {
         bench: name.clone(),
         detail,
+        hint,
     };
     let (first_path, first) = &shards[0];
     for (path, file) in &shards[1..] {
-        let pair = |what: &str, a: String, b: String| {
-            mismatch(format!(
-                "shards {what}: {a} in {} but {b} in {}",
-                which(first_path, first.shard),
-                which(path, file.shard)
-            ))
+        let pair = |what: &str, a: String, b: String, hint| {
+            mismatch(
+                format!(
+                    "shards {what}: {a} in {} but {b} in {}",
+                    which(first_path, first.shard),
+                    which(path, file.shard)
+                ),
+                hint,
+            )
         };
         if file.mode != first.mode {
             return Err(pair(
                 "ran in different modes",
                 first.mode.clone(),
                 file.mode.clone(),
+                "run every shard as `pybench --shard` or every shard as `pybench update --shard`",
             ));
         }
         if file.library_hash != first.library_hash {
@@ -173,21 +188,27 @@ fn join(name: String, mut shards: Vec<(PathBuf, ShardFile)>) -> Result<MergedBen
                 "come from different library builds",
                 short(&first.library_hash),
                 short(&file.library_hash),
+                "build the benchmark library once and run every shard from that build (pass it as an artifact, with --no-build)",
             ));
         }
         if file.settings != first.settings {
+            let (a, b) = settings_text(&first.settings, &file.settings);
             return Err(pair(
                 "ran with different settings",
-                settings_text(&first.settings),
-                settings_text(&file.settings),
+                a,
+                b,
+                "run every shard with the same --alpha, --min-effect and seeds",
             ));
         }
         if file.seeds != first.seeds || file.seeds_from != first.seeds_from {
-            return Err(mismatch(format!(
-                "shards ran on different seeds ({} and {}); was the baseline file or the seed plan changed between them?",
-                which(first_path, first.shard),
-                which(path, file.shard)
-            )));
+            return Err(mismatch(
+                format!(
+                    "shards ran on different seeds ({} and {})",
+                    which(first_path, first.shard),
+                    which(path, file.shard)
+                ),
+                "every shard must read the same baseline file and seed plan; run them again from one commit",
+            ));
         }
     }
     let seeds = first.seeds.clone();
@@ -206,13 +227,19 @@ fn join(name: String, mut shards: Vec<(PathBuf, ShardFile)>) -> Result<MergedBen
             runs[index] += 1;
             if runs[index] == 2 {
                 let twice = which(&shards[owner[index]].0, shards[owner[index]].1.shard);
-                let duplicated: Vec<u64> = (0..n).filter(|&i| runs_twice(&shards, i)).map(|i| seeds[i]).collect();
-                return Err(mismatch(format!(
-                    "{} seed(s) are in more than one shard ({twice} and {}): seeds {}",
-                    duplicated.len(),
-                    which(path, file.shard),
-                    list(&duplicated)
-                )));
+                let duplicated: Vec<u64> = (0..n)
+                    .filter(|&i| runs_twice(&shards, i))
+                    .map(|i| seeds[i])
+                    .collect();
+                return Err(mismatch(
+                    format!(
+                        "{} seeds are duplicated, run by both {twice} and {}: seeds {}",
+                        duplicated.len(),
+                        which(path, file.shard),
+                        list(&duplicated)
+                    ),
+                    "give each shard's directory once, and no two shard files with one K/N",
+                ));
             }
             owner[index] = position;
         }
@@ -220,18 +247,24 @@ fn join(name: String, mut shards: Vec<(PathBuf, ShardFile)>) -> Result<MergedBen
     let missing: Vec<usize> = (0..n).filter(|&i| runs[i] == 0).collect();
     if !missing.is_empty() {
         let shard_n = first.shard.n;
-        let mut absent: Vec<usize> = missing.iter().map(|&i| Shard::of_index(i, shard_n)).collect();
+        let mut absent: Vec<usize> = missing
+            .iter()
+            .map(|&i| Shard::of_index(i, shard_n))
+            .collect();
         absent.dedup();
         absent.sort_unstable();
         absent.dedup();
         let absent: Vec<String> = absent.iter().map(|k| format!("{k}/{shard_n}")).collect();
         let missing_seeds: Vec<u64> = missing.iter().map(|&i| seeds[i]).collect();
-        return Err(mismatch(format!(
-            "{} of {n} seeds are missing (no file for shard {}): seeds {}",
-            missing.len(),
-            absent.join(", "),
-            list(&missing_seeds)
-        )));
+        return Err(mismatch(
+            format!(
+                "{} of {n} seeds are missing (no file for shard {}): seeds {}",
+                missing.len(),
+                absent.join(", "),
+                list(&missing_seeds)
+            ),
+            "run the missing shard with the same --shard K/N (any shard can be re-run alone), then merge every directory",
+        ));
     }
     // The error of the earliest seed, as one machine running them in order.
     let error = shards
@@ -330,6 +363,7 @@ pub fn run(args: &RunArgs) -> Result<i32, Error> {
                             "its baseline in {} has other seeds than its shards ran; it changed since they ran",
                             args.store.baseline.display()
                         ),
+                        hint: "run the shards again on the current baseline file",
                     }
                     .into());
                 }
@@ -337,9 +371,10 @@ pub fn run(args: &RunArgs) -> Result<i32, Error> {
                     return Err(ShardError::Merge {
                         bench: bench.name.clone(),
                         detail: format!(
-                            "its shards ran against a baseline, but {} has none; merge with the --baseline file the shards read",
+                            "its shards ran against a baseline, but {} has none",
                             args.store.baseline.display()
                         ),
+                        hint: "merge with the --baseline file the shards read",
                     }
                     .into());
                 }

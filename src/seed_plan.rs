@@ -94,7 +94,10 @@ impl SeedPlan {
             path: path.to_path_buf(),
             source,
         };
-        let mut text = format!("{{\"format_version\": {}, \"benchmarks\": {{", self.format_version);
+        let mut text = format!(
+            "{{\"format_version\": {}, \"benchmarks\": {{",
+            self.format_version
+        );
         for (i, (name, planned)) in self.benchmarks.iter().enumerate() {
             if i > 0 {
                 text.push(',');

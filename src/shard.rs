@@ -115,16 +115,20 @@ impl Shard {
 /// `PYBENCH_SHARD=K/N` (a CI matrix), a Slurm job array, a Kubernetes
 /// Indexed Job (`JOB_COMPLETION_INDEX`, with `--shard-count`), GitLab's
 /// `parallel:` and Buildkite's parallel jobs.
-pub fn detect(count: Option<usize>, var: impl Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
-    let number = |name: &str| -> Result<Option<usize>, ShardError> {
-        match var(name) {
-            None => Ok(None),
-            Some(text) if text.trim().is_empty() => Ok(None),
-            Some(text) => text.trim().parse().map(Some).map_err(|_| {
-                ShardError::Engine(format!("{name}={text:?} is not a whole number"))
-            }),
-        }
-    };
+pub fn detect(
+    count: Option<usize>,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Shard, ShardError> {
+    let number =
+        |name: &str| -> Result<Option<usize>, ShardError> {
+            match var(name) {
+                None => Ok(None),
+                Some(text) if text.trim().is_empty() => Ok(None),
+                Some(text) => text.trim().parse().map(Some).map_err(|_| {
+                    ShardError::Engine(format!("{name}={text:?} is not a whole number"))
+                }),
+            }
+        };
     let checked = |k: usize, n: usize, source: &str| {
         Shard::new(k, n).map_err(|e| ShardError::Engine(format!("{source}: {e}")))
     };
@@ -133,7 +137,9 @@ pub fn detect(count: Option<usize>, var: impl Fn(&str) -> Option<String>) -> Res
     }
     if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
         let n = number("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
-            ShardError::Engine("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not".into())
+            ShardError::Engine(
+                "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not".into(),
+            )
         })?;
         // `--array=5-7` numbers tasks from 5; `--array=0-10:2` steps by 2.
         let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
@@ -201,7 +207,11 @@ pub enum ShardError {
     #[error("no shard files (*.shard-K-of-N.json) in {0}")]
     NoShards(String),
     #[error("cannot merge {bench}: {detail}")]
-    Merge { bench: String, detail: String },
+    Merge {
+        bench: String,
+        detail: String,
+        hint: &'static str,
+    },
     #[error("{0}")]
     Usage(String),
 }
@@ -225,9 +235,7 @@ impl ShardError {
             }
             ShardError::BadFile { .. } => "run that shard again",
             ShardError::NoShards(_) => "pass the directories the shards' --out wrote to",
-            ShardError::Merge { .. } => {
-                "run every shard once, from one library build and with the same settings, then merge their --out directories"
-            }
+            ShardError::Merge { hint, .. } => hint,
             ShardError::Usage(_) => "see docs/scale-out.md",
         }
     }
@@ -373,17 +381,16 @@ pub fn run(
 ) -> Result<i32, Error> {
     let _ = seed_source; // Shards never draw seeds: they come from a baseline or the plan.
     let spec = args.shard.expect("shard::run is called for --shard");
-    let shard = spec.resolve(args.shard_count.map(|n| n as usize), |name| std::env::var(name).ok())?;
+    let shard = spec.resolve(args.shard_count.map(|n| n as usize), |name| {
+        std::env::var(name).ok()
+    })?;
     let out_dir = args.out.as_deref().ok_or(ShardError::NoOut)?;
     // Read-only: a shard never writes baselines, so it takes no lock.
     let store = Store::open(&args.store.baseline)?;
-    let plan_path = args
-        .seed_plan
-        .clone()
-        .or_else(|| {
-            let default = SeedPlan::default_path(&args.store.baseline);
-            default.exists().then_some(default)
-        });
+    let plan_path = args.seed_plan.clone().or_else(|| {
+        let default = SeedPlan::default_path(&args.store.baseline);
+        default.exists().then_some(default)
+    });
     let plan = match &plan_path {
         Some(path) => Some(SeedPlan::read(path)?),
         None => None,
@@ -438,7 +445,15 @@ pub fn run(
         benchmarks.len()
     );
     for (bench, (seeds_from, seeds)) in benchmarks.iter().zip(seeds_of) {
-        let file = run_one(bench, &overrides, shard, mode, seeds_from, seeds, args.in_process)?;
+        let file = run_one(
+            bench,
+            &overrides,
+            shard,
+            mode,
+            seeds_from,
+            seeds,
+            args.in_process,
+        )?;
         if isolate::INTERRUPTED.load(Ordering::SeqCst) {
             return Err(Error::Interrupted);
         }
@@ -447,12 +462,7 @@ pub fn run(
             Some(error) => format!("ERROR (recorded for merge): {error}"),
             None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
         };
-        let _ = writeln!(
-            out,
-            "{:<18} {detail}   → {}",
-            file.bench,
-            path.display()
-        );
+        let _ = writeln!(out, "{:<18} {detail}   → {}", file.bench, path.display());
     }
     let _ = out.flush();
     Ok(0)
@@ -468,11 +478,10 @@ fn run_one(
     seeds: Vec<u64>,
     in_process: bool,
 ) -> Result<ShardFile, Error> {
-    let library_hash =
-        library_hash(&bench.library.path).map_err(|source| ShardError::Read {
-            path: bench.library.path.clone(),
-            source,
-        })?;
+    let library_hash = library_hash(&bench.library.path).map_err(|source| ShardError::Read {
+        path: bench.library.path.clone(),
+        source,
+    })?;
     let mut file = ShardFile {
         format_version: FORMAT_VERSION,
         pybench_version: env!("CARGO_PKG_VERSION").into(),
@@ -495,21 +504,17 @@ fn run_one(
         results: Vec::new(),
         output: String::new(),
     };
-    let (result, settings) = match app::start(bench, overrides) {
-        Ok(started) => started,
-        Err(result) => {
-            // As an unsharded run: the error comes before any seed is chosen.
-            file.seeds.clear();
-            file.indices.clear();
-            file.settings.n_seeds = 0;
-            file.settings.alpha = result.alpha;
-            file.settings.min_effect = result.min_effect;
-            file.error = result.error;
-            return Ok(file);
-        }
-    };
+    let (result, settings) = app::start(bench, overrides);
     file.settings.alpha = result.alpha;
     file.settings.min_effect = result.min_effect;
+    let Some(settings) = settings else {
+        // As an unsharded run: the error comes before any seed is chosen.
+        file.seeds.clear();
+        file.indices.clear();
+        file.settings.n_seeds = 0;
+        file.error = result.error;
+        return Ok(file);
+    };
     if let Err(e) = stats::check_reachable(settings.alpha, file.seeds.len()) {
         file.error = Some(e.to_string());
         return Ok(file);

@@ -96,7 +96,10 @@ fn lines(run: &Run) -> Vec<String> {
 }
 
 fn assert_same(case: &str, single: &Run, merged: &Run, single_json: &Path, merged_json: &Path) {
-    assert_eq!(single.code, merged.code, "{case}: exit codes\n{single:?}\n{merged:?}");
+    assert_eq!(
+        single.code, merged.code,
+        "{case}: exit codes\n{single:?}\n{merged:?}"
+    );
     assert_eq!(lines(single), lines(merged), "{case}: report lines");
     assert_eq!(report(single_json), report(merged_json), "{case}: --json");
 }
@@ -118,40 +121,78 @@ fn three_shards_and_merge_equal_one_run() {
     assert!(many.join(".pybench/seed-plan.json").exists());
     run_shards(many, false, &syn, &[], &[]);
     let merged = merge(many, &["--json", "new.json"]);
-    assert_same("NEW", &single, &merged, &one.join("new.json"), &many.join("new.json"));
-    assert_eq!(baselines(one), baselines(many), "NEW writes the same baseline");
+    assert_same(
+        "NEW",
+        &single,
+        &merged,
+        &one.join("new.json"),
+        &many.join("new.json"),
+    );
+    assert_eq!(
+        baselines(one),
+        baselines(many),
+        "NEW writes the same baseline"
+    );
 
     // PASS: the stored seeds, no plan needed.
     std::fs::remove_file(many.join(".pybench/seed-plan.json")).unwrap();
     for (case, env, code) in [
         ("PASS", vec![], 0),
-        ("PASS resampled", vec![("PYBENCH_SYNTHETIC_RESAMPLE", "1")], 0),
+        (
+            "PASS resampled",
+            vec![("PYBENCH_SYNTHETIC_RESAMPLE", "1")],
+            0,
+        ),
         ("FAIL", vec![("PYBENCH_SYNTHETIC_REGRESS", "local")], 1),
     ] {
-        let single = pybench(one, &[syn_arg, "--no-build", "-v", "--json", "r.json"], &env);
+        let single = pybench(
+            one,
+            &[syn_arg, "--no-build", "-v", "--json", "r.json"],
+            &env,
+        );
         assert_eq!(single.code, code, "{case}: {single:?}");
         std::fs::remove_dir_all(many.join("shards")).ok();
         run_shards(many, false, &syn, &[], &env);
         let merged = merge(many, &["-v", "--json", "r.json"]);
-        assert_same(case, &single, &merged, &one.join("r.json"), &many.join("r.json"));
+        assert_same(
+            case,
+            &single,
+            &merged,
+            &one.join("r.json"),
+            &many.join("r.json"),
+        );
     }
     assert_eq!(baselines(one), baselines(many), "checks write nothing");
 
     // update: fresh seeds from other entropy, drawn once by `pybench seeds`.
     let entropy = [("PYBENCH_SEED_ENTROPY", "7")];
-    let single = pybench(one, &["update", syn_arg, "--no-build", "--json", "u.json"], &entropy);
+    let single = pybench(
+        one,
+        &["update", syn_arg, "--no-build", "--json", "u.json"],
+        &entropy,
+    );
     assert_eq!(single.code, 0, "{single:?}");
     let plan = pybench(many, &["seeds", syn_arg, "--no-build"], &entropy);
     assert_eq!(plan.code, 0, "{plan:?}");
     std::fs::remove_dir_all(many.join("shards")).ok();
     run_shards(many, true, &syn, &[], &[]);
     let merged = merge(many, &["--json", "u.json"]);
-    assert_same("update", &single, &merged, &one.join("u.json"), &many.join("u.json"));
+    assert_same(
+        "update",
+        &single,
+        &merged,
+        &one.join("u.json"),
+        &many.join("u.json"),
+    );
     assert_eq!(
         merged.stdout,
         "pybench update — 1 benchmark(s) rewritten\n\nbench_synthetic    updated   30 seeds\n"
     );
-    assert_eq!(baselines(one), baselines(many), "update writes the same baseline");
+    assert_eq!(
+        baselines(one),
+        baselines(many),
+        "update writes the same baseline"
+    );
 }
 
 #[test]
@@ -173,8 +214,18 @@ fn errors_in_shards_merge_to_the_same_error() {
     assert_eq!(pybench(many, &plan_args, &[]).code, 0);
     run_shards(many, false, &faults, &args[1..], &[]);
     let merged = merge(many, &["--json", "e.json"]);
-    assert_same("ERROR", &single, &merged, &one.join("e.json"), &many.join("e.json"));
-    assert!(merged.line_of("bench_aborts").contains("SIGABRT"), "{}", merged.stdout);
+    assert_same(
+        "ERROR",
+        &single,
+        &merged,
+        &one.join("e.json"),
+        &many.join("e.json"),
+    );
+    assert!(
+        merged.line_of("bench_aborts").contains("SIGABRT"),
+        "{}",
+        merged.stdout
+    );
     assert!(merged.line_of("bench_errors").contains("dataset shard"));
     assert_eq!(baselines(one), baselines(many));
 }
@@ -234,7 +285,11 @@ fn a_missing_shard_is_named() {
     );
     assert_eq!(std::fs::read(baseline_path(dir.path())).unwrap(), before);
     // The whole set merges, and PASSes.
-    let run = pybench(dir.path(), &["merge", "shards/1", "shards/2", "shards/3"], &[]);
+    let run = pybench(
+        dir.path(),
+        &["merge", "shards/1", "shards/2", "shards/3"],
+        &[],
+    );
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.line_of("bench_solver").contains(" PASS "));
 }
@@ -258,7 +313,7 @@ fn a_duplicated_shard_is_named() {
         dir.path(),
         &run,
         &[
-            "cannot merge bench_solver: 7 seed(s) are in more than one shard (shard 2/3",
+            "cannot merge bench_solver: 7 seeds are duplicated, run by both shard 2/3 of ",
             "again/bench_solver.shard-2-of-3.json",
             &twice[0].to_string(),
         ],
@@ -276,11 +331,21 @@ fn shards_of_two_library_builds_are_refused() {
     std::fs::write(&other, bytes).unwrap();
     let run = pybench(
         dir.path(),
-        &[other.to_str().unwrap(), "--shard", "2/3", "--out", "rebuilt"],
+        &[
+            other.to_str().unwrap(),
+            "--shard",
+            "2/3",
+            "--out",
+            "rebuilt",
+        ],
         &[],
     );
     assert_eq!(run.code, 0, "{run:?}");
-    let run = pybench(dir.path(), &["merge", "shards/1", "rebuilt", "shards/3"], &[]);
+    let run = pybench(
+        dir.path(),
+        &["merge", "shards/1", "rebuilt", "shards/3"],
+        &[],
+    );
     assert_refused(
         dir.path(),
         &run,
@@ -293,7 +358,15 @@ fn shards_with_different_settings_are_refused() {
     let (dir, lib) = sharded_c();
     let run = pybench(
         dir.path(),
-        &[lib.to_str().unwrap(), "--shard", "2/3", "--out", "other", "--alpha", "0.1"],
+        &[
+            lib.to_str().unwrap(),
+            "--shard",
+            "2/3",
+            "--out",
+            "other",
+            "--alpha",
+            "0.1",
+        ],
         &[],
     );
     assert_eq!(run.code, 0, "{run:?}");
@@ -322,7 +395,11 @@ fn fresh_seeds_need_a_plan_and_auto_reads_the_engine() {
         "{}",
         run.stderr
     );
-    let run = pybench(dir.path(), &["seeds", lib, "--n-seeds", "12", "--seed-plan", "plan.json"], &[]);
+    let run = pybench(
+        dir.path(),
+        &["seeds", lib, "--n-seeds", "12", "--seed-plan", "plan.json"],
+        &[],
+    );
     assert_eq!(run.code, 0, "{run:?}");
     // Slurm array 4-5: task 5 is shard 2/2; Kubernetes index 0 is shard 1/2.
     let slurm = [
@@ -330,7 +407,15 @@ fn fresh_seeds_need_a_plan_and_auto_reads_the_engine() {
         ("SLURM_ARRAY_TASK_MIN", "4"),
         ("SLURM_ARRAY_TASK_COUNT", "2"),
     ];
-    let args = [lib, "--shard", "auto", "--out", "s", "--seed-plan", "plan.json"];
+    let args = [
+        lib,
+        "--shard",
+        "auto",
+        "--out",
+        "s",
+        "--seed-plan",
+        "plan.json",
+    ];
     let run = pybench(dir.path(), &args, &slurm);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("shard 2/2"), "{}", run.stdout);
@@ -343,7 +428,10 @@ fn fresh_seeds_need_a_plan_and_auto_reads_the_engine() {
     assert_eq!(merged.code, 0, "{merged:?}");
     assert!(merged.line_of("bench_solver").contains(" NEW "));
     let json = report(&dir.path().join("m.json"));
-    assert_eq!(json["benchmarks"][0]["n_seeds"], 12, "the plan's seed count");
+    assert_eq!(
+        json["benchmarks"][0]["n_seeds"], 12,
+        "the plan's seed count"
+    );
     // --shard auto with nothing to read is a usage error.
     let run = pybench(dir.path(), &args, &[]);
     assert_eq!(run.code, 2, "{run:?}");
