@@ -347,18 +347,23 @@ impl ShardFile {
             path: path.to_path_buf(),
             reason,
         };
-        let version: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        match version.get("format_version").and_then(|v| v.as_u64()) {
-            Some(v) if v == u64::from(FORMAT_VERSION) => {}
-            Some(v) => {
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: Option<u64>,
+        }
+        // The version first, so a newer format is named as such.
+        let version = serde_json::from_str::<Version>(&text).map(|v| v.format_version);
+        match version {
+            Ok(Some(v)) if v == u64::from(FORMAT_VERSION) => {}
+            Ok(Some(v)) => {
                 return Err(bad(format!(
                     "format_version {v} (this pybench reads version {FORMAT_VERSION})"
                 )));
             }
-            None => return Err(bad("no format_version".into())),
+            Ok(None) => return Err(bad("no format_version".into())),
+            Err(e) => return Err(bad(e.to_string())),
         }
-        serde_json::from_value(version).map_err(|e| bad(e.to_string()))
+        serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
     }
 }
 
