@@ -525,6 +525,10 @@ fn run_one(
         return Ok(file);
     }
     let mine: Vec<u64> = file.indices.iter().map(|&i| file.seeds[i]).collect();
+    if mine.is_empty() {
+        // More shards than seeds: nothing to run, but the file says so.
+        return Ok(file);
+    }
     let (outcomes, output) = app::run_seeds(bench, &mine, &settings, in_process);
     file.output = output;
     match outcomes {
