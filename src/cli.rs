@@ -97,8 +97,8 @@ pub struct SeedsArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("paths", |a| a.value_name("DIR").help("The directories the shards' --out wrote")))]
 pub struct MergeArgs {
-    /// The shards' --out directories (PATH... here).
     #[command(flatten)]
     pub run: RunArgs,
 }

@@ -284,7 +284,15 @@ fn a_missing_shard_is_named() {
         ],
     );
     assert_eq!(std::fs::read(baseline_path(dir.path())).unwrap(), before);
-    // The whole set merges, and PASSes.
+    // Shard 2 re-run alone gives the same share; the whole set merges, and PASSes.
+    let lost = std::fs::read_to_string(shard_file(dir.path(), 2)).unwrap();
+    std::fs::remove_dir_all(dir.path().join("shards/2")).unwrap();
+    let lib = c_example();
+    let args = [lib.to_str().unwrap(), "--shard", "2/3", "--out", "shards/2"];
+    assert_eq!(pybench(dir.path(), &args, &[]).code, 0);
+    let again = std::fs::read_to_string(shard_file(dir.path(), 2)).unwrap();
+    let results = |text: &str| serde_json::from_str::<Value>(text).unwrap()["results"].clone();
+    assert_eq!(results(&lost), results(&again));
     let run = pybench(
         dir.path(),
         &["merge", "shards/1", "shards/2", "shards/3"],
