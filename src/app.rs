@@ -34,7 +34,7 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
     let seed_source = run::SeedSource::from_env().map_err(Error::Environment)?;
     let benchmarks = discover_benchmarks(args)?;
     if args.shard.is_some() {
-        return crate::shard::run(args, mode, &benchmarks, seed_source);
+        return crate::shard::run(args, mode, &benchmarks);
     }
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.store.baseline, !args.no_wait)?;

@@ -378,13 +378,8 @@ pub fn mode_name(mode: Mode) -> &'static str {
 /// benchmark and write one shard file per benchmark. Exit code 0 once every
 /// file is written, even for a benchmark that errored: the error is in its
 /// file, and `pybench merge` reports it.
-pub fn run(
-    args: &RunArgs,
-    mode: Mode,
-    benchmarks: &[Benchmark],
-    seed_source: run::SeedSource,
-) -> Result<i32, Error> {
-    let _ = seed_source; // Shards never draw seeds: they come from a baseline or the plan.
+pub fn run(args: &RunArgs, mode: Mode, benchmarks: &[Benchmark]) -> Result<i32, Error> {
+    // Shards never draw seeds: they come from a baseline or the seed plan.
     let spec = args.shard.expect("shard::run is called for --shard");
     let shard = spec.resolve(args.shard_count.map(|n| n as usize), |name| {
         std::env::var(name).ok()

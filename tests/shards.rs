@@ -7,6 +7,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use common::cli::{Run, baseline_path, c_example, faults, pybench, pybench_command, synthetic};
 use serde_json::Value;
@@ -230,10 +231,17 @@ fn errors_in_shards_merge_to_the_same_error() {
     assert_eq!(baselines(one), baselines(many));
 }
 
+/// The C example, compiled once for all tests of this file: compiling it
+/// again rewrites the library under shards that are loading it.
+fn solver() -> PathBuf {
+    static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
+    LIBRARY.get_or_init(c_example).clone()
+}
+
 /// A C benchmark with a baseline, and its three shards in `shards/K`.
 fn sharded_c() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let lib = c_example();
+    let lib = solver();
     let first = pybench(dir.path(), &[lib.to_str().unwrap()], &[]);
     assert_eq!(first.code, 0, "{first:?}");
     run_shards(dir.path(), false, &lib, &[], &[]);
@@ -287,7 +295,7 @@ fn a_missing_shard_is_named() {
     // Shard 2 re-run alone gives the same share; the whole set merges, and PASSes.
     let lost = std::fs::read_to_string(shard_file(dir.path(), 2)).unwrap();
     std::fs::remove_dir_all(dir.path().join("shards/2")).unwrap();
-    let lib = c_example();
+    let lib = solver();
     let args = [lib.to_str().unwrap(), "--shard", "2/3", "--out", "shards/2"];
     assert_eq!(pybench(dir.path(), &args, &[]).code, 0);
     let again = std::fs::read_to_string(shard_file(dir.path(), 2)).unwrap();
@@ -392,7 +400,7 @@ fn shards_with_different_settings_are_refused() {
 #[test]
 fn fresh_seeds_need_a_plan_and_auto_reads_the_engine() {
     let dir = tempfile::tempdir().unwrap();
-    let lib = c_example();
+    let lib = solver();
     let lib = lib.to_str().unwrap();
     let run = pybench(dir.path(), &[lib, "--shard", "1/2", "--out", "s"], &[]);
     assert_eq!(run.code, 2, "{run:?}");
