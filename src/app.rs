@@ -33,6 +33,9 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
     let started = Instant::now();
     let seed_source = run::SeedSource::from_env().map_err(Error::Environment)?;
     let benchmarks = discover_benchmarks(args)?;
+    if args.shard.is_some() {
+        return crate::shard::run(args, mode, &benchmarks);
+    }
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.store.baseline, !args.no_wait)?;
     let mut store = Store::open(&args.store.baseline)?;
@@ -46,14 +49,37 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
         Mode::Update { n_seeds } => n_seeds,
         Mode::Check => None,
     });
+    let progress = crate::progress::Progress::for_terminal(args.quiet);
+    let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
+    judge_and_report(args, mode, started, &names, &mut store, |index, stored| {
+        execute(
+            &benchmarks[index],
+            &overrides,
+            stored,
+            seed_source,
+            args.in_process,
+            &progress,
+        )
+    })
+}
 
-    let writes = mode == Mode::Check && benchmarks.iter().any(|b| store.get(&b.name).is_none())
+/// Everything after running: judge each benchmark (`produce` runs or merges
+/// it), report, write baselines and reports, exit code. A normal run and
+/// `pybench merge` share it, so a merged run reads exactly as an unsharded one.
+pub(crate) fn judge_and_report(
+    args: &RunArgs,
+    mode: Mode,
+    started: Instant,
+    benchmarks: &[&str],
+    store: &mut Store,
+    mut produce: impl FnMut(usize, Option<&Baseline>) -> BenchResult,
+) -> Result<i32, Error> {
+    let writes = mode == Mode::Check && benchmarks.iter().any(|b| store.get(b).is_none())
         || matches!(mode, Mode::Update { .. });
     let repo = git::repo_state(&existing_dir(&args.store.baseline))?;
-    let may_write = !writes || confirm_write(args, mode, &benchmarks, &store, repo.as_ref())?;
+    let may_write = !writes || confirm_write(args, mode, benchmarks, store, repo.as_ref())?;
 
     let mut out = crate::outputs::stdout(args.quiet);
-    let progress = crate::progress::Progress::for_terminal(args.quiet);
     match mode {
         Mode::Check => print(&mut out, &format!("{}\n", report::header(benchmarks.len()))),
         Mode::Update { .. } => print(
@@ -67,19 +93,12 @@ pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
 
     let mut results = Vec::with_capacity(benchmarks.len());
     let mut updates = Vec::new();
-    for bench in &benchmarks {
+    for (index, bench) in benchmarks.iter().enumerate() {
         let stored = match mode {
-            Mode::Check => store.get(&bench.name),
+            Mode::Check => store.get(bench),
             Mode::Update { .. } => None,
         };
-        let mut result = execute(
-            bench,
-            &overrides,
-            stored,
-            seed_source,
-            args.in_process,
-            &progress,
-        );
+        let mut result = produce(index, stored);
         if isolate::INTERRUPTED.load(Ordering::SeqCst) {
             return Err(Error::Interrupted);
         }
@@ -147,7 +166,7 @@ fn print(out: &mut impl Write, text: &str) {
 }
 
 /// Every selected benchmark of every PATH, sorted by name.
-fn discover_benchmarks(args: &RunArgs) -> Result<Vec<Benchmark>, Error> {
+pub(crate) fn discover_benchmarks(args: &RunArgs) -> Result<Vec<Benchmark>, Error> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("benchmarks")]
     } else {
@@ -203,11 +222,45 @@ fn execute(
     in_process: bool,
     progress: &crate::progress::Progress,
 ) -> BenchResult {
-    let mut result = BenchResult {
-        name: bench.name.clone(),
+    let (mut result, settings) = start(bench, overrides);
+    let Some(settings) = settings else {
+        return result;
+    };
+    result.seeds = match stored {
+        Some(baseline) => baseline.seeds.clone(),
+        None => run::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
+    };
+    if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
+        result.error = Some(e.to_string());
+        return result;
+    }
+    fingerprint(
+        &mut result,
+        Environment::current(&bench.library.path),
+        stored,
+    );
+    let (outcomes, output) = run_sides(&[bench], &result.seeds, &settings, in_process, progress);
+    result.output = output;
+    let outcomes = outcomes.map(|mut sides| sides.remove(0));
+    judge(result, stored, outcomes.map_err(|e| e.to_string()))
+}
+
+/// Record where `result` was measured, and how that differs from where its
+/// baseline was.
+pub(crate) fn fingerprint(result: &mut BenchResult, env: Environment, stored: Option<&Baseline>) {
+    if let Some(stored_env) = stored.and_then(|b| b.env.as_ref()) {
+        result.env_differences = stored_env.differences(&env);
+    }
+    result.env = Some(env);
+}
+
+/// A result for `name` that is an ERROR until judged.
+pub(crate) fn blank_result(name: &str, alpha: f64, min_effect: Option<f64>) -> BenchResult {
+    BenchResult {
+        name: name.to_string(),
         status: Status::Error,
-        alpha: overrides.alpha.unwrap_or(crate::settings::DEFAULT_ALPHA),
-        min_effect: overrides.min_effect,
+        alpha,
+        min_effect,
         seeds: Vec::new(),
         current: None,
         comparison: None,
@@ -219,58 +272,34 @@ fn execute(
         settings: None,
         env_differences: Vec::new(),
         nondeterministic_seed: None,
-    };
-    let settings = match bench
+    }
+}
+
+/// Resolve a benchmark's settings: its blank result and settings, or its
+/// ERROR result and no settings.
+pub(crate) fn start(bench: &Benchmark, overrides: &Overrides) -> (BenchResult, Option<Settings>) {
+    let mut result = blank_result(
+        &bench.name,
+        overrides.alpha.unwrap_or(crate::settings::DEFAULT_ALPHA),
+        overrides.min_effect,
+    );
+    match bench
         .settings
         .as_ref()
         .map_err(Clone::clone)
         .and_then(|declared| Settings::resolve(declared, overrides))
     {
-        Ok(settings) => settings,
+        Ok(settings) => {
+            result.alpha = settings.alpha;
+            result.min_effect = settings.min_effect;
+            result.settings = Some(StoredSettings::from(&settings));
+            (result, Some(settings))
+        }
         Err(message) => {
             result.error = Some(message);
-            return result;
+            (result, None)
         }
-    };
-    result.alpha = settings.alpha;
-    result.min_effect = settings.min_effect;
-    result.settings = Some(StoredSettings::from(&settings));
-    let env = Environment::current(&bench.library.path);
-    if let Some(stored_env) = stored.and_then(|b| b.env.as_ref()) {
-        result.env_differences = stored_env.differences(&env);
     }
-    result.env = Some(env);
-    result.seeds = match stored {
-        Some(baseline) => baseline.seeds.clone(),
-        None => run::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
-    };
-    if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
-        result.error = Some(e.to_string());
-        return result;
-    }
-    let (outcomes, output) = run_sides(&[bench], &result.seeds, &settings, in_process, progress);
-    result.output = output;
-    let current = match outcomes.and_then(|mut o| run::into_table(&result.seeds, &o.remove(0))) {
-        Ok(table) => table,
-        Err(e) => {
-            result.error = Some(e.to_string());
-            return result;
-        }
-    };
-    let Some(baseline) = stored else {
-        result.status = Status::New;
-        result.current = Some(current);
-        return result;
-    };
-    if let Some(difference) = baseline.scores.slot_difference(&current) {
-        result.error = Some(format!(
-            "slots differ from the baseline ({difference}). Re-run `pybench update` to reset."
-        ));
-        return result;
-    }
-    result.nondeterministic_seed = first_unreproduced_seed(baseline, &current, result.env.as_ref());
-    judge(&mut result, &baseline.scores, current, &settings);
-    result
 }
 
 /// Run `benches` (one side, or two for `--against`) on `seeds`, in a worker
@@ -324,17 +353,48 @@ pub(crate) fn run_sides(
     outcome
 }
 
+/// Turn a benchmark's outcomes (in the order of `result.seeds`) into its
+/// verdict against `stored`, or NEW without one.
+pub(crate) fn judge(
+    mut result: BenchResult,
+    stored: Option<&Baseline>,
+    outcomes: Result<Vec<run::SeedOutcome>, String>,
+) -> BenchResult {
+    let current = match outcomes
+        .and_then(|o| run::into_table(&result.seeds, &o).map_err(|e| e.to_string()))
+    {
+        Ok(table) => table,
+        Err(e) => {
+            result.error = Some(e);
+            return result;
+        }
+    };
+    let Some(baseline) = stored else {
+        result.status = Status::New;
+        result.current = Some(current);
+        return result;
+    };
+    if let Some(difference) = baseline.scores.slot_difference(&current) {
+        result.error = Some(format!(
+            "slots differ from the baseline ({difference}). Re-run `pybench update` to reset."
+        ));
+        return result;
+    }
+    result.nondeterministic_seed = first_unreproduced_seed(baseline, &current, result.env.as_ref());
+    compare_tables(&mut result, &baseline.scores, current);
+    result
+}
+
 /// Judge `current` against `baseline` (same seeds, same slots) with the
 /// engine: PASS, FAIL, or ERROR when the engine refuses.
-pub(crate) fn judge(
+pub(crate) fn compare_tables(
     result: &mut BenchResult,
     baseline: &crate::scores::ScoreTable,
     current: crate::scores::ScoreTable,
-    settings: &Settings,
 ) {
     let options = CompareOptions {
-        alpha: settings.alpha,
-        min_effect: settings.min_effect,
+        alpha: result.alpha,
+        min_effect: result.min_effect,
     };
     match stats::compare(&result.name, &result.seeds, baseline, &current, &options) {
         Ok(comparison) => {
@@ -382,7 +442,7 @@ fn first_unreproduced_seed(
 fn confirm_write(
     args: &RunArgs,
     mode: Mode,
-    benchmarks: &[Benchmark],
+    benchmarks: &[&str],
     store: &Store,
     repo: Option<&git::RepoState>,
 ) -> Result<bool, Error> {
@@ -391,8 +451,8 @@ fn confirm_write(
     }
     let names: Vec<&str> = benchmarks
         .iter()
-        .filter(|b| matches!(mode, Mode::Update { .. }) || store.get(&b.name).is_none())
-        .map(|b| b.name.as_str())
+        .filter(|b| matches!(mode, Mode::Update { .. }) || store.get(b).is_none())
+        .copied()
         .collect();
     let names = names.join(", ");
     if !std::io::stdin().is_terminal() {

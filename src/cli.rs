@@ -32,6 +32,13 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Draw the seeds of a sharded run once, into the seed plan.
+    Seeds(SeedsArgs),
+    /// Join shard directories into one verdict, report and baseline write.
+    ///
+    /// `pybench merge DIR...` takes the directories that `--shard K/N --out
+    /// DIR` wrote, and prints, writes and exits exactly as the unsharded run.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -89,6 +96,36 @@ pub struct RunArgs {
     /// Colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR/CLICOLOR_FORCE force it), always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: crate::color::ColorChoice,
+    /// Run only shard K of N (1-based) of each benchmark's seeds and write
+    /// them to --out for `pybench merge`; `auto` reads the engine's variables.
+    #[arg(long, value_name = "K/N|auto", value_parser = crate::shard::ShardSpec::parse, requires = "out")]
+    pub shard: Option<crate::shard::ShardSpec>,
+    /// The number of shards, for `--shard auto` under a Kubernetes Indexed Job.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shard_count: Option<u32>,
+    /// Where a shard writes its files (one per benchmark).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The seed plan that shards read and `pybench seeds` writes
+    /// [default: seed-plan.json next to the baseline file].
+    #[arg(long, value_name = "FILE")]
+    pub seed_plan: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedsArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Seeds to draw [default: the benchmark's `n_seeds`, else 30].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
+    pub n_seeds: Option<u32>,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(mut_arg("paths", |a| a.value_name("DIR").help("The directories the shards' --out wrote")))]
+pub struct MergeArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Clone, Args)]

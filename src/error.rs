@@ -44,6 +44,8 @@ pub enum Error {
     Prompt(std::io::Error),
     #[error("cannot compare {path}: {reason}")]
     ReadInput { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Shard(#[from] crate::shard::ShardError),
 }
 
 impl Error {
@@ -82,6 +84,7 @@ impl Error {
             Error::ReadInput { .. } => {
                 "pass two `--json` reports or two baseline files (.pybench/baselines.jsonl)"
             }
+            Error::Shard(e) => e.hint(),
         })
     }
 }

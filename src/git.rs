@@ -114,7 +114,7 @@ pub fn repo_state(dir: &Path) -> Result<Option<RepoState>, GitError> {
     };
     let head = head_commit(&repo)?;
     let dirty = match head {
-        Some(_) if repo.workdir().is_some() => without_panics(|| repo.is_dirty())
+        Some(_) if repo.workdir().is_some() => without_panics(|| repo.is_dirty().map_err(Box::new))
             .map_err(|e| GitError::Status {
                 repo: repo_path(&repo),
                 source: e,

@@ -20,6 +20,8 @@ fn main() -> ExitCode {
         Some(Command::Update(update)) => update.run.color,
         Some(Command::Show(show)) => show.color,
         Some(Command::Compare(compare)) => compare.color,
+        Some(Command::Seeds(seeds)) => seeds.run.color,
+        Some(Command::Merge(merge)) => merge.run.color,
         Some(Command::Completions { .. }) => pybench::color::ColorChoice::Never,
     });
     let outcome = match &cli.command {
@@ -37,6 +39,10 @@ fn main() -> ExitCode {
             clap_complete::generate(*shell, &mut command, "pybench", &mut std::io::stdout());
             Ok(0)
         }
+        Some(Command::Seeds(seeds)) => {
+            pybench::seed_plan::command(&seeds.run, seeds.n_seeds.map(|n| n as usize))
+        }
+        Some(Command::Merge(merge)) => pybench::merge::run(&merge.run),
     };
     match outcome {
         Ok(code) => ExitCode::from(code as u8),

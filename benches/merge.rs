@@ -1,0 +1,104 @@
+//! Merging shards: 1000 shard files (one seed each) of a 1000-seed
+//! benchmark, read, checked, joined and judged against a baseline.
+//! `cargo bench --bench merge`.
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use pybench::merge;
+use pybench::run::{self, SeedOutcome};
+use pybench::scores::ScoreTable;
+use pybench::shard::{self, Environment, SeedRecord, Shard, ShardFile, ShardSettings};
+use pybench::store::Baseline;
+
+const N: usize = 1000;
+
+fn score(seed: u64) -> String {
+    let noise = (seed % 1000) as f64 / 10_000.0;
+    format!(
+        r#"[{{"step": 1, "min:loss": {}}}, {{"step": 30, "min:loss": {}}}, {{"step": 100, "min:loss": {}}}]"#,
+        1.0 + noise,
+        0.5 + noise,
+        0.1 + noise
+    )
+}
+
+fn merge_1000(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = run::fresh_seeds(N, run::SeedSource::Fixed(1), "bench_big");
+    for k in 1..=N {
+        let shard = Shard { k, n: N };
+        let indices = shard.indices(N);
+        let results = indices
+            .iter()
+            .map(|&index| SeedRecord {
+                index,
+                seed: seeds[index],
+                outcome: SeedOutcome {
+                    code: 0,
+                    text: Ok(score(seeds[index])),
+                },
+            })
+            .collect();
+        ShardFile {
+            format_version: shard::FORMAT_VERSION,
+            pybench_version: env!("CARGO_PKG_VERSION").into(),
+            bench: "bench_big".into(),
+            shard,
+            mode: "check".into(),
+            seeds_from: "baseline".into(),
+            seeds: seeds.clone(),
+            indices,
+            settings: ShardSettings {
+                n_seeds: N,
+                alpha: 0.05,
+                min_effect: None,
+            },
+            library: "libbig.so".into(),
+            library_hash: "sha256:0".into(),
+            environment: Environment::current(std::path::Path::new("/nonexistent")),
+            error: None,
+            error_index: None,
+            results,
+            output: String::new(),
+        }
+        .write(dir.path())
+        .unwrap();
+    }
+    let baseline = Baseline {
+        bench: "bench_big".into(),
+        timestamp: String::new(),
+        git_commit: None,
+        git_dirty: false,
+        seeds: seeds.clone(),
+        scores: ScoreTable::from_results(
+            seeds
+                .iter()
+                .map(|&s| (s, score(s ^ 1)))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(|(s, t)| (*s, t.as_str())),
+        )
+        .unwrap(),
+        env: None,
+        settings: None,
+    };
+    let dirs = vec![dir.path().to_path_buf()];
+
+    let mut group = c.benchmark_group("merge");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("1000_shards_x_1000_seeds", |b| {
+        b.iter(|| {
+            let merged = merge::collect(&dirs).unwrap();
+            let result = merged[0].judge(Some(&baseline));
+            assert!(result.comparison.is_some(), "{:?}", result.error);
+            result
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, merge_1000);
+criterion_main!(benches);
