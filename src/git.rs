@@ -247,7 +247,13 @@ pub fn file_history(file: &Path) -> Result<Option<Vec<FileVersion>>, GitError> {
 /// (`None`) apart from a repository that exists but cannot be opened.
 fn discover(dir: &Path) -> Result<Option<gix::Repository>, GitError> {
     use gix::discover::upwards::Error as Upwards;
-    match gix::discover(dir) {
+    // From a relative directory gix derives an empty work-tree path, which
+    // its status machinery then rejects (in linked work trees it panicked).
+    let dir = std::path::absolute(dir).map_err(|source| GitError::Path {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    match gix::discover(&dir) {
         Ok(repo) => Ok(Some(repo)),
         Err(gix::discover::Error::Discover(
             Upwards::NoGitRepository { .. }
