@@ -10,7 +10,7 @@ use pybench::{build, isolate, library, run};
 
 fn faults_library() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/faults");
-    build::build_package(&dir)
+    build::build_package(&dir, None)
         .expect("build examples/faults")
         .into_iter()
         .next()

@@ -30,6 +30,14 @@ pub enum Mode {
 
 /// Run the command; the result is the process exit code.
 pub fn run(args: &RunArgs, mode: Mode) -> Result<i32, Error> {
+    if let Some(rev) = &args.against {
+        if mode != Mode::Check {
+            return Err(Error::Against(
+                "--against writes no baseline, so it does not go with `update`".into(),
+            ));
+        }
+        return crate::against::run(args, rev);
+    }
     let started = Instant::now();
     let seed_source = run::SeedSource::from_env().map_err(Error::Environment)?;
     let benchmarks = discover_benchmarks(args)?;
@@ -159,7 +167,7 @@ pub fn exit_code(results: &[BenchResult]) -> i32 {
     }
 }
 
-fn print(out: &mut impl Write, text: &str) {
+pub(crate) fn print(out: &mut impl Write, text: &str) {
     // A closed stdout (`pybench | head`) must not abort the run or its writes.
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
@@ -272,6 +280,7 @@ pub(crate) fn blank_result(name: &str, alpha: f64, min_effect: Option<f64>) -> B
         settings: None,
         env_differences: Vec::new(),
         nondeterministic_seed: None,
+        against: None,
     }
 }
 

@@ -42,10 +42,15 @@ fn cargo() -> Command {
 
 /// `cargo build --release` the package or workspace at `dir`; return the
 /// shared libraries of its own `cdylib` targets (not of dependencies).
-/// Cargo's progress and diagnostics go to the user's stderr.
-pub fn build_package(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
+/// Cargo's progress and diagnostics go to the user's stderr. `target_dir`
+/// overrides cargo's target directory.
+pub fn build_package(dir: &Path, target_dir: Option<&Path>) -> Result<Vec<PathBuf>, BuildError> {
     let manifest = dir.join("Cargo.toml");
-    let mut child = cargo()
+    let mut command = cargo();
+    if let Some(target_dir) = target_dir {
+        command.env("CARGO_TARGET_DIR", target_dir);
+    }
+    let mut child = command
         .args([
             "build",
             "--release",

@@ -110,6 +110,14 @@ pub struct RunArgs {
     /// [default: seed-plan.json next to the baseline file].
     #[arg(long, value_name = "FILE")]
     pub seed_plan: Option<PathBuf>,
+    /// Compare with the same benchmarks at revision REV (a branch, tag,
+    /// `HEAD~1`, a SHA), built from a checkout of it and run on the same
+    /// seeds in this run; writes no baseline.
+    #[arg(long, value_name = "REV")]
+    pub against: Option<String>,
+    /// With --against: use the stored baseline's seeds where there is one.
+    #[arg(long, requires = "against")]
+    pub stored_seeds: bool,
 }
 
 #[derive(Debug, Clone, Args)]

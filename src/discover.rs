@@ -35,6 +35,15 @@ pub struct LibraryFile {
 /// Resolve every PATH into library files, building Cargo packages unless
 /// `no_build`. The result is sorted and free of duplicates.
 pub fn library_files(paths: &[PathBuf], no_build: bool) -> Result<Vec<LibraryFile>, DiscoverError> {
+    library_files_in(paths, no_build, None)
+}
+
+/// [`library_files`], building Cargo packages into `target_dir` when given.
+pub fn library_files_in(
+    paths: &[PathBuf],
+    no_build: bool,
+    target_dir: Option<&Path>,
+) -> Result<Vec<LibraryFile>, DiscoverError> {
     let mut files = Vec::new();
     for path in paths {
         if !path.exists() {
@@ -49,7 +58,7 @@ pub fn library_files(paths: &[PathBuf], no_build: bool) -> Result<Vec<LibraryFil
                 named: true,
             });
         } else {
-            search(path, no_build, &mut files)?;
+            search(path, no_build, target_dir, &mut files)?;
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -61,12 +70,17 @@ pub fn library_files(paths: &[PathBuf], no_build: bool) -> Result<Vec<LibraryFil
     Ok(files)
 }
 
-fn search(dir: &Path, no_build: bool, out: &mut Vec<LibraryFile>) -> Result<(), DiscoverError> {
+fn search(
+    dir: &Path,
+    no_build: bool,
+    target_dir: Option<&Path>,
+    out: &mut Vec<LibraryFile>,
+) -> Result<(), DiscoverError> {
     if dir.join("Cargo.toml").is_file() {
         let libraries = if no_build {
             build::built_libraries(dir)?
         } else {
-            build::build_package(dir)?
+            build::build_package(dir, target_dir)?
         };
         out.extend(
             libraries
@@ -91,7 +105,7 @@ fn search(dir: &Path, no_build: bool, out: &mut Vec<LibraryFile>) -> Result<(), 
         if entry.is_dir() {
             // Build output belongs to the package that made it.
             if !name.starts_with('.') && name != "target" {
-                search(&entry, no_build, out)?;
+                search(&entry, no_build, target_dir, out)?;
             }
         } else if build::is_shared_library(&entry) {
             out.push(LibraryFile {

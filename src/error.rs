@@ -38,6 +38,8 @@ pub enum Error {
     },
     #[error("{0}")]
     Environment(String),
+    #[error("--against: {0}")]
+    Against(String),
     #[error("interrupted; the baseline file was left as it was")]
     Interrupted,
     #[error("cannot read an answer from the terminal: {0}")]
@@ -79,6 +81,9 @@ impl Error {
             Error::DirtyTree(_) => "commit first, or pass --yes to write anyway",
             Error::WriteReport { .. } => "check the path and its permissions",
             Error::Environment(_) => "unset it, or give a whole number",
+            Error::Against(_) => {
+                "run inside the repository, name a revision git knows (main, HEAD~1, a tag, a SHA) and PATHs inside the work tree"
+            }
             Error::Interrupted => "run again; baselines are only written when a run completes",
             Error::Prompt(_) => "pass --yes to write without asking",
             Error::ReadInput { .. } => {

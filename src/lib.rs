@@ -9,6 +9,8 @@
 pub mod abi;
 
 #[cfg(feature = "engine")]
+pub mod against;
+#[cfg(feature = "engine")]
 pub mod app;
 #[cfg(feature = "engine")]
 pub mod build;

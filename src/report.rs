@@ -60,6 +60,9 @@ pub struct BenchResult {
     pub env_differences: Vec<String>,
     /// Same library, same seed, different scores: the first such seed.
     pub nondeterministic_seed: Option<u64>,
+    /// With `--against REV`: how REV reads in the report, e.g.
+    /// `("HEAD~1 (abc1234)", "abc1234")` (label, column header).
+    pub against: Option<(String, String)>,
 }
 
 /// The stderr warnings about a result: another environment than the
@@ -117,6 +120,13 @@ fn shape(table: &ScoreTable) -> String {
 pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
     let detail = match (result.status, &result.current, &result.comparison) {
         (Status::Error, ..) => result.error.clone().unwrap_or_default(),
+        (Status::New, None, _) if result.against.is_some() => format!(
+            "only in the working tree, not in {}",
+            result
+                .against
+                .as_ref()
+                .map_or("", |(label, _)| label.as_str())
+        ),
         (Status::New, Some(table), _) => format!(
             "{}   {}",
             shape(table),
@@ -158,7 +168,11 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         && result.status == Status::Fail
         && let Some(cmp) = &result.comparison
     {
-        out.push_str(&slot_table(cmp));
+        let column = result
+            .against
+            .as_ref()
+            .map_or("baseline", |(_, short)| short.as_str());
+        out.push_str(&slot_table_headed(cmp, column));
     }
     if verbose && matches!(result.status, Status::Fail | Status::Error) {
         out.push_str(&captured_output(&result.output));
@@ -186,6 +200,12 @@ fn captured_output(output: &str) -> String {
 /// Per-slot means, effect and p, `✗` on flagged slots and `⚠` where the
 /// baseline mean is ~0 and the effect unreliable.
 pub fn slot_table(cmp: &Comparison) -> String {
+    slot_table_headed(cmp, "baseline")
+}
+
+/// [`slot_table`] with `baseline_column` heading the baseline's column (the
+/// revision, with `--against`).
+pub fn slot_table_headed(cmp: &Comparison, baseline_column: &str) -> String {
     let width = cmp
         .slots
         .iter()
@@ -196,7 +216,7 @@ pub fn slot_table(cmp: &Comparison) -> String {
         + 2;
     let mut out = format!(
         "  {:<width$}{:>5}   {:<9}   {:<9}   {:>2}   {:>6}\n",
-        "metric", "step", "baseline", "current", "Δ", "p"
+        "metric", "step", baseline_column, "current", "Δ", "p"
     );
     for s in &cmp.slots {
         let mut marks = String::new();

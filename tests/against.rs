@@ -1,0 +1,168 @@
+//! `pybench --against REV` in temporary git repositories holding a small
+//! benchmark crate whose regression is a code change between commits (not
+//! an environment variable), and the additive fingerprint keys of baselines.
+
+mod common;
+
+use common::cli::{Run, pybench, workspace};
+use common::gitrepo::TestRepo;
+use serde_json::Value;
+
+/// A benchmark crate whose loss is `0.5 + shift + noise(seed)`.
+fn write_crate(repo: &TestRepo, shift: f64) {
+    let manifest = format!(
+        r#"[package]
+name = "abtest"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+pybench = {{ path = {:?}, default-features = false }}
+
+[workspace]
+"#,
+        workspace().display().to_string()
+    );
+    repo.write("bench/Cargo.toml", manifest.as_bytes());
+    let source = format!(
+        r#"/// Deterministic noise in [-0.1, 0.1] from the seed (splitmix64).
+fn noise(seed: u64) -> f64 {{
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 0.2 - 0.1
+}}
+
+pybench::bench! {{
+    #[settings(n_seeds = 20)]
+    pub fn bench_ab(seed: u64) -> pybench::Metrics {{
+        pybench::Metrics::from([("min:loss".to_string(), 0.5 + {shift:?} + noise(seed))])
+    }}
+}}
+"#
+    );
+    repo.write("bench/src/lib.rs", source.as_bytes());
+}
+
+fn against(repo: &TestRepo, rev: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["--against", rev, "bench"];
+    args.extend_from_slice(extra);
+    pybench(repo.path(), &args, &[])
+}
+
+fn cache_record(repo: &TestRepo, commit: &str) -> Value {
+    let path = repo
+        .path()
+        .join(".git/pybench/against")
+        .join(commit)
+        .join("record.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn against_a_revision_fails_on_a_code_regression_and_reuses_its_build() {
+    let repo = TestRepo::init();
+    repo.write(".gitignore", b"target/\n");
+    write_crate(&repo, 0.0);
+    let base = repo.commit_all("the benchmark");
+    repo.write("README.md", b"docs only\n");
+    let docs = repo.commit_all("docs only");
+
+    // An unchanged revision: PASS, and nothing is written.
+    let run = against(&repo, "HEAD~1", &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with(&format!(
+            "pybench — 1 benchmarks discovered, against HEAD~1 ({})\n",
+            &base[..7]
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(run.line_of("bench_ab").contains(" PASS "), "{}", run.stdout);
+    assert!(
+        !repo.path().join(".pybench").exists(),
+        "--against writes no baseline"
+    );
+    assert_eq!(cache_record(&repo, &base)["builds"], 1);
+
+    // A code change that regresses by 0.05: FAIL, and the table is headed
+    // by the revision.
+    write_crate(&repo, 0.05);
+    let regressed = repo.commit_all("slower convergence");
+    let run = against(&repo, "HEAD~1", &["-v"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.line_of("bench_ab").contains(" FAIL "), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("  metric     step   {:<9}   current", &docs[..7])),
+        "{}",
+        run.stdout
+    );
+
+    // The second run against the same commit reuses its cached build.
+    let run = against(&repo, "HEAD~1", &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "using the cached build of HEAD~1 ({})",
+            &docs[..7]
+        )),
+        "{}",
+        run.stderr
+    );
+    let record = cache_record(&repo, &docs);
+    assert_eq!(
+        (record["builds"].as_u64(), record["uses"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(cache_record(&repo, &base)["uses"], 1);
+    let _ = regressed;
+}
+
+#[test]
+fn benchmarks_on_one_side_only_are_reported_not_errors() {
+    let repo = TestRepo::init();
+    repo.write(".gitignore", b"target/\n");
+    write_crate(&repo, 0.0);
+    repo.commit_all("the benchmark");
+    // Rename the benchmark in the working tree: bench_ab is only at HEAD,
+    // bench_ab2 only in the working tree.
+    let source = std::fs::read_to_string(repo.path().join("bench/src/lib.rs")).unwrap();
+    repo.write(
+        "bench/src/lib.rs",
+        source.replace("fn bench_ab(", "fn bench_ab2(").as_bytes(),
+    );
+    let run = against(&repo, "HEAD", &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.line_of("bench_ab2")
+            .contains("NEW   only in the working tree, not in HEAD ("),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("bench_ab           only in HEAD ("),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn against_needs_a_revision_git_knows() {
+    let repo = TestRepo::init();
+    write_crate(&repo, 0.0);
+    repo.commit_all("the benchmark");
+    let run = against(&repo, "no-such-branch", &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.error_lines().len(), 1, "{}", run.stderr);
+    assert!(
+        run.error_lines()[0].contains("no-such-branch"),
+        "{}",
+        run.stderr
+    );
+}
