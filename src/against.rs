@@ -230,22 +230,8 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
             ),
         );
     }
-    app::print(
-        &mut out,
-        &format!(
-            "{}\n{}\n",
-            report::rule(),
-            report::summary(&results, started.elapsed().as_secs_f64())
-        ),
-    );
     let repo = git::repo_state(&std::env::current_dir().unwrap_or_default())?;
-    crate::outputs::write_all(
-        args,
-        &results,
-        repo.as_ref(),
-        started.elapsed().as_secs_f64(),
-    )?;
-    Ok(app::exit_code(&results))
+    app::finish(&mut out, args, &results, started, repo.as_ref(), true)
 }
 
 /// Run REV's and the working tree's benchmark on the same seeds, each seed

@@ -137,23 +137,36 @@ pub(crate) fn judge_and_report(
     }
     store.write(updates)?;
 
-    if mode == Mode::Check {
-        print(
-            &mut out,
-            &format!(
-                "{}\n{}\n",
-                report::rule(),
-                report::summary(&results, started.elapsed().as_secs_f64())
-            ),
-        );
-    }
-    crate::outputs::write_all(
+    finish(
+        &mut out,
         args,
         &results,
+        started,
         repo.as_ref(),
-        started.elapsed().as_secs_f64(),
-    )?;
-    Ok(exit_code(&results))
+        mode == Mode::Check,
+    )
+}
+
+/// The rule and summary (when `summary`), the report files, the exit code.
+pub(crate) fn finish(
+    out: &mut impl Write,
+    args: &RunArgs,
+    results: &[BenchResult],
+    started: Instant,
+    repo: Option<&git::RepoState>,
+    summary: bool,
+) -> Result<i32, Error> {
+    let seconds = started.elapsed().as_secs_f64();
+    if summary {
+        let text = format!(
+            "{}\n{}\n",
+            report::rule(),
+            report::summary(results, seconds)
+        );
+        print(out, &text);
+    }
+    crate::outputs::write_all(args, results, repo, seconds)?;
+    Ok(exit_code(results))
 }
 
 /// 1 when anything regressed, else 2 when anything errored, else 0.
@@ -292,12 +305,7 @@ pub(crate) fn start(bench: &Benchmark, overrides: &Overrides) -> (BenchResult, O
         overrides.alpha.unwrap_or(crate::settings::DEFAULT_ALPHA),
         overrides.min_effect,
     );
-    match bench
-        .settings
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|declared| Settings::resolve(declared, overrides))
-    {
+    match bench.resolve_settings(overrides) {
         Ok(settings) => {
             result.alpha = settings.alpha;
             result.min_effect = settings.min_effect;

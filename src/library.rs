@@ -47,6 +47,18 @@ pub struct Benchmark {
     pub settings: Result<DeclaredSettings, String>,
 }
 
+impl Benchmark {
+    /// Its effective settings: `overrides` over what it declares over the
+    /// defaults; `Err` says why they are unusable.
+    pub fn resolve_settings(
+        &self,
+        overrides: &crate::settings::Overrides,
+    ) -> Result<crate::settings::Settings, String> {
+        let declared = self.settings.as_ref().map_err(Clone::clone)?;
+        crate::settings::Settings::resolve(declared, overrides)
+    }
+}
+
 /// A loaded library; benchmarks hold it (through an `Arc`) so their entry
 /// points stay valid.
 pub struct Library {

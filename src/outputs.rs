@@ -13,7 +13,6 @@ use crate::git::RepoState;
 use crate::json_report::{self, Provenance};
 use crate::library::Benchmark;
 use crate::report::{self, BenchResult, Status};
-use crate::settings::Settings;
 use crate::store::{Baseline, Store};
 
 /// Write every requested output for a finished run.
@@ -117,11 +116,7 @@ pub fn list(args: &RunArgs, benchmarks: &[Benchmark], store: &Store) -> i32 {
     let overrides = args.overrides(None);
     let mut text = String::new();
     for bench in benchmarks {
-        let settings = bench
-            .settings
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|declared| Settings::resolve(declared, &overrides));
+        let settings = bench.resolve_settings(&overrides);
         let detail = match settings {
             Ok(s) => format!(
                 "n_seeds={}  alpha={}  min_effect={}  workers={}",

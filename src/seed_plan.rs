@@ -16,7 +16,7 @@ use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::library::Benchmark;
 use crate::run::{self, SeedSource};
-use crate::settings::{Overrides, Settings};
+use crate::settings::Overrides;
 use crate::shard::ShardError;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -158,11 +158,7 @@ fn seeds(
     };
     let mut out = std::io::stdout().lock();
     for bench in benchmarks {
-        let settings = bench
-            .settings
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|declared| Settings::resolve(declared, &overrides));
+        let settings = bench.resolve_settings(&overrides);
         match settings {
             Ok(settings) => {
                 let seeds = run::fresh_seeds(settings.n_seeds, source, &bench.name);
