@@ -166,3 +166,43 @@ fn against_needs_a_revision_git_knows() {
         run.stderr
     );
 }
+
+#[test]
+fn stored_seeds_pair_with_the_committed_baseline_seeds() {
+    let repo = TestRepo::init();
+    repo.write(".gitignore", b"target/\n");
+    write_crate(&repo, 0.0);
+    repo.commit_all("the benchmark");
+    let run = pybench(repo.path(), &["bench"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let line = std::fs::read_to_string(repo.path().join(".pybench/baselines.jsonl")).unwrap();
+    let stored: Value = serde_json::from_str(line.trim()).unwrap();
+    let report = repo.path().join("ab.json");
+    let run = against(
+        &repo,
+        "HEAD",
+        &["--stored-seeds", "--json", report.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(
+        json["benchmarks"][0]["seeds"], stored["seeds"],
+        "the stored seeds, in order"
+    );
+    assert_eq!(json["benchmarks"][0]["status"], "PASS");
+    // Without --stored-seeds the seeds are drawn afresh (other entropy).
+    let fresh = pybench(
+        repo.path(),
+        &[
+            "--against",
+            "HEAD",
+            "bench",
+            "--json",
+            report.to_str().unwrap(),
+        ],
+        &[("PYBENCH_SEED_ENTROPY", "7")],
+    );
+    assert_eq!(fresh.code, 0, "{fresh:?}");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_ne!(json["benchmarks"][0]["seeds"], stored["seeds"]);
+}

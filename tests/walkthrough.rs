@@ -248,3 +248,19 @@ fn dirty_tree_without_terminal_refuses_unless_yes() {
         show.stdout
     );
 }
+
+#[test]
+fn no_build_loads_the_last_release_build() {
+    let dir = tempfile::tempdir().unwrap();
+    // A normal run builds the package; --no-build then finds the same
+    // library through `cargo metadata` without building.
+    let path = synthetic();
+    let built = pybench(dir.path(), &[path.to_str().unwrap()], &[]);
+    assert_eq!(built.code, 0, "{built:?}");
+    let run = pybench(dir.path(), &[path.to_str().unwrap(), "--no-build"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.line_of("bench_synthetic"),
+        "bench_synthetic   .......... PASS   1 metrics × 3 steps   0/3 slots flagged  meta-p=1.000"
+    );
+}
