@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use owo_colors::{OwoColorize, Stream};
+use owo_colors::AnsiColors;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha20Rng;
@@ -565,21 +565,13 @@ fn unpaired_test(
 pub fn render(report: &CompareReport) -> String {
     let mut out = format!("pybench compare — A: {}  B: {}\n\n", report.a, report.b);
     for d in &report.benchmarks {
-        let label = d.verdict.label();
-        let status = match d.verdict {
-            Verdict::Regressed => label
-                .if_supports_color(Stream::Stdout, |t| t.red())
-                .to_string(),
-            Verdict::Improved => label
-                .if_supports_color(Stream::Stdout, |t| t.cyan())
-                .to_string(),
-            Verdict::Unchanged => label
-                .if_supports_color(Stream::Stdout, |t| t.green())
-                .to_string(),
-            Verdict::Error => label
-                .if_supports_color(Stream::Stdout, |t| t.bright_red())
-                .to_string(),
+        let color = match d.verdict {
+            Verdict::Regressed => AnsiColors::Red,
+            Verdict::Improved => AnsiColors::Cyan,
+            Verdict::Unchanged => AnsiColors::Green,
+            Verdict::Error => AnsiColors::BrightRed,
         };
+        let status = crate::report::colored(d.verdict.label(), color);
         let detail = match (&d.error, d.meta_p) {
             (Some(e), _) => e.clone(),
             (None, Some(meta_p)) => format!(

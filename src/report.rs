@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use owo_colors::{OwoColorize, Stream};
+use owo_colors::{AnsiColors, OwoColorize, Stream};
 
 use crate::scores::ScoreTable;
 use crate::stats::Comparison;
@@ -87,23 +87,22 @@ pub fn warnings(result: &BenchResult) -> Vec<String> {
 
 pub const RULE_WIDTH: usize = 62;
 
+/// `label` in `color`, when stdout takes colour.
+pub fn colored(label: &str, color: AnsiColors) -> String {
+    label
+        .if_supports_color(Stream::Stdout, |t| t.color(color))
+        .to_string()
+}
+
 /// Colour a status word the way the reference does, when stdout takes colour.
 pub fn paint(status: Status) -> String {
-    let label = status.label();
-    match status {
-        Status::Pass => label
-            .if_supports_color(Stream::Stdout, |t| t.green())
-            .to_string(),
-        Status::Fail => label
-            .if_supports_color(Stream::Stdout, |t| t.red())
-            .to_string(),
-        Status::New => label
-            .if_supports_color(Stream::Stdout, |t| t.yellow())
-            .to_string(),
-        Status::Error => label
-            .if_supports_color(Stream::Stdout, |t| t.bright_red())
-            .to_string(),
-    }
+    let color = match status {
+        Status::Pass => AnsiColors::Green,
+        Status::Fail => AnsiColors::Red,
+        Status::New => AnsiColors::Yellow,
+        Status::Error => AnsiColors::BrightRed,
+    };
+    colored(status.label(), color)
 }
 
 pub fn header(n_benchmarks: usize) -> String {

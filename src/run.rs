@@ -73,9 +73,8 @@ pub fn fresh_seeds(n: usize, source: SeedSource, bench: &str) -> Vec<u64> {
         SeedSource::Os => distinct_u32(n, &mut rand::rng()),
         SeedSource::Fixed(entropy) => {
             // FNV-1a of the name keeps benchmarks' seeds apart under one entropy.
-            let name_hash = bench.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-            });
+            let name_hash =
+                crate::stats::signs::fnv1a(crate::stats::signs::FNV_OFFSET, bench.as_bytes());
             let mut rng =
                 <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(entropy ^ name_hash);
             distinct_u32(n, &mut rng)

@@ -10,7 +10,7 @@ mod criterion;
 mod mirror;
 pub mod numeric;
 mod permute;
-mod signs;
+pub mod signs;
 mod slot;
 
 pub use criterion::{Criterion, Statistic, severity};

@@ -10,11 +10,12 @@ use rand_chacha::ChaCha20Rng;
 /// Seeds per chunk: one byte of sign bits.
 pub const CHUNK: usize = 8;
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-/// FNV-1a 64 of `bytes`, continuing from `hash`.
-fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
+/// FNV-1a 64 of `bytes`, continuing from `hash` (start from [`FNV_OFFSET`]):
+/// a hash that, unlike `DefaultHasher`, never changes between releases.
+pub fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(FNV_PRIME);
