@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use pybench::scores::{ScoreTable, SlotKey};
-use pybench::stats::{CompareOptions, compare};
+use pybench_cli::scores::{ScoreTable, SlotKey};
+use pybench_cli::stats::{CompareOptions, compare};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

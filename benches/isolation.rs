@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use pybench::{build, isolate, library, run};
+use pybench_cli::runner::{self as run, build, call, isolate, library};
 
 fn faults_library() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/faults");
@@ -31,7 +31,7 @@ fn isolation(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(8));
     group.bench_function("in_process", |b| {
-        b.iter(|| run::call_all(&[tiny.entry], &seeds, workers, |_| {}, |_, _, _| {}).unwrap())
+        b.iter(|| call::call_all(&[tiny.entry], &seeds, workers, |_| {}, |_, _, _| {}).unwrap())
     });
     group.bench_function("worker_process", |b| {
         b.iter(|| {

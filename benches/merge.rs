@@ -5,11 +5,14 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use pybench::merge;
-use pybench::run::{self, SeedOutcome};
-use pybench::scores::ScoreTable;
-use pybench::shard::{self, Environment, SeedRecord, Shard, ShardFile, ShardSettings};
-use pybench::store::Baseline;
+use pybench_cli::judge::verdict;
+use pybench_cli::runner::{self as run, SeedOutcome};
+use pybench_cli::scaleout::file::FORMAT_VERSION;
+use pybench_cli::scaleout::{self, SeedRecord, SeedsFrom, Shard, ShardFile};
+use pybench_cli::scores::ScoreTable;
+use pybench_cli::settings::RunMode;
+use pybench_cli::store::Baseline;
+use pybench_cli::store::fingerprint::{Environment, StoredSettings};
 
 const N: usize = 1000;
 
@@ -41,15 +44,15 @@ fn merge_1000(c: &mut Criterion) {
             })
             .collect();
         ShardFile {
-            format_version: shard::FORMAT_VERSION,
+            format_version: FORMAT_VERSION,
             pybench_version: env!("CARGO_PKG_VERSION").into(),
             bench: "bench_big".into(),
             shard,
-            mode: "check".into(),
-            seeds_from: "baseline".into(),
+            mode: RunMode::Check,
+            seeds_from: SeedsFrom::Baseline,
             seeds: seeds.clone(),
             indices,
-            settings: ShardSettings {
+            settings: StoredSettings {
                 n_seeds: N,
                 alpha: 0.05,
                 min_effect: None,
@@ -91,8 +94,8 @@ fn merge_1000(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(10));
     group.bench_function("1000_shards_x_1000_seeds", |b| {
         b.iter(|| {
-            let merged = merge::collect(&dirs).unwrap();
-            let result = merged[0].judge(Some(&baseline));
+            let merged = scaleout::collect(&dirs).unwrap();
+            let result = verdict::judge_joined(&merged[0], Some(&baseline));
             assert!(result.comparison.is_some(), "{:?}", result.error);
             result
         })

@@ -1,8 +1,16 @@
-//! Command-line interface definitions.
+//! Every clap struct of the command line, and their translation into what
+//! the layers below take (settings overrides, a benchmark search, report
+//! targets). Nothing below `commands` sees these structs.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::report::Targets;
+use crate::report::style::ColorChoice;
+use crate::runner::{Search, Selection};
+use crate::scaleout::ShardSpec;
+use crate::settings::{self, Overrides, SettingsError};
 
 /// Catch regressions in code whose output is a random number.
 ///
@@ -17,6 +25,9 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub run: RunArgs,
+    /// Colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR/CLICOLOR_FORCE force it), always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,7 +37,7 @@ pub enum Command {
     /// Print the stored baselines.
     Show(ShowArgs),
     /// Compare two JSON reports or two baseline files: B against A.
-    Compare(crate::compare::CompareArgs),
+    Compare(CompareArgs),
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -93,13 +104,10 @@ pub struct RunArgs {
     /// List the discovered benchmarks and their settings; run nothing.
     #[arg(long)]
     pub list: bool,
-    /// Colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR/CLICOLOR_FORCE force it), always or never.
-    #[arg(long, value_name = "WHEN", default_value = "auto")]
-    pub color: crate::color::ColorChoice,
     /// Run only shard K of N (1-based) of each benchmark's seeds and write
     /// them to --out for `pybench merge`; `auto` reads the engine's variables.
-    #[arg(long, value_name = "K/N|auto", value_parser = crate::shard::ShardSpec::parse, requires = "out")]
-    pub shard: Option<crate::shard::ShardSpec>,
+    #[arg(long, value_name = "K/N|auto", value_parser = ShardSpec::parse, requires = "out")]
+    pub shard: Option<ShardSpec>,
     /// The number of shards, for `--shard auto` under a Kubernetes Indexed Job.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub shard_count: Option<u32>,
@@ -165,50 +173,44 @@ pub struct ShowArgs {
     /// Write one SVG per stored baseline to DIR: each metric's mean ± sd over steps.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
-    /// Colour: auto, always or never.
-    #[arg(long, value_name = "WHEN", default_value = "auto")]
-    pub color: crate::color::ColorChoice,
 }
 
-fn parse_alpha(text: &str) -> Result<f64, String> {
-    let alpha: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number"))?;
-    if alpha > 0.0 && alpha < 1.0 {
-        Ok(alpha)
-    } else {
-        Err(format!("alpha must be between 0 and 1, got {alpha}"))
-    }
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// The reference run: a JSON report or a baseline file.
+    pub a: PathBuf,
+    /// The run judged against A: a JSON report or a baseline file.
+    pub b: PathBuf,
+    /// Significance level [default: A's per benchmark (JSON), else 0.05].
+    #[arg(long, value_parser = parse_alpha)]
+    pub alpha: Option<f64>,
+    /// Minimum relative goodness change for a slot to count, e.g. 0.02.
+    #[arg(long, value_name = "FRACTION", value_parser = parse_min_effect)]
+    pub min_effect: Option<f64>,
+    /// Only this benchmark (repeatable); `bench_x` or `x`.
+    #[arg(long = "bench", value_name = "NAME")]
+    pub benches: Vec<String>,
+    /// Also write the comparison as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
-fn parse_timeout(text: &str) -> Result<f64, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number"))?;
-    if seconds.is_finite() && seconds > 0.0 {
-        Ok(seconds)
-    } else {
-        Err(format!(
-            "timeout must be a positive number of seconds, got {seconds}"
-        ))
-    }
+fn parse_alpha(text: &str) -> Result<f64, SettingsError> {
+    settings::parse_with(text, settings::alpha)
 }
 
-fn parse_min_effect(text: &str) -> Result<f64, String> {
-    let effect: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number"))?;
-    if effect.is_finite() && effect >= 0.0 {
-        Ok(effect)
-    } else {
-        Err(format!("min-effect must be a fraction ≥ 0, got {effect}"))
-    }
+fn parse_timeout(text: &str) -> Result<f64, SettingsError> {
+    settings::parse_with(text, settings::timeout)
+}
+
+fn parse_min_effect(text: &str) -> Result<f64, SettingsError> {
+    settings::parse_with(text, settings::min_effect)
 }
 
 impl RunArgs {
     /// The settings these flags override; `n_seeds` comes from `update`.
-    pub fn overrides(&self, n_seeds: Option<usize>) -> crate::settings::Overrides {
-        crate::settings::Overrides {
+    pub fn overrides(&self, n_seeds: Option<usize>) -> Overrides {
+        Overrides {
             n_seeds,
             alpha: self.alpha,
             min_effect: self.min_effect,
@@ -216,16 +218,43 @@ impl RunArgs {
             timeout: self.timeout,
         }
     }
-}
 
-impl StoreArgs {
-    /// Whether `name` is selected by `--bench` (all are when none is given).
-    pub fn selects(&self, name: &str) -> bool {
-        self.benches.is_empty() || self.benches.iter().any(|b| bench_name_matches(b, name))
+    /// The PATH arguments, or `./benchmarks`.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        if self.paths.is_empty() {
+            vec![PathBuf::from("benchmarks")]
+        } else {
+            self.paths.clone()
+        }
+    }
+
+    /// Where to look for benchmarks, and which to keep.
+    pub fn search(&self) -> Search {
+        Search {
+            paths: self.paths(),
+            no_build: self.no_build,
+            verbose: self.verbose,
+            selection: self.store.selection(),
+        }
+    }
+
+    /// The report files the flags ask for.
+    pub fn targets(&self) -> Targets {
+        Targets {
+            json: self.json.clone(),
+            junit: self.junit.clone(),
+            bmf: self.bmf.clone(),
+            plot: self.plot.clone(),
+            github: true,
+        }
     }
 }
 
-/// `--bench x` and `--bench bench_x` both name `bench_x`.
-pub fn bench_name_matches(wanted: &str, name: &str) -> bool {
-    wanted == name || name.strip_prefix("bench_") == Some(wanted)
+impl StoreArgs {
+    /// The `--bench` names.
+    pub fn selection(&self) -> Selection {
+        Selection {
+            names: self.benches.clone(),
+        }
+    }
 }

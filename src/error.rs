@@ -1,70 +1,71 @@
-//! Run-level errors: each becomes one line on stderr, with a hint, and exit 2.
+//! The run-level error: every failure that stops a command. `main` prints
+//! it as one line with its [`Error::hint`] and exits with
+//! [`Error::exit_code`].
 
 use std::path::PathBuf;
 
-use crate::discover::DiscoverError;
-use crate::git::GitError;
-use crate::library::LibraryError;
+use crate::exit;
+use crate::report::ReportError;
+use crate::runner::DiscoverError;
+use crate::runner::SeedEntropyError;
+use crate::runner::revision::RevisionError;
+use crate::scaleout::ShardError;
 use crate::store::StoreError;
+use crate::store::git::GitError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Discover(#[from] DiscoverError),
     #[error(transparent)]
-    Library(#[from] LibraryError),
-    #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Git(#[from] GitError),
-    #[error("benchmark `{name}` is defined twice: in {first} and in {second}")]
-    Duplicate {
-        name: String,
-        first: PathBuf,
-        second: PathBuf,
-    },
-    #[error("no benchmark matches --bench {0}")]
-    UnknownBench(String),
-    #[error("no benchmarks found in {0}")]
-    NoBenchmarks(String),
-    #[error("{0} exports no benchmarks")]
-    LibraryWithoutBenchmarks(PathBuf),
+    #[error("--against: {0}")]
+    Revision(#[from] RevisionError),
+    #[error("--against writes no baseline, so it does not go with `update`")]
+    UpdateAgainst,
     #[error("refusing to write baselines for {0}: the git working tree is dirty")]
     DirtyTree(String),
-    #[error("cannot write {path}: {source}")]
-    WriteReport {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{0}")]
-    Environment(String),
-    #[error("--against: {0}")]
-    Against(String),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error(transparent)]
+    SeedEntropy(#[from] SeedEntropyError),
     #[error("interrupted; the baseline file was left as it was")]
     Interrupted,
     #[error("cannot read an answer from the terminal: {0}")]
     Prompt(std::io::Error),
-    #[error("cannot compare {path}: {reason}")]
-    ReadInput { path: PathBuf, reason: String },
+    #[error("cannot compare {}: {reason}", .path.display())]
+    ReadInput { path: PathBuf, reason: InputError },
     #[error(transparent)]
-    Shard(#[from] crate::shard::ShardError),
+    Shard(#[from] ShardError),
+}
+
+/// Why `pybench compare` cannot use one of its inputs.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{0}")]
+    Io(std::io::Error),
+    #[error("{0}")]
+    Store(Box<StoreError>),
+    #[error(
+        "schema_version {found} is not supported (expected {})",
+        crate::report::json::SCHEMA_VERSION
+    )]
+    Version { found: u64 },
+    #[error("a benchmark without a name")]
+    NoName,
+    #[error("{bench}: {what}")]
+    Field { bench: String, what: String },
+    #[error("no benchmark is in both A and B")]
+    NothingInCommon,
 }
 
 impl Error {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {
-            Error::Discover(DiscoverError::Missing(_)) => {
-                "pass a benchmark library, a Cargo package or a directory; the default is ./benchmarks"
-            }
-            Error::Discover(DiscoverError::NotALibrary(_)) => {
-                "pybench loads .so, .dylib and .dll files and builds Cargo packages"
-            }
-            Error::Discover(DiscoverError::Build(_)) => {
-                "fix the build errors above, or pass --no-build to use the last build"
-            }
-            Error::Discover(DiscoverError::ReadDir { .. }) => "check the directory's permissions",
-            Error::Library(_) => "is it a shared library built for this machine?",
+            Error::Discover(e) => e.hint(),
             Error::Store(StoreError::Locked { .. }) => {
                 "wait for the other run to finish, or drop --no-wait to wait for it"
             }
@@ -73,17 +74,15 @@ impl Error {
             }
             Error::Store(_) => "check the path and its permissions, or pass --baseline FILE",
             Error::Git(_) => "pybench reads git only to record the commit; check the repository",
-            Error::Duplicate { .. } => "rename one of them, or pass only one of the paths",
-            Error::UnknownBench(_) => "run without --bench to see every benchmark discovered",
-            Error::NoBenchmarks(_) | Error::LibraryWithoutBenchmarks(_) => {
-                "a benchmark is an exported `bench_NAME` with its `pybench_meta_NAME` companion; -v lists skipped exports"
-            }
-            Error::DirtyTree(_) => "commit first, or pass --yes to write anyway",
-            Error::WriteReport { .. } => "check the path and its permissions",
-            Error::Environment(_) => "unset it, or give a whole number",
-            Error::Against(_) => {
+            Error::Revision(_) => {
                 "run inside the repository, name a revision git knows (main, HEAD~1, a tag, a SHA) and PATHs inside the work tree"
             }
+            Error::UpdateAgainst => {
+                "run `pybench --against REV` to compare, `pybench update` to rewrite baselines"
+            }
+            Error::DirtyTree(_) => "commit first, or pass --yes to write anyway",
+            Error::Report(_) => "check the path and its permissions",
+            Error::SeedEntropy(_) => "unset it, or give a whole number",
             Error::Interrupted => "run again; baselines are only written when a run completes",
             Error::Prompt(_) => "pass --yes to write without asking",
             Error::ReadInput { .. } => {
@@ -91,5 +90,21 @@ impl Error {
             }
             Error::Shard(e) => e.hint(),
         })
+    }
+
+    /// The process exit code: 130 for Ctrl-C, else 2.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Interrupted => exit::INTERRUPTED,
+            _ => exit::ERROR,
+        }
+    }
+}
+
+/// Print `error` as one line on stderr, with its hint.
+pub fn print(error: &Error) {
+    match error.hint() {
+        Some(hint) => eprintln!("error: {error} (hint: {hint})"),
+        None => eprintln!("error: {error}"),
     }
 }

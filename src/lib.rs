@@ -1,71 +1,35 @@
-//! pybench: catch regressions in code whose output is a random number.
+//! The pybench engine behind the `pybench` binary. Benchmark crates depend
+//! on the `pybench` authoring crate (`src/authoring`) instead.
 //!
-//! The always-on part of this crate is the authoring API ([`bench!`],
-//! [`Record`], [`Metrics`]): what a benchmark crate needs, with no
-//! dependencies. The engine (discovery, runner, statistics, store, reports)
-//! sits behind the default `engine` feature. Data flows one way:
-//! cli → discover/build → library → run → scores → stats → store/report.
+//! Layers, top to bottom; a module only uses modules below it:
+//!
+//! ```text
+//! main.rs     parse, dispatch, turn an error into one line and an exit code
+//! commands    one file per subcommand: check, update, against, shard, seeds,
+//!             merge, show, compare, list
+//! cli         every clap struct
+//! judge       the pipeline the commands share: a benchmark's outcomes →
+//!             its verdict → baseline write → exporters → exit code
+//! error       the run-level error, its hint and its exit code
+//! report      terminal lines and the exporters (JSON, JUnit, GitHub, BMF, SVG)
+//! scaleout    shard files, seed plans, joining shards
+//! runner      discover, build, load a library, run seeds in worker processes
+//! result      the result model: status, slot verdicts, "improved"
+//! store       the baselines file, its lock, git, fingerprints, atomic writes
+//! stats       per-slot paired t-tests and the sign-flip verdict
+//! scores, settings, exit    score tables, settings, exit codes
+//! ```
 
-pub mod abi;
-
-#[cfg(feature = "engine")]
-pub mod against;
-#[cfg(feature = "engine")]
-pub mod app;
-#[cfg(feature = "engine")]
-pub mod build;
-#[cfg(feature = "engine")]
 pub mod cli;
-#[cfg(feature = "engine")]
-pub mod discover;
-#[cfg(feature = "engine")]
+pub mod commands;
 pub mod error;
-#[cfg(feature = "engine")]
-pub mod fingerprint;
-#[cfg(feature = "engine")]
-pub mod git;
-#[cfg(feature = "engine")]
-pub mod isolate;
-#[cfg(feature = "engine")]
-pub mod json_report;
-#[cfg(feature = "engine")]
-pub mod library;
-#[cfg(feature = "engine")]
-pub mod merge;
-#[cfg(feature = "engine")]
+pub mod exit;
+pub mod judge;
 pub mod report;
-#[cfg(feature = "engine")]
-pub mod run;
-#[cfg(feature = "engine")]
+pub mod result;
+pub mod runner;
+pub mod scaleout;
 pub mod scores;
-#[cfg(feature = "engine")]
-pub mod seed_plan;
-#[cfg(feature = "engine")]
 pub mod settings;
-#[cfg(feature = "engine")]
-pub mod shard;
-#[cfg(feature = "engine")]
-pub mod show;
-#[cfg(feature = "engine")]
 pub mod stats;
-#[cfg(feature = "engine")]
 pub mod store;
-
-#[cfg(feature = "engine")]
-pub mod bmf;
-#[cfg(feature = "engine")]
-pub mod color;
-#[cfg(feature = "engine")]
-pub mod compare;
-#[cfg(feature = "engine")]
-pub mod github;
-#[cfg(feature = "engine")]
-pub mod junit;
-#[cfg(feature = "engine")]
-pub mod outputs;
-#[cfg(feature = "engine")]
-pub mod plot;
-#[cfg(feature = "engine")]
-pub mod progress;
-
-pub use abi::{BenchOutput, Json, Metrics, Record};

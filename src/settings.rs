@@ -1,10 +1,126 @@
 //! A benchmark's effective settings: CLI flags over its declared settings
-//! over the defaults.
+//! over the defaults, and the one validator of each setting, shared by the
+//! command line, the companion's JSON, shard files and `compare`.
 
-use crate::library::DeclaredSettings;
+use serde::Deserialize;
 
 pub const DEFAULT_N_SEEDS: usize = 30;
 pub const DEFAULT_ALPHA: f64 = 0.05;
+
+/// Why a setting is unusable.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    #[error("n_seeds={0} is too few: at least 2 are needed")]
+    TooFewSeeds(usize),
+    #[error("alpha={0} must be between 0 and 1")]
+    Alpha(f64),
+    #[error("min_effect={0} must be a fraction ≥ 0")]
+    MinEffect(f64),
+    #[error("timeout={0} must be a positive number of seconds")]
+    Timeout(f64),
+    #[error("workers=0: at least one worker is needed")]
+    NoWorkers,
+    #[error("its pybench_meta companion returned a null pointer")]
+    NullCompanion,
+    #[error("its settings are not UTF-8")]
+    NotUtf8,
+    #[error("invalid settings {text:?}: {reason}")]
+    Json { text: String, reason: String },
+    #[error("unknown ABI version {found} (this pybench speaks version {supported})")]
+    UnknownAbi { found: u32, supported: u32 },
+    #[error("settings {0:?} lack the \"abi\" version")]
+    NoAbi(String),
+}
+
+/// A significance level in (0, 1).
+pub fn alpha(value: f64) -> Result<f64, SettingsError> {
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(SettingsError::Alpha(value))
+    }
+}
+
+/// A minimum relative effect: finite and ≥ 0.
+pub fn min_effect(value: f64) -> Result<f64, SettingsError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(SettingsError::MinEffect(value))
+    }
+}
+
+/// Seconds one seed may take: finite and > 0.
+pub fn timeout(value: f64) -> Result<f64, SettingsError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(SettingsError::Timeout(value))
+    }
+}
+
+/// Seeds per run: at least 2.
+pub fn n_seeds(value: usize) -> Result<usize, SettingsError> {
+    if value >= 2 {
+        Ok(value)
+    } else {
+        Err(SettingsError::TooFewSeeds(value))
+    }
+}
+
+/// Seeds run at once: at least 1.
+pub fn workers(value: usize) -> Result<usize, SettingsError> {
+    if value >= 1 {
+        Ok(value)
+    } else {
+        Err(SettingsError::NoWorkers)
+    }
+}
+
+/// Parse a number from the command line, then check it with `check`.
+pub fn parse_with<T: std::str::FromStr>(
+    text: &str,
+    check: impl Fn(T) -> Result<T, SettingsError>,
+) -> Result<T, SettingsError> {
+    let value = text
+        .trim()
+        .parse::<T>()
+        .map_err(|_| SettingsError::NotANumber(text.to_string()))?;
+    check(value)
+}
+
+/// What a run does with baselines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunMode {
+    /// Compare with stored baselines; NEW benchmarks get one.
+    Check,
+    /// Fresh seeds, and every selected baseline rewritten.
+    Update,
+}
+
+impl std::fmt::Display for RunMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunMode::Check => "check",
+            RunMode::Update => "update",
+        })
+    }
+}
+
+/// Settings a benchmark declares in its `pybench_meta_*` companion.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredSettings {
+    pub abi: Option<u32>,
+    pub n_seeds: Option<usize>,
+    pub alpha: Option<f64>,
+    pub min_effect: Option<f64>,
+    pub workers: Option<usize>,
+    pub timeout: Option<f64>,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -28,7 +144,10 @@ pub struct Overrides {
 
 impl Settings {
     /// Merge, then check the declared values (the flags are checked by clap).
-    pub fn resolve(declared: &DeclaredSettings, flags: &Overrides) -> Result<Settings, String> {
+    pub fn resolve(
+        declared: &DeclaredSettings,
+        flags: &Overrides,
+    ) -> Result<Settings, SettingsError> {
         let settings = Settings {
             n_seeds: flags
                 .n_seeds
@@ -42,30 +161,11 @@ impl Settings {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
             timeout: flags.timeout.or(declared.timeout),
         };
-        if settings.n_seeds < 2 {
-            return Err(format!(
-                "n_seeds={} is too few: at least 2 are needed",
-                settings.n_seeds
-            ));
-        }
-        if !(settings.alpha > 0.0 && settings.alpha < 1.0) {
-            return Err(format!("alpha={} must be between 0 and 1", settings.alpha));
-        }
-        if let Some(effect) = settings.min_effect
-            && !(effect.is_finite() && effect >= 0.0)
-        {
-            return Err(format!("min_effect={effect} must be a fraction ≥ 0"));
-        }
-        if let Some(timeout) = settings.timeout
-            && !(timeout.is_finite() && timeout > 0.0)
-        {
-            return Err(format!(
-                "timeout={timeout} must be a positive number of seconds"
-            ));
-        }
-        if settings.workers == 0 {
-            return Err("workers=0: at least one worker is needed".into());
-        }
+        n_seeds(settings.n_seeds)?;
+        alpha(settings.alpha)?;
+        settings.min_effect.map(min_effect).transpose()?;
+        settings.timeout.map(timeout).transpose()?;
+        workers(settings.workers)?;
         Ok(settings)
     }
 }
@@ -97,7 +197,11 @@ mod tests {
 
     #[test]
     fn bad_declared_values_are_errors() {
-        let bad = |d: DeclaredSettings| Settings::resolve(&d, &Overrides::default()).unwrap_err();
+        let bad = |d: DeclaredSettings| {
+            Settings::resolve(&d, &Overrides::default())
+                .unwrap_err()
+                .to_string()
+        };
         assert!(
             bad(DeclaredSettings {
                 alpha: Some(1.5),

@@ -21,11 +21,11 @@ publish = false
 crate-type = ["cdylib"]
 
 [dependencies]
-pybench = {{ path = {:?}, default-features = false }}
+pybench = {{ path = {:?} }}
 
 [workspace]
 "#,
-        workspace().display().to_string()
+        workspace().join("src/authoring").display().to_string()
     );
     repo.write("bench/Cargo.toml", manifest.as_bytes());
     let source = format!(

@@ -1,5 +1,4 @@
-//! `pybench::git` against real repositories built in temporary directories.
-#![cfg(feature = "engine")]
+//! `pybench_cli::store::git` against real repositories built in temporary directories.
 
 mod common;
 
@@ -7,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use common::gitrepo::TestRepo;
-use pybench::git::{FileVersion, file_history, repo_state};
+use pybench_cli::store::git::{FileVersion, file_history, repo_state};
 
 /// The current directory is process-wide and one test changes it, so the
 /// tests of this file run one at a time.

@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use pybench::scores::{ScoreTable, SlotKey, parse_score};
-use pybench::store::{Baseline, Store};
 use pybench::{BenchOutput, Record};
+use pybench_cli::scores::{ScoreTable, SlotKey, parse_score};
+use pybench_cli::store::{Baseline, Store};
 use serde_json::Value;
 
 fn arbitrary_json() -> impl Strategy<Value = Value> {

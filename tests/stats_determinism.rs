@@ -1,8 +1,8 @@
 //! The meta-p is a function of the inputs alone: same inputs, same meta-p,
 //! whatever the run or the number of threads.
 
-use pybench::scores::{ScoreTable, SlotKey};
-use pybench::stats::{
+use pybench_cli::scores::{ScoreTable, SlotKey};
+use pybench_cli::stats::{
     CompareOptions, Comparison, Criterion, Differences, Statistic, compare, permutation_seed,
     sample_patterns, statistics,
 };

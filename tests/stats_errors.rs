@@ -1,7 +1,7 @@
 //! Inputs that cannot be compared are errors, never a silent PASS.
 
-use pybench::scores::{ScoreTable, SlotKey};
-use pybench::stats::{CompareOptions, Differences, StatsError, compare};
+use pybench_cli::scores::{ScoreTable, SlotKey};
+use pybench_cli::stats::{CompareOptions, Differences, StatsError, compare};
 
 fn table(metrics: &[&str], n: usize, offset: f64) -> ScoreTable {
     let slots = metrics.iter().map(|m| SlotKey::new(0, *m)).collect();

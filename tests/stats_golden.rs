@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use pybench::scores::ScoreTable;
-use pybench::stats::{CompareOptions, compare};
+use pybench_cli::scores::ScoreTable;
+use pybench_cli::stats::{CompareOptions, compare};
 use serde_json::Value;
 
 const RTOL: f64 = 1e-9;

@@ -1,8 +1,8 @@
 //! The permutation engine against brute force written plainly here: every
 //! sign pattern, each slot's mean/sd/t recomputed directly from `d`.
 
-use pybench::scores::{ScoreTable, SlotKey};
-use pybench::stats::{
+use pybench_cli::scores::{ScoreTable, SlotKey};
+use pybench_cli::stats::{
     CompareOptions, Criterion, Differences, PermutationOptions, Statistic, compare, meta_p,
 };
 use rand::{Rng, SeedableRng};
@@ -103,7 +103,7 @@ fn engine(
     min_effect: Option<f64>,
     statistic: Statistic,
     n_permutations: usize,
-) -> pybench::stats::MetaP {
+) -> pybench_cli::stats::MetaP {
     let n = case.d[0].len();
     let diffs = Differences::new(n, case.d.clone(), case.base_means.clone()).unwrap();
     let criterion = Criterion::new(alpha, n, min_effect);

@@ -1,8 +1,8 @@
 //! Per-slot t and p against scipy's `ttest_rel(current, baseline,
 //! alternative="less")` on goodness (`tests/fixtures/gen_ttest_rel.py`).
 
-use pybench::scores::{ScoreTable, SlotKey};
-use pybench::stats::{CompareOptions, compare};
+use pybench_cli::scores::{ScoreTable, SlotKey};
+use pybench_cli::stats::{CompareOptions, compare};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -151,8 +151,8 @@ fn ctrl_c_mid_run_leaves_the_file_byte_identical() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.code(),
-        Some(2),
-        "exits normally with 2: {stderr}"
+        Some(130),
+        "exits normally with 130 (128 + SIGINT): {stderr}"
     );
     assert!(
         stderr.contains("error: interrupted; the baseline file was left as it was"),

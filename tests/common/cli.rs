@@ -87,7 +87,7 @@ pub fn pybench(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 /// Compile C `source` into a shared library named `lib{name}.so` with the
-/// system C compiler (the header of examples/c is on the include path).
+/// system C compiler (the authoring crate's header is on the include path).
 /// Each name is compiled once per test process, and the library appears
 /// by an atomic rename, so tests running in parallel (in this process or
 /// another) never load a half-written file.
@@ -115,7 +115,7 @@ pub fn c_library(name: &str, source: &str) -> PathBuf {
         .arg(&partial)
         .arg(&c_file)
         .arg("-I")
-        .arg(workspace().join("examples/c"))
+        .arg(workspace().join("src/authoring/include"))
         .arg("-lm")
         .status()
         .expect("run the C compiler");

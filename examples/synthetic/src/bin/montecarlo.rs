@@ -61,7 +61,7 @@ fn main() -> ExitCode {
         if !(2..1024).contains(&n) {
             return fail(&format!("{}: {n} seeds; use 2 to 1023", case.name));
         }
-        if let Err(e) = pybench::stats::check_reachable(study::ALPHA, n) {
+        if let Err(e) = pybench_cli::stats::check_reachable(study::ALPHA, n) {
             return fail(&format!("{}: {e}", case.name));
         }
     }

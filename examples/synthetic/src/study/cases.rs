@@ -3,7 +3,7 @@
 //! paired test. Each case turns one replication's RNG into the goodness
 //! differences of a baseline run and a current run on the same seeds.
 
-use pybench::stats::{Differences, numeric};
+use pybench_cli::stats::{Differences, numeric};
 use rand::Rng;
 
 use crate::curve::{Curve, Noise, standard_normal};

@@ -4,7 +4,7 @@
 //! t-test, per-step t + binomial, sign-flip on count, sign-flip on
 //! severity) on simulated loss curves, and extends it to null cases that
 //! bend the paired t-test's assumptions. The sign-flip tests call the
-//! engine's own [`pybench::stats::meta_p`].
+//! engine's own [`pybench_cli::stats::meta_p`].
 //!
 //! Replication `r` of case `c` draws everything from a ChaCha8 stream
 //! seeded by the master seed and the case's name, on stream `r`: the table
@@ -15,7 +15,7 @@ pub mod cases;
 pub mod report;
 pub mod verdicts;
 
-use pybench::stats::permutation_seed;
+use pybench_cli::stats::permutation_seed;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;

@@ -2,7 +2,9 @@
 //! are pybench's own engine ([`meta_p`] with [`Statistic::Count`] or
 //! [`Statistic::Severity`]); the two classical tests use its per-slot t-test.
 
-use pybench::stats::{Criterion, Differences, PermutationOptions, Statistic, meta_p, slot_test};
+use pybench_cli::stats::{
+    Criterion, Differences, PermutationOptions, Statistic, meta_p, slot_test,
+};
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 /// The tests, in table order.

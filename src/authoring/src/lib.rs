@@ -1,0 +1,171 @@
+//! Write benchmarks for pybench: [`bench!`], [`Record`], [`Metrics`].
+//!
+//! This crate is all a benchmark crate needs, and it has no dependencies.
+//! The `pybench` command-line tool (package `pybench-cli`) discovers the
+//! functions it exports, runs them over many seeds in worker processes, and
+//! judges the scores against a stored baseline.
+//!
+//! ```toml
+//! [lib]
+//! crate-type = ["cdylib"]
+//!
+//! [dependencies]
+//! pybench = "0.1"
+//! ```
+//!
+//! C, C++ and Zig authors include `include/pybench.h` instead.
+
+pub mod abi;
+mod output;
+
+pub use abi::ABI_VERSION;
+pub use output::{BenchOutput, Json, Metrics, Record};
+
+/// Declare a benchmark: an ordinary Rust function `fn bench_NAME(seed: u64) -> T`,
+/// where `T` is a number, a map of metrics, a `Vec<Record>`, or a `Result`
+/// of one of those. Settings sit next to it:
+///
+/// ```
+/// pybench::bench! {
+///     #[settings(n_seeds = 50, alpha = 0.01, min_effect = 0.02)]
+///     fn bench_training(seed: u64) -> f64 {
+///         (seed % 7) as f64
+///     }
+/// }
+/// # assert_eq!(bench_training(8), 1.0);
+/// ```
+///
+/// The macro exports `bench_NAME` and its companion `pybench_meta_bench_NAME`
+/// (a `macro_rules!` macro cannot strip the `bench_` prefix; pybench accepts
+/// both companion spellings). Settings must be literals and come first.
+#[macro_export]
+macro_rules! bench {
+    (
+        #[settings($($key:ident = $value:literal),* $(,)?)]
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident($seed:ident: u64) -> $ret:ty $body:block
+    ) => {
+        $(#[$attr])*
+        $vis fn $name($seed: u64) -> $ret $body
+
+        const _: () = {
+            #[unsafe(export_name = stringify!($name))]
+            unsafe extern "C" fn pybench_bench(
+                seed: u64,
+                ctx: *mut ::core::ffi::c_void,
+                emit: $crate::abi::EmitFn,
+            ) -> i32 {
+                // SAFETY: called by the pybench host with its own ctx and emit.
+                unsafe { $crate::abi::run_bench(seed, ctx, emit, $name) }
+            }
+
+            #[unsafe(export_name = concat!("pybench_meta_", stringify!($name)))]
+            extern "C" fn pybench_meta() -> *const ::core::ffi::c_char {
+                concat!(
+                    "{\"abi\":1",
+                    $(",\"", stringify!($key), "\":", stringify!($value),)*
+                    "}\0"
+                )
+                .as_ptr()
+                .cast()
+            }
+        };
+    };
+    (
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident($seed:ident: u64) -> $ret:ty $body:block
+    ) => {
+        $crate::bench! {
+            #[settings()]
+            $(#[$attr])*
+            $vis fn $name($seed: u64) -> $ret $body
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::run_bench;
+    use std::collections::HashMap;
+    use std::ffi::CStr;
+    use std::ffi::c_void;
+
+    unsafe extern "C" fn collect(ctx: *mut c_void, utf8: *const u8, len: usize) {
+        // SAFETY: `ctx` is the `Vec<u8>` that `call` passes, alive for the call.
+        let out = unsafe { &mut *(ctx as *mut Vec<u8>) };
+        // SAFETY: the ABI promises `len` readable bytes at `utf8`.
+        out.extend_from_slice(unsafe { std::slice::from_raw_parts(utf8, len) });
+    }
+
+    fn call<T: BenchOutput>(bench: fn(u64) -> T, seed: u64) -> (i32, String) {
+        let mut out = Vec::new();
+        // SAFETY: `collect` and its context are valid for the whole call.
+        let code = unsafe { run_bench(seed, (&mut out as *mut Vec<u8>).cast(), collect, bench) };
+        (code, String::from_utf8(out).unwrap())
+    }
+
+    crate::bench! {
+        #[settings(n_seeds = 12, alpha = 0.01)]
+        fn bench_curve(seed: u64) -> Vec<Record> {
+            vec![Record::new(1).metric("min:loss", seed as f64 / 2.0), Record::new(5).metric("acc", 0.5)]
+        }
+    }
+
+    crate::bench! {
+        fn bench_fails(seed: u64) -> Result<f64, String> {
+            if seed == 3 { Err("seed 3 is cursed".into()) } else { Ok(f64::NAN) }
+        }
+    }
+
+    crate::bench! {
+        fn bench_panics(seed: u64) -> f64 {
+            panic!("boom on {seed}")
+        }
+    }
+
+    #[test]
+    fn outputs_are_json() {
+        assert_eq!(
+            call(bench_curve, 3),
+            (
+                0,
+                r#"[{"step": 1, "min:loss": 1.5}, {"step": 5, "acc": 0.5}]"#.into()
+            )
+        );
+        assert_eq!(call(bench_fails, 3), (1, "seed 3 is cursed".into()));
+        assert_eq!(call(bench_fails, 4), (0, "NaN".into()));
+        let metrics: HashMap<&str, f64> = [("b\"q", 1e-300), ("a", 2.0)].into_iter().collect();
+        assert_eq!(
+            metrics.into_score_json().unwrap(),
+            r#"{"a": 2.0, "b\"q": 1e-300}"#
+        );
+    }
+
+    #[test]
+    fn panics_are_caught_with_message() {
+        let (code, text) = call(bench_panics, 9);
+        assert_eq!(code, 2);
+        assert!(
+            text.starts_with("panicked: boom on 9 at src/authoring/src/lib.rs:"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn companion_carries_settings() {
+        unsafe extern "C" {
+            fn pybench_meta_bench_curve() -> *const std::ffi::c_char;
+            fn pybench_meta_bench_fails() -> *const std::ffi::c_char;
+        }
+        // SAFETY: companions return static NUL-terminated strings.
+        let meta = unsafe { CStr::from_ptr(pybench_meta_bench_curve()) };
+        assert_eq!(
+            meta.to_str().unwrap(),
+            r#"{"abi":1,"n_seeds":12,"alpha":0.01}"#
+        );
+        // SAFETY: as above.
+        let meta = unsafe { CStr::from_ptr(pybench_meta_bench_fails()) };
+        assert_eq!(meta.to_str().unwrap(), r#"{"abi":1}"#);
+    }
+}

@@ -1,0 +1,170 @@
+//! `pybench --against REV`: the same benchmarks at another revision, built
+//! from a checkout of it (`runner::revision`) and run on the same seeds, in
+//! the same run, on the same machine — the strongest pairing there is.
+//! Nothing is written to the baseline file.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use crate::cli::RunArgs;
+use crate::error::Error;
+use crate::judge::Pipeline;
+use crate::judge::verdict::{self, Execution};
+use crate::report::ExportManager;
+use crate::report::progress::Progress;
+use crate::result::{BenchResult, Revision, Status};
+use crate::runner::isolate::INTERRUPTED;
+use crate::runner::revision::{self, RevisionBuild};
+use crate::runner::{self, Benchmark, SeedSource, library};
+use crate::settings::{Overrides, RunMode};
+use crate::stats;
+use crate::store::Store;
+use crate::store::fingerprint::Environment;
+use crate::store::git;
+
+/// The whole `--against REV` run; the result is the exit code.
+pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
+    let started = Instant::now();
+    let mut exports = ExportManager::new(&args.targets());
+    exports.open_all()?;
+    let seed_source = SeedSource::from_env()?;
+    let build = revision::prepare(rev, &args.paths())?;
+    if build.reused {
+        eprintln!("using the cached build of {}", build.label);
+    }
+    let current = runner::benchmarks(&args.search())?;
+    let previous = revision_benchmarks(args, &build)?;
+    let store = Store::open(&args.store.baseline)?;
+    super::catch_interrupts();
+    let pair = Pair {
+        overrides: args.overrides(None),
+        seed_source,
+        revision: Revision {
+            label: build.label.clone(),
+            short: build.short.clone(),
+        },
+    };
+    let progress = Progress::for_terminal(args.quiet);
+    let execution = Execution {
+        in_process: args.in_process,
+        progress: &progress,
+    };
+    let pipeline = Pipeline {
+        mode: RunMode::Check,
+        yes: args.yes,
+        verbose: args.verbose,
+        quiet: args.quiet,
+        started,
+        exports,
+    };
+    pipeline.print(&format!(
+        "pybench — {} benchmarks discovered, against {}\n\n",
+        current.len(),
+        build.label
+    ));
+    let mut results = Vec::with_capacity(current.len());
+    for bench in &current {
+        let result = match previous.iter().find(|b| b.name == bench.name) {
+            Some(old) => {
+                let stored_seeds = args
+                    .stored_seeds
+                    .then(|| store.get(&bench.name).map(|b| b.seeds.clone()))
+                    .flatten();
+                pair.run(old, bench, stored_seeds, &execution)
+            }
+            None => pair.only_here(bench),
+        };
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
+        pipeline.show(&result);
+        results.push(result);
+    }
+    for gone in previous
+        .iter()
+        .filter(|p| !current.iter().any(|c| c.name == p.name))
+    {
+        pipeline.print(&format!(
+            "{:<18} only in {}, not in the working tree\n",
+            gone.name, build.label
+        ));
+    }
+    let repo = git::repo_state(&std::env::current_dir().unwrap_or_default())?;
+    pipeline.finish(&results, repo.as_ref(), true)
+}
+
+/// REV's selected benchmarks, sorted by name.
+fn revision_benchmarks(args: &RunArgs, build: &RevisionBuild) -> Result<Vec<Benchmark>, Error> {
+    let selection = args.store.selection();
+    let mut previous: Vec<Benchmark> = Vec::new();
+    for path in &build.libraries {
+        let found =
+            library::load_benchmarks(path, &mut Vec::new()).map_err(runner::DiscoverError::from)?;
+        previous.extend(found);
+    }
+    previous.retain(|b| selection.selects(&b.name));
+    previous.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(previous)
+}
+
+/// What every pair of the run shares.
+struct Pair {
+    overrides: Overrides,
+    seed_source: SeedSource,
+    revision: Revision,
+}
+
+impl Pair {
+    /// A benchmark REV does not have.
+    fn only_here(&self, bench: &Benchmark) -> BenchResult {
+        let (mut result, _) = verdict::start(bench, &self.overrides);
+        result.status = Status::New;
+        result.error = None;
+        result.against = Some(self.revision.clone());
+        result
+    }
+
+    /// Run REV's and the working tree's benchmark on the same seeds, each
+    /// seed on both sides back to back, and judge the working tree against
+    /// REV.
+    fn run(
+        &self,
+        old: &Benchmark,
+        new: &Benchmark,
+        stored_seeds: Option<Vec<u64>>,
+        execution: &Execution,
+    ) -> BenchResult {
+        let (mut result, settings) = verdict::start(new, &self.overrides);
+        result.against = Some(self.revision.clone());
+        let Some(settings) = settings else {
+            return result;
+        };
+        result.seeds = stored_seeds
+            .unwrap_or_else(|| runner::fresh_seeds(settings.n_seeds, self.seed_source, &new.name));
+        if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
+            result.error = Some(e.to_string());
+            return result;
+        }
+        verdict::fingerprint(&mut result, Environment::current(&new.library.path), None);
+        let (outcomes, output) = execution.run(&[old, new], &result.seeds, &settings);
+        result.output = output;
+        let label = &self.revision.label;
+        let tables = outcomes.and_then(|sides| {
+            let old_table = runner::call::into_table(&result.seeds, &sides[0])
+                .map_err(|e| format!("at {label}: {e}"))?;
+            let new_table =
+                runner::call::into_table(&result.seeds, &sides[1]).map_err(|e| e.to_string())?;
+            Ok((old_table, new_table))
+        });
+        match tables {
+            Err(e) => result.error = Some(e),
+            Ok((old_table, new_table)) => match old_table.slot_difference(&new_table) {
+                Some(difference) => {
+                    result.error = Some(format!("slots differ from {label}'s ({difference})"));
+                }
+                None => verdict::compare_tables(&mut result, &old_table, new_table),
+            },
+        }
+        result
+    }
+}

@@ -1,0 +1,69 @@
+//! `pybench [PATH...]`: run every benchmark on its stored seeds and judge it
+//! against its baseline; NEW benchmarks get one. `--against`, `--shard` and
+//! `--list` hand over to their own commands.
+
+use std::time::Instant;
+
+use crate::cli::RunArgs;
+use crate::error::Error;
+use crate::judge::Pipeline;
+use crate::judge::verdict::{self, Execution};
+use crate::report::ExportManager;
+use crate::report::progress::Progress;
+use crate::runner::{self, SeedSource};
+use crate::settings::RunMode;
+use crate::store::{self, Store};
+
+pub fn run(args: &RunArgs) -> Result<i32, Error> {
+    if let Some(rev) = &args.against {
+        return super::against::run(args, rev);
+    }
+    run_mode(args, RunMode::Check, None)
+}
+
+/// A check or an update, from discovery to exit code.
+pub(super) fn run_mode(
+    args: &RunArgs,
+    mode: RunMode,
+    n_seeds: Option<usize>,
+) -> Result<i32, Error> {
+    let started = Instant::now();
+    let mut exports = ExportManager::new(&args.targets());
+    exports.open_all()?;
+    let seed_source = SeedSource::from_env()?;
+    let benchmarks = runner::benchmarks(&args.search())?;
+    if args.shard.is_some() {
+        return super::shard::run(args, mode, n_seeds, &benchmarks);
+    }
+    // Held until the run ends: concurrent runs on one file take turns.
+    let _lock = store::lock(&args.store.baseline, !args.no_wait)?;
+    let mut store = Store::open(&args.store.baseline)?;
+    super::catch_interrupts();
+    if args.list {
+        return Ok(super::list::run(args, &benchmarks, &store));
+    }
+    let overrides = args.overrides(n_seeds);
+    let progress = Progress::for_terminal(args.quiet);
+    let execution = Execution {
+        in_process: args.in_process,
+        progress: &progress,
+    };
+    let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
+    let pipeline = Pipeline {
+        mode,
+        yes: args.yes,
+        verbose: args.verbose,
+        quiet: args.quiet,
+        started,
+        exports,
+    };
+    pipeline.run(&names, &mut store, |index, stored| {
+        verdict::run_benchmark(
+            &benchmarks[index],
+            &overrides,
+            stored,
+            seed_source,
+            &execution,
+        )
+    })
+}

@@ -1,0 +1,139 @@
+//! `pybench compare A B`: judge run B against run A, where each is a JSON
+//! report (`--json`) or a baseline file (`baselines.jsonl`). Benchmarks are
+//! matched by name; `judge::compare` makes the verdicts. Exit 1 when any
+//! benchmark of B regresses against A, else 2 when one cannot be compared.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::cli::CompareArgs;
+use crate::error::{Error, InputError};
+use crate::exit;
+use crate::judge::compare::{Run, RunsOptions, Side, compare_runs};
+use crate::report::{self, json::SCHEMA_VERSION};
+use crate::result::compare::Verdict;
+use crate::runner::Selection;
+use crate::scores::{ScoreTable, SlotKey};
+use crate::store::Store;
+
+/// Read a JSON report or a baseline file.
+pub fn load(path: &Path) -> Result<Run, Error> {
+    let bad = |reason: InputError| Error::ReadInput {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(InputError::Io(e)))?;
+    if let Ok(document) = serde_json::from_str::<Value>(&text)
+        && document.get("schema_version").is_some()
+    {
+        return from_report(&document).map_err(bad);
+    }
+    let store = Store::parse(path, &text).map_err(|e| bad(InputError::Store(Box::new(e))))?;
+    Ok(store
+        .baselines()
+        .map(|b| {
+            (
+                b.bench.clone(),
+                Side {
+                    seeds: b.seeds.clone(),
+                    table: b.scores.clone(),
+                    alpha: None,
+                    min_effect: None,
+                },
+            )
+        })
+        .collect())
+}
+
+fn from_report(document: &Value) -> Result<Run, InputError> {
+    let version = document["schema_version"].as_u64().unwrap_or(0);
+    if version != u64::from(SCHEMA_VERSION) {
+        return Err(InputError::Version { found: version });
+    }
+    let mut run = Run::new();
+    for bench in document["benchmarks"].as_array().into_iter().flatten() {
+        let name = bench["name"].as_str().ok_or(InputError::NoName)?;
+        let field = |what: String| InputError::Field {
+            bench: name.to_string(),
+            what,
+        };
+        let slots = bench["slots"].as_array().cloned().unwrap_or_default();
+        if slots.is_empty() {
+            continue; // ERROR: nothing ran.
+        }
+        let seeds: Vec<u64> = serde_json::from_value(bench["seeds"].clone()).map_err(|e| {
+            field(format!(
+                "`seeds`: {e} (a report of pybench ≥ this version is needed)"
+            ))
+        })?;
+        let mut keys = Vec::new();
+        let mut values = Vec::new();
+        for slot in &slots {
+            let step = slot["step"]
+                .as_i64()
+                .ok_or_else(|| field("a slot without a step".into()))?;
+            let metric = slot["metric"]
+                .as_str()
+                .ok_or_else(|| field("a slot without a metric".into()))?;
+            let column: Vec<f64> = serde_json::from_value(slot["current_values"].clone())
+                .map_err(|e| field(format!("`current_values`: {e}")))?;
+            keys.push(SlotKey::new(step, metric));
+            values.push(column);
+        }
+        let table = ScoreTable::new(keys, values).map_err(|e| field(e.to_string()))?;
+        run.insert(
+            name.to_string(),
+            Side {
+                seeds,
+                table,
+                alpha: bench["alpha"].as_f64(),
+                min_effect: bench["min_effect"].as_f64(),
+            },
+        );
+    }
+    Ok(run)
+}
+
+/// The `compare` command; the result is the exit code.
+pub fn run(args: &CompareArgs) -> Result<i32, Error> {
+    let a = load(&args.a)?;
+    let b = load(&args.b)?;
+    let options = RunsOptions {
+        a: args.a.display().to_string(),
+        b: args.b.display().to_string(),
+        alpha: args.alpha,
+        min_effect: args.min_effect,
+        selection: Selection {
+            names: args.benches.clone(),
+        },
+    };
+    let report = compare_runs(&a, &b, &options);
+    for d in report
+        .benchmarks
+        .iter()
+        .filter(|d| !d.paired && d.error.is_none())
+    {
+        eprintln!(
+            "warning: {}: A and B ran different seeds, so the comparison is unpaired \
+             (Welch t per slot, label-permutation test): seed-to-seed noise no longer \
+             cancels and small changes may go unseen. Compare runs on the same seeds \
+             (the same baseline file) for a paired test.",
+            d.name
+        );
+    }
+    report::print(&report::compare::render(&report));
+    if let Some(path) = &args.json {
+        report::compare::write_json(path, &report)?;
+    }
+    if report.benchmarks.is_empty() {
+        return Err(Error::ReadInput {
+            path: args.b.clone(),
+            reason: InputError::NothingInCommon,
+        });
+    }
+    Ok(exit::of(
+        report.count(Verdict::Regressed) > 0,
+        report.count(Verdict::Error) > 0,
+    ))
+}

@@ -1,0 +1,43 @@
+//! `pybench --list`: each benchmark with its settings and stored baseline;
+//! runs nothing, exit 0.
+
+use std::fmt::Write as _;
+
+use crate::cli::RunArgs;
+use crate::exit;
+use crate::report;
+use crate::runner::Benchmark;
+use crate::store::Store;
+
+pub fn run(args: &RunArgs, benchmarks: &[Benchmark], store: &Store) -> i32 {
+    let overrides = args.overrides(None);
+    let mut text = String::new();
+    for bench in benchmarks {
+        let detail = match bench.resolve_settings(&overrides) {
+            Ok(s) => format!(
+                "n_seeds={}  alpha={}  min_effect={}  workers={}",
+                s.n_seeds,
+                s.alpha,
+                s.min_effect.map_or("none".to_string(), |m| m.to_string()),
+                s.workers
+            ),
+            Err(e) => format!("invalid settings: {e}"),
+        };
+        let baseline = match store.get(&bench.name) {
+            Some(b) => format!(
+                "baseline: {} seeds @ {}",
+                b.seeds.len(),
+                b.git_commit.as_deref().unwrap_or("-------")
+            ),
+            None => "no baseline".to_string(),
+        };
+        let _ = writeln!(
+            text,
+            "{}  {detail}  {baseline}  {}",
+            bench.name,
+            bench.library.path.display()
+        );
+    }
+    report::print(&text);
+    exit::OK
+}

@@ -1,0 +1,127 @@
+//! `pybench merge DIR...`: join the shard files that `--shard K/N --out DIR`
+//! wrote, then judge, print, write baselines and reports, and exit exactly
+//! as the unsharded run would have.
+
+use std::time::Instant;
+
+use crate::cli::RunArgs;
+use crate::error::Error;
+use crate::judge::Pipeline;
+use crate::judge::verdict;
+use crate::report::ExportManager;
+use crate::runner::DiscoverError;
+use crate::scaleout::{self, Joined, ShardError};
+use crate::settings::RunMode;
+use crate::store::{self, Store};
+
+pub fn run(args: &RunArgs) -> Result<i32, Error> {
+    let started = Instant::now();
+    for (given, flag) in [
+        (args.alpha.is_some(), "--alpha"),
+        (args.min_effect.is_some(), "--min-effect"),
+        (args.shard.is_some(), "--shard"),
+        (args.out.is_some(), "--out"),
+    ] {
+        if given {
+            return Err(ShardError::Usage(format!(
+                "merge takes no {flag}: the shards' settings decide the verdict"
+            ))
+            .into());
+        }
+    }
+    if args.paths.is_empty() {
+        return Err(ShardError::Usage("merge needs the shards' --out directories".into()).into());
+    }
+    let mut exports = ExportManager::new(&args.targets());
+    exports.open_all()?;
+    let mut joined = scaleout::collect(&args.paths)?;
+    let selection = args.store.selection();
+    if let Some(unknown) = selection.unknown(joined.iter().map(|j| j.name.as_str())) {
+        return Err(DiscoverError::UnknownBench(unknown.to_string()).into());
+    }
+    joined.retain(|j| selection.selects(&j.name));
+    let mode = joined[0].mode;
+    let _lock = store::lock(&args.store.baseline, !args.no_wait)?;
+    let mut store = Store::open(&args.store.baseline)?;
+    if mode == RunMode::Check {
+        check_baselines(args, &joined, &store)?;
+    }
+    let names: Vec<&str> = joined.iter().map(|j| j.name.as_str()).collect();
+    let pipeline = Pipeline {
+        mode,
+        yes: args.yes,
+        verbose: args.verbose,
+        quiet: args.quiet,
+        started,
+        exports,
+    };
+    pipeline.run(&names, &mut store, |index, stored| {
+        verdict::judge_joined(&joined[index], stored)
+    })
+}
+
+/// The baselines the shards ran against are still the ones in the file.
+fn check_baselines(args: &RunArgs, joined: &[Joined], store: &Store) -> Result<(), Error> {
+    for bench in joined {
+        match store.get(&bench.name) {
+            Some(baseline) if baseline.seeds != bench.seeds && bench.error.is_none() => {
+                return Err(ShardError::Merge {
+                    bench: bench.name.clone(),
+                    detail: format!(
+                        "its baseline in {} has other seeds than its shards ran; it changed since they ran",
+                        args.store.baseline.display()
+                    ),
+                    hint: "run the shards again on the current baseline file",
+                }
+                .into());
+            }
+            None if bench.on_baseline => {
+                return Err(ShardError::Merge {
+                    bench: bench.name.clone(),
+                    detail: format!(
+                        "its shards ran against a baseline, but {} has none",
+                        args.store.baseline.display()
+                    ),
+                    hint: "merge with the --baseline file the shards read",
+                }
+                .into());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::Status;
+    use crate::scaleout::join::{join, tests::file};
+
+    #[test]
+    fn a_joined_run_is_judged_as_an_unsharded_one() {
+        let joined = join("bench_x".into(), vec![file(2, 2), file(1, 2)]).unwrap();
+        let result = verdict::judge_joined(&joined, None);
+        assert_eq!(result.status, Status::New);
+        assert_eq!(result.current.unwrap().column(0), [0.5, 0.1, 0.4, 0.2, 0.3]);
+    }
+
+    #[test]
+    fn the_earliest_seeds_error_is_the_benchmarks() {
+        let (p1, mut one) = file(1, 2);
+        one.error = Some("timed out after 2 s on seed 40".into());
+        one.error_index = Some(2);
+        one.results.clear();
+        let (p2, mut two) = file(2, 2);
+        two.error = Some("timed out after 2 s on seed 10".into());
+        two.error_index = Some(1);
+        two.results.clear();
+        let joined = join("bench_x".into(), vec![(p1, one), (p2, two)]).unwrap();
+        let result = verdict::judge_joined(&joined, None);
+        assert_eq!(result.status, Status::Error);
+        assert_eq!(
+            result.error.as_deref(),
+            Some("timed out after 2 s on seed 10")
+        );
+    }
+}

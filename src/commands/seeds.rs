@@ -1,0 +1,61 @@
+//! `pybench seeds [PATH...]`: draw `n_seeds` fresh seeds for every selected
+//! benchmark (as a first run or `update` would) and write them to the seed
+//! plan that sharded runs read, keeping other benchmarks' entries.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::cli::SeedsArgs;
+use crate::error::Error;
+use crate::exit;
+use crate::report;
+use crate::runner::{self, SeedSource};
+use crate::scaleout::SeedPlan;
+use crate::scaleout::plan::{FORMAT_VERSION, Planned};
+use crate::settings::Overrides;
+
+pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
+    let source = SeedSource::from_env()?;
+    let benchmarks = runner::benchmarks(&args.run.search())?;
+    let path = args
+        .run
+        .seed_plan
+        .clone()
+        .unwrap_or_else(|| SeedPlan::default_path(&args.run.store.baseline));
+    let mut plan = if path.exists() {
+        SeedPlan::read(&path)?
+    } else {
+        SeedPlan {
+            format_version: FORMAT_VERSION,
+            benchmarks: BTreeMap::new(),
+        }
+    };
+    let overrides = Overrides {
+        n_seeds: args.n_seeds.map(|n| n as usize),
+        ..Overrides::default()
+    };
+    let mut out = String::new();
+    for bench in &benchmarks {
+        match bench.resolve_settings(&overrides) {
+            Ok(settings) => {
+                let seeds = runner::fresh_seeds(settings.n_seeds, source, &bench.name);
+                let _ = writeln!(out, "{:<18} {} seeds", bench.name, seeds.len());
+                plan.benchmarks.insert(
+                    bench.name.clone(),
+                    Planned {
+                        n_seeds: seeds.len(),
+                        seeds,
+                    },
+                );
+            }
+            // Its shards report the same error; there is nothing to plan.
+            Err(e) => {
+                let _ = writeln!(out, "{:<18} skipped: {e}", bench.name);
+            }
+        }
+    }
+    plan.write(&path)?;
+    let _ = writeln!(out, "seed plan written to {}", path.display());
+    report::print(&out);
+    Ok(exit::OK)
+}

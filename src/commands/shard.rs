@@ -1,0 +1,195 @@
+//! `pybench [update] --shard K/N --out DIR`: run this shard's seeds of every
+//! selected benchmark and write one shard file per benchmark, for `pybench
+//! merge` to judge. Shards never draw seeds: they come from the stored
+//! baseline or from the seed plan.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use crate::cli::RunArgs;
+use crate::error::Error;
+use crate::exit;
+use crate::judge::verdict::{self, Execution};
+use crate::report::{self, progress::Progress};
+use crate::runner::isolate::INTERRUPTED;
+use crate::runner::{Benchmark, RunError};
+use crate::scaleout::file::FORMAT_VERSION;
+use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile};
+use crate::settings::{Overrides, RunMode};
+use crate::stats;
+use crate::store::Store;
+use crate::store::fingerprint::{Environment, StoredSettings};
+
+/// Exit code 0 once every file is written, even for a benchmark that
+/// errored: the error is in its file, and `pybench merge` reports it.
+pub fn run(
+    args: &RunArgs,
+    mode: RunMode,
+    n_seeds: Option<usize>,
+    benchmarks: &[Benchmark],
+) -> Result<i32, Error> {
+    let spec = args.shard.expect("shard::run is called for --shard");
+    let shard = spec.resolve(args.shard_count.map(|n| n as usize), |name| {
+        std::env::var(name).ok()
+    })?;
+    let out_dir = args.out.as_deref().ok_or(ShardError::NoOut)?;
+    let overrides = args.overrides(n_seeds);
+    // Seeds first, for every benchmark: a missing plan entry is found before
+    // anything runs.
+    let seeds_of = seeds_of(args, mode, &overrides, benchmarks)?;
+    super::catch_interrupts();
+    let mut out = format!(
+        "pybench — shard {shard} of {} benchmark(s)\n\n",
+        benchmarks.len()
+    );
+    for (bench, (seeds_from, seeds)) in benchmarks.iter().zip(seeds_of) {
+        let file = run_one(bench, &overrides, shard, mode, seeds_from, seeds, args);
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
+        let path = file.write(out_dir)?;
+        let detail = match &file.error {
+            Some(error) => format!("ERROR (recorded for merge): {error}"),
+            None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
+        };
+        let _ = writeln!(out, "{:<18} {detail}   → {}", file.bench, path.display());
+    }
+    report::print(&out);
+    Ok(exit::OK)
+}
+
+/// Each benchmark's seeds: its stored baseline's in a check, else the seed
+/// plan's.
+fn seeds_of(
+    args: &RunArgs,
+    mode: RunMode,
+    overrides: &Overrides,
+    benchmarks: &[Benchmark],
+) -> Result<Vec<(SeedsFrom, Vec<u64>)>, Error> {
+    // Read-only: a shard never writes baselines, so it takes no lock.
+    let store = Store::open(&args.store.baseline)?;
+    let plan_path: Option<PathBuf> = args.seed_plan.clone().or_else(|| {
+        let default = SeedPlan::default_path(&args.store.baseline);
+        default.exists().then_some(default)
+    });
+    let plan = match &plan_path {
+        Some(path) => Some(SeedPlan::read(path)?),
+        None => None,
+    };
+    let mut seeds_of = Vec::with_capacity(benchmarks.len());
+    for bench in benchmarks {
+        if mode == RunMode::Check
+            && let Some(baseline) = store.get(&bench.name)
+        {
+            seeds_of.push((SeedsFrom::Baseline, baseline.seeds.clone()));
+            continue;
+        }
+        let planned = plan
+            .as_ref()
+            .and_then(|p| p.get(&bench.name))
+            .ok_or_else(|| ShardError::NoPlan {
+                bench: bench.name.clone(),
+                plan: plan_path.clone(),
+            })?;
+        if let Some(asked) = overrides.n_seeds
+            && asked != planned.len()
+        {
+            return Err(ShardError::PlanCount {
+                bench: bench.name.clone(),
+                planned: planned.len(),
+                asked,
+            }
+            .into());
+        }
+        seeds_of.push((SeedsFrom::Plan, planned.to_vec()));
+    }
+    Ok(seeds_of)
+}
+
+/// Run one benchmark's share of `seeds`.
+fn run_one(
+    bench: &Benchmark,
+    overrides: &Overrides,
+    shard: Shard,
+    mode: RunMode,
+    seeds_from: SeedsFrom,
+    seeds: Vec<u64>,
+    args: &RunArgs,
+) -> ShardFile {
+    let environment = Environment::current(&bench.library.path);
+    let mut file = ShardFile {
+        format_version: FORMAT_VERSION,
+        pybench_version: env!("CARGO_PKG_VERSION").into(),
+        bench: bench.name.clone(),
+        shard,
+        mode,
+        seeds_from,
+        indices: shard.indices(seeds.len()),
+        settings: StoredSettings {
+            n_seeds: seeds.len(),
+            alpha: overrides.alpha.unwrap_or(crate::settings::DEFAULT_ALPHA),
+            min_effect: overrides.min_effect,
+        },
+        seeds,
+        library: bench.library.path.clone(),
+        library_hash: environment.library_hash.clone(),
+        environment,
+        error: None,
+        error_index: None,
+        results: Vec::new(),
+        output: String::new(),
+    };
+    let (result, settings) = verdict::start(bench, overrides);
+    file.settings.alpha = result.alpha;
+    file.settings.min_effect = result.min_effect;
+    let Some(settings) = settings else {
+        // As an unsharded run: the error comes before any seed is chosen.
+        file.seeds.clear();
+        file.indices.clear();
+        file.settings.n_seeds = 0;
+        file.error = result.error;
+        return file;
+    };
+    if let Err(e) = stats::check_reachable(settings.alpha, file.seeds.len()) {
+        file.error = Some(e.to_string());
+        return file;
+    }
+    let mine: Vec<u64> = file.indices.iter().map(|&i| file.seeds[i]).collect();
+    if mine.is_empty() {
+        // More shards than seeds: nothing to run, but the file says so.
+        return file;
+    }
+    let quiet = Progress::new(false);
+    let execution = Execution {
+        in_process: args.in_process,
+        progress: &quiet,
+    };
+    let run = execution.run_raw(&[bench], &mine, &settings);
+    file.output = run.output;
+    match run.outcomes {
+        Ok(mut sides) => {
+            let outcomes = sides.remove(0);
+            file.results = file
+                .indices
+                .iter()
+                .zip(outcomes)
+                .map(|(&index, outcome)| SeedRecord {
+                    index,
+                    seed: file.seeds[index],
+                    outcome,
+                })
+                .collect();
+        }
+        Err(e) => {
+            let index_of = |seed: &u64| file.seeds.iter().position(|s| s == seed);
+            file.error_index = match &e {
+                RunError::Crashed { seeds, .. } => seeds.iter().filter_map(index_of).min(),
+                RunError::TimedOut { seed, .. } | RunError::Seed { seed, .. } => index_of(seed),
+                _ => None,
+            };
+            file.error = Some(e.to_string());
+        }
+    }
+    file
+}

@@ -1,0 +1,11 @@
+//! Where verdicts are made. [`verdict`] turns one benchmark's outcomes into
+//! its PASS / FAIL / NEW / ERROR; [`pipeline`] takes every benchmark of a
+//! run through it, writes the baselines and the reports, and picks the exit
+//! code; [`compare`] judges two stored runs against each other.
+
+pub mod compare;
+pub mod pipeline;
+pub mod verdict;
+
+pub use pipeline::Pipeline;
+pub use verdict::Execution;

@@ -1,0 +1,196 @@
+//! The pipeline every judging command shares: for each benchmark, produce
+//! its result (run it, or join its shards), print its line, collect the
+//! baselines to write; then write them, print the summary, write the
+//! reports, and choose the exit code. A normal run, `update` and `merge`
+//! share it, so a merged run reads exactly as an unsharded one.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use crate::error::Error;
+use crate::exit;
+use crate::report::{self, ExportManager, Provenance, RunReport, terminal};
+use crate::result::{BenchResult, Status};
+use crate::runner::isolate::INTERRUPTED;
+use crate::settings::RunMode;
+use crate::store::git::{self, RepoState};
+use crate::store::{Baseline, Store};
+
+/// How the pipeline reports and writes.
+pub struct Pipeline {
+    pub mode: RunMode,
+    /// Write baselines on a dirty tree without asking.
+    pub yes: bool,
+    pub verbose: bool,
+    /// Only FAIL and ERROR lines and the summary.
+    pub quiet: bool,
+    pub started: Instant,
+    /// Every report target, checked before anything ran.
+    pub exports: ExportManager,
+}
+
+impl Pipeline {
+    /// Judge `benchmarks` in order (`produce` runs or joins one, given its
+    /// stored baseline in a check), print, write baselines and reports.
+    /// The result is the exit code.
+    pub fn run(
+        self,
+        benchmarks: &[&str],
+        store: &mut Store,
+        mut produce: impl FnMut(usize, Option<&Baseline>) -> BenchResult,
+    ) -> Result<i32, Error> {
+        let writes = match self.mode {
+            RunMode::Check => benchmarks.iter().any(|b| store.get(b).is_none()),
+            RunMode::Update => true,
+        };
+        let repo = git::repo_state(&existing_dir(store.path()))?;
+        if writes {
+            self.confirm_write(benchmarks, store, repo.as_ref())?;
+        }
+        self.print(&match self.mode {
+            RunMode::Check => format!("{}\n", terminal::header(benchmarks.len())),
+            RunMode::Update => format!(
+                "pybench update — {} benchmark(s) rewritten\n\n",
+                benchmarks.len()
+            ),
+        });
+        let mut results = Vec::with_capacity(benchmarks.len());
+        let mut updates = Vec::new();
+        for (index, bench) in benchmarks.iter().enumerate() {
+            let stored = match self.mode {
+                RunMode::Check => store.get(bench),
+                RunMode::Update => None,
+            };
+            let mut result = produce(index, stored);
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return Err(Error::Interrupted);
+            }
+            if result.status == Status::New
+                && let Some(table) = &result.current
+            {
+                result.saved = true;
+                updates.push(Baseline {
+                    bench: result.name.clone(),
+                    timestamp: now_utc(),
+                    git_commit: repo.as_ref().and_then(|r| r.short_commit.clone()),
+                    git_dirty: repo.as_ref().is_some_and(|r| r.dirty),
+                    seeds: result.seeds.clone(),
+                    scores: table.clone(),
+                    env: result.env.clone(),
+                    settings: result.settings.clone(),
+                });
+            }
+            self.show(&result);
+            results.push(result);
+        }
+        store.write(updates)?;
+        let summary = self.mode == RunMode::Check;
+        self.finish(&results, repo.as_ref(), summary)
+    }
+
+    /// Print one benchmark's line (and its warnings on stderr).
+    pub fn show(&self, result: &BenchResult) {
+        match self.mode {
+            RunMode::Check => self.print(&terminal::bench_lines(result, self.verbose)),
+            RunMode::Update => self.print(&format!("{}\n", terminal::updated_line(result))),
+        }
+        for warning in terminal::warnings(result) {
+            eprintln!("{warning}");
+        }
+    }
+
+    /// Print unless `-q`.
+    pub fn print(&self, text: &str) {
+        if !self.quiet {
+            report::print(text);
+        }
+    }
+
+    /// The rule and summary (when `summary`), the reports, the exit code.
+    /// A report that cannot be written is an error line, but a regression
+    /// still exits 1.
+    pub fn finish(
+        mut self,
+        results: &[BenchResult],
+        repo: Option<&RepoState>,
+        summary: bool,
+    ) -> Result<i32, Error> {
+        let seconds = self.started.elapsed().as_secs_f64();
+        if summary {
+            self.print(&format!(
+                "{}\n{}\n",
+                terminal::rule(),
+                terminal::summary(results, seconds)
+            ));
+        }
+        if self.quiet {
+            report::print(&terminal::quiet_lines(results, seconds, self.verbose));
+        }
+        let provenance = Provenance::now(repo);
+        let failed_writes = self.exports.write_all(&RunReport {
+            results,
+            seconds,
+            provenance: &provenance,
+        });
+        let write_failed = !failed_writes.is_empty();
+        for failure in failed_writes {
+            crate::error::print(&Error::Report(failure));
+        }
+        let regressed = results.iter().any(|r| r.status == Status::Fail);
+        let errored = results.iter().any(|r| r.status == Status::Error);
+        Ok(exit::of(regressed, errored || write_failed))
+    }
+
+    /// On a dirty tree, ask before writing; without a terminal, refuse
+    /// unless `--yes`.
+    fn confirm_write(
+        &self,
+        benchmarks: &[&str],
+        store: &Store,
+        repo: Option<&RepoState>,
+    ) -> Result<(), Error> {
+        if self.yes || !repo.is_some_and(|r| r.dirty) {
+            return Ok(());
+        }
+        let names: Vec<&str> = benchmarks
+            .iter()
+            .filter(|b| self.mode == RunMode::Update || store.get(b).is_none())
+            .copied()
+            .collect();
+        let names = names.join(", ");
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::DirtyTree(names));
+        }
+        eprint!("The git working tree is dirty. Write baselines for {names} anyway? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(Error::Prompt)?;
+        if matches!(answer.trim(), "y" | "Y" | "yes") {
+            Ok(())
+        } else {
+            Err(Error::DirtyTree(names))
+        }
+    }
+}
+
+/// The nearest existing directory at or above the baseline file, for git.
+fn existing_dir(baseline: &Path) -> PathBuf {
+    let mut dir = baseline.parent().map(Path::to_path_buf).unwrap_or_default();
+    while !dir.as_os_str().is_empty() && !dir.is_dir() {
+        dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    }
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    }
+}
+
+fn now_utc() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}

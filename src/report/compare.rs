@@ -1,0 +1,102 @@
+//! `pybench compare`'s terminal table and its `--json` document.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use owo_colors::AnsiColors;
+
+use super::{ReportError, style, terminal};
+use crate::result::SlotVerdict;
+use crate::result::compare::{CompareReport, Verdict};
+
+/// The terminal rendering of a comparison.
+pub fn render(report: &CompareReport) -> String {
+    let mut out = format!("pybench compare — A: {}  B: {}\n\n", report.a, report.b);
+    for d in &report.benchmarks {
+        let color = match d.verdict {
+            Verdict::Regressed => AnsiColors::Red,
+            Verdict::Improved => AnsiColors::Cyan,
+            Verdict::Unchanged => AnsiColors::Green,
+            Verdict::Error => AnsiColors::BrightRed,
+        };
+        let status = style::colored(d.verdict.label(), color);
+        let detail = match (&d.error, d.meta_p) {
+            (Some(e), _) => e.clone(),
+            (None, Some(meta_p)) => format!(
+                "{}  {}/{} slots regressed, {} improved  meta-p={meta_p:.3}  improvement meta-p={:.3}",
+                if d.paired {
+                    format!("paired, {} seeds", d.n_seeds_a)
+                } else {
+                    format!("unpaired, {} vs {} seeds", d.n_seeds_a, d.n_seeds_b)
+                },
+                d.count(SlotVerdict::Regressed),
+                d.slots.len(),
+                d.count(SlotVerdict::Improved),
+                d.improvement_meta_p.unwrap_or(1.0)
+            ),
+            _ => String::new(),
+        };
+        let name = terminal::padded_name(&d.name);
+        let _ = writeln!(out, "{name}.......... {status}   {detail}");
+        if d.slots.is_empty() {
+            continue;
+        }
+        let width = d
+            .slots
+            .iter()
+            .map(|s| s.metric.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(8)
+            + 2;
+        let _ = writeln!(
+            out,
+            "  {:<width$}{:>5}   {:<11}   {:<11}   {:>7}   {:>6}",
+            "metric", "step", "A", "B", "Δ", "p"
+        );
+        for s in &d.slots {
+            let mark = match s.verdict {
+                SlotVerdict::Regressed => "  ✗",
+                SlotVerdict::Improved => "  ↑",
+                SlotVerdict::Unchanged => "",
+            };
+            let _ = writeln!(
+                out,
+                "  {:<width$}{:>5}   {:<11}   {:<11}   {:>+6.1}%   {:.3}{mark}",
+                s.metric,
+                s.step,
+                format!("{:.3}±{:.3}", s.a_mean, s.a_std),
+                format!("{:.3}±{:.3}", s.b_mean, s.b_std),
+                s.effect * 100.0,
+                s.p
+            );
+        }
+    }
+    for name in &report.only_in_a {
+        let _ = writeln!(out, "note: {name} is only in A; not compared");
+    }
+    for name in &report.only_in_b {
+        let _ = writeln!(out, "note: {name} is only in B; not compared");
+    }
+    let count = |v| report.count(v);
+    let _ = writeln!(
+        out,
+        "{}\n{} regressed, {} improved, {} unchanged{}",
+        terminal::rule(),
+        count(Verdict::Regressed),
+        count(Verdict::Improved),
+        count(Verdict::Unchanged),
+        match count(Verdict::Error) {
+            0 => String::new(),
+            n => format!(", {n} error{}", if n == 1 { "" } else { "s" }),
+        }
+    );
+    out
+}
+
+/// Write the comparison as JSON (`docs/compare.schema.json`) to `path`.
+pub fn write_json(path: &Path, report: &CompareReport) -> Result<(), ReportError> {
+    let mut text = serde_json::to_string_pretty(report).expect("finite numbers");
+    text.push('\n');
+    super::write_file(path, text.as_bytes())
+}

@@ -1,0 +1,197 @@
+//! GitHub Actions: a Markdown summary appended to `$GITHUB_STEP_SUMMARY`,
+//! and `::error` annotations for FAIL and ERROR when `GITHUB_ACTIONS=true`.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::{Exporter, ReportError, RunReport, junit, terminal};
+use crate::result::{self, BenchResult, Status};
+
+/// The GitHub Actions outputs this environment asks for: the step summary
+/// (appended to `$GITHUB_STEP_SUMMARY`) and, under `GITHUB_ACTIONS=true`,
+/// `::error` annotations on stdout.
+pub struct GithubExporter {
+    summary: Option<PathBuf>,
+    annotate: bool,
+}
+
+impl GithubExporter {
+    pub fn from_env() -> GithubExporter {
+        GithubExporter {
+            summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|p| !p.is_empty())
+                .map(|p| super::absolute(&PathBuf::from(p))),
+            annotate: std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true"),
+        }
+    }
+
+    fn append_summary(path: &PathBuf, text: &str) -> std::io::Result<()> {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?
+            .write_all(text.as_bytes())
+    }
+}
+
+impl Exporter for GithubExporter {
+    fn open(&mut self) -> Result<(), ReportError> {
+        match &self.summary {
+            Some(path) => Self::append_summary(path, "").map_err(|e| ReportError::new(path, e)),
+            None => Ok(()),
+        }
+    }
+
+    fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
+        if self.annotate {
+            super::print(&annotations(run.results));
+        }
+        match &self.summary {
+            Some(path) => Self::append_summary(path, &summary(run.results))
+                .map_err(|e| ReportError::new(path, e)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `PASS (improved)`-style status text for tables.
+fn status_text(result: &BenchResult) -> String {
+    format!(
+        "{}{}",
+        result.status.label(),
+        terminal::improved_label(result)
+    )
+}
+
+/// Escape a table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The Markdown summary: one row per benchmark, then the slot tables of
+/// failing benchmarks.
+pub fn summary(results: &[BenchResult]) -> String {
+    let count = |status| result::count(results, status);
+    let mut md = String::from("## pybench\n\n");
+    let _ = writeln!(
+        md,
+        "{} failed, {} passed, {} new, {} errors\n",
+        count(Status::Fail),
+        count(Status::Pass),
+        count(Status::New),
+        count(Status::Error)
+    );
+    md.push_str("| benchmark | status | slots flagged | meta-p | detail |\n");
+    md.push_str("| --- | --- | --- | --- | --- |\n");
+    for r in results {
+        let icon = match r.status {
+            Status::Pass => "✅",
+            Status::Fail => "❌",
+            Status::New => "🆕",
+            Status::Error => "💥",
+        };
+        let (flagged, meta_p) = match &r.comparison {
+            Some(c) => (
+                format!("{}/{}", c.n_flagged(), c.slots.len()),
+                format!("{:.4}", c.meta_p),
+            ),
+            None => ("–".into(), "–".into()),
+        };
+        let detail = match r.status {
+            Status::Error => r.error.clone().unwrap_or_default(),
+            Status::New => match &r.against {
+                Some(rev) => format!("only in the working tree, not in {}", rev.label),
+                None if r.saved => "baseline saved".into(),
+                None => "baseline not saved".into(),
+            },
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            md,
+            "| `{}` | {icon} {} | {flagged} | {meta_p} | {} |",
+            r.name,
+            status_text(r),
+            cell(&detail)
+        );
+    }
+    for r in results.iter().filter(|r| r.status == Status::Fail) {
+        let Some(cmp) = &r.comparison else { continue };
+        let _ = writeln!(md, "\n### `{}`\n", r.name);
+        md.push_str("| metric | step | baseline | current | Δ | p | |\n");
+        md.push_str("| --- | ---: | --- | --- | ---: | ---: | --- |\n");
+        for s in &cmp.slots {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {:.4}±{:.4} | {:.4}±{:.4} | {:+.1}% | {:.4} | {} |",
+                s.slot.metric,
+                s.slot.step,
+                s.baseline_mean,
+                s.baseline_std,
+                s.current_mean,
+                s.current_std,
+                s.effect * 100.0,
+                s.p,
+                if s.flagged { "✗" } else { "" }
+            );
+        }
+    }
+    md.push('\n');
+    md
+}
+
+/// Escape a workflow command's message (`%`, CR, LF).
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escape a workflow command's property (also `:` and `,`).
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `::error title=…::message` for each FAIL and ERROR.
+pub fn annotations(results: &[BenchResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        let title = match r.status {
+            Status::Fail => format!("pybench: {} regressed", r.name),
+            Status::Error => format!("pybench: {} errored", r.name),
+            _ => continue,
+        };
+        let mut message = junit::message(r);
+        if let Some(cmp) = &r.comparison {
+            for s in cmp.slots.iter().filter(|s| s.flagged) {
+                let _ = write!(
+                    message,
+                    "\n{} {:.4}→{:.4} ({:+.1}%, p={:.4})",
+                    s.slot,
+                    s.baseline_mean,
+                    s.current_mean,
+                    s.effect * 100.0,
+                    s.p
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "::error title={}::{}",
+            escape_property(&title),
+            escape_data(&message)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_are_escaped() {
+        assert_eq!(escape_data("50%\nx"), "50%25%0Ax");
+        assert_eq!(escape_property("a: b, c"), "a%3A b%2C c");
+    }
+}

@@ -1,0 +1,217 @@
+//! `--json FILE`: the run's results as a versioned JSON document.
+//!
+//! The contract is documented in `docs/json-schema.md` and checked by
+//! `docs/report.schema.json`; `pybench compare` reads these documents back.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{Exporter, ReportError, RunReport, probe_file, write_file};
+use crate::result::{BenchResult, SlotVerdict, Status};
+use crate::stats;
+use crate::store::fingerprint::Environment;
+use crate::store::git::RepoState;
+
+/// Bumped whenever a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where and when a run happened.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
+pub struct Provenance {
+    pub pybench_version: String,
+    /// Short commit of the repository holding the baseline file, if any.
+    pub git_commit: Option<String>,
+    /// Uncommitted changes to tracked files (null outside a repository).
+    pub git_dirty: Option<bool>,
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub timestamp: String,
+    /// The machine's host name, if known.
+    pub host: Option<String>,
+}
+
+impl Provenance {
+    /// Now, on this host, at `repo`'s state.
+    pub fn now(repo: Option<&RepoState>) -> Provenance {
+        Provenance {
+            pybench_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: repo.and_then(|r| r.short_commit.clone()),
+            git_dirty: repo.map(|r| r.dirty),
+            timestamp: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            host: host_name(),
+        }
+    }
+}
+
+/// The host name from the OS (POSIX `gethostname`), else `$HOSTNAME`.
+fn host_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut buffer = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; the result is
+        // NUL-terminated when it fits, and we stop at the first NUL.
+        let rc = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
+        if rc == 0 {
+            let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
+            if let Ok(name) = std::str::from_utf8(&buffer[..end])
+                && !name.is_empty()
+            {
+                return Some(name.to_string());
+            }
+        }
+    }
+    std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty())
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    pybench_version: &'static str,
+    run: &'a Provenance,
+    benchmarks: Vec<Bench<'a>>,
+}
+
+#[derive(Serialize)]
+struct Bench<'a> {
+    name: &'a str,
+    status: Status,
+    meta_p: Option<f64>,
+    alpha: f64,
+    min_effect: Option<f64>,
+    n_seeds: usize,
+    n_flagged: Option<usize>,
+    severity: Option<f64>,
+    error: Option<&'a str>,
+    improved: bool,
+    improvement_meta_p: Option<f64>,
+    seeds: &'a [u64],
+    slots: Vec<Slot<'a>>,
+    environment: Option<&'a Environment>,
+    environment_differences: &'a [String],
+    nondeterministic_seed: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Slot<'a> {
+    step: i64,
+    metric: &'a str,
+    baseline_mean: Option<f64>,
+    baseline_std: Option<f64>,
+    current_mean: f64,
+    current_std: f64,
+    effect: Option<f64>,
+    effect_unreliable: Option<bool>,
+    p: Option<f64>,
+    flagged: bool,
+    verdict: Option<SlotVerdict>,
+    current_values: &'a [f64],
+}
+
+fn bench(result: &BenchResult) -> Bench<'_> {
+    let values = |index: usize| -> &[f64] {
+        result
+            .current
+            .as_ref()
+            .map_or(&[][..], |table| table.column(index))
+    };
+    let slots = match (&result.comparison, &result.current) {
+        (Some(cmp), _) => cmp
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(index, s)| Slot {
+                step: s.slot.step,
+                metric: &s.slot.metric,
+                baseline_mean: Some(s.baseline_mean),
+                baseline_std: Some(s.baseline_std),
+                current_mean: s.current_mean,
+                current_std: s.current_std,
+                effect: Some(s.effect),
+                effect_unreliable: Some(s.effect_unreliable),
+                p: Some(s.p),
+                flagged: s.flagged,
+                verdict: Some(result.slot_verdict(index)),
+                current_values: values(index),
+            })
+            .collect(),
+        (None, Some(table)) => table
+            .slots()
+            .iter()
+            .zip(table.columns())
+            .enumerate()
+            .map(|(index, (slot, column))| {
+                let mean = stats::numeric::mean(column);
+                let std = stats::numeric::std_ddof1_around(column, mean);
+                Slot {
+                    step: slot.step,
+                    metric: &slot.metric,
+                    baseline_mean: None,
+                    baseline_std: None,
+                    current_mean: mean,
+                    current_std: std,
+                    effect: None,
+                    effect_unreliable: None,
+                    p: None,
+                    flagged: false,
+                    verdict: None,
+                    current_values: values(index),
+                }
+            })
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    Bench {
+        name: &result.name,
+        status: result.status,
+        meta_p: result.comparison.as_ref().map(|c| c.meta_p),
+        alpha: result.alpha,
+        min_effect: result.min_effect,
+        n_seeds: result.seeds.len(),
+        n_flagged: result.comparison.as_ref().map(|c| c.n_flagged()),
+        severity: result.comparison.as_ref().map(|c| c.severity),
+        error: result.error.as_deref(),
+        improved: result.improved(),
+        improvement_meta_p: result.improvement.as_ref().map(|m| m.meta_p),
+        environment: result.env.as_ref(),
+        environment_differences: &result.env_differences,
+        nondeterministic_seed: result.nondeterministic_seed,
+        seeds: &result.seeds,
+        slots,
+    }
+}
+
+/// The JSON document of a finished run.
+pub fn render(run: &RunReport) -> String {
+    let document = Document {
+        schema_version: SCHEMA_VERSION,
+        pybench_version: env!("CARGO_PKG_VERSION"),
+        run: run.provenance,
+        benchmarks: run.results.iter().map(bench).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&document).expect("reports hold finite numbers");
+    text.push('\n');
+    text
+}
+
+/// `--json FILE`.
+pub struct JsonExporter {
+    path: PathBuf,
+}
+
+impl JsonExporter {
+    pub fn new(path: PathBuf) -> JsonExporter {
+        JsonExporter { path }
+    }
+}
+
+impl Exporter for JsonExporter {
+    fn open(&mut self) -> Result<(), ReportError> {
+        probe_file(&self.path)
+    }
+
+    fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
+        write_file(&self.path, render(run).as_bytes())
+    }
+}

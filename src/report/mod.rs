@@ -1,0 +1,146 @@
+//! What a run shows and writes: the terminal lines ([`terminal`]) and the
+//! exporters — JSON, JUnit XML, the GitHub Actions summary and annotations,
+//! Bencher Metric Format and SVG plots — in hyperfine's shape: each output
+//! is an [`Exporter`]; the [`ExportManager`] checks every target before the
+//! run and writes them all after it. The report layer sees only the result
+//! model (`crate::result`), never the command line.
+
+pub mod bmf;
+pub mod compare;
+pub mod github;
+pub mod json;
+pub mod junit;
+pub mod plot;
+pub mod progress;
+pub mod style;
+pub mod terminal;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::result::BenchResult;
+use crate::store::atomic;
+
+pub use json::Provenance;
+
+/// A report target that cannot be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", .path.display())]
+pub struct ReportError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl ReportError {
+    pub fn new(path: &Path, source: std::io::Error) -> ReportError {
+        ReportError {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// A finished run, as the exporters see it.
+pub struct RunReport<'a> {
+    pub results: &'a [BenchResult],
+    pub seconds: f64,
+    pub provenance: &'a Provenance,
+}
+
+/// One output of a run.
+pub trait Exporter {
+    /// Check, before anything runs, that the target can be written.
+    fn open(&mut self) -> Result<(), ReportError>;
+    /// Write the finished run.
+    fn write(&mut self, run: &RunReport) -> Result<(), ReportError>;
+}
+
+/// Where a run's reports go (the `--json`, `--junit`, `--bmf`, `--plot`
+/// flags) and whether to talk to GitHub Actions.
+#[derive(Clone, Debug, Default)]
+pub struct Targets {
+    pub json: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub bmf: Option<PathBuf>,
+    pub plot: Option<PathBuf>,
+    /// `$GITHUB_STEP_SUMMARY` and `GITHUB_ACTIONS=true` are honoured.
+    pub github: bool,
+}
+
+/// Every exporter of a run.
+pub struct ExportManager {
+    exporters: Vec<Box<dyn Exporter>>,
+}
+
+impl ExportManager {
+    /// The exporters `targets` ask for, with their paths made absolute now,
+    /// so that nothing a benchmark does (a `chdir` in `--in-process`) moves
+    /// where they are written.
+    pub fn new(targets: &Targets) -> ExportManager {
+        let mut exporters: Vec<Box<dyn Exporter>> = Vec::new();
+        if let Some(path) = &targets.json {
+            exporters.push(Box::new(json::JsonExporter::new(absolute(path))));
+        }
+        if let Some(path) = &targets.junit {
+            exporters.push(Box::new(junit::JunitExporter::new(absolute(path))));
+        }
+        if let Some(path) = &targets.bmf {
+            exporters.push(Box::new(bmf::BmfExporter::new(absolute(path))));
+        }
+        if let Some(dir) = &targets.plot {
+            exporters.push(Box::new(plot::PlotExporter::new(absolute(dir))));
+        }
+        if targets.github {
+            exporters.push(Box::new(github::GithubExporter::from_env()));
+        }
+        ExportManager { exporters }
+    }
+
+    /// Check every target; the first that cannot be written is the error.
+    pub fn open_all(&mut self) -> Result<(), ReportError> {
+        self.exporters.iter_mut().try_for_each(|e| e.open())
+    }
+
+    /// Write every target; each failure is returned, and the others are
+    /// still written.
+    pub fn write_all(&mut self, run: &RunReport) -> Vec<ReportError> {
+        self.exporters
+            .iter_mut()
+            .filter_map(|e| e.write(run).err())
+            .collect()
+    }
+}
+
+/// `path` made absolute against the current directory.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Check that a report file can be created or replaced at `path` (its
+/// directory is created), without touching an existing file.
+pub fn probe_file(path: &Path) -> Result<(), ReportError> {
+    let error = |source| ReportError::new(path, source);
+    if path.is_dir() {
+        return Err(error(std::io::Error::other("it is a directory")));
+    }
+    let dir = atomic::parent_dir(path);
+    std::fs::create_dir_all(dir).map_err(error)?;
+    tempfile::Builder::new()
+        .prefix(".pybench-probe.")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(error)
+}
+
+/// Replace `path` with `bytes` atomically, creating its directory.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    atomic::write(path, "report", bytes).map_err(|e| ReportError::new(path, e))
+}
+
+/// Print to stdout. A closed stdout (`pybench | head`) must not abort the
+/// run or its writes, so errors are ignored.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

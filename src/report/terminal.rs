@@ -1,0 +1,255 @@
+//! What a run found, and how it reads on a terminal.
+//!
+//! The layout follows the Python pybench's walkthrough: a name padded to 18
+//! columns, ten dots, the status, three spaces and the detail; a 62-column
+//! rule; a summary line.
+
+use std::fmt::Write;
+
+use super::style::paint;
+use crate::result::{BenchResult, Status};
+use crate::scores::ScoreTable;
+use crate::stats::Comparison;
+
+/// The stderr warnings about a result: another environment than the
+/// baseline's, or scores that a seed does not reproduce.
+pub fn warnings(result: &BenchResult) -> Vec<String> {
+    let mut out = Vec::new();
+    if !result.env_differences.is_empty() {
+        out.push(format!(
+            "warning: {}: measured on another environment than its baseline: {}",
+            result.name,
+            result.env_differences.join(", ")
+        ));
+    }
+    if let Some(seed) = result.nondeterministic_seed {
+        out.push(format!(
+            "warning: {}: same library and seed {seed}, different scores: the benchmark is not deterministic per seed (or its inputs changed), which weakens pairing",
+            result.name
+        ));
+    }
+    out
+}
+
+pub const RULE_WIDTH: usize = 62;
+
+pub fn header(n_benchmarks: usize) -> String {
+    format!("pybench — {n_benchmarks} benchmarks discovered\n")
+}
+
+/// `M metrics × S steps`.
+fn shape(table: &ScoreTable) -> String {
+    let (metrics, steps) = table.shape();
+    format!("{metrics} metrics × {steps} steps")
+}
+
+/// The one-line verdict, plus the slot table under FAIL when `verbose`.
+pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
+    let detail = match (result.status, &result.current, &result.comparison) {
+        (Status::Error, ..) => result.error.clone().unwrap_or_default(),
+        (Status::New, None, _) if result.against.is_some() => {
+            format!(
+                "only in the working tree, not in {}",
+                result.against.as_ref().map_or("", |r| r.label.as_str())
+            )
+        }
+        (Status::New, Some(table), _) => format!(
+            "{}   {}",
+            shape(table),
+            if result.saved {
+                "(baseline saved)"
+            } else {
+                "(baseline not saved)"
+            }
+        ),
+        (_, Some(_), Some(cmp)) if cmp.slots.len() == 1 => {
+            let s = &cmp.slots[0];
+            format!(
+                "{}  {:.3}→{:.3}  Δ{:+.1}%  p={:.2}",
+                s.slot.metric,
+                s.baseline_mean,
+                s.current_mean,
+                s.effect * 100.0,
+                s.p
+            )
+        }
+        (_, Some(table), Some(cmp)) => format!(
+            "{}   {}/{} slots flagged  meta-p={:.3}",
+            shape(table),
+            cmp.n_flagged(),
+            cmp.slots.len(),
+            cmp.meta_p
+        ),
+        _ => String::new(),
+    };
+    let mut out = format!(
+        "{}.......... {}{}   {}\n",
+        padded_name(&result.name),
+        paint(result.status),
+        improved_label(result),
+        detail
+    );
+    out.push_str(&improved_lines(result));
+    if verbose
+        && result.status == Status::Fail
+        && let Some(cmp) = &result.comparison
+    {
+        let column = result
+            .against
+            .as_ref()
+            .map_or("baseline", |r| r.short.as_str());
+        out.push_str(&slot_table_headed(cmp, column));
+    }
+    if verbose && matches!(result.status, Status::Fail | Status::Error) {
+        out.push_str(&captured_output(&result.output));
+    }
+    out
+}
+
+/// ` (improved)` after `PASS` when the mirror test is significant.
+pub fn improved_label(result: &BenchResult) -> &'static str {
+    if result.improved() { " (improved)" } else { "" }
+}
+
+/// Under an improved PASS: the improved slots and a hint to update.
+pub fn improved_lines(result: &BenchResult) -> String {
+    if !result.improved() {
+        return String::new();
+    }
+    let slots: Vec<String> = result
+        .improved_slots()
+        .iter()
+        .map(|s| format!("{} {:+.1}%", s.slot, s.effect * 100.0))
+        .collect();
+    format!(
+        "  improved: {}  (improvement meta-p={:.3}; run `pybench update` to make it the baseline)\n",
+        if slots.is_empty() {
+            "no single slot".to_string()
+        } else {
+            slots.join(", ")
+        },
+        result.improvement.as_ref().map_or(1.0, |m| m.meta_p)
+    )
+}
+
+/// The last lines a failing benchmark printed, indented under it.
+fn captured_output(output: &str) -> String {
+    const SHOWN: usize = 40;
+    let lines: Vec<&str> = output.lines().collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("  output:\n");
+    if lines.len() > SHOWN {
+        let _ = writeln!(out, "  | … {} earlier lines", lines.len() - SHOWN);
+    }
+    for line in &lines[lines.len().saturating_sub(SHOWN)..] {
+        let _ = writeln!(out, "  | {line}");
+    }
+    out
+}
+
+/// Per-slot means, effect and p, `✗` on flagged slots and `⚠` where the
+/// baseline mean is ~0 and the effect unreliable.
+pub fn slot_table(cmp: &Comparison) -> String {
+    slot_table_headed(cmp, "baseline")
+}
+
+/// [`slot_table`] with `baseline_column` heading the baseline's column (the
+/// revision, with `--against`).
+pub fn slot_table_headed(cmp: &Comparison, baseline_column: &str) -> String {
+    let width = cmp
+        .slots
+        .iter()
+        .map(|s| s.slot.metric.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8)
+        + 2;
+    let mut out = format!(
+        "  {:<width$}{:>5}   {:<9}   {:<9}   {:>2}   {:>6}\n",
+        "metric", "step", baseline_column, "current", "Δ", "p"
+    );
+    for s in &cmp.slots {
+        let mut marks = String::new();
+        if s.flagged {
+            marks.push_str("  ✗");
+        }
+        if s.effect_unreliable {
+            marks.push_str("  ⚠");
+        }
+        let _ = writeln!(
+            out,
+            "  {:<width$}{:>5}   {:<9}   {:<9}   {:+.1}%   {:.3}{marks}",
+            s.slot.metric,
+            s.slot.step,
+            format!("{:.2}±{:.2}", s.baseline_mean, s.baseline_std),
+            format!("{:.2}±{:.2}", s.current_mean, s.current_std),
+            s.effect * 100.0,
+            s.p,
+        );
+    }
+    out
+}
+
+/// The name padded to 18 columns, as the reference does; a longer name
+/// keeps one space before the dots.
+pub fn padded_name(name: &str) -> String {
+    if name.chars().count() >= 18 {
+        format!("{name} ")
+    } else {
+        format!("{name:<18}")
+    }
+}
+
+pub fn rule() -> String {
+    "─".repeat(RULE_WIDTH)
+}
+
+/// `F failed, P passed, N new[, E errors]  in 0.3s`.
+pub fn summary(results: &[BenchResult], seconds: f64) -> String {
+    let count = |status| crate::result::count(results, status);
+    let mut line = format!(
+        "{} failed, {} passed, {} new",
+        count(Status::Fail),
+        count(Status::Pass),
+        count(Status::New)
+    );
+    let errors = count(Status::Error);
+    if errors > 0 {
+        let _ = write!(
+            line,
+            ", {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
+    }
+    let _ = write!(line, "  in {seconds:.1}s");
+    line
+}
+
+/// What `-q` prints: the FAIL and ERROR lines, then the summary.
+pub fn quiet_lines(results: &[BenchResult], seconds: f64, verbose: bool) -> String {
+    let mut text = String::new();
+    for result in results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+    {
+        text.push_str(&bench_lines(result, verbose));
+    }
+    text.push_str(&summary(results, seconds));
+    text.push('\n');
+    text
+}
+
+/// `bench_x            updated   30 seeds` for `pybench update`.
+pub fn updated_line(result: &BenchResult) -> String {
+    match result.status {
+        Status::Error => format!(
+            "{:<18} {}   {}",
+            result.name,
+            paint(Status::Error),
+            result.error.as_deref().unwrap_or_default()
+        ),
+        _ => format!("{:<18} updated   {} seeds", result.name, result.seeds.len()),
+    }
+}

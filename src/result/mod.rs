@@ -1,0 +1,149 @@
+//! The result model: what pybench found about each benchmark, and the rules
+//! that read it (its status, each slot's verdict, "improved"). The
+//! exporters in `report` see nothing else.
+
+pub mod compare;
+
+use serde::{Deserialize, Serialize};
+
+use crate::scores::ScoreTable;
+use crate::stats::{Comparison, Mirror, SlotResult};
+use crate::store::fingerprint::{Environment, StoredSettings};
+
+/// The verdict on one benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    Pass,
+    Fail,
+    New,
+    Error,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::New => "NEW",
+            Status::Error => "ERROR",
+        }
+    }
+}
+
+/// Everything known about one benchmark after it ran.
+#[derive(Clone, Debug)]
+pub struct BenchResult {
+    pub name: String,
+    pub status: Status,
+    pub alpha: f64,
+    pub min_effect: Option<f64>,
+    pub seeds: Vec<u64>,
+    /// The current run's scores (absent when the run errored).
+    pub current: Option<ScoreTable>,
+    /// Present for PASS and FAIL.
+    pub comparison: Option<Comparison>,
+    /// Present for ERROR.
+    pub error: Option<String>,
+    /// For NEW: whether the baseline was (or will be) written.
+    pub saved: bool,
+    /// What the benchmark printed (captured from its worker process).
+    pub output: String,
+    /// The mirror test on `−d` (PASS and FAIL): a significant improvement.
+    pub improvement: Option<Mirror>,
+    /// Where this run measured (absent when the benchmark did not run).
+    pub env: Option<Environment>,
+    /// The settings this run used.
+    pub settings: Option<StoredSettings>,
+    /// How this machine differs from the one the baseline was measured on.
+    pub env_differences: Vec<String>,
+    /// Same library, same seed, different scores: the first such seed.
+    pub nondeterministic_seed: Option<u64>,
+    /// With `--against REV`: how REV reads in the report.
+    pub against: Option<Revision>,
+}
+
+/// How `--against REV` names the revision: `HEAD~1 (abc1234)` in lines,
+/// `abc1234` as the slot table's column header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    pub label: String,
+    pub short: String,
+}
+
+/// A slot's verdict: `regressed` when flagged, `improved` when flagged by
+/// the mirror test on `−d`, else `unchanged`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SlotVerdict {
+    Regressed,
+    Improved,
+    Unchanged,
+}
+
+impl BenchResult {
+    /// A result for `name` that is an ERROR until judged.
+    pub fn new(name: &str, alpha: f64, min_effect: Option<f64>) -> BenchResult {
+        BenchResult {
+            name: name.to_string(),
+            status: Status::Error,
+            alpha,
+            min_effect,
+            seeds: Vec::new(),
+            current: None,
+            comparison: None,
+            error: None,
+            saved: false,
+            output: String::new(),
+            improvement: None,
+            env: None,
+            settings: None,
+            env_differences: Vec::new(),
+            nondeterministic_seed: None,
+            against: None,
+        }
+    }
+
+    /// Whether it PASSed with a significant improvement (the mirror test).
+    pub fn improved(&self) -> bool {
+        self.status == Status::Pass
+            && self
+                .improvement
+                .as_ref()
+                .is_some_and(|m| m.improved(self.alpha))
+    }
+
+    /// Slot `index`'s verdict.
+    pub fn slot_verdict(&self, index: usize) -> SlotVerdict {
+        let Some(cmp) = &self.comparison else {
+            return SlotVerdict::Unchanged;
+        };
+        if cmp.slots[index].flagged {
+            SlotVerdict::Regressed
+        } else if self
+            .improvement
+            .as_ref()
+            .is_some_and(|m| m.flagged.get(index).copied().unwrap_or(false))
+        {
+            SlotVerdict::Improved
+        } else {
+            SlotVerdict::Unchanged
+        }
+    }
+
+    /// The compared slots the mirror test flags as improved.
+    pub fn improved_slots(&self) -> Vec<&SlotResult> {
+        let Some(cmp) = &self.comparison else {
+            return Vec::new();
+        };
+        (0..cmp.slots.len())
+            .filter(|&i| self.slot_verdict(i) == SlotVerdict::Improved)
+            .map(|i| &cmp.slots[i])
+            .collect()
+    }
+}
+
+/// How many results have `status`.
+pub fn count(results: &[BenchResult], status: Status) -> usize {
+    results.iter().filter(|r| r.status == status).count()
+}

@@ -1,0 +1,265 @@
+//! A loaded benchmark library and the benchmarks it exports.
+//!
+//! Exports are listed from the file itself (ELF, Mach-O, PE) before anything
+//! is loaded, so a library without benchmarks never runs its constructors.
+
+use std::ffi::CStr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use object::{Object, ObjectSymbol};
+
+use pybench::abi::{BenchFn, MetaFn};
+
+use crate::settings::{DeclaredSettings, Overrides, Settings, SettingsError};
+
+/// The ABI version this host speaks: a companion's `"abi"` must equal it.
+pub const ABI_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot parse {path} as a shared library: {reason}")]
+    Parse { path: PathBuf, reason: String },
+    #[error("cannot load {path}: {reason}")]
+    Load { path: PathBuf, reason: String },
+}
+
+/// A benchmark found in a library: its entry point and declared settings,
+/// or why the settings are unusable (reported as that benchmark's ERROR).
+#[derive(Clone)]
+pub struct Benchmark {
+    pub name: String,
+    pub library: Arc<Library>,
+    pub entry: BenchFn,
+    pub settings: Result<DeclaredSettings, SettingsError>,
+}
+
+impl Benchmark {
+    /// Its effective settings: `overrides` over what it declares over the
+    /// defaults; `Err` says why they are unusable.
+    pub fn resolve_settings(&self, overrides: &Overrides) -> Result<Settings, SettingsError> {
+        let declared = self.settings.as_ref().map_err(Clone::clone)?;
+        Settings::resolve(declared, overrides)
+    }
+}
+
+/// A loaded library; benchmarks hold it (through an `Arc`) so their entry
+/// points stay valid.
+pub struct Library {
+    pub path: PathBuf,
+    _handle: libloading::Library,
+}
+
+/// The names of the symbols `path` exports (Mach-O's leading `_` removed).
+pub fn exported_symbols(path: &Path) -> Result<Vec<String>, LibraryError> {
+    let data = std::fs::read(path).map_err(|source| LibraryError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file = object::File::parse(&*data).map_err(|e| LibraryError::Parse {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let strip_underscore = file.format() == object::BinaryFormat::MachO;
+    let mut names: Vec<String> = match file.exports() {
+        Ok(exports) if !exports.is_empty() => exports
+            .iter()
+            .filter_map(|e| std::str::from_utf8(e.name()).ok().map(str::to_string))
+            .collect(),
+        _ => file
+            .dynamic_symbols()
+            .filter(|s| s.is_definition() && s.is_global())
+            .filter_map(|s| s.name().ok().map(str::to_string))
+            .collect(),
+    };
+    if strip_underscore {
+        for name in &mut names {
+            if let Some(stripped) = name.strip_prefix('_') {
+                *name = stripped.to_string();
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// `bench_*` exports paired with their companion; `skipped` gets the names
+/// of `bench_*` exports without one.
+pub fn benchmark_symbols(symbols: &[String], skipped: &mut Vec<String>) -> Vec<(String, String)> {
+    let exported: std::collections::HashSet<&str> = symbols.iter().map(String::as_str).collect();
+    let has = |name: &str| exported.contains(name);
+    let mut found = Vec::new();
+    for name in symbols.iter().filter(|s| s.starts_with("bench_")) {
+        let suffix = &name["bench_".len()..];
+        // `pybench_meta_NAME` is the C spelling; the Rust macro exports
+        // `pybench_meta_bench_NAME`.
+        let companion = [
+            format!("pybench_meta_{suffix}"),
+            format!("pybench_meta_{name}"),
+        ]
+        .into_iter()
+        .find(|c| has(c));
+        match companion {
+            Some(companion) => found.push((name.clone(), companion)),
+            None => skipped.push(name.clone()),
+        }
+    }
+    found
+}
+
+/// Load `path` and return its benchmarks (empty if it exports none).
+pub fn load_benchmarks(
+    path: &Path,
+    skipped: &mut Vec<String>,
+) -> Result<Vec<Benchmark>, LibraryError> {
+    let symbols = exported_symbols(path)?;
+    let pairs = benchmark_symbols(&symbols, skipped);
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let load_error = |reason: String| LibraryError::Load {
+        path: path.to_path_buf(),
+        reason,
+    };
+    // SAFETY: loading runs the library's initialisers; a benchmark library
+    // is code the user asked pybench to run.
+    let handle =
+        unsafe { libloading::Library::new(path) }.map_err(|e| load_error(e.to_string()))?;
+    let mut benchmarks = Vec::new();
+    for (name, companion) in pairs {
+        // SAFETY: the ABI fixes these signatures; the symbols exist (listed above).
+        let (entry, meta) = unsafe {
+            let entry = *handle
+                .get::<BenchFn>(name.as_bytes())
+                .map_err(|e| load_error(e.to_string()))?;
+            let meta = *handle
+                .get::<MetaFn>(companion.as_bytes())
+                .map_err(|e| load_error(e.to_string()))?;
+            (entry, meta)
+        };
+        benchmarks.push((name, entry, read_settings(meta)));
+    }
+    let library = Arc::new(Library {
+        path: path.to_path_buf(),
+        _handle: handle,
+    });
+    Ok(benchmarks
+        .into_iter()
+        .map(|(name, entry, settings)| Benchmark {
+            name,
+            library: Arc::clone(&library),
+            entry,
+            settings,
+        })
+        .collect())
+}
+
+fn read_settings(meta: MetaFn) -> Result<DeclaredSettings, SettingsError> {
+    // SAFETY: the companion returns a static NUL-terminated string (ABI v1).
+    let ptr = unsafe { meta() };
+    if ptr.is_null() {
+        return Err(SettingsError::NullCompanion);
+    }
+    // SAFETY: non-null, NUL-terminated per the ABI.
+    let text = unsafe { CStr::from_ptr(ptr) }
+        .to_str()
+        .map_err(|_| SettingsError::NotUtf8)?;
+    parse_settings(text)
+}
+
+/// Parse a companion's JSON and check its ABI version.
+pub fn parse_settings(text: &str) -> Result<DeclaredSettings, SettingsError> {
+    let settings: DeclaredSettings =
+        serde_json::from_str(text).map_err(|e| SettingsError::Json {
+            text: text.to_string(),
+            reason: e.to_string(),
+        })?;
+    match settings.abi {
+        Some(ABI_VERSION) => Ok(settings),
+        Some(found) => Err(SettingsError::UnknownAbi {
+            found,
+            supported: ABI_VERSION,
+        }),
+        None => Err(SettingsError::NoAbi(text.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn companions_in_both_spellings() {
+        let symbols: Vec<String> = [
+            "bench_a",
+            "bench_b",
+            "bench_c",
+            "pybench_meta_a",
+            "pybench_meta_bench_b",
+            "other",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut skipped = Vec::new();
+        let found = benchmark_symbols(&symbols, &mut skipped);
+        assert_eq!(
+            found,
+            [
+                ("bench_a".to_string(), "pybench_meta_a".to_string()),
+                ("bench_b".to_string(), "pybench_meta_bench_b".to_string())
+            ]
+        );
+        assert_eq!(skipped, ["bench_c"]);
+    }
+
+    /// The `bench!` macro writes `"abi":1` into every companion by hand; it
+    /// must be the version this host reads.
+    #[test]
+    fn the_authoring_crate_speaks_the_hosts_abi() {
+        assert_eq!(pybench::ABI_VERSION, ABI_VERSION);
+        pybench::bench! {
+            fn bench_probe(_seed: u64) -> f64 { 0.0 }
+        }
+        assert_eq!(bench_probe(1), 0.0);
+        unsafe extern "C" {
+            fn pybench_meta_bench_probe() -> *const std::ffi::c_char;
+        }
+        // SAFETY: the macro's companion returns a static NUL-terminated string.
+        let meta = unsafe { pybench_meta_bench_probe() };
+        let settings = read_settings(pybench_meta_bench_probe).unwrap();
+        assert_eq!(settings.abi, Some(ABI_VERSION), "{meta:?}");
+    }
+
+    #[test]
+    fn settings_check_abi_and_keys() {
+        let s =
+            parse_settings(r#"{"abi":1,"n_seeds":50,"alpha":0.01,"min_effect":0.02,"workers":4}"#)
+                .unwrap();
+        assert_eq!(
+            (s.n_seeds, s.alpha, s.min_effect, s.workers),
+            (Some(50), Some(0.01), Some(0.02), Some(4))
+        );
+        assert_eq!(
+            parse_settings(r#"{"abi":2}"#).unwrap_err().to_string(),
+            "unknown ABI version 2 (this pybench speaks version 1)"
+        );
+        assert!(
+            parse_settings(r#"{"abi":1,"n_seed":5}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field `n_seed`")
+        );
+        assert!(
+            parse_settings(r#"{}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("lack the \"abi\" version")
+        );
+    }
+}

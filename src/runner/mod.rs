@@ -1,0 +1,172 @@
+//! From PATH arguments to per-seed outcomes: find and build benchmark
+//! libraries ([`discover`], [`build`]), list and load their benchmarks
+//! ([`library`]), draw seeds ([`seeds`]), and call them ([`call`]) in a
+//! worker process ([`isolate`]) or, with `--in-process`, here.
+
+pub mod build;
+pub mod call;
+pub mod discover;
+pub mod isolate;
+pub mod library;
+pub mod revision;
+pub mod seeds;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use call::{RunError, SeedOutcome};
+pub use discover::DiscoverError;
+pub use library::{Benchmark, LibraryError};
+pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
+
+use crate::settings::Settings;
+
+/// `--bench x` and `--bench bench_x` both name `bench_x`.
+pub fn bench_name_matches(wanted: &str, name: &str) -> bool {
+    wanted == name || name.strip_prefix("bench_") == Some(wanted)
+}
+
+/// The `--bench` names of a run; all benchmarks when empty.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub names: Vec<String>,
+}
+
+impl Selection {
+    /// Whether `name` is selected.
+    pub fn selects(&self, name: &str) -> bool {
+        self.names.is_empty() || self.names.iter().any(|b| bench_name_matches(b, name))
+    }
+
+    /// The first `--bench` name that matches none of `available`.
+    pub fn unknown<'a>(&self, available: impl Iterator<Item = &'a str> + Clone) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|wanted| {
+                !available
+                    .clone()
+                    .any(|name| bench_name_matches(wanted, name))
+            })
+            .map(String::as_str)
+    }
+}
+
+/// Where to look for benchmarks and which to keep.
+#[derive(Clone, Debug)]
+pub struct Search {
+    pub paths: Vec<PathBuf>,
+    pub no_build: bool,
+    /// Print the exports skipped for want of a companion.
+    pub verbose: bool,
+    pub selection: Selection,
+}
+
+/// Every selected benchmark of every PATH, sorted by name.
+pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
+    let files = discover::library_files(&search.paths, search.no_build)?;
+    let mut benchmarks: Vec<Benchmark> = Vec::new();
+    for file in &files {
+        let mut skipped = Vec::new();
+        let found = library::load_benchmarks(&file.path, &mut skipped)?;
+        if search.verbose {
+            for name in skipped {
+                eprintln!(
+                    "note: {name} in {} has no pybench_meta companion; skipped",
+                    file.path.display()
+                );
+            }
+        }
+        if found.is_empty() && file.named {
+            return Err(DiscoverError::LibraryWithoutBenchmarks(file.path.clone()));
+        }
+        benchmarks.extend(found);
+    }
+    benchmarks.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(pair) = benchmarks.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(DiscoverError::Duplicate {
+            name: pair[0].name.clone(),
+            first: pair[0].library.path.clone(),
+            second: pair[1].library.path.clone(),
+        });
+    }
+    if benchmarks.is_empty() {
+        let shown: Vec<String> = search
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        return Err(DiscoverError::NoBenchmarks(shown.join(", ")));
+    }
+    let names = benchmarks.iter().map(|b| b.name.as_str());
+    if let Some(unknown) = search.selection.unknown(names) {
+        return Err(DiscoverError::UnknownBench(unknown.to_string()));
+    }
+    benchmarks.retain(|b| search.selection.selects(&b.name));
+    Ok(benchmarks)
+}
+
+/// What running one or more sides of a benchmark gave: outcomes
+/// `[side][seed index]`, and what the benchmark printed.
+pub struct Outcomes {
+    pub outcomes: Result<Vec<Vec<SeedOutcome>>, RunError>,
+    pub output: String,
+}
+
+/// Run `benches` (one side, or two for `--against`) on `seeds`, in a worker
+/// process unless `in_process`; `seed_done` is called once per seed, when
+/// every side of it has run.
+pub fn run_sides(
+    benches: &[&Benchmark],
+    seeds: &[u64],
+    settings: &Settings,
+    in_process: bool,
+    seed_done: impl Fn() + Sync,
+) -> Outcomes {
+    if in_process {
+        let entries: Vec<_> = benches.iter().map(|b| b.entry).collect();
+        let last_side = |index| call::side_order(index, entries.len())[entries.len() - 1];
+        let outcomes = call::call_all(
+            &entries,
+            seeds,
+            settings.workers,
+            |_| {},
+            |index, side, _| {
+                if side == last_side(index) {
+                    seed_done();
+                }
+            },
+        );
+        return Outcomes {
+            outcomes,
+            output: String::new(),
+        };
+    }
+    let exe = match isolate::own_executable() {
+        Ok(exe) => exe,
+        Err(e) => {
+            return Outcomes {
+                outcomes: Err(e),
+                output: String::new(),
+            };
+        }
+    };
+    let sides: Vec<isolate::Side> = benches
+        .iter()
+        .map(|b| isolate::Side {
+            library: b.library.path.clone(),
+            bench: b.name.clone(),
+        })
+        .collect();
+    let worker = isolate::run_in_worker(
+        &exe,
+        &sides,
+        seeds,
+        settings.workers,
+        settings.timeout.map(Duration::from_secs_f64),
+        seed_done,
+    );
+    Outcomes {
+        outcomes: worker.outcomes,
+        output: worker.output,
+    }
+}

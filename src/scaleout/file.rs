@@ -1,0 +1,116 @@
+//! The shard file: what one shard of one benchmark ran, seed by seed,
+//! exactly as the benchmark handed it back, with the fingerprint and
+//! settings that `merge` checks all shards agree on.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Shard, ShardError};
+use crate::runner::SeedOutcome;
+use crate::settings::RunMode;
+use crate::store::atomic;
+
+/// The shard file's format; bumped when a field changes meaning.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Where a shard's seeds came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeedsFrom {
+    /// The stored baseline's seeds (a check).
+    Baseline,
+    /// The seed plan's (a NEW benchmark, or `update`).
+    Plan,
+}
+
+/// The settings that decide a verdict; every shard must agree on them.
+pub use crate::store::fingerprint::StoredSettings as ShardSettings;
+
+/// Where the machine that ran a shard stood, and the library's hash: the
+/// same fingerprint a baseline line carries.
+pub use crate::store::fingerprint::Environment;
+
+/// One seed's raw outcome, exactly as the benchmark handed it back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedRecord {
+    pub index: usize,
+    pub seed: u64,
+    pub outcome: SeedOutcome,
+}
+
+/// What one shard of one benchmark wrote.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardFile {
+    pub format_version: u32,
+    pub pybench_version: String,
+    pub bench: String,
+    pub shard: Shard,
+    pub mode: RunMode,
+    pub seeds_from: SeedsFrom,
+    /// Every seed of the run, in order; this shard ran `indices` of them.
+    pub seeds: Vec<u64>,
+    pub indices: Vec<usize>,
+    pub settings: ShardSettings,
+    pub library: PathBuf,
+    pub library_hash: String,
+    pub environment: Environment,
+    /// The benchmark's error when it could not run (bad settings, a crash,
+    /// a timeout); `results` is then empty.
+    pub error: Option<String>,
+    /// The index of the (first) seed the error names, when it names one:
+    /// merge reports the error of the earliest seed, as one machine would.
+    #[serde(default)]
+    pub error_index: Option<usize>,
+    pub results: Vec<SeedRecord>,
+    /// What the benchmark printed.
+    pub output: String,
+}
+
+impl ShardFile {
+    /// `bench_x.shard-2-of-3.json`.
+    pub fn file_name(bench: &str, shard: Shard) -> String {
+        format!("{bench}.shard-{}-of-{}.json", shard.k, shard.n)
+    }
+
+    /// Atomically write into `dir` (created if missing); returns the path.
+    pub fn write(&self, dir: &Path) -> Result<PathBuf, ShardError> {
+        let path = dir.join(Self::file_name(&self.bench, self.shard));
+        let write_error = |source| ShardError::Write {
+            path: path.clone(),
+            source,
+        };
+        let mut text = serde_json::to_string(self).expect("a shard file always serialises");
+        text.push('\n');
+        atomic::write(&path, "shard", text.as_bytes()).map_err(write_error)?;
+        Ok(path)
+    }
+
+    pub fn read(path: &Path) -> Result<ShardFile, ShardError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ShardError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let bad = |reason: String| ShardError::BadFile {
+            path: path.to_path_buf(),
+            reason,
+        };
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: Option<u64>,
+        }
+        // The version first, so a newer format is named as such.
+        let version = serde_json::from_str::<Version>(&text).map(|v| v.format_version);
+        match version {
+            Ok(Some(v)) if v == u64::from(FORMAT_VERSION) => {}
+            Ok(Some(v)) => {
+                return Err(bad(format!(
+                    "format_version {v} (this pybench reads version {FORMAT_VERSION})"
+                )));
+            }
+            Ok(None) => return Err(bad("no format_version".into())),
+            Err(e) => return Err(bad(e.to_string())),
+        }
+        serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+    }
+}

@@ -1,0 +1,476 @@
+//! Joining shard files: check that they make one whole run (every seed
+//! exactly once, one library build, one set of settings) and put each
+//! benchmark's outcomes back in seed order. `pybench merge` then judges the
+//! joined run through the same pipeline as an unsharded one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::{SeedsFrom, Shard, ShardError, ShardFile};
+use crate::runner::SeedOutcome;
+use crate::settings::RunMode;
+use crate::store::fingerprint::{Environment, StoredSettings};
+
+/// One benchmark, joined from all its shards.
+#[derive(Clone, Debug)]
+pub struct Joined {
+    pub name: String,
+    pub mode: RunMode,
+    /// Whether the shards ran on a stored baseline's seeds.
+    pub on_baseline: bool,
+    pub seeds: Vec<u64>,
+    pub settings: StoredSettings,
+    /// The error of the earliest seed that could not run.
+    pub error: Option<String>,
+    /// Every seed's outcome, in seed order (empty when `error` is set).
+    pub outcomes: Vec<SeedOutcome>,
+    /// What the benchmark printed, shard by shard.
+    pub output: String,
+    /// Where the first shard ran (the fingerprint a baseline records).
+    pub environment: Environment,
+}
+
+/// Whether `name` is a shard file's: `BENCH.shard-K-of-N.json`.
+fn is_shard_file(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".json") else {
+        return false;
+    };
+    let Some((_, tail)) = stem.rsplit_once(".shard-") else {
+        return false;
+    };
+    let Some((k, n)) = tail.split_once("-of-") else {
+        return false;
+    };
+    !k.is_empty()
+        && !n.is_empty()
+        && k.bytes().all(|b| b.is_ascii_digit())
+        && n.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Every shard file in `dirs` (not recursive), in a stable order.
+pub fn shard_paths(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, ShardError> {
+    let mut paths = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir).map_err(|source| ShardError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_str().is_some_and(is_shard_file))
+            .map(|e| e.path())
+            .collect();
+        found.sort();
+        paths.extend(found);
+    }
+    if paths.is_empty() {
+        let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(ShardError::NoShards(shown.join(", ")));
+    }
+    Ok(paths)
+}
+
+/// Read every shard file in `dirs` and join them per benchmark, sorted by
+/// name. Any gap, overlap or disagreement is an error naming it.
+pub fn collect(dirs: &[PathBuf]) -> Result<Vec<Joined>, ShardError> {
+    let paths = shard_paths(dirs)?;
+    let files: Vec<(PathBuf, ShardFile)> = paths
+        .into_par_iter()
+        .map(|path| ShardFile::read(&path).map(|file| (path, file)))
+        .collect::<Result<_, _>>()?;
+    let mut by_bench: BTreeMap<String, Vec<(PathBuf, ShardFile)>> = BTreeMap::new();
+    for (path, file) in files {
+        by_bench
+            .entry(file.bench.clone())
+            .or_default()
+            .push((path, file));
+    }
+    let merged: Vec<Joined> = by_bench
+        .into_iter()
+        .map(|(name, shards)| join(name, shards))
+        .collect::<Result<_, _>>()?;
+    if let Some(pair) = merged.windows(2).find(|w| w[0].mode != w[1].mode) {
+        return Err(ShardError::Usage(format!(
+            "cannot merge {} ({}) with {} ({}): shards of one merge run in one mode",
+            pair[0].name, pair[0].mode, pair[1].name, pair[1].mode,
+        )));
+    }
+    Ok(merged)
+}
+
+/// `shard 2/3 of dir/bench_x.shard-2-of-3.json`.
+fn which(path: &Path, shard: Shard) -> String {
+    format!("shard {shard} of {}", path.display())
+}
+
+/// Up to ten seeds, then how many more.
+fn list(seeds: &[u64]) -> String {
+    let shown: Vec<String> = seeds.iter().take(10).map(u64::to_string).collect();
+    let mut text = shown.join(", ");
+    if seeds.len() > 10 {
+        text.push_str(&format!(" and {} more", seeds.len() - 10));
+    }
+    text
+}
+
+/// The settings that differ, as `alpha=0.05` against `alpha=0.1`.
+fn settings_text(a: &StoredSettings, b: &StoredSettings) -> (String, String) {
+    let effect = |e: Option<f64>| e.map_or_else(|| "none".to_string(), |e| e.to_string());
+    let mut left = Vec::new();
+    let mut right = Vec::new();
+    if a.alpha != b.alpha {
+        left.push(format!("alpha={}", a.alpha));
+        right.push(format!("alpha={}", b.alpha));
+    }
+    if a.min_effect != b.min_effect {
+        left.push(format!("min_effect={}", effect(a.min_effect)));
+        right.push(format!("min_effect={}", effect(b.min_effect)));
+    }
+    if a.n_seeds != b.n_seeds {
+        left.push(format!("n_seeds={}", a.n_seeds));
+        right.push(format!("n_seeds={}", b.n_seeds));
+    }
+    (left.join(" "), right.join(" "))
+}
+
+/// A shard file and where it was read from.
+pub type Located = (PathBuf, ShardFile);
+
+pub fn join(name: String, mut shards: Vec<Located>) -> Result<Joined, ShardError> {
+    shards.sort_by_key(|(_, f)| (f.shard.k, f.shard.n));
+    let mismatch = |detail: String, hint: &'static str| ShardError::Merge {
+        bench: name.clone(),
+        detail,
+        hint,
+    };
+    check_agreement(&shards, &mismatch)?;
+    check_coverage(&shards, &mismatch)?;
+    // The error of the earliest seed, as one machine running them in order.
+    let error = shards
+        .iter()
+        .filter(|(_, f)| f.error.is_some())
+        .min_by_key(|(_, f)| (f.error_index.unwrap_or(usize::MAX), f.shard.k))
+        .and_then(|(_, f)| f.error.clone());
+    let outcomes = match error {
+        Some(_) => Vec::new(),
+        None => outcomes_in_seed_order(&mut shards)?,
+    };
+    let output: String = shards.iter().map(|(_, f)| f.output.as_str()).collect();
+    let (_, first) = &shards[0];
+    Ok(Joined {
+        mode: first.mode,
+        on_baseline: first.seeds_from == SeedsFrom::Baseline,
+        seeds: first.seeds.clone(),
+        settings: first.settings.clone(),
+        error,
+        outcomes,
+        output,
+        name,
+        environment: first.environment.clone(),
+    })
+}
+
+/// Every shard ran in one mode, from one build, with one set of settings,
+/// on one list of seeds.
+fn check_agreement(
+    shards: &[Located],
+    mismatch: &impl Fn(String, &'static str) -> ShardError,
+) -> Result<(), ShardError> {
+    let (first_path, first) = &shards[0];
+    for (path, file) in &shards[1..] {
+        let pair = |what: &str, a: String, b: String, hint| {
+            mismatch(
+                format!(
+                    "shards {what}: {a} in {} but {b} in {}",
+                    which(first_path, first.shard),
+                    which(path, file.shard)
+                ),
+                hint,
+            )
+        };
+        if file.mode != first.mode {
+            return Err(pair(
+                "ran in different modes",
+                first.mode.to_string(),
+                file.mode.to_string(),
+                "run every shard as `pybench --shard` or every shard as `pybench update --shard`",
+            ));
+        }
+        if file.library_hash != first.library_hash {
+            let short = |h: &str| h.chars().take(7 + 12).collect::<String>();
+            return Err(pair(
+                "come from different library builds",
+                short(&first.library_hash),
+                short(&file.library_hash),
+                "build the benchmark library once and run every shard from that build (pass it as an artifact, with --no-build)",
+            ));
+        }
+        if file.settings != first.settings {
+            let (a, b) = settings_text(&first.settings, &file.settings);
+            return Err(pair(
+                "ran with different settings",
+                a,
+                b,
+                "run every shard with the same --alpha, --min-effect and seeds",
+            ));
+        }
+        if file.seeds != first.seeds || file.seeds_from != first.seeds_from {
+            return Err(mismatch(
+                format!(
+                    "shards ran on different seeds ({} and {})",
+                    which(first_path, first.shard),
+                    which(path, file.shard)
+                ),
+                "every shard must read the same baseline file and seed plan; run them again from one commit",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every seed ran exactly once.
+fn check_coverage(
+    shards: &[Located],
+    mismatch: &impl Fn(String, &'static str) -> ShardError,
+) -> Result<(), ShardError> {
+    let seeds = &shards[0].1.seeds;
+    let n = seeds.len();
+    let mut runs: Vec<u32> = vec![0; n];
+    let mut owner: Vec<usize> = vec![usize::MAX; n];
+    for (position, (path, file)) in shards.iter().enumerate() {
+        for &index in &file.indices {
+            if index >= n {
+                return Err(ShardError::BadFile {
+                    path: path.clone(),
+                    reason: format!("seed index {index} is out of range ({n} seeds)"),
+                });
+            }
+            runs[index] += 1;
+            if runs[index] == 2 {
+                let twice = which(&shards[owner[index]].0, shards[owner[index]].1.shard);
+                let duplicated: Vec<u64> = (0..n)
+                    .filter(|&i| runs_twice(shards, i))
+                    .map(|i| seeds[i])
+                    .collect();
+                return Err(mismatch(
+                    format!(
+                        "{} seeds are duplicated, run by both {twice} and {}: seeds {}",
+                        duplicated.len(),
+                        which(path, file.shard),
+                        list(&duplicated)
+                    ),
+                    "give each shard's directory once, and no two shard files with one K/N",
+                ));
+            }
+            owner[index] = position;
+        }
+    }
+    let missing: Vec<usize> = (0..n).filter(|&i| runs[i] == 0).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shard_n = shards[0].1.shard.n;
+    let mut absent: Vec<usize> = missing
+        .iter()
+        .map(|&i| Shard::of_index(i, shard_n))
+        .collect();
+    absent.sort_unstable();
+    absent.dedup();
+    let absent: Vec<String> = absent.iter().map(|k| format!("{k}/{shard_n}")).collect();
+    let missing_seeds: Vec<u64> = missing.iter().map(|&i| seeds[i]).collect();
+    Err(mismatch(
+        format!(
+            "{} of {n} seeds are missing (no file for shard {}): seeds {}",
+            missing.len(),
+            absent.join(", "),
+            list(&missing_seeds)
+        ),
+        "run the missing shard with the same --shard K/N (any shard can be re-run alone), then merge every directory",
+    ))
+}
+
+/// Each shard's results, checked against the seeds it claims to have run,
+/// put back in seed order.
+fn outcomes_in_seed_order(shards: &mut [Located]) -> Result<Vec<SeedOutcome>, ShardError> {
+    let seeds = shards[0].1.seeds.clone();
+    for (path, file) in shards.iter() {
+        let listed = file.results.len() == file.indices.len()
+            && file
+                .results
+                .iter()
+                .zip(&file.indices)
+                .all(|(r, &i)| r.index == i && r.seed == seeds[i]);
+        if !listed {
+            return Err(ShardError::BadFile {
+                path: path.clone(),
+                reason: "its results do not match the seeds it ran".into(),
+            });
+        }
+    }
+    let mut slots: Vec<Option<SeedOutcome>> = vec![None; seeds.len()];
+    for (_, file) in shards.iter_mut() {
+        for record in file.results.drain(..) {
+            slots[record.index] = Some(record.outcome);
+        }
+    }
+    Ok(slots.into_iter().flatten().collect())
+}
+
+fn runs_twice(shards: &[Located], index: usize) -> bool {
+    shards
+        .iter()
+        .filter(|(_, f)| f.indices.binary_search(&index).is_ok())
+        .count()
+        > 1
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::scaleout::SeedRecord;
+
+    const SEEDS: [u64; 5] = [50, 10, 40, 20, 30];
+
+    /// Shard `k` of `n` of a 5-seed benchmark whose score is `seed / 100`.
+    pub(crate) fn file(k: usize, n: usize) -> (PathBuf, ShardFile) {
+        let shard = Shard { k, n };
+        let indices = shard.indices(SEEDS.len());
+        let results = indices
+            .iter()
+            .map(|&index| SeedRecord {
+                index,
+                seed: SEEDS[index],
+                outcome: SeedOutcome {
+                    code: 0,
+                    text: Ok(format!("{}", SEEDS[index] as f64 / 100.0)),
+                },
+            })
+            .collect();
+        let file = ShardFile {
+            format_version: crate::scaleout::file::FORMAT_VERSION,
+            pybench_version: "0.1.0".into(),
+            bench: "bench_x".into(),
+            shard,
+            mode: RunMode::Check,
+            seeds_from: SeedsFrom::Plan,
+            seeds: SEEDS.to_vec(),
+            indices,
+            settings: StoredSettings {
+                n_seeds: SEEDS.len(),
+                alpha: 0.05,
+                min_effect: None,
+            },
+            library: "libx.so".into(),
+            library_hash: "sha256:aa".into(),
+            environment: Environment::current(std::path::Path::new("/nonexistent")),
+            error: None,
+            error_index: None,
+            results,
+            output: format!("shard {k}\n"),
+        };
+        (PathBuf::from(format!("d{k}/x.json")), file)
+    }
+
+    fn refusal(files: Vec<(PathBuf, ShardFile)>) -> String {
+        join("bench_x".into(), files).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn joins_in_seed_order() {
+        let merged = join("bench_x".into(), vec![file(2, 2), file(1, 2)]).unwrap();
+        let texts: Vec<&str> = merged
+            .outcomes
+            .iter()
+            .map(|o| o.text.as_deref().unwrap())
+            .collect();
+        assert_eq!(texts, ["0.5", "0.1", "0.4", "0.2", "0.3"]);
+        assert_eq!(merged.output, "shard 1\nshard 2\n");
+    }
+
+    #[test]
+    fn refuses_gaps_overlaps_and_disagreement() {
+        assert_eq!(
+            refusal(vec![file(1, 3), file(3, 3)]),
+            "cannot merge bench_x: 2 of 5 seeds are missing (no file for shard 2/3): seeds 10, 30"
+        );
+        assert!(
+            refusal(vec![file(1, 2), file(2, 2), file(2, 2)])
+                .starts_with("cannot merge bench_x: 2 seeds are duplicated, run by both shard 2/2 of d2/x.json and shard 2/2 of d2/x.json: seeds 10, 20")
+        );
+        // Shards of two different N overlap.
+        assert!(
+            refusal(vec![file(1, 2), file(1, 3), file(2, 3), file(3, 3)]).contains("duplicated")
+        );
+        let (path, mut other) = file(2, 2);
+        other.library_hash = "sha256:bb".into();
+        assert_eq!(
+            refusal(vec![file(1, 2), (path.clone(), other)]),
+            "cannot merge bench_x: shards come from different library builds: sha256:aa in shard 1/2 of d1/x.json but sha256:bb in shard 2/2 of d2/x.json"
+        );
+        let (_, mut other) = file(2, 2);
+        other.settings.min_effect = Some(0.02);
+        assert!(
+            refusal(vec![file(1, 2), (path.clone(), other)])
+                .ends_with("different settings: min_effect=none in shard 1/2 of d1/x.json but min_effect=0.02 in shard 2/2 of d2/x.json")
+        );
+        let (_, mut other) = file(2, 2);
+        other.mode = RunMode::Update;
+        assert!(refusal(vec![file(1, 2), (path.clone(), other)]).contains("different modes"));
+        let (_, mut other) = file(2, 2);
+        other.seeds[0] = 99;
+        assert!(refusal(vec![file(1, 2), (path.clone(), other)]).contains("different seeds"));
+        let (_, mut other) = file(2, 2);
+        other.results.pop();
+        assert!(refusal(vec![file(1, 2), (path, other)]).contains("do not match the seeds"));
+    }
+
+    #[test]
+    fn reports_the_earliest_seeds_error() {
+        let (p1, mut one) = file(1, 2);
+        one.error = Some("timed out after 2 s on seed 40".into());
+        one.error_index = Some(2);
+        one.results.clear();
+        let (p2, mut two) = file(2, 2);
+        two.error = Some("timed out after 2 s on seed 10".into());
+        two.error_index = Some(1);
+        two.results.clear();
+        let merged = join("bench_x".into(), vec![(p1, one), (p2, two)]).unwrap();
+        assert_eq!(
+            merged.error.as_deref(),
+            Some("timed out after 2 s on seed 10")
+        );
+    }
+
+    #[test]
+    fn shard_files_round_trip_and_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        for k in 1..=2 {
+            file(k, 2).1.write(dir.path()).unwrap();
+        }
+        std::fs::write(dir.path().join("notes.json"), "{}").unwrap();
+        let merged = collect(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].outcomes.len(), 5);
+        let path = dir.path().join("bench_x.shard-1-of-2.json");
+        assert_eq!(ShardFile::read(&path).unwrap(), file(1, 2).1);
+        std::fs::write(&path, r#"{"format_version": 9}"#).unwrap();
+        assert!(
+            ShardFile::read(&path)
+                .unwrap_err()
+                .to_string()
+                .ends_with("format_version 9 (this pybench reads version 1)")
+        );
+    }
+
+    #[test]
+    fn shard_file_names() {
+        assert!(is_shard_file("bench_x.shard-2-of-3.json"));
+        assert!(is_shard_file("bench_a.b.shard-10-of-12.json"));
+        assert!(!is_shard_file("bench_x.shard-2-of-3.json.tmp"));
+        assert!(!is_shard_file("bench_x.shard--of-3.json"));
+        assert!(!is_shard_file("bench_x.json"));
+        assert!(!is_shard_file(".shard.abc.tmp"));
+    }
+}
