@@ -6,13 +6,18 @@
 //! sums form a sign-matrix × difference-matrix product, computed "four
 //! Russians" style: per block of slots and chunk of 8 seeds, the 256 subset
 //! sums are tabulated once, and a pattern's sum is one lookup per chunk.
+//!
+//! Each slot's differences are divided by their power-of-two scale
+//! ([`numeric::pow2_scale`], exact) before anything is summed or squared, so
+//! `Σd²`, `S` and `S²` neither overflow nor underflow at any scale; means are
+//! scaled back only for the `min_effect` gate.
 
 use rayon::prelude::*;
 
 use super::criterion::{Criterion, Statistic};
 use super::numeric;
 use super::signs::{self, CHUNK};
-use super::slot::{DEGENERATE_SD, Differences, t_value};
+use super::slot::{DEGENERATE_RTOL, Differences, degenerate_t, is_degenerate, t_value};
 
 /// Sign patterns drawn when `2^n` is larger than this; enumerated otherwise.
 pub const N_PERMUTATIONS: usize = 4096;
@@ -39,9 +44,11 @@ const PARALLEL_WORK: usize = 1 << 18;
 /// Below `Σd² / 2^10` the fast variance `Σd² − S²/n` has lost too many bits
 /// to cancellation (its rounding error is up to ~3nε·Σd²; at the extreme,
 /// equal |d| with agreeing signs give a true 0 but a rounded ~1e-17·Σd²,
-/// i.e. an sd far above the 1e-12 degenerate cut-off). Such patterns, only
-/// those with |t| ≳ 32√n, are recomputed directly in numpy's two-pass way,
-/// so the degenerate rule and the t value agree with the observed slot's.
+/// i.e. an sd far above the degenerate cut-off `1e-12·sqrt(Σd²/n)`). Such
+/// patterns, only those with |t| ≳ 32√n, are recomputed directly in numpy's
+/// two-pass way, so the degenerate rule and the t value agree with the
+/// observed slot's. The degenerate zone (`Σd² − S²/n ≤ (n−1)·1e-24·Σd²/n`)
+/// lies far inside this one.
 const CANCELLATION_RATIO: f64 = 1.0 / 1024.0;
 
 /// How a permutation test is run.
@@ -115,14 +122,21 @@ pub fn meta_p(diffs: &Differences, criterion: &Criterion, options: &PermutationO
 
 /// Per-slot constants of the fast path, one array per field so that a
 /// block of slots is scanned with vector instructions.
+///
+/// Every sum is of the slot's differences divided by `scale`.
 struct SlotConstants {
-    /// `Σd²`, the same under every pattern.
+    /// The slot's power-of-two scale ([`numeric::pow2_scale`] of its `d`).
+    scale: Vec<f64>,
+    /// `Σ(d/scale)²`, the same under every pattern.
     sum_sq: Vec<f64>,
+    /// `sqrt(Σ(d/scale)²/n)`, the degenerate rule's yardstick, the same
+    /// under every pattern.
+    rms: Vec<f64>,
     /// At or below this `Σd² − S²/n`, recompute directly (cancellation).
     cancellation_floor: Vec<f64>,
     /// At or below this `Σd² − S²/n`, always take the exact path: the
-    /// cancellation floor, or the degenerate zone (sd < 1e-12), where a
-    /// tiny |S| may still mean t = −1e9.
+    /// cancellation floor, or (were it ever larger) the degenerate zone,
+    /// where a pattern's t is ∓1e9 whatever its |S|.
     exact_below: Vec<f64>,
     /// The effect's denominator.
     denominator: Vec<f64>,
@@ -142,21 +156,23 @@ pub fn statistics(
     let nc = signs::n_chunks(n);
     let n_rows = patterns.len() / nc;
     let nf = n as f64;
-    let sum_sq: Vec<f64> = (0..diffs.n_slots())
-        .map(|s| {
-            let squares: Vec<f64> = diffs.column(s).iter().map(|d| d * d).collect();
-            numeric::pairwise_sum(&squares)
-        })
-        .collect();
+    let (sum_sq, scale): (Vec<f64>, Vec<f64>) = (0..diffs.n_slots())
+        .map(|s| numeric::scaled_sum_of_squares(diffs.column(s)))
+        .unzip();
+    let rms: Vec<f64> = sum_sq.iter().map(|q| (q / nf).sqrt()).collect();
     let cancellation_floor: Vec<f64> = sum_sq.iter().map(|q| q * CANCELLATION_RATIO).collect();
-    // sd < 1e-12 ⇔ centred < (n−1)·1e-24; 2× leaves room for rounding.
-    let degenerate_centred = 2.0 * (nf - 1.0) * DEGENERATE_SD * DEGENERATE_SD;
+    // sd ≤ 1e-12·rms ⇔ centred ≤ (n−1)·1e-24·Σd²/n; 2× leaves room for
+    // rounding. Always below the cancellation floor for n < 1e20.
+    let degenerate_rtol_sq = DEGENERATE_RTOL * DEGENERATE_RTOL;
     let constants = SlotConstants {
         exact_below: cancellation_floor
             .iter()
-            .map(|f| f.max(degenerate_centred))
+            .zip(&sum_sq)
+            .map(|(f, q)| f.max(2.0 * (nf - 1.0) * degenerate_rtol_sq * q / nf))
             .collect(),
+        scale,
         sum_sq,
+        rms,
         cancellation_floor,
         denominator: (0..diffs.n_slots())
             .map(|s| diffs.effect_denominator(s))
@@ -215,9 +231,9 @@ struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    /// Fill `table[(c·256 + mask)·SLOT_BLOCK + b]` with `Σ_j ±d[8c+j]` of
-    /// slot `first + b`, summed in seed order, `−` where bit `j` of mask is
-    /// set. Columns `b ≥ width` are zero, so every block has the same,
+    /// Fill `table[(c·256 + mask)·SLOT_BLOCK + b]` with `Σ_j ±d[8c+j]/scale`
+    /// of slot `first + b`, summed in seed order, `−` where bit `j` of mask
+    /// is set. Columns `b ≥ width` are zero, so every block has the same,
     /// compile-time width.
     fn tabulate(&self, first: usize, width: usize, table: &mut Vec<f64>) {
         table.resize(self.nc * 256 * SLOT_BLOCK, 0.0);
@@ -227,7 +243,8 @@ impl Engine<'_> {
             let seeds = CHUNK.min(self.n - c * CHUNK);
             for j in 0..seeds {
                 for (b, x) in d[..width].iter_mut().enumerate() {
-                    *x = self.diffs.column(first + b)[c * CHUNK + j];
+                    let s = first + b;
+                    *x = self.diffs.column(s)[c * CHUNK + j] / self.constants.scale[s];
                 }
                 // Rows m < half hold the sums over seeds < j; extend each
                 // by +d_j in place and by −d_j into row m + half.
@@ -294,7 +311,7 @@ impl Engine<'_> {
         acc
     }
 
-    /// Slot `s`'s term under `pattern`, given its signed sum.
+    /// Slot `s`'s term under `pattern`, given its signed (scaled) sum.
     fn term(&self, s: usize, sum: f64, pattern: &[u8]) -> f64 {
         let k = self.constants;
         let n = self.n as f64;
@@ -302,8 +319,8 @@ impl Engine<'_> {
         let (mean, t) = if centred > k.cancellation_floor[s] {
             let mean = sum / n;
             let sd = (centred / (n - 1.0)).sqrt();
-            let t = if sd < DEGENERATE_SD {
-                t_value(mean, sd, self.n)
+            let t = if is_degenerate(sd, k.rms[s]) {
+                degenerate_t(mean)
             } else {
                 mean / (sd / self.sqrt_n)
             };
@@ -311,22 +328,25 @@ impl Engine<'_> {
         } else {
             self.direct(s, pattern)
         };
+        // The gate compares the mean in the metric's units (exact scaling).
         self.criterion
-            .term(self.statistic, mean, t, k.denominator[s])
+            .term(self.statistic, mean * k.scale[s], t, k.denominator[s])
     }
 
-    /// Mean and t of slot `s` under `pattern`, the two-pass way.
+    /// Mean and t of slot `s` under `pattern`, the two-pass way, on the
+    /// scaled differences.
     #[cold]
     fn direct(&self, s: usize, pattern: &[u8]) -> (f64, f64) {
+        let scale = self.constants.scale[s];
         let signed: Vec<f64> = self
             .diffs
             .column(s)
             .iter()
             .enumerate()
-            .map(|(i, &d)| if signs::flipped(pattern, i) { -d } else { d })
+            .map(|(i, &d)| (if signs::flipped(pattern, i) { -d } else { d }) / scale)
             .collect();
         let mean = numeric::mean(&signed);
         let sd = numeric::std_ddof1_around(&signed, mean);
-        (mean, t_value(mean, sd, self.n))
+        (mean, t_value(mean, sd, self.constants.rms[s], self.n))
     }
 }

@@ -6,7 +6,17 @@ use super::StatsError;
 use super::numeric;
 use crate::scores::ScoreTable;
 
-/// Below this standard deviation a slot's differences count as constant.
+/// A slot's differences count as constant (the slot is *degenerate*) when
+/// their standard deviation is at most this fraction of their root mean
+/// square: `sd(d) ≤ 1e-12 · sqrt(Σd²/n)`, i.e. the differences agree to about
+/// 12 significant digits (`|t| ≳ 1e12·√n`), or are all zero. A ratio of two
+/// quantities in the units of `d`, so the rule does not depend on the
+/// metric's scale; see [`is_degenerate`].
+pub const DEGENERATE_RTOL: f64 = 1e-12;
+
+/// The former absolute cut-off (`sd < 1e-12` in the metric's own units).
+/// The paired test no longer uses it (see [`DEGENERATE_RTOL`]); it remains
+/// for callers outside `stats` that still do.
 pub const DEGENERATE_SD: f64 = 1e-12;
 
 /// The t value a degenerate slot with a negative (positive) mean difference
@@ -130,13 +140,21 @@ pub struct SlotTest {
     pub t: f64,
     /// One-sided lower-tail p; 0 or 1 by the mean's sign when degenerate.
     pub p: f64,
-    /// `sd < 1e-12`: the differences are constant.
+    /// `sd ≤ 1e-12 · rms(d)`: the differences are constant.
     pub degenerate: bool,
 }
 
-/// The t value a slot uses given its mean and sd (degenerate rule included).
-pub fn t_value(mean: f64, sd: f64, n: usize) -> f64 {
-    if sd < DEGENERATE_SD {
+/// The degenerate rule: `sd ≤ DEGENERATE_RTOL · rms`, with the sd and the
+/// root mean square `sqrt(Σd²/n)` of the same differences in the same
+/// (power-of-two) scale. All-zero differences (`0 ≤ 0`) are degenerate.
+pub fn is_degenerate(sd: f64, rms: f64) -> bool {
+    sd <= DEGENERATE_RTOL * rms
+}
+
+/// The t value a slot uses given its mean, sd and rms (all in one scale),
+/// degenerate rule included.
+pub fn t_value(mean: f64, sd: f64, rms: f64, n: usize) -> f64 {
+    if is_degenerate(sd, rms) {
         degenerate_t(mean)
     } else {
         mean / (sd / (n as f64).sqrt())
@@ -160,20 +178,29 @@ pub fn students_t(n: usize) -> StudentsT {
 }
 
 /// One-sided paired t-test (`H1: mean < 0`) of one slot's differences.
+///
+/// The differences are first divided by their [`numeric::pow2_scale`]
+/// (exact), so that neither `Σd²` nor the sd over- or underflows at any
+/// scale; t, p and the degenerate rule are computed on the scaled values
+/// (the same digits as unscaled ones wherever those do not overflow), and
+/// the mean and sd are scaled back.
 pub fn slot_test(d: &[f64]) -> SlotTest {
     let n = d.len();
-    let mean = numeric::mean(d);
-    let sd = numeric::std_ddof1_around(d, mean);
-    let degenerate = sd < DEGENERATE_SD;
-    let t = t_value(mean, sd, n);
+    let (sum_sq, scale) = numeric::scaled_sum_of_squares(d);
+    let scaled: Vec<f64> = d.iter().map(|x| x / scale).collect();
+    let mean = numeric::mean(&scaled);
+    let sd = numeric::std_ddof1_around(&scaled, mean);
+    let rms = (sum_sq / n as f64).sqrt();
+    let degenerate = is_degenerate(sd, rms);
+    let t = t_value(mean, sd, rms, n);
     let p = if degenerate {
         if mean < 0.0 { 0.0 } else { 1.0 }
     } else {
         students_t(n).cdf(t)
     };
     SlotTest {
-        mean,
-        sd,
+        mean: mean * scale,
+        sd: sd * scale,
         t,
         p,
         degenerate,
