@@ -252,7 +252,10 @@ impl Pooled {
                 let (va, vb) = (var_a / na, var_b / nb);
                 let se = (va + vb).sqrt();
                 let mean = mb - ma;
-                let t = if se < stats::DEGENERATE_SD {
+                // Degenerate relative to the pooled values' spread, as the
+                // paired test's rule is relative to the differences' size.
+                let rms = (self.total_sq[s] / (na + nb)).sqrt();
+                let t = if stats::is_degenerate(se, rms) {
                     if mean < 0.0 {
                         -stats::DEGENERATE_T
                     } else if mean > 0.0 {

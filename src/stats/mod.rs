@@ -18,8 +18,8 @@ pub use mirror::{Mirror, mirror, mirror_of};
 pub use permute::{MetaP, N_PERMUTATIONS, PermutationOptions, TIE_RTOL, meta_p, statistics};
 pub use signs::{enumerate as enumerate_patterns, permutation_seed, sample as sample_patterns};
 pub use slot::{
-    DEGENERATE_RTOL, DEGENERATE_SD, DEGENERATE_T, Differences, EFFECT_FLOOR, SlotTest,
-    is_degenerate, slot_test, t_critical,
+    DEGENERATE_RTOL, DEGENERATE_T, Differences, EFFECT_FLOOR, SlotTest, is_degenerate, slot_test,
+    t_critical,
 };
 
 use crate::scores::{ScoreTable, SlotKey};

@@ -14,11 +14,6 @@ use crate::scores::ScoreTable;
 /// metric's scale; see [`is_degenerate`].
 pub const DEGENERATE_RTOL: f64 = 1e-12;
 
-/// The former absolute cut-off (`sd < 1e-12` in the metric's own units).
-/// The paired test no longer uses it (see [`DEGENERATE_RTOL`]); it remains
-/// for callers outside `stats` that still do.
-pub const DEGENERATE_SD: f64 = 1e-12;
-
 /// The t value a degenerate slot with a negative (positive) mean difference
 /// contributes to the severity: far past any critical value.
 pub const DEGENERATE_T: f64 = 1e9;
