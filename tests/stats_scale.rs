@@ -6,8 +6,8 @@
 //! made every slot of a ~1e-13 metric "degenerate" (a halved metric PASSed
 //! with p = 0.00 and meta-p 0.5), and squares of ~1e160 values overflowed.
 
-use pybench::scores::{ScoreTable, SlotKey};
-use pybench::stats::{
+use pybench_cli::scores::{ScoreTable, SlotKey};
+use pybench_cli::stats::{
     CompareOptions, Comparison, Criterion, Differences, N_PERMUTATIONS, PermutationOptions,
     Statistic, compare, meta_p, mirror, numeric, slot_test,
 };
