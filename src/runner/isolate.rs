@@ -1,23 +1,22 @@
-//! Crash isolation: a benchmark's seeds run in a worker process — pybench
-//! re-executing itself as `pybench __worker` — so that a benchmark that
-//! aborts, segfaults or hangs fails alone, as in cargo-nextest.
-//!
-//! The parent sends the job as JSON on the worker's stdin. The worker keeps
-//! its original stdout as a private channel of JSON lines (`start` and
-//! `done` per seed) and points fd 1 at its stderr, so whatever the benchmark
-//! prints is captured with its stderr instead of garbling the channel.
+//! Crash isolation, the parent's side: a benchmark's seeds run in a worker
+//! process — pybench re-executing itself as `pybench __worker` (see
+//! `worker.rs`) — so that a benchmark that aborts, segfaults or hangs fails
+//! alone, as in cargo-nextest. The parent sends the job as JSON on the
+//! worker's stdin and follows its JSON-line messages.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::call::{self as run, RunError, SeedOutcome};
-use super::library;
+use super::call::{RunError, SeedOutcome};
+use super::worker::WORKER_SETUP_FAILED;
+
+pub use super::worker::worker_main;
 
 /// The hidden first argument that turns pybench into a worker.
 pub const WORKER_ARG: &str = "__worker";
@@ -34,15 +33,15 @@ pub struct Side {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Job {
-    sides: Vec<Side>,
-    seeds: Vec<u64>,
-    workers: usize,
+pub(super) struct Job {
+    pub(super) sides: Vec<Side>,
+    pub(super) seeds: Vec<u64>,
+    pub(super) workers: usize,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-enum Message {
+pub(super) enum Message {
     Start {
         index: usize,
     },
@@ -63,9 +62,20 @@ pub struct WorkerRun {
     pub output: String,
 }
 
+/// How long the worker's stderr gets to drain once the worker has exited.
+const DRAIN: Duration = Duration::from_millis(500);
+
+/// Polls (5 ms apart) of an idle reader after the worker exited before the
+/// parent stops waiting for its channel to close.
+const IDLE_POLLS: u32 = 20;
+
 /// Run every side on `seeds` in one worker process started from `exe`
 /// (pybench's own executable), sides interleaved per seed as
 /// [`run::call_all`] does; `timeout` bounds one seed (all its sides).
+///
+/// The worker leads its own process group. When it ends (or times out, or
+/// Ctrl-C) the whole group is killed, so a process a benchmark left behind
+/// can neither hold the pipes open nor outlive the run.
 pub fn run_in_worker(
     exe: &Path,
     sides: &[Side],
@@ -74,122 +84,312 @@ pub fn run_in_worker(
     timeout: Option<Duration>,
     on_done: impl Fn(),
 ) -> WorkerRun {
-    let mut child = match Command::new(exe)
-        .arg(WORKER_ARG)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
+    let mut child = match spawn(exe) {
         Ok(child) => child,
         Err(e) => return failed(format!("cannot start a worker process: {e}")),
     };
-    let job = Job {
-        sides: sides.to_vec(),
-        seeds: seeds.to_vec(),
-        workers,
-    };
     if let Some(mut stdin) = child.stdin.take() {
+        let job = Job {
+            sides: sides.to_vec(),
+            seeds: seeds.to_vec(),
+            workers,
+        };
         // A worker that died at once shows up below through its exit status.
         let _ = serde_json::to_writer(&mut stdin, &job);
     }
+    let captured = Captured::start(child.stderr.take().expect("stderr is piped"));
+    let messages = Messages::read(child.stdout.take().expect("stdout is piped"));
+    let mut watch = Watch {
+        outcomes: vec![vec![None; seeds.len()]; sides.len()],
+        in_flight: Vec::new(),
+        seeds,
+        on_done,
+    };
+    let early_error = watch.follow(&mut child, &messages, timeout);
+    if early_error.is_none() {
+        // The channel closes as the worker exits: let it finish exiting
+        // before its group is killed, or the kill would be its cause of death.
+        while !has_exited(&child) && !INTERRUPTED.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    kill_group(&child);
+    let status = child.wait();
+    let output = captured.finish();
+    let outcomes = match early_error {
+        Some(error) => Err(error),
+        None => watch.verdict(status, &output),
+    };
+    WorkerRun { outcomes, output }
+}
 
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let captured = std::thread::spawn(move || read_tail(stderr, MAX_CAPTURED_BYTES));
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().expect("stdout is piped");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let message = serde_json::from_str::<Message>(&line).map_err(|_| line);
-            if tx.send(message).is_err() {
-                break;
+fn spawn(exe: &Path) -> std::io::Result<Child> {
+    let mut command = Command::new(exe);
+    command
+        .arg(WORKER_ARG)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    command.spawn()
+}
+
+/// The worker's messages, parsed on a thread of their own; a line that is
+/// not a message comes through as itself.
+struct Messages {
+    received: mpsc::Receiver<Result<Message, String>>,
+    /// The reader is waiting for bytes that have not been written yet.
+    idle: Arc<AtomicBool>,
+}
+
+impl Messages {
+    fn read(stdout: ChildStdout) -> Messages {
+        let (tx, received) = mpsc::channel();
+        let idle = Arc::new(AtomicBool::new(false));
+        let waiting = Arc::clone(&idle);
+        std::thread::spawn(move || {
+            let mut reader = BufReader::with_capacity(1 << 16, stdout);
+            let mut line = Vec::new();
+            loop {
+                waiting.store(true, Ordering::SeqCst);
+                let Ok(buffer) = reader.fill_buf() else { break };
+                waiting.store(false, Ordering::SeqCst);
+                if buffer.is_empty() {
+                    break;
+                }
+                let (taken, complete) = match buffer.iter().position(|&b| b == b'\n') {
+                    Some(end) => (end + 1, true),
+                    None => (buffer.len(), false),
+                };
+                line.extend_from_slice(&buffer[..taken]);
+                reader.consume(taken);
+                if complete {
+                    let text = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
+                    line.clear();
+                    let message = serde_json::from_str::<Message>(&text).map_err(|_| text);
+                    if tx.send(message).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        Messages { received, idle }
+    }
+}
+
+/// The parent's view of a running worker.
+struct Watch<'a, F: Fn()> {
+    outcomes: Vec<Vec<Option<SeedOutcome>>>,
+    /// Seeds started and not yet done, with when they started.
+    in_flight: Vec<(usize, Instant)>,
+    seeds: &'a [u64],
+    on_done: F,
+}
+
+impl<F: Fn()> Watch<'_, F> {
+    /// Follow the worker until its channel closes, it exits, or something
+    /// stops the run early (returned).
+    fn follow(
+        &mut self,
+        child: &mut Child,
+        messages: &Messages,
+        timeout: Option<Duration>,
+    ) -> Option<RunError> {
+        let mut exited = false;
+        // Polls in a row that found the reader waiting for bytes.
+        let mut idle_polls = 0;
+        loop {
+            let mut drained = false;
+            match messages.received.recv_timeout(Duration::from_millis(5)) {
+                Ok(message) => {
+                    if let Some(error) = self.take(message) {
+                        return Some(error);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => drained = true,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            }
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return Some(RunError::Interrupted);
+            }
+            if let (Some(limit), Some(&(index, started))) = (timeout, self.in_flight.first())
+                && started.elapsed() > limit
+            {
+                return Some(RunError::TimedOut {
+                    seconds: limit.as_secs_f64(),
+                    seed: self.seeds[index],
+                });
+            }
+            if exited {
+                // The worker wrote all its messages before it exited; once
+                // the reader has read them all and waits for more, only a
+                // process outside the group can still be holding the pipe.
+                idle_polls = if drained && messages.idle.load(Ordering::SeqCst) {
+                    idle_polls + 1
+                } else {
+                    0
+                };
+                if idle_polls >= IDLE_POLLS {
+                    return None;
+                }
+            } else if has_exited(child) {
+                kill_group(child);
+                exited = true;
             }
         }
-    });
+    }
 
-    let mut outcomes: Vec<Vec<Option<SeedOutcome>>> = vec![vec![None; seeds.len()]; sides.len()];
-    let mut in_flight: Vec<(usize, Instant)> = Vec::new();
-    let mut early_error = None;
-    loop {
-        match rx.recv_timeout(Duration::from_millis(20)) {
-            Ok(Ok(Message::Start { index })) if index < seeds.len() => {
-                in_flight.push((index, Instant::now()));
+    /// Record one message; an error when it makes no sense.
+    fn take(&mut self, message: Result<Message, String>) -> Option<RunError> {
+        let n = self.seeds.len();
+        match message {
+            Ok(Message::Start { index }) if index < n => {
+                self.in_flight.push((index, Instant::now()));
             }
-            Ok(Ok(Message::Done {
+            Ok(Message::Done {
                 index,
                 side,
                 outcome,
-            })) if index < seeds.len() && side < sides.len() => {
-                outcomes[side][index] = Some(outcome);
-                if outcomes.iter().all(|o| o[index].is_some()) {
-                    in_flight.retain(|(i, _)| *i != index);
-                    on_done();
+            }) if index < n && side < self.outcomes.len() => {
+                self.outcomes[side][index] = Some(outcome);
+                if self.outcomes.iter().all(|o| o[index].is_some()) {
+                    self.in_flight.retain(|(i, _)| *i != index);
+                    (self.on_done)();
                 }
             }
-            Ok(Ok(_)) => early_error = Some(RunError::Worker("seed index out of range".into())),
-            Ok(Err(line)) => {
+            Ok(_) => return Some(RunError::Worker("seed index out of range".into())),
+            Err(line) => {
                 let shown: String = line.chars().take(80).collect();
-                early_error = Some(RunError::Worker(format!("unexpected output {shown:?}")));
+                return Some(RunError::Worker(format!("unexpected output {shown:?}")));
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            early_error = Some(RunError::Interrupted);
-        }
-        if let (Some(limit), Some(&(index, started))) = (timeout, in_flight.first())
-            && started.elapsed() > limit
-        {
-            early_error = Some(RunError::TimedOut {
-                seconds: limit.as_secs_f64(),
-                seed: seeds[index],
-            });
-        }
-        if early_error.is_some() {
-            let _ = child.kill();
-            break;
-        }
+        None
     }
-    let status = child.wait();
-    let output = captured.join().unwrap_or_default();
-    let output = String::from_utf8_lossy(&output).into_owned();
-    if let Some(error) = early_error {
-        return WorkerRun {
-            outcomes: Err(error),
-            output,
+
+    /// The outcomes, or why the worker failed, from how it ended.
+    fn verdict(
+        self,
+        status: std::io::Result<ExitStatus>,
+        output: &str,
+    ) -> Result<Vec<Vec<SeedOutcome>>, RunError> {
+        let seeds = self.seeds;
+        let crashed = |how: String| RunError::Crashed {
+            how,
+            seeds: self.in_flight.iter().map(|&(i, _)| seeds[i]).collect(),
         };
+        match status {
+            Err(e) => Err(RunError::Worker(format!("cannot wait for the worker: {e}"))),
+            Ok(_) if INTERRUPTED.load(Ordering::SeqCst) => Err(RunError::Interrupted),
+            Ok(status) if status.success() => self
+                .outcomes
+                .into_iter()
+                .map(|side| side.into_iter().collect::<Option<Vec<_>>>())
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| RunError::Worker("the worker stopped before every seed ran".into())),
+            Ok(status) => match signal_of(&status) {
+                Some(signal) => Err(crashed(format!("was killed by {signal}"))),
+                // The worker's own failure: it said why on stderr.
+                None if status.code() == Some(WORKER_SETUP_FAILED) => Err(RunError::Worker(
+                    output
+                        .lines()
+                        .last()
+                        .unwrap_or("no message")
+                        .trim_start_matches("error: ")
+                        .into(),
+                )),
+                None => Err(crashed(format!(
+                    "exited with code {}",
+                    status.code().unwrap_or(-1)
+                ))),
+            },
+        }
     }
-    let crashed = |how: String| RunError::Crashed {
-        how,
-        seeds: in_flight.iter().map(|&(i, _)| seeds[i]).collect(),
+}
+
+/// Whether the worker has exited, without reaping it: its pid, and so its
+/// process group's id, stays reserved until `wait`.
+#[cfg(unix)]
+fn has_exited(child: &Child) -> bool {
+    // SAFETY: an all-zero siginfo_t is a valid value for waitid to fill.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: waitid on our own child with a valid out-pointer; WNOWAIT
+    // leaves it waitable.
+    let rc = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            child.id(),
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
     };
-    let outcomes = match status {
-        Err(e) => Err(RunError::Worker(format!("cannot wait for the worker: {e}"))),
-        Ok(_) if INTERRUPTED.load(Ordering::SeqCst) => Err(RunError::Interrupted),
-        Ok(status) if status.success() => outcomes
-            .into_iter()
-            .map(|side| side.into_iter().collect::<Option<Vec<_>>>())
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| RunError::Worker("the worker stopped before every seed ran".into())),
-        Ok(status) => match signal_of(&status) {
-            Some(signal) => Err(crashed(format!("was killed by {signal}"))),
-            // Exit code 3 is the worker's own failure (it said why on stderr).
-            None if status.code() == Some(WORKER_SETUP_FAILED) => Err(RunError::Worker(
-                output
-                    .lines()
-                    .last()
-                    .unwrap_or("no message")
-                    .trim_start_matches("error: ")
-                    .into(),
-            )),
-            None => Err(crashed(format!(
-                "exited with code {}",
-                status.code().unwrap_or(-1)
-            ))),
-        },
-    };
-    WorkerRun { outcomes, output }
+    // SAFETY: waitid filled `info`; si_pid is 0 while the child runs.
+    rc == 0 && unsafe { info.si_pid() } != 0
+}
+
+/// Elsewhere workers do not run at all (they fail at once and say so).
+#[cfg(not(unix))]
+fn has_exited(_child: &Child) -> bool {
+    true
+}
+
+/// Kill the worker and everything it started. Before `wait` only: until
+/// then the worker's pid names its group and cannot be reused.
+#[cfg(unix)]
+fn kill_group(child: &Child) {
+    // SAFETY: signalling the process group our own unreaped child leads.
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_group(_child: &Child) {}
+
+/// The worker's stderr (with the benchmark's stdout), read on a thread and
+/// kept up to its last [`MAX_CAPTURED_BYTES`].
+struct Captured {
+    buffer: Arc<Mutex<Vec<u8>>>,
+    done: mpsc::Receiver<()>,
+}
+
+impl Captured {
+    fn start(mut stderr: ChildStderr) -> Captured {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let (tx, done) = mpsc::channel();
+        let shared = Arc::clone(&buffer);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = stderr.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                let mut kept = shared.lock().unwrap_or_else(|e| e.into_inner());
+                kept.extend_from_slice(&chunk[..n]);
+                if kept.len() > 2 * MAX_CAPTURED_BYTES {
+                    let excess = kept.len() - MAX_CAPTURED_BYTES;
+                    kept.drain(..excess);
+                }
+            }
+            let _ = tx.send(());
+        });
+        Captured { buffer, done }
+    }
+
+    /// What was captured, once the pipe closes or [`DRAIN`] has passed
+    /// (a process outside the group may still hold it open).
+    fn finish(self) -> String {
+        let _ = self.done.recv_timeout(DRAIN);
+        let mut kept = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() > MAX_CAPTURED_BYTES {
+            let excess = kept.len() - MAX_CAPTURED_BYTES;
+            kept.drain(..excess);
+        }
+        String::from_utf8_lossy(&kept).into_owned()
+    }
 }
 
 /// pybench's own executable, for starting workers.
@@ -203,25 +403,6 @@ fn failed(message: String) -> WorkerRun {
         outcomes: Err(RunError::Worker(message)),
         output: String::new(),
     }
-}
-
-/// Read everything, keeping only the last `limit` bytes.
-fn read_tail(mut reader: impl Read, limit: usize) -> Vec<u8> {
-    let mut kept = Vec::new();
-    let mut chunk = [0u8; 8192];
-    while let Ok(n) = reader.read(&mut chunk) {
-        if n == 0 {
-            break;
-        }
-        kept.extend_from_slice(&chunk[..n]);
-        if kept.len() > 2 * limit {
-            kept.drain(..kept.len() - limit);
-        }
-    }
-    if kept.len() > limit {
-        kept.drain(..kept.len() - limit);
-    }
-    kept
 }
 
 #[cfg(unix)]
@@ -266,104 +447,4 @@ pub fn signal_name(signal: i32) -> String {
     } else {
         format!("{name} ({description})")
     }
-}
-
-/// Why a worker could not run its job (its last stderr line, exit code 3).
-#[derive(Debug, thiserror::Error)]
-enum WorkerError {
-    #[error("cannot redirect stdout: {0}")]
-    Redirect(std::io::Error),
-    #[cfg(not(unix))]
-    #[error("worker processes need a Unix system; run with --in-process")]
-    Unsupported,
-    #[error("cannot read the job: {0}")]
-    ReadJob(std::io::Error),
-    #[error("invalid job: {0}")]
-    BadJob(serde_json::Error),
-    #[error(transparent)]
-    Library(#[from] super::library::LibraryError),
-    #[error("{} no longer exports {bench}", .library.display())]
-    Gone { library: PathBuf, bench: String },
-    #[error(transparent)]
-    Run(#[from] RunError),
-}
-
-/// The worker's exit code when it could not even start the benchmark.
-const WORKER_SETUP_FAILED: i32 = 3;
-
-/// The worker side: read the job, run it, stream the outcomes. Returns the
-/// process exit code.
-pub fn worker_main() -> i32 {
-    match serve() {
-        Ok(()) => 0,
-        Err(message) => {
-            eprintln!("error: {message}");
-            WORKER_SETUP_FAILED
-        }
-    }
-}
-
-fn serve() -> Result<(), WorkerError> {
-    let channel = Mutex::new(std::io::BufWriter::new(private_stdout()?));
-    let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(WorkerError::ReadJob)?;
-    let job: Job = serde_json::from_str(&input).map_err(WorkerError::BadJob)?;
-    let mut entries = Vec::new();
-    // Kept alive for the entry points' sake.
-    let mut loaded = Vec::new();
-    for side in &job.sides {
-        let mut skipped = Vec::new();
-        let benchmarks = library::load_benchmarks(&side.library, &mut skipped)?;
-        let bench = benchmarks
-            .iter()
-            .find(|b| b.name == side.bench)
-            .ok_or_else(|| WorkerError::Gone {
-                library: side.library.clone(),
-                bench: side.bench.clone(),
-            })?;
-        entries.push(bench.entry);
-        loaded.push(benchmarks);
-    }
-    let send = |message: &Message| {
-        let mut channel = channel.lock().unwrap_or_else(|e| e.into_inner());
-        // The parent gone means nobody is listening: nothing left to do.
-        let _ = serde_json::to_writer(&mut *channel, message);
-        let _ = channel.write_all(b"\n");
-        let _ = channel.flush();
-    };
-    run::call_all(
-        &entries,
-        &job.seeds,
-        job.workers,
-        |index| send(&Message::Start { index }),
-        |index, side, outcome| {
-            send(&Message::Done {
-                index,
-                side,
-                outcome: outcome.clone(),
-            })
-        },
-    )?;
-    Ok(())
-}
-
-/// Keep the real stdout for the channel and send fd 1 to stderr.
-#[cfg(unix)]
-fn private_stdout() -> Result<std::fs::File, WorkerError> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: plain fd duplication on this process's own descriptors.
-    unsafe {
-        let channel = libc::dup(libc::STDOUT_FILENO);
-        if channel < 0 || libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) < 0 {
-            return Err(WorkerError::Redirect(std::io::Error::last_os_error()));
-        }
-        Ok(std::fs::File::from_raw_fd(channel))
-    }
-}
-
-#[cfg(not(unix))]
-fn private_stdout() -> Result<std::fs::File, WorkerError> {
-    Err(WorkerError::Unsupported)
 }

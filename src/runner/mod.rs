@@ -10,6 +10,7 @@ pub mod isolate;
 pub mod library;
 pub mod revision;
 pub mod seeds;
+pub mod worker;
 
 use std::path::PathBuf;
 use std::time::Duration;

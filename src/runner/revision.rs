@@ -2,12 +2,19 @@
 //! and its benchmark packages built, with the built libraries cached by
 //! commit under the git directory (`pybench/against/<commit>/`), so that a
 //! second run against the same commit builds nothing.
+//!
+//! Runs at once in one repository take turns on the checkout and the build
+//! (a lock on `pybench/against/`); a library enters the cache by copy and
+//! rename, so a run that has the old file loaded keeps it intact; and a
+//! cached library is reused only while its SHA-256 is the one recorded.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::discover::{self, DiscoverError};
+use crate::store::atomic;
+use crate::store::fingerprint::hash_bytes;
 use crate::store::git::{self, GitError};
 
 /// Why REV's side cannot be prepared.
@@ -40,6 +47,9 @@ pub struct CacheRecord {
     pub builds: u32,
     /// How many runs used it.
     pub uses: u32,
+    /// `sha256:HEX` of each cached library, checked before reuse.
+    #[serde(default)]
+    pub hashes: Vec<String>,
 }
 
 pub const RECORD_FILE: &str = "record.json";
@@ -60,10 +70,7 @@ pub fn cache_dir(git_dir: &Path, commit: &str) -> PathBuf {
 /// Materialise REV and build the benchmark packages of `paths` in it,
 /// unless the cache already holds that build.
 pub fn prepare(rev: &str, paths: &[PathBuf]) -> Result<RevisionBuild, RevisionError> {
-    let cwd = std::env::current_dir().map_err(|e| RevisionError::Io {
-        what: "no working directory",
-        source: e,
-    })?;
+    let cwd = std::env::current_dir().map_err(|e| io("no working directory", e))?;
     let revision = git::resolve_revision(&cwd, rev)?.ok_or(RevisionError::NoRepository)?;
     let label = format!("{rev} ({})", revision.short);
     let relative: Vec<PathBuf> = paths
@@ -76,70 +83,108 @@ pub fn prepare(rev: &str, paths: &[PathBuf]) -> Result<RevisionBuild, RevisionEr
                 .map_err(|_| RevisionError::Outside(p.clone()))
         })
         .collect::<Result<_, _>>()?;
-    let dir = cache_dir(&revision.git_dir, &revision.id);
-    let record_path = dir.join(RECORD_FILE);
-    let io = |what: &'static str, source: std::io::Error| RevisionError::Io { what, source };
+    let root = revision.git_dir.join("pybench").join("against");
+    let _turn = lock(&root)?;
+    let record_path = cache_dir(&revision.git_dir, &revision.id).join(RECORD_FILE);
+    let (libraries, reused) = match reusable(&record_path, &relative) {
+        Some(mut record) => {
+            record.uses += 1;
+            write_record(&record_path, &record)
+                .map_err(|e| io("cannot update the build cache", e))?;
+            (record.libraries, true)
+        }
+        None => (build(&cwd, &revision, relative, &root)?, false),
+    };
+    Ok(RevisionBuild {
+        label,
+        short: revision.short,
+        libraries,
+        reused,
+    })
+}
 
-    if let Some(mut record) = read_record(&record_path)
-        && record.paths == relative
-        && record.libraries.iter().all(|l| l.is_file())
-    {
-        record.uses += 1;
-        write_record(&record_path, &record).map_err(|e| io("cannot update the build cache", e))?;
-        return Ok(RevisionBuild {
-            label,
-            short: revision.short,
-            libraries: record.libraries,
-            reused: true,
-        });
-    }
+fn io(what: &'static str, source: std::io::Error) -> RevisionError {
+    RevisionError::Io { what, source }
+}
 
+/// Wait for any other `--against` run of this repository to finish its
+/// checkout and build.
+fn lock(root: &Path) -> Result<std::fs::File, RevisionError> {
+    std::fs::create_dir_all(root).map_err(|e| io("cannot create the build cache", e))?;
+    let file = std::fs::File::open(root).map_err(|e| io("cannot open the build cache", e))?;
+    file.lock()
+        .map_err(|e| io("cannot lock the build cache", e))?;
+    Ok(file)
+}
+
+/// The cached build for `relative`, if every library is still the file
+/// that was cached.
+fn reusable(record_path: &Path, relative: &[PathBuf]) -> Option<CacheRecord> {
+    let record = read_record(record_path)?;
+    let intact = record.paths == relative
+        && record.hashes.len() == record.libraries.len()
+        && record
+            .libraries
+            .iter()
+            .zip(&record.hashes)
+            .all(|(library, hash)| {
+                std::fs::read(library).is_ok_and(|bytes| hash_bytes(&bytes) == *hash)
+            });
+    intact.then_some(record)
+}
+
+/// Check REV out, build its packages, and copy the libraries into the
+/// commit's cache.
+fn build(
+    cwd: &Path,
+    revision: &git::Revision,
+    relative: Vec<PathBuf>,
+    root: &Path,
+) -> Result<Vec<PathBuf>, RevisionError> {
     // Every revision is checked out at the same place and built into one
     // target directory of its own: cargo's fingerprints name source paths
     // (and a package's hash does not), so a per-commit path or the working
     // tree's target directory could pass off one side's stale build as the
-    // other's. The built libraries are copied into the commit's cache.
-    let root = revision.git_dir.join("pybench").join("against");
+    // other's. The lock above keeps other runs out of both.
     let tree = root.join("checkout");
     if tree.exists() {
         std::fs::remove_dir_all(&tree).map_err(|e| io("cannot clear the old checkout", e))?;
     }
-    git::checkout(&cwd, &revision.id, &tree)?;
-    let target = root.join("target");
+    git::checkout(cwd, &revision.id, &tree)?;
     let present: Vec<PathBuf> = relative
         .iter()
         .map(|r| tree.join(r))
         .filter(|p| p.exists())
         .collect();
-    let files = discover::library_files_in(&present, false, Some(&target))?;
+    let files = discover::library_files_in(&present, false, Some(&root.join("target")))?;
+    let dir = cache_dir(&revision.git_dir, &revision.id);
     let libs_dir = dir.join("libs");
-    std::fs::create_dir_all(&libs_dir).map_err(|e| io("cannot create the build cache", e))?;
     let mut libraries = Vec::new();
+    let mut hashes = Vec::new();
     for (index, file) in files.iter().enumerate() {
         let name = file
             .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let bytes = std::fs::read(&file.path).map_err(|e| io("cannot read a built library", e))?;
         let copy = libs_dir.join(format!("{index}-{name}"));
-        std::fs::copy(&file.path, &copy).map_err(|e| io("cannot cache a library", e))?;
+        // A rename, not an overwrite: a run that loaded the old copy keeps it.
+        atomic::write(&copy, "library", &bytes).map_err(|e| io("cannot cache a library", e))?;
+        hashes.push(hash_bytes(&bytes));
         libraries.push(copy);
     }
-    let builds = read_record(&record_path).map_or(0, |r| r.builds) + 1;
+    let record_path = dir.join(RECORD_FILE);
     let record = CacheRecord {
         commit: revision.id.clone(),
         paths: relative,
         libraries: libraries.clone(),
-        builds,
+        builds: read_record(&record_path).map_or(0, |r| r.builds) + 1,
         uses: 1,
+        hashes,
     };
     write_record(&record_path, &record).map_err(|e| io("cannot write the build cache", e))?;
-    Ok(RevisionBuild {
-        label,
-        short: revision.short,
-        libraries,
-        reused: false,
-    })
+    Ok(libraries)
 }
 
 pub fn read_record(path: &Path) -> Option<CacheRecord> {
@@ -148,5 +193,5 @@ pub fn read_record(path: &Path) -> Option<CacheRecord> {
 
 fn write_record(path: &Path, record: &CacheRecord) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(record).map_err(std::io::Error::other)?;
-    crate::store::atomic::write(path, "record", (text + "\n").as_bytes())
+    atomic::write(path, "record", (text + "\n").as_bytes())
 }

@@ -1,0 +1,113 @@
+//! The worker side of crash isolation: `pybench __worker` reads its job on
+//! stdin, loads the libraries, runs the seeds and streams `start` / `done`
+//! messages back as JSON lines on its original stdout, which it keeps as a
+//! private channel; fd 1 is pointed at stderr, so whatever a benchmark
+//! prints is captured with its stderr instead of garbling the channel.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use super::call::{self as run, RunError};
+use super::isolate::{Job, Message};
+use super::library;
+
+/// Why a worker could not run its job (its last stderr line, exit code 3).
+#[derive(Debug, thiserror::Error)]
+enum WorkerError {
+    #[error("cannot redirect stdout: {0}")]
+    Redirect(std::io::Error),
+    #[cfg(not(unix))]
+    #[error("worker processes need a Unix system; run with --in-process")]
+    Unsupported,
+    #[error("cannot read the job: {0}")]
+    ReadJob(std::io::Error),
+    #[error("invalid job: {0}")]
+    BadJob(serde_json::Error),
+    #[error(transparent)]
+    Library(#[from] super::library::LibraryError),
+    #[error("{} no longer exports {bench}", .library.display())]
+    Gone { library: PathBuf, bench: String },
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// The worker's exit code when it could not even start the benchmark.
+pub const WORKER_SETUP_FAILED: i32 = 3;
+
+/// The worker side: read the job, run it, stream the outcomes. Returns the
+/// process exit code.
+pub fn worker_main() -> i32 {
+    match serve() {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("error: {message}");
+            WORKER_SETUP_FAILED
+        }
+    }
+}
+
+fn serve() -> Result<(), WorkerError> {
+    let channel = Mutex::new(std::io::BufWriter::new(private_stdout()?));
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(WorkerError::ReadJob)?;
+    let job: Job = serde_json::from_str(&input).map_err(WorkerError::BadJob)?;
+    let mut entries = Vec::new();
+    // Kept alive for the entry points' sake.
+    let mut loaded = Vec::new();
+    for side in &job.sides {
+        let mut skipped = Vec::new();
+        let benchmarks = library::load_benchmarks(&side.library, &mut skipped)?;
+        let bench = benchmarks
+            .iter()
+            .find(|b| b.name == side.bench)
+            .ok_or_else(|| WorkerError::Gone {
+                library: side.library.clone(),
+                bench: side.bench.clone(),
+            })?;
+        entries.push(bench.entry);
+        loaded.push(benchmarks);
+    }
+    let send = |message: &Message| {
+        let mut channel = channel.lock().unwrap_or_else(|e| e.into_inner());
+        // The parent gone means nobody is listening: nothing left to do.
+        let _ = serde_json::to_writer(&mut *channel, message);
+        let _ = channel.write_all(b"\n");
+        let _ = channel.flush();
+    };
+    run::call_all(
+        &entries,
+        &job.seeds,
+        job.workers,
+        |index| send(&Message::Start { index }),
+        |index, side, outcome| {
+            send(&Message::Done {
+                index,
+                side,
+                outcome: outcome.clone(),
+            })
+        },
+    )?;
+    Ok(())
+}
+
+/// Keep the real stdout for the channel and send fd 1 to stderr.
+#[cfg(unix)]
+fn private_stdout() -> Result<std::fs::File, WorkerError> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain fd duplication on this process's own descriptors.
+    unsafe {
+        let channel = libc::dup(libc::STDOUT_FILENO);
+        if channel < 0 || libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) < 0 {
+            return Err(WorkerError::Redirect(std::io::Error::last_os_error()));
+        }
+        Ok(std::fs::File::from_raw_fd(channel))
+    }
+}
+
+#[cfg(not(unix))]
+fn private_stdout() -> Result<std::fs::File, WorkerError> {
+    Err(WorkerError::Unsupported)
+}
