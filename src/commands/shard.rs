@@ -13,7 +13,7 @@ use crate::exit;
 use crate::judge::verdict::{self, Execution};
 use crate::report::{self, progress::Progress};
 use crate::runner::isolate::INTERRUPTED;
-use crate::runner::{Benchmark, RunError};
+use crate::runner::{self, Benchmark, RunError};
 use crate::scaleout::file::FORMAT_VERSION;
 use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile};
 use crate::settings::{Overrides, RunMode};
@@ -166,6 +166,12 @@ fn run_one(
         progress: &quiet,
     };
     let run = execution.run_raw(&[bench], &mine, &settings);
+    record(&mut file, run);
+    file
+}
+
+/// Put a run's outcomes (or the earliest seed its error names) in `file`.
+fn record(file: &mut ShardFile, run: runner::Outcomes) {
     file.output = run.output;
     match run.outcomes {
         Ok(mut sides) => {
@@ -191,5 +197,4 @@ fn run_one(
             file.error = Some(e.to_string());
         }
     }
-    file
 }

@@ -288,48 +288,25 @@ fn unpaired_test(
     if na < 2 || nb < 2 {
         return Err(TwoRunsError::TooFewSeeds { a: na, b: nb });
     }
-    let slots = a.table.slots();
-    let n_slots = slots.len();
-    // Goodness rows: A's seeds first, then B's.
-    let rows: Vec<Vec<f64>> = (0..na)
-        .map(|i| {
-            (0..n_slots)
-                .map(|s| slots[s].goodness(a.table.column(s)[i]))
-                .collect()
-        })
-        .chain((0..nb).map(|i| {
-            (0..n_slots)
-                .map(|s| slots[s].goodness(b.table.column(s)[i]))
-                .collect()
-        }))
-        .collect();
+    let rows = goodness_rows(a, b);
+    let n_slots = rows[0].len();
     let denominators: Vec<f64> = (0..n_slots)
         .map(|s| {
             let base: Vec<f64> = rows[..na].iter().map(|r| r[s]).collect();
             numeric::mean(&base).abs().max(EFFECT_FLOOR)
         })
         .collect();
-    // One critical value for every labelling: df = na + nb − 2.
-    let t_crit = stats::t_critical(alpha, na + nb - 1);
-    let gate = |mean: f64, s: usize| min_effect.is_none_or(|m| mean / denominators[s] < -m);
-    let statistics = |ts: &[(f64, f64, f64)]| {
-        let mut worse = 0.0;
-        let mut better = 0.0;
-        for (s, &(mean, t, _)) in ts.iter().enumerate() {
-            if t < t_crit && gate(mean, s) {
-                worse += t_crit - t;
-            }
-            if -t < t_crit && gate(-mean, s) {
-                better += t_crit + t;
-            }
-        }
-        (worse, better)
+    let rule = Severities {
+        // One critical value for every labelling: df = na + nb − 2.
+        t_crit: stats::t_critical(alpha, na + nb - 1),
+        min_effect,
+        denominators,
     };
     let pooled = Pooled::new(rows, na);
     let (mut sum, mut sum_sq) = (vec![0.0; n_slots], vec![0.0; n_slots]);
     let b_rows: Vec<usize> = (na..na + nb).collect();
     let observed = pooled.welch(&b_rows, &mut sum, &mut sum_sq);
-    let (obs_worse, obs_better) = statistics(&observed);
+    let (obs_worse, obs_better) = rule.of(&observed);
     let mut rng = ChaCha20Rng::seed_from_u64(
         stats::permutation_seed(name, &a.seeds) ^ stats::permutation_seed("unpaired", &b.seeds),
     );
@@ -339,16 +316,79 @@ fn unpaired_test(
     for _ in 0..N_PERMUTATIONS {
         labels.shuffle(&mut rng);
         let ts = pooled.welch(&labels[na..], &mut sum, &mut sum_sq);
-        let (worse, better) = statistics(&ts);
-        if worse >= tolerance(obs_worse) {
-            ge_worse += 1;
-        }
-        if better >= tolerance(obs_better) {
-            ge_better += 1;
-        }
+        let (worse, better) = rule.of(&ts);
+        ge_worse += usize::from(worse >= tolerance(obs_worse));
+        ge_better += usize::from(better >= tolerance(obs_better));
     }
     let p_of = |count: usize| (count + 1) as f64 / (N_PERMUTATIONS + 1) as f64;
-    let slot_diffs = observed
+    Ok(TestOutcome {
+        meta_p: p_of(ge_worse),
+        improvement_meta_p: p_of(ge_better),
+        severity: obs_worse,
+        slots: unpaired_slots(a, b, &observed, &rule),
+    })
+}
+
+/// Goodness rows, one per seed: A's seeds first, then B's.
+fn goodness_rows(a: &Side, b: &Side) -> Vec<Vec<f64>> {
+    let slots = a.table.slots();
+    let row = |table: &ScoreTable, i: usize| -> Vec<f64> {
+        (0..slots.len())
+            .map(|s| slots[s].goodness(table.column(s)[i]))
+            .collect()
+    };
+    (0..a.table.n_seeds())
+        .map(|i| row(&a.table, i))
+        .chain((0..b.table.n_seeds()).map(|i| row(&b.table, i)))
+        .collect()
+}
+
+/// The severity rule of the unpaired test, in both directions.
+struct Severities {
+    t_crit: f64,
+    min_effect: Option<f64>,
+    denominators: Vec<f64>,
+}
+
+impl Severities {
+    fn gate(&self, mean: f64, s: usize) -> bool {
+        self.min_effect
+            .is_none_or(|m| mean / self.denominators[s] < -m)
+    }
+
+    fn regressed(&self, mean: f64, t: f64, s: usize) -> bool {
+        t < self.t_crit && self.gate(mean, s)
+    }
+
+    fn improved(&self, mean: f64, t: f64, s: usize) -> bool {
+        -t < self.t_crit && self.gate(-mean, s)
+    }
+
+    /// `(worse, better)` severities of per-slot `(mean, t, df)`.
+    fn of(&self, ts: &[(f64, f64, f64)]) -> (f64, f64) {
+        let mut worse = 0.0;
+        let mut better = 0.0;
+        for (s, &(mean, t, _)) in ts.iter().enumerate() {
+            if self.regressed(mean, t, s) {
+                worse += self.t_crit - t;
+            }
+            if self.improved(mean, t, s) {
+                better += self.t_crit + t;
+            }
+        }
+        (worse, better)
+    }
+}
+
+/// Each slot's means, sds, effect, Welch p and verdict.
+fn unpaired_slots(
+    a: &Side,
+    b: &Side,
+    observed: &[(f64, f64, f64)],
+    rule: &Severities,
+) -> Vec<SlotDiff> {
+    let slots = a.table.slots();
+    observed
         .iter()
         .enumerate()
         .map(|(s, &(mean, t, df))| {
@@ -369,18 +409,12 @@ fn unpaired_test(
                 a_std: numeric::std_ddof1_around(col_a, ma),
                 b_mean: mb,
                 b_std: numeric::std_ddof1_around(col_b, mb),
-                effect: mean / denominators[s],
+                effect: mean / rule.denominators[s],
                 p,
-                verdict: slot_verdict(t < t_crit && gate(mean, s), -t < t_crit && gate(-mean, s)),
+                verdict: slot_verdict(rule.regressed(mean, t, s), rule.improved(mean, t, s)),
             }
         })
-        .collect();
-    Ok(TestOutcome {
-        meta_p: p_of(ge_worse),
-        improvement_meta_p: p_of(ge_better),
-        severity: obs_worse,
-        slots: slot_diffs,
-    })
+        .collect()
 }
 
 #[cfg(test)]

@@ -7,70 +7,14 @@ use owo_colors::AnsiColors;
 
 use super::{ReportError, style, terminal};
 use crate::result::SlotVerdict;
-use crate::result::compare::{CompareReport, Verdict};
+use crate::result::compare::{BenchDiff, CompareReport, Verdict};
 
 /// The terminal rendering of a comparison.
 pub fn render(report: &CompareReport) -> String {
     let mut out = format!("pybench compare — A: {}  B: {}\n\n", report.a, report.b);
     for d in &report.benchmarks {
-        let color = match d.verdict {
-            Verdict::Regressed => AnsiColors::Red,
-            Verdict::Improved => AnsiColors::Cyan,
-            Verdict::Unchanged => AnsiColors::Green,
-            Verdict::Error => AnsiColors::BrightRed,
-        };
-        let status = style::colored(d.verdict.label(), color);
-        let detail = match (&d.error, d.meta_p) {
-            (Some(e), _) => e.clone(),
-            (None, Some(meta_p)) => format!(
-                "{}  {}/{} slots regressed, {} improved  meta-p={meta_p:.3}  improvement meta-p={:.3}",
-                if d.paired {
-                    format!("paired, {} seeds", d.n_seeds_a)
-                } else {
-                    format!("unpaired, {} vs {} seeds", d.n_seeds_a, d.n_seeds_b)
-                },
-                d.count(SlotVerdict::Regressed),
-                d.slots.len(),
-                d.count(SlotVerdict::Improved),
-                d.improvement_meta_p.unwrap_or(1.0)
-            ),
-            _ => String::new(),
-        };
-        let name = terminal::padded_name(&d.name);
-        let _ = writeln!(out, "{name}.......... {status}   {detail}");
-        if d.slots.is_empty() {
-            continue;
-        }
-        let width = d
-            .slots
-            .iter()
-            .map(|s| s.metric.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(8)
-            + 2;
-        let _ = writeln!(
-            out,
-            "  {:<width$}{:>5}   {:<11}   {:<11}   {:>7}   {:>6}",
-            "metric", "step", "A", "B", "Δ", "p"
-        );
-        for s in &d.slots {
-            let mark = match s.verdict {
-                SlotVerdict::Regressed => "  ✗",
-                SlotVerdict::Improved => "  ↑",
-                SlotVerdict::Unchanged => "",
-            };
-            let _ = writeln!(
-                out,
-                "  {:<width$}{:>5}   {:<11}   {:<11}   {:>+6.1}%   {:.3}{mark}",
-                s.metric,
-                s.step,
-                format!("{:.3}±{:.3}", s.a_mean, s.a_std),
-                format!("{:.3}±{:.3}", s.b_mean, s.b_std),
-                s.effect * 100.0,
-                s.p
-            );
-        }
+        out.push_str(&bench_line(d));
+        out.push_str(&slot_table(d));
     }
     for name in &report.only_in_a {
         let _ = writeln!(out, "note: {name} is only in A; not compared");
@@ -91,6 +35,74 @@ pub fn render(report: &CompareReport) -> String {
             n => format!(", {n} error{}", if n == 1 { "" } else { "s" }),
         }
     );
+    out
+}
+
+/// `bench_x .......... REGRESSED   paired, 12 seeds  1/3 slots …`.
+fn bench_line(d: &BenchDiff) -> String {
+    let color = match d.verdict {
+        Verdict::Regressed => AnsiColors::Red,
+        Verdict::Improved => AnsiColors::Cyan,
+        Verdict::Unchanged => AnsiColors::Green,
+        Verdict::Error => AnsiColors::BrightRed,
+    };
+    let status = style::colored(d.verdict.label(), color);
+    let detail = match (&d.error, d.meta_p) {
+        (Some(e), _) => e.clone(),
+        (None, Some(meta_p)) => format!(
+            "{}  {}/{} slots regressed, {} improved  meta-p={meta_p:.3}  improvement meta-p={:.3}",
+            if d.paired {
+                format!("paired, {} seeds", d.n_seeds_a)
+            } else {
+                format!("unpaired, {} vs {} seeds", d.n_seeds_a, d.n_seeds_b)
+            },
+            d.count(SlotVerdict::Regressed),
+            d.slots.len(),
+            d.count(SlotVerdict::Improved),
+            d.improvement_meta_p.unwrap_or(1.0)
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "{}.......... {status}   {detail}\n",
+        terminal::padded_name(&d.name)
+    )
+}
+
+/// A and B per slot, `✗` on regressed and `↑` on improved slots.
+fn slot_table(d: &BenchDiff) -> String {
+    if d.slots.is_empty() {
+        return String::new();
+    }
+    let width = d
+        .slots
+        .iter()
+        .map(|s| s.metric.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8)
+        + 2;
+    let mut out = format!(
+        "  {:<width$}{:>5}   {:<11}   {:<11}   {:>7}   {:>6}\n",
+        "metric", "step", "A", "B", "Δ", "p"
+    );
+    for s in &d.slots {
+        let mark = match s.verdict {
+            SlotVerdict::Regressed => "  ✗",
+            SlotVerdict::Improved => "  ↑",
+            SlotVerdict::Unchanged => "",
+        };
+        let _ = writeln!(
+            out,
+            "  {:<width$}{:>5}   {:<11}   {:<11}   {:>+6.1}%   {:.3}{mark}",
+            s.metric,
+            s.step,
+            format!("{:.3}±{:.3}", s.a_mean, s.a_std),
+            format!("{:.3}±{:.3}", s.b_mean, s.b_std),
+            s.effect * 100.0,
+            s.p
+        );
+    }
     out
 }
 

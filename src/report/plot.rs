@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{Exporter, ReportError, RunReport};
@@ -182,6 +183,41 @@ impl Exporter for PlotExporter {
 
 /// Draw `series` into an SVG file at `path`.
 pub fn draw(path: &Path, title: &str, series: &[Series]) -> Result<(), ReportError> {
+    let Some((x, y)) = bounds(series) else {
+        return Ok(());
+    };
+    let root = SVGBackend::new(path, (900, 540)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| plot_error(path, e))?;
+    chart
+        .configure_mesh()
+        .x_desc("step")
+        .y_desc("value (mean ± sd)")
+        .draw()
+        .map_err(|e| plot_error(path, e))?;
+    for (index, s) in series.iter().enumerate() {
+        draw_metric(&mut chart, s, index).map_err(|e| plot_error(path, e))?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(|e| plot_error(path, e))?;
+    root.present().map_err(|e| plot_error(path, e))?;
+    Ok(())
+}
+
+/// The padded step and value ranges of every point's mean ± sd; `None`
+/// when there is nothing to draw.
+fn bounds(series: &[Series]) -> Option<(std::ops::Range<f64>, std::ops::Range<f64>)> {
     let (mut x_lo, mut x_hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for p in series.iter().flat_map(|s| &s.points) {
@@ -193,95 +229,78 @@ pub fn draw(path: &Path, title: &str, series: &[Series]) -> Result<(), ReportErr
         }
     }
     if !(x_lo.is_finite() && y_lo.is_finite()) {
-        return Ok(());
+        return None;
     }
     let x_pad = ((x_hi - x_lo) * 0.05).max(0.5);
     let y_pad = ((y_hi - y_lo) * 0.08).max(1e-9 + y_hi.abs() * 0.01);
-    let root = SVGBackend::new(path, (900, 540)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(64)
-        .build_cartesian_2d(
-            (x_lo - x_pad)..(x_hi + x_pad),
-            (y_lo - y_pad)..(y_hi + y_pad),
-        )
-        .map_err(|e| plot_error(path, e))?;
-    chart
-        .configure_mesh()
-        .x_desc("step")
-        .y_desc("value (mean ± sd)")
-        .draw()
-        .map_err(|e| plot_error(path, e))?;
+    Some((
+        (x_lo - x_pad)..(x_hi + x_pad),
+        (y_lo - y_pad)..(y_hi + y_pad),
+    ))
+}
 
-    for (index, s) in series.iter().enumerate() {
-        let color = Palette99::pick(index).to_rgba();
-        for (which, pick, opacity, width) in [
-            (
-                "baseline",
-                (|p: &Point| p.baseline) as fn(&Point) -> Option<(f64, f64)>,
-                0.35,
-                1,
-            ),
-            ("current", |p: &Point| p.current, 1.0, 2),
-        ] {
-            let points: Vec<(f64, f64, f64)> = s
-                .points
-                .iter()
-                .filter_map(|p| pick(p).map(|(m, sd)| (p.step as f64, m, sd)))
-                .collect();
-            if points.is_empty() {
-                continue;
-            }
-            let band: Vec<(f64, f64)> = points
-                .iter()
-                .map(|&(x, m, sd)| (x, m + sd))
-                .chain(points.iter().rev().map(|&(x, m, sd)| (x, m - sd)))
-                .collect();
-            chart
-                .draw_series(std::iter::once(Polygon::new(
-                    band,
-                    color.mix(0.12 * opacity),
-                )))
-                .map_err(|e| plot_error(path, e))?;
-            let line_color = color.mix(opacity);
-            chart
-                .draw_series(LineSeries::new(
-                    points.iter().map(|&(x, m, _)| (x, m)),
-                    line_color.stroke_width(width),
-                ))
-                .map_err(|e| plot_error(path, e))?
-                .label(format!("{} {which}", s.metric))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], line_color.stroke_width(width))
-                });
-            chart
-                .draw_series(
-                    points
-                        .iter()
-                        .map(|&(x, m, _)| Circle::new((x, m), 3, line_color.filled())),
-                )
-                .map_err(|e| plot_error(path, e))?;
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// One metric: baseline and current means with ±sd bands, flagged slots
+/// crossed out.
+fn draw_metric(chart: &mut Chart, s: &Series, index: usize) -> Result<(), String> {
+    let color = Palette99::pick(index).to_rgba();
+    let err = |e: DrawingAreaErrorKind<_>| e.to_string();
+    for (which, pick, opacity, width) in [
+        (
+            "baseline",
+            (|p: &Point| p.baseline) as fn(&Point) -> Option<(f64, f64)>,
+            0.35,
+            1,
+        ),
+        ("current", |p: &Point| p.current, 1.0, 2),
+    ] {
+        let points: Vec<(f64, f64, f64)> = s
+            .points
+            .iter()
+            .filter_map(|p| pick(p).map(|(m, sd)| (p.step as f64, m, sd)))
+            .collect();
+        if points.is_empty() {
+            continue;
         }
+        let band: Vec<(f64, f64)> = points
+            .iter()
+            .map(|&(x, m, sd)| (x, m + sd))
+            .chain(points.iter().rev().map(|&(x, m, sd)| (x, m - sd)))
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band,
+                color.mix(0.12 * opacity),
+            )))
+            .map_err(err)?;
+        let line_color = color.mix(opacity);
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|&(x, m, _)| (x, m)),
+                line_color.stroke_width(width),
+            ))
+            .map_err(err)?
+            .label(format!("{} {which}", s.metric))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], line_color.stroke_width(width))
+            });
         chart
             .draw_series(
-                s.points
+                points
                     .iter()
-                    .filter(|p| p.flagged)
-                    .filter_map(|p| p.current.map(|(m, _)| (p.step as f64, m)))
-                    .map(|xy| Cross::new(xy, 7, RED.stroke_width(3))),
+                    .map(|&(x, m, _)| Circle::new((x, m), 3, line_color.filled())),
             )
-            .map_err(|e| plot_error(path, e))?;
+            .map_err(err)?;
     }
     chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(|e| plot_error(path, e))?;
-    root.present().map_err(|e| plot_error(path, e))?;
+        .draw_series(
+            s.points
+                .iter()
+                .filter(|p| p.flagged)
+                .filter_map(|p| p.current.map(|(m, _)| (p.step as f64, m)))
+                .map(|xy| Cross::new(xy, 7, RED.stroke_width(3))),
+        )
+        .map_err(err)?;
     Ok(())
 }

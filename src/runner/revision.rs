@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::discover::{self, DiscoverError};
 use crate::store::atomic;
+use crate::store::checkout;
 use crate::store::fingerprint::hash_bytes;
-use crate::store::git::{self, GitError};
+use crate::store::git::GitError;
 
 /// Why REV's side cannot be prepared.
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +72,7 @@ pub fn cache_dir(git_dir: &Path, commit: &str) -> PathBuf {
 /// unless the cache already holds that build.
 pub fn prepare(rev: &str, paths: &[PathBuf]) -> Result<RevisionBuild, RevisionError> {
     let cwd = std::env::current_dir().map_err(|e| io("no working directory", e))?;
-    let revision = git::resolve_revision(&cwd, rev)?.ok_or(RevisionError::NoRepository)?;
+    let revision = checkout::resolve_revision(&cwd, rev)?.ok_or(RevisionError::NoRepository)?;
     let label = format!("{rev} ({})", revision.short);
     let relative: Vec<PathBuf> = paths
         .iter()
@@ -137,7 +138,7 @@ fn reusable(record_path: &Path, relative: &[PathBuf]) -> Option<CacheRecord> {
 /// commit's cache.
 fn build(
     cwd: &Path,
-    revision: &git::Revision,
+    revision: &checkout::Revision,
     relative: Vec<PathBuf>,
     root: &Path,
 ) -> Result<Vec<PathBuf>, RevisionError> {
@@ -150,7 +151,7 @@ fn build(
     if tree.exists() {
         std::fs::remove_dir_all(&tree).map_err(|e| io("cannot clear the old checkout", e))?;
     }
-    git::checkout(cwd, &revision.id, &tree)?;
+    checkout::checkout(cwd, &revision.id, &tree)?;
     let present: Vec<PathBuf> = relative
         .iter()
         .map(|r| tree.join(r))

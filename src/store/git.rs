@@ -85,7 +85,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Run a gix call that might panic on a repository layout it mishandles,
 /// turning the panic into an error: pybench reports, it never crashes.
-fn without_panics<T, E>(call: impl FnOnce() -> Result<T, E>) -> Result<T, BoxError>
+pub(super) fn without_panics<T, E>(call: impl FnOnce() -> Result<T, E>) -> Result<T, BoxError>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
@@ -172,44 +172,7 @@ pub fn file_history(file: &Path) -> Result<Option<Vec<FileVersion>>, GitError> {
         return Ok(Some(Vec::new()));
     };
 
-    let history_err = |e: BoxError| GitError::History {
-        repo: repo_path(&repo),
-        source: e,
-    };
-    let walk = repo
-        .rev_walk([head])
-        .all()
-        .map_err(|e| history_err(e.into()))?;
-
-    struct Node {
-        parents: Vec<ObjectId>,
-        time: i64,
-        blob: Option<ObjectId>,
-    }
-    let mut nodes: HashMap<ObjectId, Node> = HashMap::new();
-    for info in walk {
-        let info = info.map_err(|e| history_err(e.into()))?;
-        let commit = info.object().map_err(|e| object_err(&repo, info.id, e))?;
-        let time = commit
-            .time()
-            .map_err(|e| object_err(&repo, info.id, e))?
-            .seconds;
-        let tree = commit.tree().map_err(|e| object_err(&repo, info.id, e))?;
-        let blob = tree
-            .lookup_entry_by_path(&rel)
-            .map_err(|e| object_err(&repo, info.id, e))?
-            .filter(|entry| entry.mode().is_blob())
-            .map(|entry| entry.object_id());
-        nodes.insert(
-            info.id,
-            Node {
-                parents: info.parent_ids.iter().copied().collect(),
-                time,
-                blob,
-            },
-        );
-    }
-
+    let nodes = walk_file(&repo, head, &rel)?;
     let mut order = topological(head, |id| {
         nodes.get(id).map(|n| n.parents.as_slice()).unwrap_or(&[])
     });
@@ -243,9 +206,56 @@ pub fn file_history(file: &Path) -> Result<Option<Vec<FileVersion>>, GitError> {
     Ok(Some(versions))
 }
 
+/// One commit of the history walk: its parents, time, and the file's blob.
+struct Node {
+    parents: Vec<ObjectId>,
+    time: i64,
+    blob: Option<ObjectId>,
+}
+
+/// Every commit reachable from `head`, with the blob `rel` has in it.
+fn walk_file(
+    repo: &gix::Repository,
+    head: ObjectId,
+    rel: &Path,
+) -> Result<HashMap<ObjectId, Node>, GitError> {
+    let history_err = |e: BoxError| GitError::History {
+        repo: repo_path(repo),
+        source: e,
+    };
+    let walk = repo
+        .rev_walk([head])
+        .all()
+        .map_err(|e| history_err(e.into()))?;
+    let mut nodes: HashMap<ObjectId, Node> = HashMap::new();
+    for info in walk {
+        let info = info.map_err(|e| history_err(e.into()))?;
+        let commit = info.object().map_err(|e| object_err(repo, info.id, e))?;
+        let time = commit
+            .time()
+            .map_err(|e| object_err(repo, info.id, e))?
+            .seconds;
+        let tree = commit.tree().map_err(|e| object_err(repo, info.id, e))?;
+        let blob = tree
+            .lookup_entry_by_path(rel)
+            .map_err(|e| object_err(repo, info.id, e))?
+            .filter(|entry| entry.mode().is_blob())
+            .map(|entry| entry.object_id());
+        nodes.insert(
+            info.id,
+            Node {
+                parents: info.parent_ids.iter().copied().collect(),
+                time,
+                blob,
+            },
+        );
+    }
+    Ok(nodes)
+}
+
 /// Opens the repository containing `dir`, telling "no repository here"
 /// (`None`) apart from a repository that exists but cannot be opened.
-fn discover(dir: &Path) -> Result<Option<gix::Repository>, GitError> {
+pub(super) fn discover(dir: &Path) -> Result<Option<gix::Repository>, GitError> {
     use gix::discover::upwards::Error as Upwards;
     // From a relative directory gix derives an empty work-tree path, which
     // its status machinery then rejects (in linked work trees it panicked).
@@ -268,7 +278,7 @@ fn discover(dir: &Path) -> Result<Option<gix::Repository>, GitError> {
 }
 
 /// `HEAD`'s commit id, or `None` on an unborn branch.
-fn head_commit(repo: &gix::Repository) -> Result<Option<ObjectId>, GitError> {
+pub(super) fn head_commit(repo: &gix::Repository) -> Result<Option<ObjectId>, GitError> {
     let head_err = |e: BoxError| GitError::Head {
         repo: repo_path(repo),
         source: e,
@@ -280,17 +290,17 @@ fn head_commit(repo: &gix::Repository) -> Result<Option<ObjectId>, GitError> {
 
 /// The path users know the repository by: its work tree, or the git
 /// directory of a bare repository.
-fn repo_path(repo: &gix::Repository) -> PathBuf {
+pub(super) fn repo_path(repo: &gix::Repository) -> PathBuf {
     repo.workdir()
         .unwrap_or_else(|| repo.git_dir())
         .to_path_buf()
 }
 
-fn short(id: ObjectId) -> String {
+pub(super) fn short(id: ObjectId) -> String {
     id.to_hex_with_len(SHORT_LEN).to_string()
 }
 
-fn object_err(
+pub(super) fn object_err(
     repo: &gix::Repository,
     id: ObjectId,
     e: impl std::error::Error + Send + Sync + 'static,
@@ -398,137 +408,4 @@ fn topological<'a>(tip: ObjectId, parents: impl Fn(&ObjectId) -> &'a [ObjectId])
         }
     }
     order
-}
-
-/// A revision resolved in the repository containing some directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Revision {
-    /// The full hex id of the commit.
-    pub id: String,
-    /// Its first 7 hex digits.
-    pub short: String,
-    /// The repository's work tree.
-    pub workdir: PathBuf,
-    /// The repository's git directory (per work tree for linked ones).
-    pub git_dir: PathBuf,
-}
-
-/// Resolve `rev` (a branch, tag, `HEAD~1`, a SHA…) to a commit in the
-/// repository containing `dir`; `None` outside any repository.
-pub fn resolve_revision(dir: &Path, rev: &str) -> Result<Option<Revision>, GitError> {
-    let Some(repo) = discover(dir)? else {
-        return Ok(None);
-    };
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| GitError::NoWorkTree {
-            repo: repo_path(&repo),
-            path: dir.to_path_buf(),
-        })?
-        .to_path_buf();
-    let id = repo
-        .rev_parse_single(rev)
-        .map_err(|e| GitError::Revision {
-            repo: repo_path(&repo),
-            rev: rev.to_string(),
-            source: e.into(),
-        })?
-        .detach();
-    let commit = repo
-        .find_object(id)
-        .map_err(|e| object_err(&repo, id, e))?
-        .peel_to_commit()
-        .map_err(|e| GitError::Revision {
-            repo: repo_path(&repo),
-            rev: rev.to_string(),
-            source: e.into(),
-        })?;
-    let id = commit.id;
-    Ok(Some(Revision {
-        id: id.to_hex().to_string(),
-        short: short(id),
-        workdir,
-        git_dir: repo.git_dir().to_path_buf(),
-    }))
-}
-
-/// Write the files of commit `id` (as resolved by [`resolve_revision`]) of
-/// the repository containing `dir` into `dest`, which must not exist yet.
-/// Submodules are left out; symbolic links are recreated on Unix.
-pub fn checkout(dir: &Path, id: &str, dest: &Path) -> Result<(), GitError> {
-    let repo = discover(dir)?.ok_or_else(|| GitError::Path {
-        path: dir.to_path_buf(),
-        source: std::io::Error::other("not inside a git repository"),
-    })?;
-    let oid = ObjectId::from_hex(id.as_bytes()).map_err(|e| GitError::Revision {
-        repo: repo_path(&repo),
-        rev: id.to_string(),
-        source: e.into(),
-    })?;
-    let tree = repo
-        .find_object(oid)
-        .map_err(|e| object_err(&repo, oid, e))?
-        .peel_to_tree()
-        .map_err(|e| object_err(&repo, oid, e))?;
-    write_tree(&repo, tree.id, dest)
-}
-
-fn write_tree(repo: &gix::Repository, tree: ObjectId, dest: &Path) -> Result<(), GitError> {
-    use gix::objs::tree::EntryKind;
-    let io_err = |path: &Path, source: std::io::Error| GitError::Path {
-        path: path.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(dest).map_err(|e| io_err(dest, e))?;
-    let data = repo
-        .find_object(tree)
-        .map_err(|e| object_err(repo, tree, e))?
-        .detach();
-    let parsed =
-        gix::objs::TreeRef::from_bytes(&data.data).map_err(|e| object_err(repo, tree, e))?;
-    for entry in parsed.entries {
-        let name = std::str::from_utf8(entry.filename.as_ref()).map_err(|e| {
-            io_err(
-                dest,
-                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-            )
-        })?;
-        let path = dest.join(name);
-        let oid = entry.oid.to_owned();
-        match entry.mode.kind() {
-            EntryKind::Tree => write_tree(repo, oid, &path)?,
-            EntryKind::Commit => {}
-            kind => {
-                let blob = repo
-                    .find_object(oid)
-                    .map_err(|e| object_err(repo, oid, e))?
-                    .detach()
-                    .data;
-                write_entry(&path, &blob, kind).map_err(|e| io_err(&path, e))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn write_entry(path: &Path, blob: &[u8], kind: gix::objs::tree::EntryKind) -> std::io::Result<()> {
-    use gix::objs::tree::EntryKind;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if kind == EntryKind::Link {
-            let target = std::ffi::OsStr::new(std::str::from_utf8(blob).unwrap_or_default());
-            return std::os::unix::fs::symlink(target, path);
-        }
-        std::fs::write(path, blob)?;
-        if kind == EntryKind::BlobExecutable {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
-        }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = kind == EntryKind::Link;
-        std::fs::write(path, blob)
-    }
 }

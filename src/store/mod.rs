@@ -5,6 +5,7 @@
 
 pub mod atomic;
 pub mod baselines;
+pub mod checkout;
 pub mod fingerprint;
 pub mod git;
 pub mod lock;
