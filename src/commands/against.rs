@@ -8,9 +8,7 @@ use std::time::Instant;
 
 use crate::cli::RunArgs;
 use crate::error::Error;
-use crate::judge::Pipeline;
 use crate::judge::verdict::{self, Execution};
-use crate::report::ExportManager;
 use crate::report::progress::Progress;
 use crate::result::{BenchResult, Revision, Status};
 use crate::runner::isolate::INTERRUPTED;
@@ -25,8 +23,7 @@ use crate::store::git;
 /// The whole `--against REV` run; the result is the exit code.
 pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
     let started = Instant::now();
-    let mut exports = ExportManager::new(&args.targets());
-    exports.open_all()?;
+    let pipeline = super::pipeline(args, RunMode::Check, started)?;
     let seed_source = SeedSource::from_env()?;
     let build = revision::prepare(rev, &args.paths())?;
     if build.reused {
@@ -48,14 +45,6 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
     let execution = Execution {
         in_process: args.in_process,
         progress: &progress,
-    };
-    let pipeline = Pipeline {
-        mode: RunMode::Check,
-        yes: args.yes,
-        verbose: args.verbose,
-        quiet: args.quiet,
-        started,
-        exports,
     };
     pipeline.print(&format!(
         "pybench — {} benchmarks discovered, against {}\n\n",

@@ -6,9 +6,7 @@ use std::time::Instant;
 
 use crate::cli::RunArgs;
 use crate::error::Error;
-use crate::judge::Pipeline;
 use crate::judge::verdict::{self, Execution};
-use crate::report::ExportManager;
 use crate::report::progress::Progress;
 use crate::runner::{self, SeedSource};
 use crate::settings::RunMode;
@@ -28,8 +26,7 @@ pub(super) fn run_mode(
     n_seeds: Option<usize>,
 ) -> Result<i32, Error> {
     let started = Instant::now();
-    let mut exports = ExportManager::new(&args.targets());
-    exports.open_all()?;
+    let pipeline = super::pipeline(args, mode, started)?;
     let seed_source = SeedSource::from_env()?;
     let benchmarks = runner::benchmarks(&args.search())?;
     if args.shard.is_some() {
@@ -49,14 +46,6 @@ pub(super) fn run_mode(
         progress: &progress,
     };
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
-    let pipeline = Pipeline {
-        mode,
-        yes: args.yes,
-        verbose: args.verbose,
-        quiet: args.quiet,
-        started,
-        exports,
-    };
     pipeline.run(&names, &mut store, |index, stored| {
         verdict::run_benchmark(
             &benchmarks[index],

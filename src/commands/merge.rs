@@ -6,9 +6,7 @@ use std::time::Instant;
 
 use crate::cli::RunArgs;
 use crate::error::Error;
-use crate::judge::Pipeline;
 use crate::judge::verdict;
-use crate::report::ExportManager;
 use crate::runner::DiscoverError;
 use crate::scaleout::{self, Joined, ShardError};
 use crate::settings::RunMode;
@@ -32,8 +30,6 @@ pub fn run(args: &RunArgs) -> Result<i32, Error> {
     if args.paths.is_empty() {
         return Err(ShardError::Usage("merge needs the shards' --out directories".into()).into());
     }
-    let mut exports = ExportManager::new(&args.targets());
-    exports.open_all()?;
     let mut joined = scaleout::collect(&args.paths)?;
     let selection = args.store.selection();
     if let Some(unknown) = selection.unknown(joined.iter().map(|j| j.name.as_str())) {
@@ -41,20 +37,13 @@ pub fn run(args: &RunArgs) -> Result<i32, Error> {
     }
     joined.retain(|j| selection.selects(&j.name));
     let mode = joined[0].mode;
+    let pipeline = super::pipeline(args, mode, started)?;
     let _lock = store::lock(&args.store.baseline, !args.no_wait)?;
     let mut store = Store::open(&args.store.baseline)?;
     if mode == RunMode::Check {
         check_baselines(args, &joined, &store)?;
     }
     let names: Vec<&str> = joined.iter().map(|j| j.name.as_str()).collect();
-    let pipeline = Pipeline {
-        mode,
-        yes: args.yes,
-        verbose: args.verbose,
-        quiet: args.quiet,
-        started,
-        exports,
-    };
     pipeline.run(&names, &mut store, |index, stored| {
         verdict::judge_joined(&joined[index], stored)
     })
@@ -96,7 +85,8 @@ fn check_baselines(args: &RunArgs, joined: &[Joined], store: &Store) -> Result<(
 mod tests {
     use super::*;
     use crate::result::Status;
-    use crate::scaleout::join::{join, tests::file};
+    use crate::scaleout::join::join;
+    use crate::scaleout::join::tests::{file, timed_out_shards};
 
     #[test]
     fn a_joined_run_is_judged_as_an_unsharded_one() {
@@ -108,15 +98,7 @@ mod tests {
 
     #[test]
     fn the_earliest_seeds_error_is_the_benchmarks() {
-        let (p1, mut one) = file(1, 2);
-        one.error = Some("timed out after 2 s on seed 40".into());
-        one.error_index = Some(2);
-        one.results.clear();
-        let (p2, mut two) = file(2, 2);
-        two.error = Some("timed out after 2 s on seed 10".into());
-        two.error_index = Some(1);
-        two.results.clear();
-        let joined = join("bench_x".into(), vec![(p1, one), (p2, two)]).unwrap();
+        let joined = join("bench_x".into(), timed_out_shards()).unwrap();
         let result = verdict::judge_joined(&joined, None);
         assert_eq!(result.status, Status::Error);
         assert_eq!(

@@ -11,12 +11,17 @@ pub mod shard;
 pub mod show;
 pub mod update;
 
+use std::time::Instant;
+
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RunArgs};
 use crate::error::Error;
 use crate::exit;
+use crate::judge::Pipeline;
+use crate::report::ExportManager;
 use crate::runner::isolate::INTERRUPTED;
+use crate::settings::RunMode;
 
 /// Run the command the user asked for; the result is the exit code.
 pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
@@ -39,4 +44,19 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
 /// be installed once per process, which is all a run needs.
 pub fn catch_interrupts() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
+}
+
+/// The judging pipeline as the run flags configure it, with every report
+/// target checked before anything runs.
+pub fn pipeline(args: &RunArgs, mode: RunMode, started: Instant) -> Result<Pipeline, Error> {
+    let mut exports = ExportManager::new(&args.targets());
+    exports.open_all()?;
+    Ok(Pipeline {
+        mode,
+        yes: args.yes,
+        verbose: args.verbose,
+        quiet: args.quiet,
+        started,
+        exports,
+    })
 }

@@ -6,11 +6,8 @@
 //! (the metric's name, `min:` included), with the current mean as `value`
 //! and mean ∓ sd as `lower_value`/`upper_value`.
 
-use std::path::PathBuf;
-
 use serde_json::{Map, Value, json};
 
-use super::{Exporter, ReportError, RunReport, probe_file, write_file};
 use crate::result::BenchResult;
 use crate::stats::numeric;
 
@@ -40,25 +37,4 @@ pub fn render(results: &[BenchResult]) -> String {
     let mut text = serde_json::to_string_pretty(&Value::Object(doc)).expect("finite numbers");
     text.push('\n');
     text
-}
-
-/// `--bmf FILE`.
-pub struct BmfExporter {
-    path: PathBuf,
-}
-
-impl BmfExporter {
-    pub fn new(path: PathBuf) -> BmfExporter {
-        BmfExporter { path }
-    }
-}
-
-impl Exporter for BmfExporter {
-    fn open(&mut self) -> Result<(), ReportError> {
-        probe_file(&self.path)
-    }
-
-    fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
-        write_file(&self.path, render(run.results).as_bytes())
-    }
 }

@@ -3,11 +3,9 @@
 //! The contract is documented in `docs/json-schema.md` and checked by
 //! `docs/report.schema.json`; `pybench compare` reads these documents back.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 
-use super::{Exporter, ReportError, RunReport, probe_file, write_file};
+use super::RunReport;
 use crate::result::{BenchResult, SlotVerdict, Status};
 use crate::stats;
 use crate::store::fingerprint::Environment;
@@ -193,25 +191,4 @@ pub fn render(run: &RunReport) -> String {
     let mut text = serde_json::to_string_pretty(&document).expect("reports hold finite numbers");
     text.push('\n');
     text
-}
-
-/// `--json FILE`.
-pub struct JsonExporter {
-    path: PathBuf,
-}
-
-impl JsonExporter {
-    pub fn new(path: PathBuf) -> JsonExporter {
-        JsonExporter { path }
-    }
-}
-
-impl Exporter for JsonExporter {
-    fn open(&mut self) -> Result<(), ReportError> {
-        probe_file(&self.path)
-    }
-
-    fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
-        write_file(&self.path, render(run).as_bytes())
-    }
 }

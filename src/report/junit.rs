@@ -3,11 +3,9 @@
 //! PASS and NEW pass; FAIL is a `<failure>` and ERROR an `<error>`, each
 //! with the slot table (or the error) in its message and body.
 
-use std::fmt::Write;
-use std::path::PathBuf;
-
-use super::{Exporter, ReportError, RunReport, probe_file, terminal, write_file};
+use super::terminal;
 use crate::result::{self, BenchResult, Status};
+use std::fmt::Write;
 
 /// Escape text for an XML attribute or element body.
 pub fn escape(text: &str) -> String {
@@ -114,27 +112,6 @@ pub fn render(results: &[BenchResult], seconds: f64) -> String {
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
     xml
-}
-
-/// `--junit FILE`.
-pub struct JunitExporter {
-    path: PathBuf,
-}
-
-impl JunitExporter {
-    pub fn new(path: PathBuf) -> JunitExporter {
-        JunitExporter { path }
-    }
-}
-
-impl Exporter for JunitExporter {
-    fn open(&mut self) -> Result<(), ReportError> {
-        probe_file(&self.path)
-    }
-
-    fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
-        write_file(&self.path, render(run.results, run.seconds).as_bytes())
-    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,26 @@ pub trait Exporter {
     fn write(&mut self, run: &RunReport) -> Result<(), ReportError>;
 }
 
+/// Renders a finished run as one file's text.
+pub type Render = fn(&RunReport) -> String;
+
+/// An output that is one file rendered from the run: `--json`, `--junit`,
+/// `--bmf`.
+pub struct FileExporter {
+    path: PathBuf,
+    render: Render,
+}
+
+impl Exporter for FileExporter {
+    fn open(&mut self) -> Result<(), ReportError> {
+        probe_file(&self.path)
+    }
+
+    fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
+        write_file(&self.path, (self.render)(run).as_bytes())
+    }
+}
+
 /// Where a run's reports go (the `--json`, `--junit`, `--bmf`, `--plot`
 /// flags) and whether to talk to GitHub Actions.
 #[derive(Clone, Debug, Default)]
@@ -78,14 +98,20 @@ impl ExportManager {
     /// where they are written.
     pub fn new(targets: &Targets) -> ExportManager {
         let mut exporters: Vec<Box<dyn Exporter>> = Vec::new();
-        if let Some(path) = &targets.json {
-            exporters.push(Box::new(json::JsonExporter::new(absolute(path))));
-        }
-        if let Some(path) = &targets.junit {
-            exporters.push(Box::new(junit::JunitExporter::new(absolute(path))));
-        }
-        if let Some(path) = &targets.bmf {
-            exporters.push(Box::new(bmf::BmfExporter::new(absolute(path))));
+        let files: [(&Option<PathBuf>, Render); 3] = [
+            (&targets.json, json::render),
+            (&targets.junit, |run| {
+                junit::render(run.results, run.seconds)
+            }),
+            (&targets.bmf, |run| bmf::render(run.results)),
+        ];
+        for (path, render) in files {
+            if let Some(path) = path {
+                exporters.push(Box::new(FileExporter {
+                    path: absolute(path),
+                    render,
+                }));
+            }
         }
         if let Some(dir) = &targets.plot {
             exporters.push(Box::new(plot::PlotExporter::new(absolute(dir))));

@@ -426,8 +426,8 @@ pub(crate) mod tests {
         assert!(refusal(vec![file(1, 2), (path, other)]).contains("do not match the seeds"));
     }
 
-    #[test]
-    fn reports_the_earliest_seeds_error() {
+    /// Both shards of a 2-way split timed out, shard 2 on the earlier seed.
+    pub(crate) fn timed_out_shards() -> Vec<Located> {
         let (p1, mut one) = file(1, 2);
         one.error = Some("timed out after 2 s on seed 40".into());
         one.error_index = Some(2);
@@ -436,7 +436,12 @@ pub(crate) mod tests {
         two.error = Some("timed out after 2 s on seed 10".into());
         two.error_index = Some(1);
         two.results.clear();
-        let merged = join("bench_x".into(), vec![(p1, one), (p2, two)]).unwrap();
+        vec![(p1, one), (p2, two)]
+    }
+
+    #[test]
+    fn reports_the_earliest_seeds_error() {
+        let merged = join("bench_x".into(), timed_out_shards()).unwrap();
         assert_eq!(
             merged.error.as_deref(),
             Some("timed out after 2 s on seed 10")

@@ -83,6 +83,12 @@ fn with_scaled<R>(
     map: impl Fn(f64) -> f64,
     f: impl FnOnce(&[f64]) -> R,
 ) -> R {
+    with_buffer(a, |x| map(x / scale), |buf| f(buf))
+}
+
+/// `f` of `map` applied to each value, in a scratch buffer: on the stack
+/// for the usual seed counts, on the heap beyond.
+fn with_buffer<R>(a: &[f64], map: impl Fn(f64) -> f64, f: impl FnOnce(&mut [f64]) -> R) -> R {
     let mut stack = [0.0f64; 256];
     let mut heap = Vec::new();
     let buf: &mut [f64] = if a.len() <= stack.len() {
@@ -92,7 +98,7 @@ fn with_scaled<R>(
         &mut heap
     };
     for (b, &x) in buf.iter_mut().zip(a) {
-        *b = map(x / scale);
+        *b = map(x);
     }
     f(buf)
 }
@@ -129,26 +135,20 @@ pub fn std_ddof1(a: &[f64]) -> f64 {
 /// to numpy where numpy neither overflows nor underflows, and finite and
 /// accurate where it would (deviations ≳ 1e154 or ≲ 1e-154).
 pub fn std_ddof1_around(a: &[f64], mean: f64) -> f64 {
-    // The deviations need a buffer to be scaled, squared and summed in
-    // numpy's order; small inputs (the usual seed counts) stay on the stack.
-    let mut stack = [0.0f64; 256];
-    let mut heap = Vec::new();
-    let buf: &mut [f64] = if a.len() <= stack.len() {
-        &mut stack[..a.len()]
-    } else {
-        heap.resize(a.len(), 0.0);
-        &mut heap
-    };
-    for (b, &x) in buf.iter_mut().zip(a) {
-        *b = x - mean;
-    }
-    let scale = pow2_scale(buf);
-    for b in buf.iter_mut() {
-        let dev = *b / scale;
-        *b = dev * dev;
-    }
-    // sqrt(y · scale²) = sqrt(y) · scale exactly: scale² is an even power of 2.
-    (pairwise_sum(buf) / (a.len() as f64 - 1.0)).sqrt() * scale
+    // The deviations are scaled, squared and summed in numpy's order.
+    with_buffer(
+        a,
+        |x| x - mean,
+        |buf| {
+            let scale = pow2_scale(buf);
+            for b in buf.iter_mut() {
+                let dev = *b / scale;
+                *b = dev * dev;
+            }
+            // sqrt(y · scale²) = sqrt(y) · scale exactly: scale² is an even power of 2.
+            (pairwise_sum(buf) / (a.len() as f64 - 1.0)).sqrt() * scale
+        },
+    )
 }
 
 #[cfg(test)]
