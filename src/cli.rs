@@ -65,8 +65,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FRACTION", value_parser = parse_min_effect)]
     pub min_effect: Option<f64>,
     /// Seeds run at once [default: the benchmark's `workers`, else all cores].
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub workers: Option<u32>,
+    #[arg(short = 'j', long, value_parser = parse_workers)]
+    pub workers: Option<usize>,
     /// Load Cargo packages' last release build instead of building them.
     #[arg(long)]
     pub no_build: bool,
@@ -133,8 +133,8 @@ pub struct SeedsArgs {
     #[command(flatten)]
     pub run: RunArgs,
     /// Seeds to draw [default: the benchmark's `n_seeds`, else 30].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
-    pub n_seeds: Option<u32>,
+    #[arg(long, value_parser = parse_n_seeds)]
+    pub n_seeds: Option<usize>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -149,8 +149,8 @@ pub struct UpdateArgs {
     #[command(flatten)]
     pub run: RunArgs,
     /// Seeds to draw [default: the benchmark's `n_seeds`, else 30].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
-    pub n_seeds: Option<u32>,
+    #[arg(long, value_parser = parse_n_seeds)]
+    pub n_seeds: Option<usize>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -207,6 +207,14 @@ fn parse_min_effect(text: &str) -> Result<f64, SettingsError> {
     settings::parse_with(text, settings::min_effect)
 }
 
+fn parse_n_seeds(text: &str) -> Result<usize, SettingsError> {
+    settings::parse_with(text, settings::n_seeds)
+}
+
+fn parse_workers(text: &str) -> Result<usize, SettingsError> {
+    settings::parse_with(text, settings::workers)
+}
+
 impl RunArgs {
     /// The settings these flags override; `n_seeds` comes from `update`.
     pub fn overrides(&self, n_seeds: Option<usize>) -> Overrides {
@@ -214,7 +222,7 @@ impl RunArgs {
             n_seeds,
             alpha: self.alpha,
             min_effect: self.min_effect,
-            workers: self.workers.map(|w| w as usize),
+            workers: self.workers,
             timeout: self.timeout,
         }
     }

@@ -7,6 +7,14 @@ use serde::Deserialize;
 pub const DEFAULT_N_SEEDS: usize = 30;
 pub const DEFAULT_ALPHA: f64 = 0.05;
 
+/// The most seeds a run may have: far beyond any paired test's need, and
+/// small enough that every per-seed table fits in memory.
+pub const MAX_N_SEEDS: usize = 100_000;
+/// The most seeds run at once (a run never uses more than it has seeds).
+pub const MAX_WORKERS: usize = 1024;
+/// The longest a seed may take: a week, in seconds.
+pub const MAX_TIMEOUT: f64 = 7.0 * 24.0 * 3600.0;
+
 /// Why a setting is unusable.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum SettingsError {
@@ -14,11 +22,15 @@ pub enum SettingsError {
     NotANumber(String),
     #[error("n_seeds={0} is too few: at least 2 are needed")]
     TooFewSeeds(usize),
+    #[error("n_seeds={0} is too many: at most {MAX_N_SEEDS} are allowed")]
+    TooManySeeds(usize),
+    #[error("workers={0} is too many: at most {MAX_WORKERS} are allowed")]
+    TooManyWorkers(usize),
     #[error("alpha={0} must be between 0 and 1")]
     Alpha(f64),
     #[error("min_effect={0} must be a fraction ≥ 0")]
     MinEffect(f64),
-    #[error("timeout={0} must be a positive number of seconds")]
+    #[error("timeout={0} must be a positive number of seconds, at most {MAX_TIMEOUT} (a week)")]
     Timeout(f64),
     #[error("workers=0: at least one worker is needed")]
     NoWorkers,
@@ -52,30 +64,30 @@ pub fn min_effect(value: f64) -> Result<f64, SettingsError> {
     }
 }
 
-/// Seconds one seed may take: finite and > 0.
+/// Seconds one seed may take: > 0 and at most a week.
 pub fn timeout(value: f64) -> Result<f64, SettingsError> {
-    if value.is_finite() && value > 0.0 {
+    if value > 0.0 && value <= MAX_TIMEOUT {
         Ok(value)
     } else {
         Err(SettingsError::Timeout(value))
     }
 }
 
-/// Seeds per run: at least 2.
+/// Seeds per run: from 2 to [`MAX_N_SEEDS`].
 pub fn n_seeds(value: usize) -> Result<usize, SettingsError> {
-    if value >= 2 {
-        Ok(value)
-    } else {
-        Err(SettingsError::TooFewSeeds(value))
+    match value {
+        0 | 1 => Err(SettingsError::TooFewSeeds(value)),
+        v if v > MAX_N_SEEDS => Err(SettingsError::TooManySeeds(value)),
+        v => Ok(v),
     }
 }
 
-/// Seeds run at once: at least 1.
+/// Seeds run at once: from 1 to [`MAX_WORKERS`].
 pub fn workers(value: usize) -> Result<usize, SettingsError> {
-    if value >= 1 {
-        Ok(value)
-    } else {
-        Err(SettingsError::NoWorkers)
+    match value {
+        0 => Err(SettingsError::NoWorkers),
+        v if v > MAX_WORKERS => Err(SettingsError::TooManyWorkers(value)),
+        v => Ok(v),
     }
 }
 
@@ -155,10 +167,9 @@ impl Settings {
                 .unwrap_or(DEFAULT_N_SEEDS),
             alpha: flags.alpha.or(declared.alpha).unwrap_or(DEFAULT_ALPHA),
             min_effect: flags.min_effect.or(declared.min_effect),
-            workers: flags
-                .workers
-                .or(declared.workers)
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+            workers: flags.workers.or(declared.workers).unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, |n| usize::from(n).min(MAX_WORKERS))
+            }),
             timeout: flags.timeout.or(declared.timeout),
         };
         n_seeds(settings.n_seeds)?;

@@ -31,8 +31,9 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
         Some(Command::Show(show)) => show::run(show),
         Some(Command::Compare(compare)) => compare::run(compare),
         Some(Command::Completions { shell }) => {
-            let mut command = Cli::command();
-            clap_complete::generate(*shell, &mut command, "pybench", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "pybench", &mut script);
+            crate::report::print(&String::from_utf8_lossy(&script));
             Ok(exit::OK)
         }
         Some(Command::Seeds(seeds)) => seeds::run(seeds),

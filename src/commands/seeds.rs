@@ -31,7 +31,7 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
         }
     };
     let overrides = Overrides {
-        n_seeds: args.n_seeds.map(|n| n as usize),
+        n_seeds: args.n_seeds,
         ..Overrides::default()
     };
     let mut out = String::new();

@@ -60,10 +60,10 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
 fn history(args: &ShowArgs) -> Result<i32, Error> {
     let path = &args.store.baseline;
     let Some(versions) = git::file_history(path)? else {
-        println!(
-            "not inside a git repository: no history for {}",
+        report::print(&format!(
+            "not inside a git repository: no history for {}\n",
             path.display()
-        );
+        ));
         return Ok(exit::OK);
     };
     let selection = args.store.selection();

@@ -9,5 +9,5 @@ pub fn run(args: &UpdateArgs) -> Result<i32, Error> {
     if args.run.against.is_some() {
         return Err(Error::UpdateAgainst);
     }
-    super::check::run_mode(&args.run, RunMode::Update, args.n_seeds.map(|n| n as usize))
+    super::check::run_mode(&args.run, RunMode::Update, args.n_seeds)
 }

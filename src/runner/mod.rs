@@ -123,13 +123,15 @@ pub fn run_sides(
     in_process: bool,
     seed_done: impl Fn() + Sync,
 ) -> Outcomes {
+    // More workers than seeds would only be idle threads.
+    let workers = settings.workers.min(seeds.len()).max(1);
     if in_process {
         let entries: Vec<_> = benches.iter().map(|b| b.entry).collect();
         let last_side = |index| call::side_order(index, entries.len())[entries.len() - 1];
         let outcomes = call::call_all(
             &entries,
             seeds,
-            settings.workers,
+            workers,
             |_| {},
             |index, side, _| {
                 if side == last_side(index) {
@@ -162,7 +164,7 @@ pub fn run_sides(
         &exe,
         &sides,
         seeds,
-        settings.workers,
+        workers,
         settings.timeout.map(Duration::from_secs_f64),
         seed_done,
     );
