@@ -6,7 +6,7 @@
 //! code: [`Differences`], [`slot_test`], [`Criterion`], [`severity`],
 //! [`meta_p`] with a chosen [`Statistic`].
 
-mod binomial;
+pub mod binomial;
 mod criterion;
 pub mod family;
 pub mod mde;
