@@ -7,7 +7,7 @@ use pybench::stats::family::{self, Family};
 use pybench::stats::mde::{self, SeedsNeeded};
 use pybench::stats::refine::{self, Member, PermutationTest, RefineOptions, Side};
 use pybench::stats::{
-    Criterion, Differences, N_PERMUTATIONS, PermutationOptions, Statistic, binomial, meta_p,
+    Criterion, Differences, MetaP, N_PERMUTATIONS, PermutationOptions, Statistic, binomial, meta_p,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -238,46 +238,63 @@ fn refining_to_b_draws_is_meta_p_with_b_draws() {
     }
 }
 
-/// Data whose exact meta-p is near `target`, for `n` seeds.
-fn near(rng: &mut ChaCha8Rng, n: usize, target: f64) -> (PermutationTest, f64) {
-    loop {
-        let shift = -0.9 - 0.4 * rng.random::<f64>();
-        let test = test_of(diffs(rng, n, 2, shift), 0.05, rng.random());
-        let exact = meta_p(
-            &test.diffs,
-            &test.criterion,
-            &PermutationOptions {
-                n_permutations: 1 << n,
-                ..test.options
-            },
-        );
-        assert!(exact.exact);
-        if exact.p > target / 3.0 && exact.p < target * 3.0 {
-            return (test, exact.p);
-        }
-    }
+/// One slot of `n` seeds whose paired t-test p is `target` (its exact
+/// sign-flip p is then near it), and that exact meta-p by enumeration.
+fn near(rng: &mut ChaCha8Rng, n: usize, target: f64) -> (PermutationTest, MetaP) {
+    let z: Vec<f64> = (0..n).map(|_| normal(rng)).collect();
+    let mean = z.iter().sum::<f64>() / n as f64;
+    let sd = (z.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    let t = mde::t_upper(target, n);
+    let d: Vec<f64> = z
+        .iter()
+        .map(|x| (x - mean) / sd - t / (n as f64).sqrt())
+        .collect();
+    let test = test_of(
+        Differences::new(n, vec![d], vec![10.0]).unwrap(),
+        0.05,
+        rng.random(),
+    );
+    let exact = meta_p(
+        &test.diffs,
+        &test.criterion,
+        &PermutationOptions {
+            n_permutations: 1 << n,
+            ..test.options
+        },
+    );
+    assert!(exact.exact && exact.p > target / 4.0 && exact.p < target * 4.0);
+    (test, exact)
 }
 
 #[test]
 fn refined_decisions_equal_exact_enumeration_near_the_threshold() {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let options = RefineOptions::default();
-    let (mut refined, mut straddled_at_4096) = (0, 0);
-    for (k, n) in [16, 17, 18].into_iter().cycle().take(12).enumerate() {
+    let risk = options.look_risk(N_PERMUTATIONS);
+    // Thresholds 3% from the exact p: the 4096 draws cannot tell, so the
+    // refinement runs to the exact enumeration (2^n ≤ the next batch).
+    for (n, factor) in [(16, 0.97), (16, 1.03), (17, 1.03), (18, 0.97)] {
         let (test, exact) = near(&mut rng, n, 0.0025);
-        // Thresholds within ±5% of the exact p, and a few farther off.
-        let factor = [0.95, 1.05, 0.98, 1.02, 0.6, 1.6][k % 6];
-        let threshold = exact * factor;
+        let threshold = exact.p * factor;
         let fast = test.meta_p();
-        let risk = options.look_risk(N_PERMUTATIONS);
-        straddled_at_4096 += usize::from(refine::side(&fast, threshold, risk) == Side::Straddles);
-        let (meta, side) = test.refine(fast.clone(), threshold, &options);
-        refined += usize::from(meta.n_permutations > N_PERMUTATIONS);
-        let want = if exact < threshold { Side::Below } else { Side::Above };
-        assert_eq!(side, want, "n={n} exact={exact} threshold={threshold} {meta:?}");
-        assert_eq!(meta.p < threshold, exact < threshold, "n={n} {meta:?}");
+        assert_eq!(refine::side(&fast, threshold, risk), Side::Straddles);
+        let (meta, side) = test.refine(fast, threshold, &options);
+        let want = if exact.p < threshold { Side::Below } else { Side::Above };
+        assert_eq!((side, &meta), (want, &exact), "n={n} threshold={threshold}");
     }
-    assert!(straddled_at_4096 >= 8 && refined >= 8, "{straddled_at_4096} {refined}");
+    // Farther off, a few doublings settle it before enumerating, on the
+    // same side as the exact p.
+    let mut early = 0;
+    for factor in [0.5, 0.7, 1.4, 2.0, 0.6, 1.7] {
+        let (test, exact) = near(&mut rng, 16, 0.0025);
+        let threshold = exact.p * factor;
+        let (meta, side) = test.refine(test.meta_p(), threshold, &options);
+        let want = if exact.p < threshold { Side::Below } else { Side::Above };
+        assert_eq!(side, want, "threshold={threshold} exact={exact:?} {meta:?}");
+        assert_eq!(meta.p < threshold, exact.p < threshold, "{meta:?}");
+        early += usize::from(!meta.exact);
+    }
+    assert!(early >= 3, "{early}");
 }
 
 #[test]
