@@ -40,10 +40,10 @@ fn family_table(out: &mut String, results: &[FamilyResult]) {
         } else {
             let _ = write!(
                 header,
-                " {} power | {} P(any false FAIL) |",
-                r.case.name, r.case.name
+                " {0} power | {0} P(any false FAIL) | {0} FDR |",
+                r.case.name
             );
-            rule.push_str(" --- | --- |");
+            rule.push_str(" --- | --- | --- |");
         }
     }
     let _ = writeln!(out, "{header}\n{rule}");
@@ -57,15 +57,23 @@ fn family_table(out: &mut String, results: &[FamilyResult]) {
                 let _ = write!(out, " {p:.3} ± {se:.3} |");
             }
             let _ = write!(out, " {fa:.3} ± {fa_se:.3}{mark} |");
+            if r.case.drops > 0 {
+                let (fdr, se) = r.fdr(method);
+                let mark = if r.fdr_controlled(method) { "" } else { " ↑" };
+                let _ = write!(out, " {fdr:.3} ± {se:.3}{mark} |");
+            }
         }
         out.push('\n');
     }
     let reps: Vec<usize> = results.iter().map(|r| r.replications).collect();
     let _ = writeln!(
         out,
-        "\n± one standard error. ↑: P(any false FAIL) above {ALPHA} + 2 s.e. ({:.4} for \
-         R = {}). Independent benchmarks at {ALPHA} each would give 1 − {}^{N_BENCHMARKS} = \
-         {:.3} without a correction.\n",
+        "\n± one standard error. ↑: above {ALPHA} + 2 s.e. ({:.4} for a P(any false FAIL) \
+         over R = {}). P(any false FAIL) counts FAILs of benchmarks that did not regress; \
+         FDR is the mean of (false FAILs)/(FAILs). Holm keeps P(any false FAIL) ≤ alpha \
+         always; BH keeps the FDR ≤ alpha, which is P(any FAIL) when nothing regressed. \
+         Independent benchmarks at {ALPHA} each would give 1 − {}^{N_BENCHMARKS} = {:.3} \
+         without a correction.\n",
         calibration_bound(reps[0]),
         reps[0],
         1.0 - ALPHA,
@@ -127,6 +135,8 @@ pub fn json(results: &[FamilyResult], mde: Option<&MdeResult>) -> Value {
                     "any_false_fail": r.false_alarm_rate(method).0,
                     "any_false_fail_se": r.false_alarm_rate(method).1,
                     "controlled": r.controlled(method),
+                    "fdr": r.fdr(method).0,
+                    "fdr_se": r.fdr(method).1,
                 });
                 if r.case.drops > 0 {
                     entry["power"] = json!(r.power(method).0);
