@@ -132,8 +132,18 @@ fn equal_alphas_are_plain_procedures_and_bh_finds_more_than_holm() {
     assert_eq!((holm.n_failed(), bh.n_failed()), (4, 4));
     // p = 0.03, 0.04 with 0.05: BH fails both (0.04·2/2 < 0.05), Holm none.
     let p = [0.03, 0.04];
-    assert_eq!(family::adjust(Family::Bh, &p, &[0.05; 2]).unwrap().n_failed(), 2);
-    assert_eq!(family::adjust(Family::Holm, &p, &[0.05; 2]).unwrap().n_failed(), 0);
+    assert_eq!(
+        family::adjust(Family::Bh, &p, &[0.05; 2])
+            .unwrap()
+            .n_failed(),
+        2
+    );
+    assert_eq!(
+        family::adjust(Family::Holm, &p, &[0.05; 2])
+            .unwrap()
+            .n_failed(),
+        0
+    );
 }
 
 #[test]
@@ -141,14 +151,25 @@ fn bad_inputs_are_errors() {
     assert!(family::adjust(Family::Bh, &[0.1], &[0.05, 0.05]).is_err());
     assert!(family::adjust(Family::Bh, &[f64::NAN], &[0.05]).is_err());
     assert!(family::adjust(Family::Bh, &[0.1], &[0.0]).is_err());
-    assert!(family::adjust(Family::Holm, &[], &[]).unwrap().decisions.is_empty());
+    assert!(
+        family::adjust(Family::Holm, &[], &[])
+            .unwrap()
+            .decisions
+            .is_empty()
+    );
 }
 
 #[test]
 fn t_quantiles_match_scipy() {
     for q in fixture().t_quantiles {
         let got = -mde::t_upper(q.alpha, q.n);
-        assert!(close(got, q.t, 1e-9), "n={} alpha={}: {got} vs {}", q.n, q.alpha, q.t);
+        assert!(
+            close(got, q.t, 1e-9),
+            "n={} alpha={}: {got} vs {}",
+            q.n,
+            q.alpha,
+            q.t
+        );
     }
 }
 
@@ -159,11 +180,21 @@ fn noncentral_t_tail_and_exact_noncentrality_match_scipy() {
         let got = mde::nct_sf(c.c, c.nu, c.lambda);
         // Absolute near 1, relative in the far lower tail.
         let ok = (got - c.sf).abs() <= 1e-10 || close(got, c.sf, 1e-7);
-        assert!(ok, "nu={} c={} lambda={}: {got} vs {}", c.nu, c.c, c.lambda, c.sf);
+        assert!(
+            ok,
+            "nu={} c={} lambda={}: {got} vs {}",
+            c.nu, c.c, c.lambda, c.sf
+        );
     }
     for l in &f.lambda_star {
         let got = mde::noncentrality(l.alpha, l.n, 0.8);
-        assert!(close(got, l.lambda, 1e-8), "n={} a={}: {got} vs {}", l.n, l.alpha, l.lambda);
+        assert!(
+            close(got, l.lambda, 1e-8),
+            "n={} a={}: {got} vs {}",
+            l.n,
+            l.alpha,
+            l.lambda
+        );
         let approx = mde::noncentrality_approx(l.alpha, l.n, 0.8);
         assert!(close(approx, l.approx, 1e-9), "n={} a={}", l.n, l.alpha);
         let sd = 0.37;
@@ -174,11 +205,16 @@ fn noncentral_t_tail_and_exact_noncentrality_match_scipy() {
 
 #[test]
 fn mde_rel_and_seeds_needed() {
-    let d: Vec<f64> = (0..12).map(|i| 0.01 * ((i * 7 % 12) as f64 - 5.5)).collect();
+    let d: Vec<f64> = (0..12)
+        .map(|i| 0.01 * ((i * 7 % 12) as f64 - 5.5))
+        .collect();
     let m = mde::slot_mde(0.0025, &d, -4.0);
     assert!(close(m.mde_rel, m.mde / 4.0, 1e-15) && !m.rel_unreliable);
     // 12 seeds detect this slot's own MDE; 11 do not.
-    assert_eq!(mde::seeds_needed(0.0025, m.sd, m.mde), SeedsNeeded::Seeds(12));
+    assert_eq!(
+        mde::seeds_needed(0.0025, m.sd, m.mde),
+        SeedsNeeded::Seeds(12)
+    );
 }
 
 #[test]
@@ -188,8 +224,22 @@ fn binomial_tails_match_scipy() {
         // lnΓ of ~1e6 carries ~1e-9 absolute error into every term: the
         // tails decide against a risk of ~1e-4, so 1e-7 relative is plenty.
         let ok = |got: f64, want: f64| (got - want).abs() <= 1e-12 || close(got, want, 1e-7);
-        assert!(ok(cdf, c.cdf), "cdf({}, {}, {}): {cdf} vs {}", c.x, c.b, c.p, c.cdf);
-        assert!(ok(sf, c.sf), "sf({}, {}, {}): {sf} vs {}", c.x, c.b, c.p, c.sf);
+        assert!(
+            ok(cdf, c.cdf),
+            "cdf({}, {}, {}): {cdf} vs {}",
+            c.x,
+            c.b,
+            c.p,
+            c.cdf
+        );
+        assert!(
+            ok(sf, c.sf),
+            "sf({}, {}, {}): {sf} vs {}",
+            c.x,
+            c.b,
+            c.p,
+            c.sf
+        );
     }
 }
 
@@ -279,7 +329,11 @@ fn refined_decisions_equal_exact_enumeration_near_the_threshold() {
         let fast = test.meta_p();
         assert_eq!(refine::side(&fast, threshold, risk), Side::Straddles);
         let (meta, side) = test.refine(fast, threshold, &options);
-        let want = if exact.p < threshold { Side::Below } else { Side::Above };
+        let want = if exact.p < threshold {
+            Side::Below
+        } else {
+            Side::Above
+        };
         assert_eq!((side, &meta), (want, &exact), "n={n} threshold={threshold}");
     }
     // Farther off, a few doublings settle it before enumerating, on the
@@ -289,7 +343,11 @@ fn refined_decisions_equal_exact_enumeration_near_the_threshold() {
         let (test, exact) = near(&mut rng, 16, 0.0025);
         let threshold = exact.p * factor;
         let (meta, side) = test.refine(test.meta_p(), threshold, &options);
-        let want = if exact.p < threshold { Side::Below } else { Side::Above };
+        let want = if exact.p < threshold {
+            Side::Below
+        } else {
+            Side::Above
+        };
         assert_eq!(side, want, "threshold={threshold} exact={exact:?} {meta:?}");
         assert_eq!(meta.p < threshold, exact.p < threshold, "{meta:?}");
         early += usize::from(!meta.exact);

@@ -21,8 +21,8 @@ use statrs::distribution::{Continuous, ContinuousCDF};
 use statrs::function::erf::erfc;
 
 use super::family::Family;
-use super::slot::{DEGENERATE_SD, EFFECT_FLOOR, students_t};
 use super::numeric;
+use super::slot::{DEGENERATE_SD, EFFECT_FLOOR, students_t};
 
 /// The power an MDE is defined at.
 pub const POWER: f64 = 0.80;
@@ -87,7 +87,7 @@ fn t_quantile(q: f64, n: usize) -> f64 {
     let mut x = t.inverse_cdf(q);
     for _ in 0..2 {
         let density = t.pdf(x);
-        if !(density > 0.0) {
+        if density.is_nan() || density <= 0.0 {
             break;
         }
         x -= (t.cdf(x) - q) / density;
@@ -174,7 +174,7 @@ pub fn seeds_needed(alpha: f64, sd: f64, drop: f64) -> SeedsNeeded {
     if sd < DEGENERATE_SD {
         return SeedsNeeded::Seeds(2);
     }
-    if !(drop > 0.0) || mde(alpha, SEEDS_CAP, sd) > drop {
+    if drop.is_nan() || drop <= 0.0 || mde(alpha, SEEDS_CAP, sd) > drop {
         return SeedsNeeded::MoreThan(SEEDS_CAP);
     }
     // The MDE falls with n: bisect for the first n at or below the drop.
@@ -271,8 +271,14 @@ mod tests {
     fn seeds_needed_is_the_first_n_at_or_below_the_drop() {
         let drop = mde(0.01, 30, 1.0);
         assert_eq!(seeds_needed(0.01, 1.0, drop), SeedsNeeded::Seeds(30));
-        assert_eq!(seeds_needed(0.01, 1.0, drop * 1.0001), SeedsNeeded::Seeds(30));
-        assert_eq!(seeds_needed(0.01, 1.0, drop * 0.9999), SeedsNeeded::Seeds(31));
+        assert_eq!(
+            seeds_needed(0.01, 1.0, drop * 1.0001),
+            SeedsNeeded::Seeds(30)
+        );
+        assert_eq!(
+            seeds_needed(0.01, 1.0, drop * 0.9999),
+            SeedsNeeded::Seeds(31)
+        );
         assert_eq!(
             seeds_needed(0.01, 1.0, 1e-6),
             SeedsNeeded::MoreThan(SEEDS_CAP)

@@ -201,7 +201,12 @@ impl PermutationTest {
 
     /// Refine `meta` against a fixed `threshold` until it is settled or
     /// capped. Returns the last result and its [`Side`].
-    pub fn refine(&self, mut meta: MetaP, threshold: f64, options: &RefineOptions) -> (MetaP, Side) {
+    pub fn refine(
+        &self,
+        mut meta: MetaP,
+        threshold: f64,
+        options: &RefineOptions,
+    ) -> (MetaP, Side) {
         let look_risk = options.look_risk(self.options.n_permutations);
         loop {
             let s = side(&meta, threshold, look_risk);

@@ -184,7 +184,12 @@ fn family_corrections_control_run_level_false_alarms() {
     assert!(power(Family::None) >= power(Family::Bh), "{drop:?}");
     let md = study::family_report::markdown(&[null, drop], None);
     for m in Family::ALL {
-        assert_eq!(md.lines().filter(|l| l.starts_with(&format!("| {m} |"))).count(), 1);
+        assert_eq!(
+            md.lines()
+                .filter(|l| l.starts_with(&format!("| {m} |")))
+                .count(),
+            1
+        );
     }
 }
 
@@ -208,10 +213,16 @@ fn family_selection() {
     assert!(s.cases.is_empty() && s.mde && s.family.len() == study::FAMILY_CASES.len());
     let s = study::select_all("local-spike, family-null").unwrap();
     assert_eq!(s.cases.len(), 1);
-    assert_eq!(s.family.iter().map(|c| c.name).collect::<Vec<_>>(), ["family-null"]);
+    assert_eq!(
+        s.family.iter().map(|c| c.name).collect::<Vec<_>>(),
+        ["family-null"]
+    );
     assert!(!s.mde);
     let all = study::select_all("all").unwrap();
     assert!(all.mde && all.cases.len() == CASES.len() && all.family.len() == 3);
     let err = study::select_all("nope").unwrap_err();
-    assert!(err.contains("unknown case") && err.contains("mde-calibration"), "{err}");
+    assert!(
+        err.contains("unknown case") && err.contains("mde-calibration"),
+        "{err}"
+    );
 }

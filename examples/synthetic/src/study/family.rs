@@ -90,7 +90,10 @@ impl FamilyResult {
     /// Fraction of regressed benchmarks that FAIL (power), with its s.e.
     /// (as if the regressed benchmarks' verdicts were independent).
     pub fn power(&self, method: Family) -> (f64, f64) {
-        rate(self.detected[index(method)], self.replications * self.case.drops)
+        rate(
+            self.detected[index(method)],
+            self.replications * self.case.drops,
+        )
     }
 
     /// The false discovery rate (mean false discovery proportion), with
@@ -177,7 +180,12 @@ pub fn replicate(case: &FamilyCase, master_seed: u64, r: usize) -> [Outcome; 3] 
     Family::ALL.map(|method| {
         let verdict = refine::judge(&members, method, &RefineOptions::default())
             .expect("valid p values and alphas");
-        let failed: Vec<bool> = verdict.decisions.decisions.iter().map(|d| d.failed).collect();
+        let failed: Vec<bool> = verdict
+            .decisions
+            .decisions
+            .iter()
+            .map(|d| d.failed)
+            .collect();
         let false_fails = failed[case.drops..].iter().filter(|&&f| f).count();
         let fails = failed.iter().filter(|&&f| f).count();
         Outcome {
