@@ -3,11 +3,13 @@
 //! bisection on the decision itself for thresholds), plus brute-force
 //! checks of the refinement against exact enumeration.
 
+use pybench::scores::{ScoreTable, SlotKey};
 use pybench::stats::family::{self, Family};
 use pybench::stats::mde::{self, SeedsNeeded};
 use pybench::stats::refine::{self, Member, PermutationTest, RefineOptions, Side};
 use pybench::stats::{
-    Criterion, Differences, MetaP, N_PERMUTATIONS, PermutationOptions, Statistic, binomial, meta_p,
+    CompareOptions, Criterion, Differences, MetaP, N_PERMUTATIONS, PermutationOptions, Statistic,
+    binomial, compare, meta_p,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -362,6 +364,11 @@ fn clear_cases_keep_the_fast_path() {
     let fast = test.meta_p();
     let (meta, side) = test.refine(fast.clone(), 0.0025, &RefineOptions::default());
     assert_eq!((meta, side), (fast, Side::Above));
+    // Off: a straddling p stays as drawn.
+    let (test, exact) = near(&mut rng, 16, 0.0025);
+    let fast = test.meta_p();
+    let (meta, side) = test.refine(fast.clone(), exact.p * 1.03, &RefineOptions::off());
+    assert_eq!((meta, side), (fast, Side::Straddles));
 }
 
 fn family_members(seed: u64, m: usize, n: usize) -> Vec<Member> {
@@ -380,15 +387,34 @@ fn family_members(seed: u64, m: usize, n: usize) -> Vec<Member> {
 
 #[test]
 fn one_member_family_is_todays_verdict() {
-    let members = family_members(1, 1, 30);
-    let fast = members[0].test.meta_p();
-    for method in Family::ALL {
-        let v = refine::judge(&members, method, &RefineOptions::default()).unwrap();
-        let d = v.decisions.decisions[0];
-        assert_eq!(d.adjusted_p, v.meta[0].p);
-        assert_eq!(d.failed, v.meta[0].p < 0.05);
-        if v.sides[0] != Side::Straddles && v.meta[0].n_permutations == N_PERMUTATIONS {
-            assert_eq!(v.meta[0], fast);
+    let slot = SlotKey::new(0, "score");
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let base: Vec<f64> = (0..30).map(|_| 1.0 + normal(&mut rng)).collect();
+    let seeds: Vec<u64> = (0..30).collect();
+    for shift in [-0.6, -0.3, 0.0] {
+        let cur: Vec<f64> = base
+            .iter()
+            .map(|b| b + shift + 0.5 * normal(&mut rng))
+            .collect();
+        let baseline = ScoreTable::new(vec![slot.clone()], vec![base.clone()]).unwrap();
+        let current = ScoreTable::new(vec![slot.clone()], vec![cur]).unwrap();
+        let opts = CompareOptions {
+            alpha: 0.05,
+            min_effect: None,
+        };
+        let today = compare("bench_x", &seeds, &baseline, &current, &opts).unwrap();
+        let member = Member::from_tables("bench_x", &seeds, &baseline, &current, &opts).unwrap();
+        let fast = member.test.meta_p();
+        assert_eq!((fast.p, fast.exact), (today.meta_p, today.exact));
+        for method in Family::ALL {
+            let members = [member.clone()];
+            let v = refine::judge(&members, method, &RefineOptions::default()).unwrap();
+            let d = v.decisions.decisions[0];
+            assert_eq!((d.adjusted_p, d.failed), (v.meta[0].p, v.meta[0].p < 0.05));
+            // Settled at the first look: today's p and verdict exactly.
+            if v.meta[0].n_permutations == N_PERMUTATIONS {
+                assert_eq!((d.p, d.failed), (today.meta_p, !today.passed()));
+            }
         }
     }
 }

@@ -109,7 +109,8 @@ pub struct Decision {
 pub struct FamilyDecisions {
     /// The method used.
     pub method: Family,
-    /// Run level `ᾱ = mean(alpha_i)` (the common alpha when all are equal).
+    /// Run level `ᾱ = mean(alpha_i)` (the common alpha when all are
+    /// equal; NaN for an empty family).
     pub level: f64,
     /// One per benchmark, in input order.
     pub decisions: Vec<Decision>,

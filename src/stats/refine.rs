@@ -28,6 +28,8 @@ use super::family::{self, Family, FamilyDecisions, FamilyError};
 use super::permute::{MetaP, N_PERMUTATIONS, PermutationOptions, TIE_RTOL, meta_p, statistics};
 use super::signs;
 use super::slot::Differences;
+use super::{CompareOptions, StatsError, check_reachable, permutation_seed};
+use crate::scores::ScoreTable;
 
 /// Total risk ε that refinement settles a decision the wrong way (per
 /// benchmark, over all its looks).
@@ -59,6 +61,15 @@ impl Default for RefineOptions {
 }
 
 impl RefineOptions {
+    /// No refinement: every meta-p stays at the fast path's 4096 draws, so
+    /// a family judged with it has exactly pybench 0.1's p values.
+    pub fn off() -> Self {
+        RefineOptions {
+            risk: RISK,
+            max_draws: N_PERMUTATIONS,
+        }
+    }
+
     /// The draw counts at which a test starting with `first` draws is
     /// looked at: `first, 2·first, …`, the last one capped at `max_draws`.
     pub fn schedule(&self, first: usize) -> Vec<usize> {
@@ -231,6 +242,33 @@ pub struct Member {
     pub alpha: f64,
     /// Its meta-p at the first draw count, if known (else computed).
     pub meta: Option<MetaP>,
+}
+
+impl Member {
+    /// The member [`super::compare`] would judge: same differences,
+    /// criterion and permutation seed, so its fast-path meta-p is the
+    /// comparison's. Errors as `compare` does.
+    pub fn from_tables(
+        bench: &str,
+        seeds: &[u64],
+        baseline: &ScoreTable,
+        current: &ScoreTable,
+        options: &CompareOptions,
+    ) -> Result<Member, StatsError> {
+        let alpha = options.alpha;
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(StatsError::InvalidAlpha(alpha));
+        }
+        let diffs = Differences::from_tables(baseline, current)?;
+        let n = diffs.n_seeds();
+        check_reachable(alpha, n)?;
+        let criterion = Criterion::new(alpha, n, options.min_effect);
+        Ok(Member {
+            test: PermutationTest::new(diffs, criterion, permutation_seed(bench, seeds)),
+            alpha,
+            meta: None,
+        })
+    }
 }
 
 /// The refined, corrected verdicts of a family.

@@ -125,9 +125,7 @@ mod tests {
         // Seeking to word 0 must not change the stream pybench has always
         // drawn: one next_u64 per pattern of 64 seeds, little-endian bytes.
         let mut rng = ChaCha20Rng::seed_from_u64(99);
-        let plain: Vec<u8> = (0..50)
-            .flat_map(|_| rng.next_u64().to_le_bytes())
-            .collect();
+        let plain: Vec<u8> = (0..50).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
         assert_eq!(sample(64, 50, 99), plain);
     }
 
