@@ -6,14 +6,19 @@
 //! code: [`Differences`], [`slot_test`], [`Criterion`], [`severity`],
 //! [`meta_p`] with a chosen [`Statistic`].
 
+pub mod binomial;
 mod criterion;
+pub mod family;
+pub mod mde;
 mod mirror;
 pub mod numeric;
 mod permute;
+pub mod refine;
 pub mod signs;
 mod slot;
 
 pub use criterion::{Criterion, Statistic, severity};
+pub use family::{Decision, Family, FamilyDecisions, FamilyError, Reachability, adjust};
 pub use mirror::{Mirror, mirror, mirror_of};
 pub use permute::{MetaP, N_PERMUTATIONS, PermutationOptions, TIE_RTOL, meta_p, statistics};
 pub use signs::{enumerate as enumerate_patterns, permutation_seed, sample as sample_patterns};

@@ -60,9 +60,19 @@ pub fn enumerate(n_seeds: usize) -> Vec<u8> {
 /// Each pattern consumes `⌈n/64⌉` words of `next_u64`; seed `i` is flipped
 /// iff bit `i mod 64` of word `⌊i/64⌋` is set. Unused high bits are dropped.
 pub fn sample(n_seeds: usize, count: usize, seed: u64) -> Vec<u8> {
+    sample_from(n_seeds, 0, count, seed)
+}
+
+/// Patterns `start..start + count` of the stream [`sample`] draws from
+/// `seed`: `sample(n, start + count, seed)[start·nc..]` without drawing the
+/// first `start`. The refinement of a sampled meta-p continues its stream
+/// this way, so its first 4096 patterns stay the ones every run has used.
+pub fn sample_from(n_seeds: usize, start: usize, count: usize, seed: u64) -> Vec<u8> {
     let nc = n_chunks(n_seeds);
     let words = n_seeds.div_ceil(64);
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    // A pattern takes `words` u64s, i.e. 2·words of ChaCha's 32-bit words.
+    rng.set_word_pos(start as u128 * words as u128 * 2);
     let mut out = Vec::with_capacity(count * nc);
     let mut bytes = vec![0u8; words * 8];
     for _ in 0..count {
@@ -108,6 +118,25 @@ mod tests {
         assert_eq!(p.len(), 200);
         assert!(p.chunks(2).all(|c| c[1] < 32));
         assert!(p.chunks(2).any(|c| c[1] >= 16));
+    }
+
+    #[test]
+    fn sample_is_the_plain_chacha_stream() {
+        // Seeking to word 0 must not change the stream pybench has always
+        // drawn: one next_u64 per pattern of 64 seeds, little-endian bytes.
+        let mut rng = ChaCha20Rng::seed_from_u64(99);
+        let plain: Vec<u8> = (0..50).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
+        assert_eq!(sample(64, 50, 99), plain);
+    }
+
+    #[test]
+    fn sample_from_continues_the_stream() {
+        for n in [13, 64, 65, 130] {
+            let nc = n_chunks(n);
+            let all = sample(n, 300, 42);
+            assert_eq!(sample_from(n, 0, 300, 42), all, "n={n}");
+            assert_eq!(sample_from(n, 117, 183, 42), &all[117 * nc..], "n={n}");
+        }
     }
 
     #[test]

@@ -162,3 +162,67 @@ fn case_selection() {
     assert!(study::select("nope").unwrap_err().contains("unknown case"));
     assert!(study::select(",").is_err());
 }
+
+/// The family study, short: 20 benchmarks × 12 seeds, fixed master seed.
+#[test]
+fn family_corrections_control_run_level_false_alarms() {
+    use pybench::stats::Family;
+    use study::family::{find, run_family};
+    // ~90 ms per replication in a debug build: 100 + 40 keep it near 12 s.
+    let null = run_family(find("family-null").unwrap(), 100, MASTER_SEED, &|| {});
+    let any = |m| null.any_fail_rate(m).0;
+    // Uncorrected: 1 − 0.95^20 = 0.64 (s.e. 0.048 at R = 100).
+    assert!(any(Family::None) >= 0.5, "{null:?}");
+    // Corrected: at most 0.05 + 3 s.e. = 0.115.
+    for m in [Family::Holm, Family::Bh] {
+        assert!(any(m) <= 0.115, "{m}: {null:?}");
+    }
+    let drop = run_family(find("family-one-drop").unwrap(), 40, MASTER_SEED, &|| {});
+    let power = |m| drop.power(m).0;
+    assert!(power(Family::None) >= 0.9, "{drop:?}");
+    assert!(power(Family::Holm) >= 0.5 && power(Family::Bh) >= power(Family::Holm));
+    assert!(power(Family::None) >= power(Family::Bh), "{drop:?}");
+    let md = study::family_report::markdown(&[null, drop], None);
+    for m in Family::ALL {
+        assert_eq!(
+            md.lines()
+                .filter(|l| l.starts_with(&format!("| {m} |")))
+                .count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn mde_is_detected_80_percent_of_the_time() {
+    use study::mde::{Formula, run_mde};
+    let r = run_mde(1500, MASTER_SEED, &|| {});
+    // 0.80 ± 3 s.e. (0.0103 at R = 1500).
+    for level in 0..2 {
+        let (p, _) = r.rate(Formula::Exact, level);
+        assert!((p - 0.80).abs() <= 0.031, "level {level}: {r:?}");
+    }
+    // Same noise, smaller drop: the shortcut detects less at 0.0025.
+    assert!(r.detected[1][1] < r.detected[0][1], "{r:?}");
+    assert!(study::family_report::markdown(&[], Some(&r)).contains("| exact noncentral t"));
+}
+
+#[test]
+fn family_selection() {
+    let s = study::select_all("family").unwrap();
+    assert!(s.cases.is_empty() && s.mde && s.family.len() == study::FAMILY_CASES.len());
+    let s = study::select_all("local-spike, family-null").unwrap();
+    assert_eq!(s.cases.len(), 1);
+    assert_eq!(
+        s.family.iter().map(|c| c.name).collect::<Vec<_>>(),
+        ["family-null"]
+    );
+    assert!(!s.mde);
+    let all = study::select_all("all").unwrap();
+    assert!(all.mde && all.cases.len() == CASES.len() && all.family.len() == 3);
+    let err = study::select_all("nope").unwrap_err();
+    assert!(
+        err.contains("unknown case") && err.contains("mde-calibration"),
+        "{err}"
+    );
+}

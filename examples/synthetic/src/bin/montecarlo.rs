@@ -1,5 +1,6 @@
 //! The Monte-Carlo study of pybench's verdict: false-positive and detection
-//! rates of four regression tests on simulated loss curves.
+//! rates of four regression tests on simulated loss curves; run-level false
+//! alarms and power of the family corrections; the MDE's calibration.
 //!
 //! `cargo run --release -p synthetic --features montecarlo --bin montecarlo -- --help`
 
@@ -31,9 +32,12 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     master_seed: u64,
     /// Comma-separated cases or groups: all, reference, null, limit,
-    /// correlated-null, global-shift, local-spike, heavy-tails, skewed,
-    /// autocorrelated, few-seeds, multi-metric, nondeterministic,
-    /// skew-vanishes, skew-appears, run-drift.
+    /// family, correlated-null, global-shift, local-spike, heavy-tails,
+    /// skewed, autocorrelated, few-seeds, multi-metric, nondeterministic,
+    /// skew-vanishes, skew-appears, run-drift, family-null, family-one-drop,
+    /// family-five-drops, mde-calibration. The family cases use pybench's
+    /// 4096 sign patterns (all 2^12), not --permutations, and 12 seeds;
+    /// mde-calibration runs 10 × --replications.
     #[arg(long, default_value = "all")]
     cases: String,
     /// Print JSON instead of Markdown.
@@ -43,8 +47,8 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let cases = match study::select(&args.cases) {
-        Ok(cases) => cases,
+    let selection = match study::select_all(&args.cases) {
+        Ok(selection) => selection,
         Err(e) => return fail(&e),
     };
     if args.replications == 0 || args.permutations == 0 {
@@ -56,7 +60,7 @@ fn main() -> ExitCode {
         permutations: args.permutations,
         master_seed: args.master_seed,
     };
-    for case in &cases {
+    for case in &selection.cases {
         let n = case.n_seeds(config.seeds);
         if !(2..1024).contains(&n) {
             return fail(&format!("{}: {n} seeds; use 2 to 1023", case.name));
@@ -65,37 +69,65 @@ fn main() -> ExitCode {
             return fail(&format!("{}: {e}", case.name));
         }
     }
-    let total = (cases.len() * config.replications) as u64;
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(total);
-        bar.set_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} eta {eta}")
-                .expect("a valid template")
-                .progress_chars("=> "),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let mde_replications = config.replications * study::mde::REPLICATION_FACTOR;
+    let total = (selection.cases.len() + selection.family.len()) * config.replications
+        + if selection.mde { mde_replications } else { 0 };
+    let bar = progress(total as u64);
     let start = Instant::now();
-    let results = study::run(&cases, &config, &|| bar.inc(1));
+    let tick = || bar.inc(1);
+    let results = study::run(&selection.cases, &config, &tick);
+    let family: Vec<_> = selection
+        .family
+        .iter()
+        .map(|case| study::family::run_family(case, config.replications, config.master_seed, &tick))
+        .collect();
+    let mde = selection
+        .mde
+        .then(|| study::mde::run_mde(mde_replications, config.master_seed, &tick));
     bar.finish_and_clear();
     if args.json {
-        let json = study::report::json(&config, &results);
+        let mut json = study::report::json(&config, &results);
+        if let (Some(out), Some(extra)) = (
+            json.as_object_mut(),
+            study::family_report::json(&family, mde.as_ref()).as_object(),
+        ) {
+            out.extend(extra.clone());
+        }
         println!(
             "{}",
             serde_json::to_string_pretty(&json).expect("JSON values serialise")
         );
     } else {
-        print!("{}", study::report::markdown(&config, &results));
+        if results.is_empty() {
+            println!(
+                "Master seed {}, {} replications per case.",
+                config.master_seed, config.replications
+            );
+        } else {
+            print!("{}", study::report::markdown(&config, &results));
+        }
+        print!("{}", study::family_report::markdown(&family, mde.as_ref()));
     }
     eprintln!(
-        "montecarlo: {} case(s) × {} replications in {:.1}s",
-        cases.len(),
-        config.replications,
+        "montecarlo: {total} replications of {} case(s) in {:.1}s",
+        selection.cases.len() + selection.family.len() + usize::from(selection.mde),
         start.elapsed().as_secs_f64()
     );
     ExitCode::SUCCESS
+}
+
+/// A progress bar on a terminal, nothing otherwise.
+fn progress(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} eta {eta}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -246,6 +246,28 @@ pub const CASES: &[Case] = &[
     },
 ];
 
+/// One benchmark of the family study (`study::family`): reference case 1
+/// (per-seed offset N(0, 0.05), correlated steps) on 10 steps, with every
+/// step's loss `+ drop` in the current run. Not listed in [`CASES`].
+pub fn family_member(drop: f64) -> Case {
+    Case {
+        name: "family-member",
+        group: Group::Null,
+        null: drop == 0.0,
+        seeds: Some(12),
+        summary: "reference case 1 on 10 steps, every step's loss + drop",
+        model: curves(
+            10,
+            0.05,
+            if drop == 0.0 {
+                Regression::None
+            } else {
+                Regression::Global(drop)
+            },
+        ),
+    }
+}
+
 /// The case named `name`.
 pub fn find(name: &str) -> Option<&'static Case> {
     CASES.iter().find(|c| c.name == name)

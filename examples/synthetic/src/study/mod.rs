@@ -12,6 +12,9 @@
 //! or on the order in which replications finish.
 
 pub mod cases;
+pub mod family;
+pub mod family_report;
+pub mod mde;
 pub mod report;
 pub mod verdicts;
 
@@ -21,6 +24,8 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 pub use cases::{CASES, Case, Group};
+pub use family::{FAMILY_CASES, FamilyCase, FamilyResult};
+pub use mde::MdeResult;
 pub use verdicts::{TESTS, Test, TestSettings};
 
 /// The reference study's level.
@@ -177,4 +182,56 @@ pub fn select(list: &str) -> Result<Vec<&'static Case>, String> {
         return Err("no case selected".into());
     }
     Ok(selected)
+}
+
+/// What a `--cases` list selects: the single-benchmark cases, the family
+/// cases and the MDE calibration (group `family` holds the last two).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Selection {
+    /// Single-benchmark cases, in report order.
+    pub cases: Vec<&'static Case>,
+    /// Family cases, in report order.
+    pub family: Vec<&'static FamilyCase>,
+    /// Whether the MDE calibration runs.
+    pub mde: bool,
+}
+
+/// Resolve a `--cases` list over every kind of case: [`select`]'s names
+/// and groups, plus `family` (the family cases and `mde-calibration`) and
+/// each of their names.
+pub fn select_all(list: &str) -> Result<Selection, String> {
+    let mut family = vec![false; FAMILY_CASES.len()];
+    let mut mde = false;
+    let mut single = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let whole = item == "all" || item == "family";
+        let mut known = whole || item == mde::NAME;
+        mde |= known;
+        for (w, case) in family.iter_mut().zip(FAMILY_CASES) {
+            if whole || item == case.name {
+                *w = true;
+                known = true;
+            }
+        }
+        if item == "all" || !known {
+            single.push(item);
+        }
+    }
+    let cases = if single.is_empty() {
+        Vec::new()
+    } else {
+        select(&single.join(",")).map_err(|e| {
+            let names: Vec<&str> = FAMILY_CASES.iter().map(|c| c.name).collect();
+            format!("{e}; or family, {}, {}", names.join(", "), mde::NAME)
+        })?
+    };
+    let family: Vec<_> = FAMILY_CASES
+        .iter()
+        .zip(family)
+        .filter_map(|(c, w)| w.then_some(c))
+        .collect();
+    if cases.is_empty() && family.is_empty() && !mde {
+        return Err("no case selected".into());
+    }
+    Ok(Selection { cases, family, mde })
 }
