@@ -3,11 +3,11 @@
 //! bisection on the decision itself for thresholds), plus brute-force
 //! checks of the refinement against exact enumeration.
 
-use pybench::scores::{ScoreTable, SlotKey};
-use pybench::stats::family::{self, Family};
-use pybench::stats::mde::{self, SeedsNeeded};
-use pybench::stats::refine::{self, Member, PermutationTest, RefineOptions, Side};
-use pybench::stats::{
+use pybench_cli::scores::{ScoreTable, SlotKey};
+use pybench_cli::stats::family::{self, Family};
+use pybench_cli::stats::mde::{self, SeedsNeeded};
+use pybench_cli::stats::refine::{self, Member, PermutationTest, RefineOptions, Side};
+use pybench_cli::stats::{
     CompareOptions, Criterion, Differences, MetaP, N_PERMUTATIONS, PermutationOptions, Statistic,
     binomial, compare, meta_p,
 };

@@ -22,7 +22,7 @@ use statrs::function::erf::erfc;
 
 use super::family::Family;
 use super::numeric;
-use super::slot::{DEGENERATE_SD, EFFECT_FLOOR, students_t};
+use super::slot::{EFFECT_FLOOR, students_t};
 
 /// The power an MDE is defined at.
 pub const POWER: f64 = 0.80;
@@ -121,9 +121,9 @@ pub fn noncentrality(alpha: f64, n: usize, power: f64) -> f64 {
 }
 
 /// The smallest drop detected with [`POWER`] by `n` seeds at level `alpha`
-/// given the differences' sd: `λ* · sd/√n` (0 for `sd < 1e-12`).
+/// given the differences' sd: `λ* · sd/√n` (0 when the differences do not vary).
 pub fn mde(alpha: f64, n: usize, sd: f64) -> f64 {
-    if sd < DEGENERATE_SD {
+    if sd <= 0.0 {
         return 0.0;
     }
     noncentrality(alpha, n, POWER) * sd / (n as f64).sqrt()
@@ -152,7 +152,7 @@ fn with_sd(alpha: f64, n: usize, sd: f64, sd_source: SdSource, baseline_mean: f6
         mde: value,
         mde_rel: value / baseline_mean.abs().max(EFFECT_FLOOR),
         rel_unreliable: baseline_mean.abs() < EFFECT_FLOOR,
-        any_change: sd < DEGENERATE_SD,
+        any_change: sd <= 0.0,
     }
 }
 
@@ -171,7 +171,7 @@ pub enum SeedsNeeded {
 /// `sd = 0`: any change is detected, 2 seeds. The sign-flip verdict also
 /// needs `2^−n < alpha` ([`super::family::seeds_for_threshold`]).
 pub fn seeds_needed(alpha: f64, sd: f64, drop: f64) -> SeedsNeeded {
-    if sd < DEGENERATE_SD {
+    if sd <= 0.0 {
         return SeedsNeeded::Seeds(2);
     }
     if drop.is_nan() || drop <= 0.0 || mde(alpha, SEEDS_CAP, sd) > drop {

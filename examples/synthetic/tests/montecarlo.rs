@@ -166,7 +166,7 @@ fn case_selection() {
 /// The family study, short: 20 benchmarks × 12 seeds, fixed master seed.
 #[test]
 fn family_corrections_control_run_level_false_alarms() {
-    use pybench::stats::Family;
+    use pybench_cli::stats::Family;
     use study::family::{find, run_family};
     // ~90 ms per replication in a debug build: 100 + 40 keep it near 12 s.
     let null = run_family(find("family-null").unwrap(), 100, MASTER_SEED, &|| {});

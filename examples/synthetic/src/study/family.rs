@@ -7,8 +7,8 @@
 //! are the engine's [`refine::judge`], so refinement and correction are the
 //! ones the CLI uses.
 
-use pybench::stats::refine::{self, Member, PermutationTest, RefineOptions};
-use pybench::stats::{Criterion, Family, permutation_seed};
+use pybench_cli::stats::refine::{self, Member, PermutationTest, RefineOptions};
+use pybench_cli::stats::{Criterion, Family, permutation_seed};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;

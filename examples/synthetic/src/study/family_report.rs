@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use pybench::stats::Family;
-use pybench::stats::mde::POWER;
+use pybench_cli::stats::Family;
+use pybench_cli::stats::mde::POWER;
 use serde_json::{Value, json};
 
 use super::family::{FamilyResult, N_BENCHMARKS, N_SEEDS};

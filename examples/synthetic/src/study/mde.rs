@@ -9,8 +9,8 @@
 //! - pybench's formula with the sd estimated by a pilot pair of runs (what a
 //!   report shows): informational, its power is spread around 0.80.
 
-use pybench::stats::mde;
-use pybench::stats::{numeric, slot_test};
+use pybench_cli::stats::mde;
+use pybench_cli::stats::{numeric, slot_test};
 use rayon::prelude::*;
 
 use super::family::stream;
