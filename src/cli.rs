@@ -11,6 +11,7 @@ use crate::report::style::ColorChoice;
 use crate::runner::{Search, Selection};
 use crate::scaleout::ShardSpec;
 use crate::settings::{self, Overrides, SettingsError};
+use crate::stats::Family;
 
 /// Catch regressions in code whose output is a random number.
 ///
@@ -79,6 +80,11 @@ pub struct RunArgs {
     /// Write baselines on a dirty working tree without asking.
     #[arg(short, long)]
     pub yes: bool,
+    /// Run-level false-alarm control over the benchmarks judged in one run:
+    /// bh (Benjamini–Hochberg, the default), holm, or none (each benchmark
+    /// at its own alpha, as the Python pybench).
+    #[arg(long, value_name = "METHOD", default_value = "bh")]
+    pub family: Family,
     /// Seconds one seed may take before its worker is killed (overrides the benchmark's).
     #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,

@@ -93,12 +93,14 @@ fn the_whole_walkthrough() {
     let table: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("  ")).collect();
     assert_eq!(
         table[0],
-        "  metric     step   baseline    current      Δ        p"
+        "  metric     step   baseline    current      Δ        p      MDE"
     );
     assert_eq!(table.len(), 4, "{}", run.stdout);
     assert!(table[1].starts_with("  min:loss      1   ") && !table[1].contains('✗'));
     assert!(table[2].starts_with("  min:loss     30   ") && !table[2].contains('✗'));
-    assert!(table[3].starts_with("  min:loss    100   ") && table[3].ends_with("0.000  ✗"));
+    assert!(
+        table[3].starts_with("  min:loss    100   ") && table[3].ends_with("0.000      any  ✗")
+    );
 
     // None of the comparisons touched the file.
     assert_eq!(baseline_bytes(repo.path()).unwrap(), saved);

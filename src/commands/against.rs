@@ -66,20 +66,20 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
         if INTERRUPTED.load(Ordering::SeqCst) {
             return Err(Error::Interrupted);
         }
-        pipeline.show(&result);
-        results.push(result);
+        pipeline.take(result, &mut results);
     }
-    for gone in previous
+    let mut gone = String::new();
+    for bench in previous
         .iter()
         .filter(|p| !current.iter().any(|c| c.name == p.name))
     {
-        pipeline.print(&format!(
+        gone.push_str(&format!(
             "{:<18} only in {}, not in the working tree\n",
-            gone.name, build.label
+            bench.name, build.label
         ));
     }
     let repo = git::repo_state(&std::env::current_dir().unwrap_or_default())?;
-    pipeline.finish(&results, repo.as_ref(), true)
+    pipeline.conclude(results, &gone, repo.as_ref(), true)
 }
 
 /// REV's selected benchmarks, sorted by name.

@@ -54,6 +54,7 @@ pub fn pipeline(args: &RunArgs, mode: RunMode, started: Instant) -> Result<Pipel
     exports.open_all()?;
     Ok(Pipeline {
         mode,
+        family: args.family,
         yes: args.yes,
         verbose: args.verbose,
         quiet: args.quiet,

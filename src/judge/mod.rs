@@ -4,6 +4,7 @@
 //! code; [`compare`] judges two stored runs against each other.
 
 pub mod compare;
+pub mod family;
 pub mod pipeline;
 pub mod verdict;
 

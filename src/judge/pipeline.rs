@@ -11,16 +11,20 @@ use std::time::Instant;
 
 use crate::error::Error;
 use crate::exit;
+use crate::judge::family;
 use crate::report::{self, ExportManager, Provenance, RunReport, terminal};
-use crate::result::{BenchResult, Status};
+use crate::result::{BenchResult, RunFamily, Status};
 use crate::runner::isolate::INTERRUPTED;
 use crate::settings::RunMode;
+use crate::stats::Family;
 use crate::store::git::{self, RepoState};
 use crate::store::{Baseline, Store};
 
 /// How the pipeline reports and writes.
 pub struct Pipeline {
     pub mode: RunMode,
+    /// The run-level correction of a check's verdicts.
+    pub family: Family,
     /// Write baselines on a dirty tree without asking.
     pub yes: bool,
     pub verbose: bool,
@@ -82,12 +86,46 @@ impl Pipeline {
                     settings: result.settings.clone(),
                 });
             }
-            self.show(&result);
-            results.push(result);
+            self.take(result, &mut results);
         }
         store.write(updates)?;
         let summary = self.mode == RunMode::Check;
-        self.finish(&results, repo.as_ref(), summary)
+        self.conclude(results, "", repo.as_ref(), summary)
+    }
+
+    /// Whether the lines wait for the whole run: a corrected verdict
+    /// depends on every benchmark's meta-p.
+    pub fn defers(&self) -> bool {
+        self.family != Family::None && self.mode == RunMode::Check
+    }
+
+    /// Keep a produced result; show it now unless the lines wait.
+    pub fn take(&self, mut result: BenchResult, results: &mut Vec<BenchResult>) {
+        if !self.defers() {
+            family::sense_alone(&mut result);
+            self.show(&result);
+        }
+        results.push(result);
+    }
+
+    /// Correct the run's verdicts, show what waited and then `trailer`,
+    /// then [`Pipeline::finish`].
+    pub fn conclude(
+        self,
+        mut results: Vec<BenchResult>,
+        trailer: &str,
+        repo: Option<&RepoState>,
+        summary: bool,
+    ) -> Result<i32, Error> {
+        let mut run_family = None;
+        if self.defers() {
+            run_family = family::correct(&mut results, self.family);
+            for result in &results {
+                self.show(result);
+            }
+        }
+        self.print(trailer);
+        self.finish(&results, run_family.as_ref(), repo, summary)
     }
 
     /// Print one benchmark's line (and its warnings on stderr).
@@ -96,7 +134,7 @@ impl Pipeline {
             RunMode::Check => self.print(&terminal::bench_lines(result, self.verbose)),
             RunMode::Update => self.print(&format!("{}\n", terminal::updated_line(result))),
         }
-        for warning in terminal::warnings(result) {
+        for warning in terminal::warnings(result, self.verbose) {
             eprintln!("{warning}");
         }
     }
@@ -111,9 +149,10 @@ impl Pipeline {
     /// The rule and summary (when `summary`), the reports, the exit code.
     /// A report that cannot be written is an error line, but a regression
     /// still exits 1.
-    pub fn finish(
+    fn finish(
         mut self,
         results: &[BenchResult],
+        family: Option<&RunFamily>,
         repo: Option<&RepoState>,
         summary: bool,
     ) -> Result<i32, Error> {
@@ -122,17 +161,23 @@ impl Pipeline {
             self.print(&format!(
                 "{}\n{}\n",
                 terminal::rule(),
-                terminal::summary(results, seconds)
+                terminal::summary(results, family, seconds)
             ));
         }
         if self.quiet {
-            report::print(&terminal::quiet_lines(results, seconds, self.verbose));
+            report::print(&terminal::quiet_lines(
+                results,
+                family,
+                seconds,
+                self.verbose,
+            ));
         }
         let provenance = Provenance::now(repo);
         let failed_writes = self.exports.write_all(&RunReport {
             results,
             seconds,
             provenance: &provenance,
+            family,
         });
         let write_failed = !failed_writes.is_empty();
         for failure in failed_writes {

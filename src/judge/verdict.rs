@@ -183,6 +183,7 @@ pub fn compare_tables(result: &mut BenchResult, baseline: &ScoreTable, current: 
         Err(e) => result.error = Some(e.to_string()),
     }
     result.current = Some(current);
+    result.reference = Some(baseline.clone());
 }
 
 /// The mirror test on `−d` for a compared benchmark (`None` for NEW and

@@ -82,8 +82,15 @@ pub fn summary(results: &[BenchResult]) -> String {
         count(Status::New),
         count(Status::Error)
     );
-    md.push_str("| benchmark | status | slots flagged | meta-p | detail |\n");
-    md.push_str("| --- | --- | --- | --- | --- |\n");
+    // The adjusted column only when the run was corrected.
+    let corrected = results.iter().any(|r| r.family.is_some());
+    if corrected {
+        md.push_str("| benchmark | status | slots flagged | meta-p | adjusted | detail |\n");
+        md.push_str("| --- | --- | --- | --- | --- | --- |\n");
+    } else {
+        md.push_str("| benchmark | status | slots flagged | meta-p | detail |\n");
+        md.push_str("| --- | --- | --- | --- | --- |\n");
+    }
     for r in results {
         let icon = match r.status {
             Status::Pass => "✅",
@@ -107,9 +114,14 @@ pub fn summary(results: &[BenchResult]) -> String {
             },
             _ => String::new(),
         };
+        let adjusted = match (&r.family, corrected) {
+            (Some(f), _) => format!(" {:.4} |", f.adjusted_meta_p),
+            (None, true) => " – |".into(),
+            (None, false) => String::new(),
+        };
         let _ = writeln!(
             md,
-            "| `{}` | {icon} {} | {flagged} | {meta_p} | {} |",
+            "| `{}` | {icon} {} | {flagged} | {meta_p} |{adjusted} {} |",
             r.name,
             status_text(r),
             cell(&detail)

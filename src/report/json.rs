@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::RunReport;
-use crate::result::{BenchResult, SlotVerdict, Status};
+use crate::result::{BenchResult, FamilyOutcome, RunFamily, SlotVerdict, Status};
 use crate::stats;
 use crate::store::fingerprint::Environment;
 use crate::store::git::RepoState;
@@ -68,6 +68,8 @@ struct Document<'a> {
     schema_version: u32,
     pybench_version: &'static str,
     run: &'a Provenance,
+    /// The run-level correction, when the run judged several benchmarks.
+    family: Option<&'a RunFamily>,
     benchmarks: Vec<Bench<'a>>,
 }
 
@@ -89,6 +91,10 @@ struct Bench<'a> {
     environment: Option<&'a Environment>,
     environment_differences: &'a [String],
     nondeterministic_seed: Option<u64>,
+    /// Its place in the run-level correction.
+    family: Option<&'a FamilyOutcome>,
+    /// Advice about the verdict's reach (seeds, sensitivity).
+    warnings: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +110,10 @@ struct Slot<'a> {
     p: Option<f64>,
     flagged: bool,
     verdict: Option<SlotVerdict>,
+    /// The smallest drop in goodness detected with power 0.80, in the
+    /// metric's units, and relative to the baseline mean.
+    mde: Option<f64>,
+    mde_rel: Option<f64>,
     current_values: &'a [f64],
 }
 
@@ -131,6 +141,8 @@ fn bench(result: &BenchResult) -> Bench<'_> {
                 p: Some(s.p),
                 flagged: s.flagged,
                 verdict: Some(result.slot_verdict(index)),
+                mde: result.sensitivity.get(index).map(|m| m.mde),
+                mde_rel: result.sensitivity.get(index).map(|m| m.mde_rel),
                 current_values: values(index),
             })
             .collect(),
@@ -154,6 +166,8 @@ fn bench(result: &BenchResult) -> Bench<'_> {
                     p: None,
                     flagged: false,
                     verdict: None,
+                    mde: None,
+                    mde_rel: None,
                     current_values: values(index),
                 }
             })
@@ -175,6 +189,8 @@ fn bench(result: &BenchResult) -> Bench<'_> {
         environment: result.env.as_ref(),
         environment_differences: &result.env_differences,
         nondeterministic_seed: result.nondeterministic_seed,
+        family: result.family.as_ref(),
+        warnings: result.notes.iter().map(|n| n.text.as_str()).collect(),
         seeds: &result.seeds,
         slots,
     }
@@ -186,6 +202,7 @@ pub fn render(run: &RunReport) -> String {
         schema_version: SCHEMA_VERSION,
         pybench_version: env!("CARGO_PKG_VERSION"),
         run: run.provenance,
+        family: run.family,
         benchmarks: run.results.iter().map(bench).collect(),
     };
     let mut text = serde_json::to_string_pretty(&document).expect("reports hold finite numbers");

@@ -38,14 +38,27 @@ fn escape_body(text: &str) -> String {
 pub fn message(result: &BenchResult) -> String {
     match (result.status, &result.comparison) {
         (Status::Error, _) => result.error.clone().unwrap_or_default(),
-        (_, Some(cmp)) => format!(
-            "{}: {}/{} slots flagged, meta-p={:.4} (alpha={})",
-            result.status.label(),
-            cmp.n_flagged(),
-            cmp.slots.len(),
-            cmp.meta_p,
-            result.alpha
-        ),
+        (_, Some(cmp)) => match &result.family {
+            Some(f) => format!(
+                "{}: {}/{} slots flagged, meta-p={:.4}, adjusted {:.4} ({} over {} benchmarks, run-level alpha={})",
+                result.status.label(),
+                cmp.n_flagged(),
+                cmp.slots.len(),
+                cmp.meta_p,
+                f.adjusted_meta_p,
+                f.method.name().to_uppercase(),
+                f.m,
+                f.level
+            ),
+            None => format!(
+                "{}: {}/{} slots flagged, meta-p={:.4} (alpha={})",
+                result.status.label(),
+                cmp.n_flagged(),
+                cmp.slots.len(),
+                cmp.meta_p,
+                result.alpha
+            ),
+        },
         _ => result.status.label().to_string(),
     }
 }
@@ -71,11 +84,7 @@ pub fn render(results: &[BenchResult], seconds: f64) -> String {
             "    <testcase name=\"{}\" classname=\"pybench\"",
             escape(&result.name)
         );
-        let table = result
-            .comparison
-            .as_ref()
-            .map(terminal::slot_table)
-            .unwrap_or_default();
+        let table = terminal::slot_table(result, "baseline");
         match result.status {
             Status::Fail => {
                 let _ = writeln!(

@@ -18,7 +18,7 @@ pub mod terminal;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::result::BenchResult;
+use crate::result::{BenchResult, RunFamily};
 use crate::store::atomic;
 
 pub use json::Provenance;
@@ -45,6 +45,8 @@ pub struct RunReport<'a> {
     pub results: &'a [BenchResult],
     pub seconds: f64,
     pub provenance: &'a Provenance,
+    /// The run-level correction, when one applied.
+    pub family: Option<&'a RunFamily>,
 }
 
 /// One output of a run.

@@ -7,13 +7,15 @@
 use std::fmt::Write;
 
 use super::style::paint;
-use crate::result::{BenchResult, Status};
+use crate::result::{BenchResult, NoteKind, RunFamily, Status};
 use crate::scores::ScoreTable;
-use crate::stats::Comparison;
+use crate::stats::Mde;
 
 /// The stderr warnings about a result: another environment than the
-/// baseline's, or scores that a seed does not reproduce.
-pub fn warnings(result: &BenchResult) -> Vec<String> {
+/// baseline's, scores that a seed does not reproduce, too few seeds for the
+/// corrected threshold, and (with `verbose`) slots too noisy to see the drop
+/// that matters.
+pub fn warnings(result: &BenchResult, verbose: bool) -> Vec<String> {
     let mut out = Vec::new();
     if !result.env_differences.is_empty() {
         out.push(format!(
@@ -27,6 +29,11 @@ pub fn warnings(result: &BenchResult) -> Vec<String> {
             "warning: {}: same library and seed {seed}, different scores: the benchmark is not deterministic per seed (or its inputs changed), which weakens pairing",
             result.name
         ));
+    }
+    for note in &result.notes {
+        if verbose || note.kind == NoteKind::Reach {
+            out.push(format!("warning: {}", note.text));
+        }
     }
     out
 }
@@ -98,7 +105,11 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
             .against
             .as_ref()
             .map_or("baseline", |r| r.short.as_str());
-        out.push_str(&slot_table_headed(cmp, column));
+        let _ = cmp;
+        out.push_str(&slot_table(result, column));
+    }
+    if verbose {
+        out.push_str(&family_line(result));
     }
     if verbose && matches!(result.status, Status::Fail | Status::Error) {
         out.push_str(&captured_output(&result.output));
@@ -149,15 +160,14 @@ fn captured_output(output: &str) -> String {
     out
 }
 
-/// Per-slot means, effect and p, `✗` on flagged slots and `⚠` where the
-/// baseline mean is ~0 and the effect unreliable.
-pub fn slot_table(cmp: &Comparison) -> String {
-    slot_table_headed(cmp, "baseline")
-}
-
-/// [`slot_table`] with `baseline_column` heading the baseline's column (the
-/// revision, with `--against`).
-pub fn slot_table_headed(cmp: &Comparison, baseline_column: &str) -> String {
+/// Per-slot means, effect, p and minimum detectable effect, `✗` on
+/// flagged slots and `⚠` where the baseline mean is ~0 and the effect
+/// unreliable. `baseline_column` heads the baseline's column (the revision,
+/// with `--against`).
+pub fn slot_table(result: &BenchResult, baseline_column: &str) -> String {
+    let Some(cmp) = &result.comparison else {
+        return String::new();
+    };
     let width = cmp
         .slots
         .iter()
@@ -166,11 +176,16 @@ pub fn slot_table_headed(cmp: &Comparison, baseline_column: &str) -> String {
         .unwrap_or(0)
         .max(8)
         + 2;
+    let with_mde = result.sensitivity.len() == cmp.slots.len();
     let mut out = format!(
-        "  {:<width$}{:>5}   {:<9}   {:<9}   {:>2}   {:>6}\n",
+        "  {:<width$}{:>5}   {:<9}   {:<9}   {:>2}   {:>6}",
         "metric", "step", baseline_column, "current", "Δ", "p"
     );
-    for s in &cmp.slots {
+    if with_mde {
+        out.push_str("      MDE");
+    }
+    out.push('\n');
+    for (i, s) in cmp.slots.iter().enumerate() {
         let mut marks = String::new();
         if s.flagged {
             marks.push_str("  ✗");
@@ -178,9 +193,14 @@ pub fn slot_table_headed(cmp: &Comparison, baseline_column: &str) -> String {
         if s.effect_unreliable {
             marks.push_str("  ⚠");
         }
+        let mde = if with_mde {
+            format!("   {:>6}", mde_text(&result.sensitivity[i]))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  {:<width$}{:>5}   {:<9}   {:<9}   {:+.1}%   {:.3}{marks}",
+            "  {:<width$}{:>5}   {:<9}   {:<9}   {:+.1}%   {:.3}{mde}{marks}",
             s.slot.metric,
             s.slot.step,
             format!("{:.2}±{:.2}", s.baseline_mean, s.baseline_std),
@@ -190,6 +210,47 @@ pub fn slot_table_headed(cmp: &Comparison, baseline_column: &str) -> String {
         );
     }
     out
+}
+
+/// An MDE as a share of the baseline mean; in the metric's units when that
+/// mean is ~0; `any` when the differences do not vary.
+fn mde_text(mde: &Mde) -> String {
+    if mde.any_change {
+        "any".into()
+    } else if mde.rel_unreliable {
+        format!("{:.3}", mde.mde)
+    } else {
+        format!("{:.1}%", mde.mde_rel * 100.0)
+    }
+}
+
+/// Under a compared benchmark of a corrected run (with `-v`): its own and
+/// its adjusted meta-p.
+fn family_line(result: &BenchResult) -> String {
+    match &result.family {
+        Some(f) => format!(
+            "  meta-p {} (own), {} adjusted ({} over {} benchmarks, FAIL below {})\n",
+            p_text(f.raw_meta_p, f.threshold),
+            p_text(f.adjusted_meta_p, f.level),
+            f.method.name().to_uppercase(),
+            f.m,
+            f.level
+        ),
+        None => String::new(),
+    }
+}
+
+/// `p` with enough digits that it never looks equal to `threshold` when
+/// the two differ.
+pub fn p_text(p: f64, threshold: f64) -> String {
+    let mut digits = 3;
+    while digits < 12
+        && format!("{p:.digits$}") == format!("{threshold:.digits$}")
+        && p != threshold
+    {
+        digits += 1;
+    }
+    format!("{p:.digits$}")
 }
 
 /// The name padded to 18 columns, as the reference does; a longer name
@@ -206,8 +267,9 @@ pub fn rule() -> String {
     "─".repeat(RULE_WIDTH)
 }
 
-/// `F failed, P passed, N new[, E errors]  in 0.3s`.
-pub fn summary(results: &[BenchResult], seconds: f64) -> String {
+/// `F failed, P passed, N new[, E errors][  (BH over 20 benchmarks,
+/// run-level α=0.05)]  in 0.3s`.
+pub fn summary(results: &[BenchResult], family: Option<&RunFamily>, seconds: f64) -> String {
     let count = |status| crate::result::count(results, status);
     let mut line = format!(
         "{} failed, {} passed, {} new",
@@ -223,12 +285,26 @@ pub fn summary(results: &[BenchResult], seconds: f64) -> String {
             if errors == 1 { "" } else { "s" }
         );
     }
+    if let Some(f) = family {
+        let _ = write!(
+            line,
+            "  ({} over {} benchmarks, run-level α={})",
+            f.method.name().to_uppercase(),
+            f.m,
+            f.alpha
+        );
+    }
     let _ = write!(line, "  in {seconds:.1}s");
     line
 }
 
 /// What `-q` prints: the FAIL and ERROR lines, then the summary.
-pub fn quiet_lines(results: &[BenchResult], seconds: f64, verbose: bool) -> String {
+pub fn quiet_lines(
+    results: &[BenchResult],
+    family: Option<&RunFamily>,
+    seconds: f64,
+    verbose: bool,
+) -> String {
     let mut text = String::new();
     for result in results
         .iter()
@@ -236,7 +312,7 @@ pub fn quiet_lines(results: &[BenchResult], seconds: f64, verbose: bool) -> Stri
     {
         text.push_str(&bench_lines(result, verbose));
     }
-    text.push_str(&summary(results, seconds));
+    text.push_str(&summary(results, family, seconds));
     text.push('\n');
     text
 }

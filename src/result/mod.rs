@@ -7,7 +7,7 @@ pub mod compare;
 use serde::{Deserialize, Serialize};
 
 use crate::scores::ScoreTable;
-use crate::stats::{Comparison, Mirror, SlotResult};
+use crate::stats::{Comparison, Family, Mde, Mirror, SlotResult};
 use crate::store::fingerprint::{Environment, StoredSettings};
 
 /// The verdict on one benchmark.
@@ -61,6 +61,57 @@ pub struct BenchResult {
     pub nondeterministic_seed: Option<u64>,
     /// With `--against REV`: how REV reads in the report.
     pub against: Option<Revision>,
+    /// The table the current run was compared against (the baseline's, or
+    /// REV's): what the run-level correction and the MDE are computed from.
+    pub reference: Option<ScoreTable>,
+    /// Where the benchmark stands among the run's others, when the run
+    /// judged more than one.
+    pub family: Option<FamilyOutcome>,
+    /// Each compared slot's minimum detectable effect, in slot order.
+    pub sensitivity: Vec<Mde>,
+    /// Advice about the verdict's reach, for stderr and `--json`.
+    pub notes: Vec<Note>,
+}
+
+/// Advice about what a verdict can and cannot see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub kind: NoteKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// Too few seeds to reach the corrected threshold alone (always shown).
+    Reach,
+    /// A slot's MDE is above the drop that matters (shown with `-v`).
+    Sensitivity,
+}
+
+/// One benchmark's place in the run-level correction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FamilyOutcome {
+    pub method: Family,
+    /// Benchmarks judged in the run.
+    pub m: usize,
+    /// Its own sign-flip meta-p (refined near its threshold).
+    pub raw_meta_p: f64,
+    /// The corrected meta-p; it FAILs when this is below `level`.
+    pub adjusted_meta_p: f64,
+    /// The run-level false-alarm rate: the mean of the benchmarks' alphas.
+    pub level: f64,
+    /// The raw meta-p below which it FAILs, the others held fixed.
+    pub threshold: f64,
+}
+
+/// The run-level correction of a whole run, for its summary.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RunFamily {
+    pub method: Family,
+    pub m: usize,
+    /// P(any FAIL | nothing changed) is at most this.
+    pub alpha: f64,
 }
 
 /// How `--against REV` names the revision: `HEAD~1 (abc1234)` in lines,
@@ -101,6 +152,10 @@ impl BenchResult {
             env_differences: Vec::new(),
             nondeterministic_seed: None,
             against: None,
+            reference: None,
+            family: None,
+            sensitivity: Vec::new(),
+            notes: Vec::new(),
         }
     }
 

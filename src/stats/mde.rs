@@ -22,7 +22,7 @@ use statrs::function::erf::erfc;
 
 use super::family::Family;
 use super::numeric;
-use super::slot::{EFFECT_FLOOR, students_t};
+use super::slot::{EFFECT_FLOOR, is_degenerate, students_t};
 
 /// The power an MDE is defined at.
 pub const POWER: f64 = 0.80;
@@ -131,8 +131,13 @@ pub fn mde(alpha: f64, n: usize, sd: f64) -> f64 {
 
 /// A slot's MDE from its paired differences `d` (goodness) and its
 /// baseline goodness mean.
+/// Differences that agree to the slot test's degenerate tolerance count as
+/// not varying: that test flags any drop of theirs, whatever its size.
 pub fn slot_mde(alpha: f64, d: &[f64], baseline_mean: f64) -> Mde {
     let sd = numeric::std_ddof1(d);
+    let (sum_sq, scale) = numeric::scaled_sum_of_squares(d);
+    let rms = (sum_sq / d.len() as f64).sqrt() * scale;
+    let sd = if is_degenerate(sd, rms) { 0.0 } else { sd };
     with_sd(alpha, d.len(), sd, SdSource::Paired, baseline_mean)
 }
 

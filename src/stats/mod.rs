@@ -19,6 +19,7 @@ mod slot;
 
 pub use criterion::{Criterion, Statistic, severity};
 pub use family::{Decision, Family, FamilyDecisions, FamilyError, Reachability, adjust};
+pub use mde::Mde;
 pub use mirror::{Mirror, mirror, mirror_of};
 pub use permute::{MetaP, N_PERMUTATIONS, PermutationOptions, TIE_RTOL, meta_p, statistics};
 pub use signs::{enumerate as enumerate_patterns, permutation_seed, sample as sample_patterns};

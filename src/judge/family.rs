@@ -1,0 +1,154 @@
+//! One honest gate for a whole run: the run-level correction of every judged
+//! benchmark's meta-p (Holm or Benjamini–Hochberg, weighted by each
+//! benchmark's alpha), sampled meta-p values refined near their corrected
+//! thresholds, and each slot's minimum detectable effect at the threshold
+//! it must beat.
+//!
+//! With one judged benchmark, or `--family none`, nothing is corrected or
+//! refined: the verdicts and numbers are exactly those of the Python tool.
+
+use crate::result::{BenchResult, FamilyOutcome, Note, NoteKind, RunFamily, Status};
+use crate::stats::family::{self, Family};
+use crate::stats::mde::{self, Mde};
+use crate::stats::refine::{self, Member, RefineOptions};
+use crate::stats::{CompareOptions, Differences};
+
+/// A slot whose MDE exceeds this share of its baseline mean gets a note
+/// when the benchmark sets no `min_effect`.
+pub const DEFAULT_RELEVANT_DROP: f64 = 0.10;
+
+/// Correct the verdicts of every PASS/FAIL in `results` for their number,
+/// and work out each slot's MDE. The run's correction, when it applied.
+pub fn correct(results: &mut [BenchResult], method: Family) -> Option<RunFamily> {
+    let judged: Vec<usize> = (0..results.len())
+        .filter(|&i| judged(&results[i]))
+        .collect();
+    let m = judged.len();
+    let run = if method != Family::None && m > 1 {
+        apply(results, &judged, method)
+    } else {
+        None
+    };
+    let effective = if run.is_some() { method } else { Family::None };
+    for &i in &judged {
+        sensitivity(&mut results[i], effective, m);
+    }
+    run
+}
+
+/// Each slot's MDE for a benchmark judged on its own (no correction).
+pub fn sense_alone(result: &mut BenchResult) {
+    if judged(result) {
+        sensitivity(result, Family::None, 1);
+    }
+}
+
+fn judged(result: &BenchResult) -> bool {
+    matches!(result.status, Status::Pass | Status::Fail)
+        && result.comparison.is_some()
+        && result.reference.is_some()
+        && result.current.is_some()
+}
+
+/// Refine and correct; `None` (and the verdicts untouched) if the engine
+/// refuses, which it cannot for results it already compared.
+fn apply(results: &mut [BenchResult], judged: &[usize], method: Family) -> Option<RunFamily> {
+    let members: Vec<Member> = judged
+        .iter()
+        .map(|&i| member(&results[i]))
+        .collect::<Option<_>>()?;
+    let verdict = refine::judge(&members, method, &RefineOptions::default()).ok()?;
+    let m = judged.len();
+    for (k, &i) in judged.iter().enumerate() {
+        let result = &mut results[i];
+        let decision = &verdict.decisions.decisions[k];
+        let meta = &verdict.meta[k];
+        if let Some(cmp) = result.comparison.as_mut() {
+            cmp.meta_p = meta.p;
+            cmp.exact = meta.exact;
+            cmp.n_permutations = meta.n_permutations;
+        }
+        result.status = if decision.failed {
+            Status::Fail
+        } else {
+            Status::Pass
+        };
+        result.family = Some(FamilyOutcome {
+            method,
+            m,
+            raw_meta_p: meta.p,
+            adjusted_meta_p: decision.adjusted_p,
+            level: decision.level,
+            threshold: decision.threshold,
+        });
+        let reach = family::reachability(result.seeds.len(), result.alpha, m);
+        if !reach.reachable {
+            result.notes.push(Note {
+                kind: NoteKind::Reach,
+                text: format!(
+                "{}: {} seeds cannot reach the corrected threshold {} ({} over {m} benchmarks) on their own; it needs n_seeds ≥ {}",
+                result.name,
+                result.seeds.len(),
+                short(reach.threshold),
+                method.name().to_uppercase(),
+                reach.seeds_needed
+            ),
+            });
+        }
+    }
+    Some(RunFamily {
+        method,
+        m,
+        alpha: verdict.decisions.level,
+    })
+}
+
+/// The permutation test `compare` ran for `result`.
+fn member(result: &BenchResult) -> Option<Member> {
+    Member::from_tables(
+        &result.name,
+        &result.seeds,
+        result.reference.as_ref()?,
+        result.current.as_ref()?,
+        &CompareOptions {
+            alpha: result.alpha,
+            min_effect: result.min_effect,
+        },
+    )
+    .ok()
+}
+
+/// Each slot's MDE at the threshold the benchmark must beat, and a note for
+/// each slot too noisy to see the drop that matters.
+fn sensitivity(result: &mut BenchResult, method: Family, m: usize) {
+    let (Some(reference), Some(current)) = (&result.reference, &result.current) else {
+        return;
+    };
+    let Ok(diffs) = Differences::from_tables(reference, current) else {
+        return;
+    };
+    let alpha = mde::mde_alpha(method, result.alpha, m);
+    let mdes: Vec<Mde> = (0..diffs.n_slots())
+        .map(|s| mde::slot_mde(alpha, diffs.column(s), diffs.baseline_mean(s)))
+        .collect();
+    let relevant = result.min_effect.unwrap_or(DEFAULT_RELEVANT_DROP);
+    for (slot, mde) in reference.slots().iter().zip(&mdes) {
+        if !mde.any_change && !mde.rel_unreliable && mde.mde_rel > relevant {
+            result.notes.push(Note {
+                kind: NoteKind::Sensitivity,
+                text: format!(
+                    "{}: {} seeds cannot see drops smaller than {:.1} % in {slot}",
+                    result.name,
+                    result.seeds.len(),
+                    mde.mde_rel * 100.0
+                ),
+            });
+        }
+    }
+    result.sensitivity = mdes;
+}
+
+/// A probability in as few digits as tell it apart.
+fn short(p: f64) -> String {
+    format!("{}", (p * 1e6).round() / 1e6)
+}
