@@ -1,21 +1,15 @@
 //! Bad inputs: each is one `error:` line (or one ERROR benchmark line) with
 //! exit code 2, and the baseline file's bytes stay as they were.
 
-mod common;
+use crate::util::{
+    Pybench, Run, TestDir, baseline_bytes, baseline_path, c_library, faults, synthetic,
+};
 
-use common::cli::{Run, baseline_bytes, baseline_path, c_library, faults, pybench, synthetic};
-
-fn temp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-/// A directory with a synthetic baseline in it, and that baseline's bytes.
-fn with_baseline() -> (tempfile::TempDir, Vec<u8>) {
-    let dir = temp();
-    let run = pybench(dir.path(), &[synthetic().to_str().unwrap()], &[]);
+/// Gives `dir` a synthetic baseline; returns that baseline's bytes.
+fn with_baseline(dir: &TestDir, cmd: &Pybench) -> Vec<u8> {
+    let run = cmd.run(&[synthetic().to_str().unwrap()]);
     assert_eq!(run.code, 0, "{run:?}");
-    let bytes = baseline_bytes(dir.path()).unwrap();
-    (dir, bytes)
+    baseline_bytes(dir.path()).unwrap()
 }
 
 fn assert_one_error(run: &Run, starts_with: &str) {
@@ -31,78 +25,67 @@ fn assert_one_error(run: &Run, starts_with: &str) {
     );
 }
 
-#[test]
-fn missing_path() {
-    let (dir, bytes) = with_baseline();
-    let run = pybench(dir.path(), &["nonexist"], &[]);
+pbtest!(missing_path, |dir: TestDir, cmd: Pybench| {
+    let bytes = with_baseline(&dir, &cmd);
+    let run = cmd.run(&["nonexist"]);
     assert_one_error(&run, "error: path does not exist: nonexist");
     assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
-}
+});
 
-#[test]
-fn default_path_is_benchmarks() {
-    let run = pybench(temp().path(), &[], &[]);
+pbtest!(default_path_is_benchmarks, |dir: TestDir, cmd: Pybench| {
+    let run = cmd.run(&[]);
     assert_one_error(&run, "error: path does not exist: benchmarks");
-}
+});
 
-#[test]
-fn unknown_bench() {
-    let (dir, bytes) = with_baseline();
-    let run = pybench(
-        dir.path(),
-        &[synthetic().to_str().unwrap(), "--bench", "bench_nope"],
-        &[],
-    );
+pbtest!(unknown_bench, |dir: TestDir, cmd: Pybench| {
+    let bytes = with_baseline(&dir, &cmd);
+    let run = cmd.run(&[synthetic().to_str().unwrap(), "--bench", "bench_nope"]);
     assert_one_error(&run, "error: no benchmark matches --bench bench_nope");
     assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
-}
+});
 
-#[test]
-fn bench_selects_by_either_name() {
-    let dir = temp();
-    let faults = faults();
-    let run = pybench(
-        dir.path(),
-        &[faults.to_str().unwrap(), "--bench", "healthy"],
-        &[],
-    );
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("pybench — 1 benchmarks discovered"));
-    assert!(run.line_of("bench_healthy").contains(" NEW "));
-}
+pbtest!(
+    bench_selects_by_either_name,
+    |dir: TestDir, cmd: Pybench| {
+        let faults = faults();
+        let run = cmd.run(&[faults.to_str().unwrap(), "--bench", "healthy"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("pybench — 1 benchmarks discovered"));
+        assert!(run.line_of("bench_healthy").contains(" NEW "));
+    }
+);
 
-#[test]
-fn benchmark_defined_twice() {
-    let (dir, bytes) = with_baseline();
+pbtest!(benchmark_defined_twice, |dir: TestDir, cmd: Pybench| {
+    let bytes = with_baseline(&dir, &cmd);
     let source = r#"#include "pybench.h"
 PYBENCH_META(twin, "{\"abi\":1}")
 PYBENCH_EXPORT int32_t bench_twin(uint64_t seed, void *ctx, pybench_emit emit) {
     (void)seed; emit(ctx, (const uint8_t *)"1", 1); return 0;
 }
 "#;
-    let copies = temp();
+    let copies = TestDir::new("copies");
     for name in ["twin_a", "twin_b"] {
         let lib = c_library(name, source);
         std::fs::copy(&lib, copies.path().join(lib.file_name().unwrap())).unwrap();
     }
-    let run = pybench(dir.path(), &[copies.path().to_str().unwrap()], &[]);
+    let run = cmd.run(&[copies.path().to_str().unwrap()]);
     assert_one_error(&run, "error: benchmark `bench_twin` is defined twice: in ");
     assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
-}
+});
 
-#[test]
-fn library_without_benchmarks() {
+pbtest!(library_without_benchmarks, |dir: TestDir, cmd: Pybench| {
     let lib = c_library("nobench", "int helper(int x) { return x + 1; }\n");
-    let run = pybench(temp().path(), &[lib.to_str().unwrap()], &[]);
+    let run = cmd.run(&[lib.to_str().unwrap()]);
     assert_one_error(&run, "error: ");
     assert!(run.error_lines()[0].contains("exports no benchmarks"));
-}
+});
 
-#[test]
-fn bench_export_without_companion_is_skipped() {
-    let lib = c_library(
-        "nocompanion",
-        r#"#include "pybench.h"
+pbtest!(
+    bench_export_without_companion_is_skipped,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = c_library(
+            "nocompanion",
+            r#"#include "pybench.h"
 PYBENCH_EXPORT int32_t bench_orphan(uint64_t seed, void *ctx, pybench_emit emit) {
     (void)seed; emit(ctx, (const uint8_t *)"1", 1); return 0;
 }
@@ -112,36 +95,31 @@ PYBENCH_EXPORT int32_t bench_real(uint64_t seed, void *ctx, pybench_emit emit) {
     emit(ctx, (const uint8_t *)s, (size_t)n); return 0;
 }
 "#
-        .replace(
-            "#include \"pybench.h\"",
-            "#include <stdio.h>\n#include \"pybench.h\"",
-        )
-        .as_str(),
-    );
-    let dir = temp();
-    let run = pybench(dir.path(), &[lib.to_str().unwrap(), "-v"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.stdout.contains("pybench — 1 benchmarks discovered"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.line_of("bench_real").contains(" NEW "));
-    assert!(
-        run.stderr.contains("bench_orphan") && run.stderr.contains("skipped"),
-        "{}",
-        run.stderr
-    );
-}
+            .replace(
+                "#include \"pybench.h\"",
+                "#include <stdio.h>\n#include \"pybench.h\"",
+            )
+            .as_str(),
+        );
+        let run = cmd.run(&[lib.to_str().unwrap(), "-v"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout.contains("pybench — 1 benchmarks discovered"),
+            "{}",
+            run.stdout
+        );
+        assert!(run.line_of("bench_real").contains(" NEW "));
+        assert!(
+            run.stderr.contains("bench_orphan") && run.stderr.contains("skipped"),
+            "{}",
+            run.stderr
+        );
+    }
+);
 
-#[test]
-fn unreachable_alpha() {
-    let (dir, bytes) = with_baseline();
-    let run = pybench(
-        dir.path(),
-        &["update", synthetic().to_str().unwrap(), "--n-seeds", "4"],
-        &[],
-    );
+pbtest!(unreachable_alpha, |dir: TestDir, cmd: Pybench| {
+    let bytes = with_baseline(&dir, &cmd);
+    let run = cmd.run(&["update", synthetic().to_str().unwrap(), "--n-seeds", "4"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stdout
@@ -150,39 +128,40 @@ fn unreachable_alpha() {
         run.stdout
     );
     assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
-}
+});
 
-#[test]
-fn slots_that_differ_from_the_baseline() {
-    let (dir, _) = with_baseline();
-    let path = baseline_path(dir.path());
-    let edited = String::from_utf8(std::fs::read(&path).unwrap())
-        .unwrap()
-        .replace("\"100\":", "\"99\":");
-    std::fs::write(&path, &edited).unwrap();
-    let run = pybench(dir.path(), &[synthetic().to_str().unwrap()], &[]);
-    assert_eq!(run.code, 2, "{run:?}");
-    let line = run.line_of("bench_synthetic");
-    assert!(line.contains(" ERROR "), "{line}");
-    assert!(
-        line.ends_with("Re-run `pybench update` to reset."),
-        "{line}"
-    );
-    assert!(
-        line.contains("missing min:loss@99") && line.contains("unexpected min:loss@100"),
-        "{line}"
-    );
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
-}
+pbtest!(
+    slots_that_differ_from_the_baseline,
+    |dir: TestDir, cmd: Pybench| {
+        with_baseline(&dir, &cmd);
+        let path = baseline_path(dir.path());
+        let edited = String::from_utf8(std::fs::read(&path).unwrap())
+            .unwrap()
+            .replace("\"100\":", "\"99\":");
+        std::fs::write(&path, &edited).unwrap();
+        let run = cmd.run(&[synthetic().to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{run:?}");
+        let line = run.line_of("bench_synthetic");
+        assert!(line.contains(" ERROR "), "{line}");
+        assert!(
+            line.ends_with("Re-run `pybench update` to reset."),
+            "{line}"
+        );
+        assert!(
+            line.contains("missing min:loss@99") && line.contains("unexpected min:loss@100"),
+            "{line}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+    }
+);
 
-#[test]
-fn malformed_baseline_line() {
-    let (dir, _) = with_baseline();
+pbtest!(malformed_baseline_line, |dir: TestDir, cmd: Pybench| {
+    with_baseline(&dir, &cmd);
     let path = baseline_path(dir.path());
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str("{\"bench\": \"bench_broken\", \"seeds\": [1, 2]\n");
     std::fs::write(&path, &text).unwrap();
-    let run = pybench(dir.path(), &[synthetic().to_str().unwrap()], &[]);
+    let run = cmd.run(&[synthetic().to_str().unwrap()]);
     let shown = path
         .strip_prefix(dir.path())
         .unwrap_or(&path)
@@ -190,57 +169,58 @@ fn malformed_baseline_line() {
         .to_string();
     assert_one_error(&run, &format!("error: malformed baseline at {shown}:2: "));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
-}
+});
 
-#[test]
-fn faulty_benchmarks_are_errors_and_the_others_still_run() {
-    let dir = temp();
-    let faults = faults();
-    let mut args = vec![faults.to_str().unwrap()];
-    for bench in ["healthy", "nan", "panics", "errors", "shifting_slots"] {
-        args.extend(["--bench", bench]);
+pbtest!(
+    faulty_benchmarks_are_errors_and_the_others_still_run,
+    |dir: TestDir, cmd: Pybench| {
+        let faults = faults();
+        let mut args = vec![faults.to_str().unwrap()];
+        for bench in ["healthy", "nan", "panics", "errors", "shifting_slots"] {
+            args.extend(["--bench", bench]);
+        }
+        let run = cmd.run(&args);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stdout.contains("pybench — 5 benchmarks discovered"),
+            "{}",
+            run.stdout
+        );
+        let nan = run.line_of("bench_nan");
+        assert!(
+            nan.contains(" ERROR ")
+                && nan.contains("seed ")
+                && nan.ends_with("metric `min:loss` is NaN, expected a finite number"),
+            "{nan}"
+        );
+        let panics = run.line_of("bench_panics");
+        assert!(
+            panics.contains(" ERROR   seed ")
+                && panics.contains("panicked: index out of range for seed "),
+            "{panics}"
+        );
+        let errors = run.line_of("bench_errors");
+        assert!(
+            errors.contains(" ERROR   seed ") && errors.contains("dataset shard"),
+            "{errors}"
+        );
+        let shifting = run.line_of("bench_shifting_slots");
+        assert!(shifting.contains("slots differ from seed"), "{shifting}");
+        assert!(run.line_of("bench_healthy").contains(" NEW "));
+        assert!(
+            run.stdout
+                .contains("0 failed, 0 passed, 1 new, 4 errors  in "),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            !run.stderr.contains("panicked"),
+            "the panic message is not printed raw: {}",
+            run.stderr
+        );
+        // Only the healthy benchmark got a baseline.
+        let text = std::fs::read_to_string(baseline_path(dir.path())).unwrap();
+        assert_eq!(text.lines().count(), 1);
+        assert!(text.starts_with("{\"bench\": \"bench_healthy\""));
     }
-    let run = pybench(dir.path(), &args, &[]);
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(
-        run.stdout.contains("pybench — 5 benchmarks discovered"),
-        "{}",
-        run.stdout
-    );
-    let nan = run.line_of("bench_nan");
-    assert!(
-        nan.contains(" ERROR ")
-            && nan.contains("seed ")
-            && nan.ends_with("metric `min:loss` is NaN, expected a finite number"),
-        "{nan}"
-    );
-    let panics = run.line_of("bench_panics");
-    assert!(
-        panics.contains(" ERROR   seed ")
-            && panics.contains("panicked: index out of range for seed "),
-        "{panics}"
-    );
-    let errors = run.line_of("bench_errors");
-    assert!(
-        errors.contains(" ERROR   seed ") && errors.contains("dataset shard"),
-        "{errors}"
-    );
-    let shifting = run.line_of("bench_shifting_slots");
-    assert!(shifting.contains("slots differ from seed"), "{shifting}");
-    assert!(run.line_of("bench_healthy").contains(" NEW "));
-    assert!(
-        run.stdout
-            .contains("0 failed, 0 passed, 1 new, 4 errors  in "),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        !run.stderr.contains("panicked"),
-        "the panic message is not printed raw: {}",
-        run.stderr
-    );
-    // Only the healthy benchmark got a baseline.
-    let text = std::fs::read_to_string(baseline_path(dir.path())).unwrap();
-    assert_eq!(text.lines().count(), 1);
-    assert!(text.starts_with("{\"bench\": \"bench_healthy\""));
-}
+);

@@ -5,11 +5,9 @@
 //! seed and the cause on one line, still report the healthy benchmark, and
 //! leave the baseline file's bytes as they were.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::cli::{Run, baseline_bytes, c_library, faults, pybench, workspace};
+use crate::util::{Pybench, Run, TestDir, baseline_bytes, c_library, faults, workspace};
 
 /// A C library for `define` (e.g. `FAULT_ABORT`), named after it.
 fn c_fault(define: &str) -> PathBuf {
@@ -25,14 +23,12 @@ fn c_fault(define: &str) -> PathBuf {
     )
 }
 
-/// A directory with a committed-style baseline for the healthy benchmark of
-/// `paths`, and that file's bytes.
-fn with_healthy_baseline(healthy: &[&str]) -> (tempfile::TempDir, Vec<u8>) {
-    let dir = tempfile::tempdir().unwrap();
-    let run = pybench(dir.path(), healthy, &[]);
+/// Gives `dir` a committed-style baseline for the healthy benchmark of
+/// `paths`; returns that file's bytes.
+fn with_healthy_baseline(dir: &TestDir, cmd: &Pybench, healthy: &[&str]) -> Vec<u8> {
+    let run = cmd.run(healthy);
     assert_eq!(run.code, 0, "{run:?}");
-    let bytes = baseline_bytes(dir.path()).unwrap();
-    (dir, bytes)
+    baseline_bytes(dir.path()).unwrap()
 }
 
 fn assert_fault(run: &Run, dir: &Path, bytes: &[u8], bench: &str, healthy: &str, cause: &str) {
@@ -60,15 +56,11 @@ fn assert_fault(run: &Run, dir: &Path, bytes: &[u8], bench: &str, healthy: &str,
     );
 }
 
-fn rust_fault(bench: &str, cause: &str) {
+fn rust_fault(dir: &TestDir, cmd: &Pybench, bench: &str, cause: &str) {
     let faults = faults();
     let faults = faults.to_str().unwrap();
-    let (dir, bytes) = with_healthy_baseline(&[faults, "--bench", "healthy"]);
-    let run = pybench(
-        dir.path(),
-        &[faults, "--bench", "healthy", "--bench", bench],
-        &[],
-    );
+    let bytes = with_healthy_baseline(dir, cmd, &[faults, "--bench", "healthy"]);
+    let run = cmd.run(&[faults, "--bench", "healthy", "--bench", bench]);
     assert_fault(
         &run,
         dir.path(),
@@ -79,147 +71,177 @@ fn rust_fault(bench: &str, cause: &str) {
     );
 }
 
-fn c_fault_run(define: &str, cause: &str) {
+fn c_fault_run(dir: &TestDir, cmd: &Pybench, define: &str, cause: &str) {
     let healthy = c_library(
         "healthy_ok",
         "#include \"pybench.h\"\n#include <string.h>\nPYBENCH_META(ok, \"{\\\"abi\\\":1,\\\"n_seeds\\\":8}\")\nPYBENCH_EXPORT int32_t bench_ok(uint64_t seed, void *ctx, pybench_emit emit) { const char *s = (seed % 2) ? \"0.5\" : \"0.25\"; emit(ctx, (const uint8_t *)s, strlen(s)); return 0; }\n",
     );
     let healthy = healthy.to_str().unwrap();
     let fault = c_fault(define);
-    let (dir, bytes) = with_healthy_baseline(&[healthy]);
-    let run = pybench(dir.path(), &[healthy, fault.to_str().unwrap()], &[]);
+    let bytes = with_healthy_baseline(dir, cmd, &[healthy]);
+    let run = cmd.run(&[healthy, fault.to_str().unwrap()]);
     assert_fault(&run, dir.path(), &bytes, "bench_fault", "bench_ok", cause);
 }
 
-#[test]
-fn rust_panic() {
-    rust_fault("panics", "panicked: index out of range for seed ");
-}
-
-#[test]
-fn rust_abort() {
-    rust_fault("aborts", "worker process was killed by SIGABRT");
-}
-
-#[test]
-fn rust_segfault() {
-    rust_fault("segfaults", "worker process was killed by SIGSEGV");
-}
-
-#[test]
-fn rust_infinite_loop_times_out() {
-    rust_fault("hangs", "timed out after 2 s on seed ");
-}
-
-#[test]
-fn rust_nan() {
-    rust_fault("nan", "metric `min:loss` is NaN, expected a finite number");
-}
-
-#[test]
-fn rust_infinity() {
+pbtest!(rust_panic, |dir: TestDir, cmd: Pybench| {
     rust_fault(
+        &dir,
+        &cmd,
+        "panics",
+        "panicked: index out of range for seed ",
+    );
+});
+
+pbtest!(rust_abort, |dir: TestDir, cmd: Pybench| {
+    rust_fault(&dir, &cmd, "aborts", "worker process was killed by SIGABRT");
+});
+
+pbtest!(rust_segfault, |dir: TestDir, cmd: Pybench| {
+    rust_fault(
+        &dir,
+        &cmd,
+        "segfaults",
+        "worker process was killed by SIGSEGV",
+    );
+});
+
+pbtest!(
+    rust_infinite_loop_times_out,
+    |dir: TestDir, cmd: Pybench| {
+        rust_fault(&dir, &cmd, "hangs", "timed out after 2 s on seed ");
+    }
+);
+
+pbtest!(rust_nan, |dir: TestDir, cmd: Pybench| {
+    rust_fault(
+        &dir,
+        &cmd,
+        "nan",
+        "metric `min:loss` is NaN, expected a finite number",
+    );
+});
+
+pbtest!(rust_infinity, |dir: TestDir, cmd: Pybench| {
+    rust_fault(
+        &dir,
+        &cmd,
         "infinite",
         "the score is Infinity, expected a finite number",
     );
-}
+});
 
-#[test]
-fn rust_boolean() {
-    rust_fault("boolean", "the score is true, expected a finite number");
-}
+pbtest!(rust_boolean, |dir: TestDir, cmd: Pybench| {
+    rust_fault(
+        &dir,
+        &cmd,
+        "boolean",
+        "the score is true, expected a finite number",
+    );
+});
 
-#[test]
-fn rust_string() {
-    rust_fault("string", "the score is \"0.93\", expected a finite number");
-}
+pbtest!(rust_string, |dir: TestDir, cmd: Pybench| {
+    rust_fault(
+        &dir,
+        &cmd,
+        "string",
+        "the score is \"0.93\", expected a finite number",
+    );
+});
 
-#[test]
-fn rust_missing_step() {
-    rust_fault("missing_step", "record #1 has no `step`");
-}
+pbtest!(rust_missing_step, |dir: TestDir, cmd: Pybench| {
+    rust_fault(&dir, &cmd, "missing_step", "record #1 has no `step`");
+});
 
-#[test]
-fn rust_duplicate_step() {
-    rust_fault("duplicate_step", "step 5 appears more than once");
-}
+pbtest!(rust_duplicate_step, |dir: TestDir, cmd: Pybench| {
+    rust_fault(
+        &dir,
+        &cmd,
+        "duplicate_step",
+        "step 5 appears more than once",
+    );
+});
 
-#[test]
-fn rust_slots_change_between_seeds() {
-    rust_fault("shifting_slots", "slots differ from seed ");
-}
+pbtest!(
+    rust_slots_change_between_seeds,
+    |dir: TestDir, cmd: Pybench| {
+        rust_fault(&dir, &cmd, "shifting_slots", "slots differ from seed ");
+    }
+);
 
-#[test]
-fn rust_error_value() {
-    rust_fault("errors", "dataset shard ");
-}
+pbtest!(rust_error_value, |dir: TestDir, cmd: Pybench| {
+    rust_fault(&dir, &cmd, "errors", "dataset shard ");
+});
 
-#[test]
-fn rust_huge_result_is_refused() {
-    rust_fault("huge", "over the limit of 100000");
-}
+pbtest!(rust_huge_result_is_refused, |dir: TestDir, cmd: Pybench| {
+    rust_fault(&dir, &cmd, "huge", "over the limit of 100000");
+});
 
-#[test]
-fn c_abort() {
-    c_fault_run("FAULT_ABORT", "worker process was killed by SIGABRT");
-}
+pbtest!(c_abort, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(
+        &dir,
+        &cmd,
+        "FAULT_ABORT",
+        "worker process was killed by SIGABRT",
+    );
+});
 
-#[test]
-fn c_segfault() {
-    c_fault_run("FAULT_SEGV", "worker process was killed by SIGSEGV");
-}
+pbtest!(c_segfault, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(
+        &dir,
+        &cmd,
+        "FAULT_SEGV",
+        "worker process was killed by SIGSEGV",
+    );
+});
 
-#[test]
-fn c_infinite_loop_times_out() {
-    c_fault_run("FAULT_LOOP", "timed out after 2 s on seed ");
-}
+pbtest!(c_infinite_loop_times_out, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(&dir, &cmd, "FAULT_LOOP", "timed out after 2 s on seed ");
+});
 
-#[test]
-fn c_error_return() {
-    c_fault_run("FAULT_ERROR", "solver diverged");
-}
+pbtest!(c_error_return, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(&dir, &cmd, "FAULT_ERROR", "solver diverged");
+});
 
-#[test]
-fn c_nan() {
-    c_fault_run("FAULT_NAN", "metric `accuracy` is NaN");
-}
+pbtest!(c_nan, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(&dir, &cmd, "FAULT_NAN", "metric `accuracy` is NaN");
+});
 
-#[test]
-fn c_infinity() {
-    c_fault_run("FAULT_INF", "the score is Infinity");
-}
+pbtest!(c_infinity, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(&dir, &cmd, "FAULT_INF", "the score is Infinity");
+});
 
-#[test]
-fn c_boolean() {
-    c_fault_run("FAULT_BOOL", "the score is false");
-}
+pbtest!(c_boolean, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(&dir, &cmd, "FAULT_BOOL", "the score is false");
+});
 
-#[test]
-fn c_string() {
-    c_fault_run("FAULT_STRING", "the score is \"0.93\"");
-}
+pbtest!(c_string, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(&dir, &cmd, "FAULT_STRING", "the score is \"0.93\"");
+});
 
-#[test]
-fn c_missing_step() {
-    c_fault_run("FAULT_MISSING_STEP", "record #1 has no `step`");
-}
+pbtest!(c_missing_step, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(&dir, &cmd, "FAULT_MISSING_STEP", "record #1 has no `step`");
+});
 
-#[test]
-fn c_duplicate_step() {
-    c_fault_run("FAULT_DUP_STEP", "step 5 appears more than once");
-}
+pbtest!(c_duplicate_step, |dir: TestDir, cmd: Pybench| {
+    c_fault_run(
+        &dir,
+        &cmd,
+        "FAULT_DUP_STEP",
+        "step 5 appears more than once",
+    );
+});
 
-#[test]
-fn c_slots_change_between_seeds() {
-    c_fault_run("FAULT_SHIFTING", "slots differ from seed ");
-}
+pbtest!(
+    c_slots_change_between_seeds,
+    |dir: TestDir, cmd: Pybench| {
+        c_fault_run(&dir, &cmd, "FAULT_SHIFTING", "slots differ from seed ");
+    }
+);
 
-#[test]
-fn c_unknown_abi_version() {
+pbtest!(c_unknown_abi_version, |dir: TestDir, cmd: Pybench| {
     let healthy_and_fault = || c_fault("META=\"{\\\"abi\\\":2}\"");
     let fault = healthy_and_fault();
-    let dir = tempfile::tempdir().unwrap();
-    let run = pybench(dir.path(), &[fault.to_str().unwrap()], &[]);
+    let run = cmd.run(&[fault.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{run:?}");
     let line = run.line_of("bench_fault");
     assert!(
@@ -227,39 +249,40 @@ fn c_unknown_abi_version() {
         "{line}"
     );
     assert!(baseline_bytes(dir.path()).is_none());
-}
+});
 
-#[test]
-fn c_bench_without_companion_is_skipped() {
-    let orphan = c_fault("NO_COMPANION");
-    let healthy = c_fault("HEALTHY");
-    let dir = tempfile::tempdir().unwrap();
-    // The orphan alone: no benchmark at all, an error naming the library.
-    let run = pybench(dir.path(), &[orphan.to_str().unwrap()], &[]);
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(
-        run.error_lines()[0].contains("exports no benchmarks"),
-        "{}",
-        run.stderr
-    );
-    // In a directory beside a real benchmark: skipped, and -v says so.
-    let both = tempfile::tempdir().unwrap();
-    for lib in [&orphan, &healthy] {
-        std::fs::copy(lib, both.path().join(lib.file_name().unwrap())).unwrap();
+pbtest!(
+    c_bench_without_companion_is_skipped,
+    |dir: TestDir, cmd: Pybench| {
+        let orphan = c_fault("NO_COMPANION");
+        let healthy = c_fault("HEALTHY");
+        // The orphan alone: no benchmark at all, an error naming the library.
+        let run = cmd.run(&[orphan.to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.error_lines()[0].contains("exports no benchmarks"),
+            "{}",
+            run.stderr
+        );
+        // In a directory beside a real benchmark: skipped, and -v says so.
+        let both = TestDir::new("both");
+        for lib in [&orphan, &healthy] {
+            std::fs::copy(lib, both.path().join(lib.file_name().unwrap())).unwrap();
+        }
+        let run = cmd.run(&[both.path().to_str().unwrap(), "-v"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout.contains("pybench — 1 benchmarks discovered"),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stderr.contains("bench_fault in ") && run.stderr.contains("skipped"),
+            "{}",
+            run.stderr
+        );
     }
-    let run = pybench(dir.path(), &[both.path().to_str().unwrap(), "-v"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.stdout.contains("pybench — 1 benchmarks discovered"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stderr.contains("bench_fault in ") && run.stderr.contains("skipped"),
-        "{}",
-        run.stderr
-    );
-}
+);
 
 #[test]
 fn stdout_garbage_never_reaches_the_report() {
@@ -277,11 +300,11 @@ fn stdout_garbage_never_reaches_the_report() {
             vec![c_fault("FAULT_STDOUT").to_str().unwrap().to_string()],
         ),
     ] {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = TestDir::new(label);
         let report = dir.path().join("report.json");
         let mut args: Vec<&str> = paths.iter().map(String::as_str).collect();
         args.extend(["--json", report.to_str().unwrap()]);
-        let run = pybench(dir.path(), &args, &[]);
+        let run = Pybench::new(dir.path()).run(&args);
         assert_eq!(run.code, 0, "{label}: {run:?}");
         assert!(!run.stdout.contains("GARBAGE"), "{label}: {}", run.stdout);
         assert!(run.stdout.contains(" NEW "), "{label}: {}", run.stdout);
@@ -291,39 +314,32 @@ fn stdout_garbage_never_reaches_the_report() {
     }
 }
 
-#[test]
-fn verbose_shows_what_a_failing_benchmark_printed() {
-    let dir = tempfile::tempdir().unwrap();
-    let faults = faults();
-    let run = pybench(
-        dir.path(),
-        &[
+pbtest!(
+    verbose_shows_what_a_failing_benchmark_printed,
+    |dir: TestDir, cmd: Pybench| {
+        let faults = faults();
+        let run = cmd.run(&[
             faults.to_str().unwrap(),
             "--bench",
             "talks_then_panics",
             "-v",
-        ],
-        &[],
-    );
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(
-        run.line_of("bench_talks_then_panics")
-            .contains("panicked: checkpoint is corrupt")
-    );
-    assert!(run.stdout.contains("  output:\n"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("  | loading checkpoint for seed "),
-        "{}",
-        run.stdout
-    );
-    let quiet = pybench(
-        dir.path(),
-        &[faults.to_str().unwrap(), "--bench", "talks_then_panics"],
-        &[],
-    );
-    assert!(
-        !quiet.stdout.contains("loading checkpoint"),
-        "only with -v: {}",
-        quiet.stdout
-    );
-}
+        ]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.line_of("bench_talks_then_panics")
+                .contains("panicked: checkpoint is corrupt")
+        );
+        assert!(run.stdout.contains("  output:\n"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("  | loading checkpoint for seed "),
+            "{}",
+            run.stdout
+        );
+        let quiet = cmd.run(&[faults.to_str().unwrap(), "--bench", "talks_then_panics"]);
+        assert!(
+            !quiet.stdout.contains("loading checkpoint"),
+            "only with -v: {}",
+            quiet.stdout
+        );
+    }
+);

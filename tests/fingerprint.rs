@@ -2,10 +2,9 @@
 //! tool's reader ignores, a warning when the machine differs (and never when
 //! it does not), and the per-seed determinism check.
 
-mod common;
-
-use common::cli::{baseline_path, pybench, synthetic};
 use serde_json::Value;
+
+use crate::util::{Pybench, Run, TestDir, baseline_path, synthetic};
 
 /// What the Python tool reads from a line: bench, seeds, n, and each
 /// slot's (step, metric, number of values).
@@ -51,11 +50,11 @@ fn read_like_the_python_tool(line: &str) -> PythonView {
     }
 }
 
-fn synthetic_run(dir: &std::path::Path, extra: &[&str]) -> common::cli::Run {
+fn synthetic_run(cmd: &Pybench, extra: &[&str]) -> Run {
     let path = synthetic();
     let mut args = vec![path.to_str().unwrap()];
     args.extend_from_slice(extra);
-    pybench(dir, &args, &[])
+    cmd.run(&args)
 }
 
 fn edit_line(dir: &std::path::Path, edit: impl FnOnce(&mut Value)) {
@@ -66,117 +65,120 @@ fn edit_line(dir: &std::path::Path, edit: impl FnOnce(&mut Value)) {
     std::fs::write(&path, format!("{value}\n")).unwrap();
 }
 
-#[test]
-fn baselines_carry_env_and_settings_and_stay_python_readable() {
-    let dir = tempfile::tempdir().unwrap();
-    assert_eq!(synthetic_run(dir.path(), &[]).code, 0);
-    let line = std::fs::read_to_string(baseline_path(dir.path())).unwrap();
-    let PythonView {
-        bench,
-        seeds,
-        n,
-        slots,
-    } = read_like_the_python_tool(line.trim());
-    assert_eq!(
-        (bench.as_str(), seeds.len(), n),
-        ("bench_synthetic", 30, 30)
-    );
-    assert_eq!(slots.len(), 3);
-    assert!(
-        slots
-            .iter()
-            .all(|(_, metric, count)| metric == "min:loss" && *count == 30)
-    );
-
-    let value: Value = serde_json::from_str(line.trim()).unwrap();
-    let env = &value["env"];
-    for key in ["cpu", "os", "arch", "pybench"] {
+pbtest!(
+    baselines_carry_env_and_settings_and_stay_python_readable,
+    |dir: TestDir, cmd: Pybench| {
+        assert_eq!(synthetic_run(&cmd, &[]).code, 0);
+        let line = std::fs::read_to_string(baseline_path(dir.path())).unwrap();
+        let PythonView {
+            bench,
+            seeds,
+            n,
+            slots,
+        } = read_like_the_python_tool(line.trim());
+        assert_eq!(
+            (bench.as_str(), seeds.len(), n),
+            ("bench_synthetic", 30, 30)
+        );
+        assert_eq!(slots.len(), 3);
         assert!(
-            env[key].as_str().is_some_and(|s| !s.is_empty()),
-            "env.{key} in {env}"
+            slots
+                .iter()
+                .all(|(_, metric, count)| metric == "min:loss" && *count == 30)
+        );
+
+        let value: Value = serde_json::from_str(line.trim()).unwrap();
+        let env = &value["env"];
+        for key in ["cpu", "os", "arch", "pybench"] {
+            assert!(
+                env[key].as_str().is_some_and(|s| !s.is_empty()),
+                "env.{key} in {env}"
+            );
+        }
+        assert!(env["cores"].as_u64().unwrap() >= 1);
+        assert!(
+            env["rustc"].as_str().unwrap().starts_with("1."),
+            "the rustc that built the library: {env}"
+        );
+        assert!(env["library_hash"].as_str().unwrap().starts_with("sha256:"));
+        assert_eq!(
+            value["settings"],
+            serde_json::json!({"n_seeds": 30, "alpha": 0.05, "min_effect": null})
+        );
+        // The Python tool's key order comes first, the additive keys last.
+        let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "bench",
+                "timestamp",
+                "git_commit",
+                "git_dirty",
+                "seeds",
+                "n",
+                "scores",
+                "env",
+                "settings"
+            ]
         );
     }
-    assert!(env["cores"].as_u64().unwrap() >= 1);
-    assert!(
-        env["rustc"].as_str().unwrap().starts_with("1."),
-        "the rustc that built the library: {env}"
-    );
-    assert!(env["library_hash"].as_str().unwrap().starts_with("sha256:"));
-    assert_eq!(
-        value["settings"],
-        serde_json::json!({"n_seeds": 30, "alpha": 0.05, "min_effect": null})
-    );
-    // The Python tool's key order comes first, the additive keys last.
-    let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
-    assert_eq!(
-        keys,
-        [
-            "bench",
-            "timestamp",
-            "git_commit",
-            "git_dirty",
-            "seeds",
-            "n",
-            "scores",
-            "env",
-            "settings"
-        ]
-    );
-}
+);
 
-#[test]
-fn environment_warning_names_what_differs_and_only_then() {
-    let dir = tempfile::tempdir().unwrap();
-    assert_eq!(synthetic_run(dir.path(), &[]).code, 0);
-    let same = synthetic_run(dir.path(), &[]);
-    assert_eq!(same.code, 0, "{same:?}");
-    assert!(
-        !same.stderr.contains("warning:"),
-        "identical environment, no warning: {}",
-        same.stderr
-    );
+pbtest!(
+    environment_warning_names_what_differs_and_only_then,
+    |dir: TestDir, cmd: Pybench| {
+        assert_eq!(synthetic_run(&cmd, &[]).code, 0);
+        let same = synthetic_run(&cmd, &[]);
+        assert_eq!(same.code, 0, "{same:?}");
+        assert!(
+            !same.stderr.contains("warning:"),
+            "identical environment, no warning: {}",
+            same.stderr
+        );
 
-    edit_line(dir.path(), |v| {
-        v["env"]["cores"] = 999.into();
-        v["env"]["cpu"] = "Imaginary CPU".into();
-    });
-    let report = dir.path().join("report.json");
-    let run = synthetic_run(dir.path(), &["--json", report.to_str().unwrap()]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let warnings: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("warning:"))
-        .collect();
-    assert_eq!(warnings.len(), 1, "{}", run.stderr);
-    assert!(warnings[0].starts_with("warning: bench_synthetic: measured on another environment than its baseline: cpu \"Imaginary CPU\" → "), "{}", warnings[0]);
-    assert!(warnings[0].contains(", cores 999 → "), "{}", warnings[0]);
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let differences = json["benchmarks"][0]["environment_differences"]
-        .as_array()
-        .unwrap();
-    assert_eq!(differences.len(), 2, "{differences:?}");
-}
+        edit_line(dir.path(), |v| {
+            v["env"]["cores"] = 999.into();
+            v["env"]["cpu"] = "Imaginary CPU".into();
+        });
+        let report = dir.path().join("report.json");
+        let run = synthetic_run(&cmd, &["--json", report.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let warnings: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{}", run.stderr);
+        assert!(warnings[0].starts_with("warning: bench_synthetic: measured on another environment than its baseline: cpu \"Imaginary CPU\" → "), "{}", warnings[0]);
+        assert!(warnings[0].contains(", cores 999 → "), "{}", warnings[0]);
+        let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let differences = json["benchmarks"][0]["environment_differences"]
+            .as_array()
+            .unwrap();
+        assert_eq!(differences.len(), 2, "{differences:?}");
+    }
+);
 
-#[test]
-fn a_seed_that_does_not_reproduce_is_named_once() {
-    let dir = tempfile::tempdir().unwrap();
-    assert_eq!(synthetic_run(dir.path(), &[]).code, 0);
-    let mut first_seed = 0;
-    edit_line(dir.path(), |v| {
-        first_seed = v["seeds"][0].as_u64().unwrap();
-        let old = v["scores"]["30"]["min:loss"][0].as_f64().unwrap();
-        v["scores"]["30"]["min:loss"][0] = (old + 1e-6).into();
-    });
-    let run = synthetic_run(dir.path(), &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let warnings: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("warning:"))
-        .collect();
-    assert_eq!(
+pbtest!(
+    a_seed_that_does_not_reproduce_is_named_once,
+    |dir: TestDir, cmd: Pybench| {
+        assert_eq!(synthetic_run(&cmd, &[]).code, 0);
+        let mut first_seed = 0;
+        edit_line(dir.path(), |v| {
+            first_seed = v["seeds"][0].as_u64().unwrap();
+            let old = v["scores"]["30"]["min:loss"][0].as_f64().unwrap();
+            v["scores"]["30"]["min:loss"][0] = (old + 1e-6).into();
+        });
+        let run = synthetic_run(&cmd, &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let warnings: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .collect();
+        assert_eq!(
         warnings,
         [format!("warning: bench_synthetic: same library and seed {first_seed}, different scores: the benchmark is not deterministic per seed (or its inputs changed), which weakens pairing").as_str()]
     );
-}
+    }
+);

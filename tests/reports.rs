@@ -3,30 +3,28 @@
 //! JUnit, the GitHub summary and annotations, Bencher Metric Format, SVG
 //! plots, progress (never on a non-terminal) and the CLI polish.
 
-mod common;
-
 use std::path::Path;
 
-use common::cli::{Run, c_example, pybench, synthetic};
-use common::gitrepo::TestRepo;
 use serde_json::Value;
 
-fn synthetic_run(repo: &TestRepo, extra: &[&str], env: &[(&str, &str)]) -> Run {
+use crate::util::{
+    Pybench, Run, TestDir, TestRepo, baseline_bytes, c_example, synthetic, workspace,
+};
+
+fn synthetic_run(cmd: &Pybench, extra: &[&str], env: &[(&str, &str)]) -> Run {
     let path = synthetic();
     let mut args = vec![path.to_str().unwrap()];
     args.extend_from_slice(extra);
-    pybench(repo.path(), &args, env)
+    cmd.run_env(&args, env)
 }
 
-/// A repository whose committed baseline is the synthetic example's.
-fn repo_with_baseline() -> TestRepo {
-    let repo = TestRepo::init();
+/// Commits the synthetic example's baseline in `repo`.
+fn with_baseline(repo: &TestRepo, cmd: &Pybench) {
     repo.write("README.md", b"a project with a benchmark\n");
     repo.commit_all("start");
-    let run = synthetic_run(&repo, &[], &[]);
+    let run = synthetic_run(cmd, &[], &[]);
     assert_eq!(run.code, 0, "{run:?}");
     repo.commit_all("baseline");
-    repo
 }
 
 fn read_json(path: &Path) -> Value {
@@ -36,7 +34,7 @@ fn read_json(path: &Path) -> Value {
 }
 
 fn schema(name: &str) -> jsonschema::Validator {
-    let schema = read_json(&common::cli::workspace().join("docs").join(name));
+    let schema = read_json(&workspace().join("docs").join(name));
     jsonschema::validator_for(&schema).expect("the shipped schema compiles")
 }
 
@@ -61,388 +59,396 @@ fn slot_verdicts(report: &Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn json_reports_follow_the_shipped_schema_and_report_improvements() {
-    let validator = schema("report.schema.json");
-    let repo = TestRepo::init();
-    repo.write("README.md", b"a project with a benchmark\n");
-    repo.commit_all("start");
-    let out = repo.path().join("out");
+pbtest!(
+    json_reports_follow_the_shipped_schema_and_report_improvements,
+    |repo: TestRepo, cmd: Pybench| {
+        let validator = schema("report.schema.json");
+        repo.write("README.md", b"a project with a benchmark\n");
+        repo.commit_all("start");
+        let out = repo.path().join("out");
 
-    // NEW.
-    let run = synthetic_run(&repo, &["--json", "out/new.json"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let new = read_json(&out.join("new.json"));
-    assert_valid(&validator, &new);
-    assert_eq!(new["benchmarks"][0]["status"], "NEW");
-    assert_eq!(
-        new["benchmarks"][0]["slots"][0]["current_values"]
-            .as_array()
-            .unwrap()
-            .len(),
-        30
-    );
-    let head = repo.commit_all("baseline");
-
-    // Unchanged rerun: PASS, never improved.
-    let run = synthetic_run(&repo, &["--json", "out/same.json"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(!run.stdout.contains("improved"), "{}", run.stdout);
-    let same = read_json(&out.join("same.json"));
-    assert_valid(&validator, &same);
-    let bench = &same["benchmarks"][0];
-    assert_eq!(bench["status"], "PASS");
-    assert_eq!(bench["improved"], false);
-    assert_eq!(slot_verdicts(&same), ["unchanged"; 3]);
-    assert_eq!(same["run"]["git_commit"], head[..7]);
-    assert_eq!(same["run"]["git_dirty"], false);
-    assert_eq!(same["run"]["pybench_version"], env!("CARGO_PKG_VERSION"));
-    assert!(same["run"]["host"].is_string());
-    assert_eq!(bench["seeds"], new["benchmarks"][0]["seeds"]);
-
-    // Noise only (every seed remapped): not an improvement either.
-    let run = synthetic_run(&repo, &[], &[("PYBENCH_SYNTHETIC_RESAMPLE", "1")]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(!run.stdout.contains("improved"), "{}", run.stdout);
-
-    // An injected improvement: PASS (improved), exit 0, a hint to update.
-    let run = synthetic_run(
-        &repo,
-        &["--json", "out/improved.json"],
-        &[("PYBENCH_SYNTHETIC_IMPROVE", "1")],
-    );
-    assert_eq!(
-        run.code, 0,
-        "an improvement never changes the exit code: {run:?}"
-    );
-    let line = run.line_of("bench_synthetic");
-    assert!(
-        line.contains(" PASS (improved)   1 metrics × 3 steps"),
-        "{line}"
-    );
-    assert!(
-        run.stdout.contains("  improved: min:loss@1 ")
-            && run.stdout.contains("min:loss@100")
-            && run.stdout.contains("pybench update"),
-        "{}",
-        run.stdout
-    );
-    let improved = read_json(&out.join("improved.json"));
-    assert_valid(&validator, &improved);
-    assert_eq!(improved["benchmarks"][0]["status"], "PASS");
-    assert_eq!(improved["benchmarks"][0]["improved"], true);
-    assert!(
-        improved["benchmarks"][0]["improvement_meta_p"]
-            .as_f64()
-            .unwrap()
-            < 0.05
-    );
-    assert_eq!(slot_verdicts(&improved), ["improved"; 3]);
-
-    // A local regression: FAIL, one slot regressed.
-    let run = synthetic_run(
-        &repo,
-        &["--json", "out/local.json"],
-        &[("PYBENCH_SYNTHETIC_REGRESS", "local")],
-    );
-    assert_eq!(run.code, 1, "{run:?}");
-    let local = read_json(&out.join("local.json"));
-    assert_valid(&validator, &local);
-    assert_eq!(
-        slot_verdicts(&local),
-        ["unchanged", "unchanged", "regressed"]
-    );
-    assert_eq!(local["benchmarks"][0]["improved"], false);
-
-    // ERROR.
-    let run = synthetic_run(
-        &repo,
-        &["--json", "out/error.json"],
-        &[("PYBENCH_SYNTHETIC_REGRESS", "bogus")],
-    );
-    assert_eq!(run.code, 2, "{run:?}");
-    let error = read_json(&out.join("error.json"));
-    assert_valid(&validator, &error);
-    assert_eq!(error["benchmarks"][0]["status"], "ERROR");
-
-    // The schema is not vacuous.
-    let mut broken = same.clone();
-    broken.as_object_mut().unwrap().remove("run");
-    assert!(!validator.is_valid(&broken));
-    let mut broken = same.clone();
-    broken["benchmarks"][0]["slots"][0]["verdict"] = "better".into();
-    assert!(!validator.is_valid(&broken));
-}
-
-#[test]
-fn compare_judges_reports_and_baseline_files() {
-    let validator = schema("compare.schema.json");
-    let repo = repo_with_baseline();
-    let reports: [(&str, &[(&str, &str)]); 4] = [
-        ("a.json", &[]),
-        ("rerun.json", &[]),
-        ("global.json", &[("PYBENCH_SYNTHETIC_REGRESS", "global")]),
-        ("improved.json", &[("PYBENCH_SYNTHETIC_IMPROVE", "1")]),
-    ];
-    for (file, env) in reports {
-        let run = synthetic_run(&repo, &["--json", file], env);
-        assert!(run.code <= 1, "{run:?}");
-    }
-    let compare = |a: &str, b: &str, json: &str| {
-        pybench(repo.path(), &["compare", a, b, "--json", json], &[])
-    };
-
-    let run = compare("a.json", "rerun.json", "c-same.json");
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.line_of("bench_synthetic")
-            .contains(" UNCHANGED   paired, 30 seeds"),
-        "{}",
-        run.stdout
-    );
-    let report = read_json(&repo.path().join("c-same.json"));
-    assert_valid(&validator, &report);
-    assert_eq!(report["benchmarks"][0]["verdict"], "unchanged");
-    assert_eq!(report["benchmarks"][0]["paired"], true);
-    assert!(run.stderr.is_empty(), "{}", run.stderr);
-
-    let run = compare("a.json", "global.json", "c-global.json");
-    assert_eq!(run.code, 1, "B regresses against A: {run:?}");
-    assert!(run.line_of("bench_synthetic").contains(" REGRESSED "));
-    assert!(run.stdout.contains("1 regressed, 0 improved, 0 unchanged"));
-    let report = read_json(&repo.path().join("c-global.json"));
-    assert_valid(&validator, &report);
-    assert_eq!(report["benchmarks"][0]["verdict"], "regressed");
-
-    let run = compare("a.json", "improved.json", "c-improved.json");
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.line_of("bench_synthetic").contains(" IMPROVED "));
-    let report = read_json(&repo.path().join("c-improved.json"));
-    assert_valid(&validator, &report);
-    assert_eq!(report["benchmarks"][0]["verdict"], "improved");
-
-    // Reversed, the improvement is a regression.
-    let run = compare("improved.json", "a.json", "c-reversed.json");
-    assert_eq!(run.code, 1, "{run:?}");
-
-    // Baseline files drawn from other seeds: unpaired, with a warning.
-    let other = |name: &str, env: &[(&str, &str)]| {
-        let dir = TestRepo::init();
-        let mut env = env.to_vec();
-        env.push(("PYBENCH_SEED_ENTROPY", "7"));
-        let run = synthetic_run(&dir, &[], &env);
+        // NEW.
+        let run = synthetic_run(&cmd, &["--json", "out/new.json"], &[]);
         assert_eq!(run.code, 0, "{run:?}");
-        let target = repo.path().join(name);
-        std::fs::copy(dir.path().join(".pybench/baselines.jsonl"), &target).unwrap();
-        target
-    };
-    other("b-same.jsonl", &[]);
-    other("b-global.jsonl", &[("PYBENCH_SYNTHETIC_REGRESS", "global")]);
-    other("b-improved.jsonl", &[("PYBENCH_SYNTHETIC_IMPROVE", "1")]);
-    let a = ".pybench/baselines.jsonl";
-    for (b, verdict, code) in [
-        ("b-same.jsonl", "unchanged", 0),
-        ("b-global.jsonl", "regressed", 1),
-        ("b-improved.jsonl", "improved", 0),
-    ] {
-        let json = format!("c-{b}.json");
-        let run = compare(a, b, &json);
-        assert_eq!(run.code, code, "{b}: {run:?}");
+        let new = read_json(&out.join("new.json"));
+        assert_valid(&validator, &new);
+        assert_eq!(new["benchmarks"][0]["status"], "NEW");
+        assert_eq!(
+            new["benchmarks"][0]["slots"][0]["current_values"]
+                .as_array()
+                .unwrap()
+                .len(),
+            30
+        );
+        let head = repo.commit_all("baseline");
+
+        // Unchanged rerun: PASS, never improved.
+        let run = synthetic_run(&cmd, &["--json", "out/same.json"], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(!run.stdout.contains("improved"), "{}", run.stdout);
+        let same = read_json(&out.join("same.json"));
+        assert_valid(&validator, &same);
+        let bench = &same["benchmarks"][0];
+        assert_eq!(bench["status"], "PASS");
+        assert_eq!(bench["improved"], false);
+        assert_eq!(slot_verdicts(&same), ["unchanged"; 3]);
+        assert_eq!(same["run"]["git_commit"], head[..7]);
+        assert_eq!(same["run"]["git_dirty"], false);
+        assert_eq!(same["run"]["pybench_version"], env!("CARGO_PKG_VERSION"));
+        assert!(same["run"]["host"].is_string());
+        assert_eq!(bench["seeds"], new["benchmarks"][0]["seeds"]);
+
+        // Noise only (every seed remapped): not an improvement either.
+        let run = synthetic_run(&cmd, &[], &[("PYBENCH_SYNTHETIC_RESAMPLE", "1")]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(!run.stdout.contains("improved"), "{}", run.stdout);
+
+        // An injected improvement: PASS (improved), exit 0, a hint to update.
+        let run = synthetic_run(
+            &cmd,
+            &["--json", "out/improved.json"],
+            &[("PYBENCH_SYNTHETIC_IMPROVE", "1")],
+        );
+        assert_eq!(
+            run.code, 0,
+            "an improvement never changes the exit code: {run:?}"
+        );
+        let line = run.line_of("bench_synthetic");
         assert!(
-            run.stderr
-                .contains("warning: bench_synthetic: A and B ran different seeds")
-                && run.stderr.contains("unpaired"),
+            line.contains(" PASS (improved)   1 metrics × 3 steps"),
+            "{line}"
+        );
+        assert!(
+            run.stdout.contains("  improved: min:loss@1 ")
+                && run.stdout.contains("min:loss@100")
+                && run.stdout.contains("pybench update"),
+            "{}",
+            run.stdout
+        );
+        let improved = read_json(&out.join("improved.json"));
+        assert_valid(&validator, &improved);
+        assert_eq!(improved["benchmarks"][0]["status"], "PASS");
+        assert_eq!(improved["benchmarks"][0]["improved"], true);
+        assert!(
+            improved["benchmarks"][0]["improvement_meta_p"]
+                .as_f64()
+                .unwrap()
+                < 0.05
+        );
+        assert_eq!(slot_verdicts(&improved), ["improved"; 3]);
+
+        // A local regression: FAIL, one slot regressed.
+        let run = synthetic_run(
+            &cmd,
+            &["--json", "out/local.json"],
+            &[("PYBENCH_SYNTHETIC_REGRESS", "local")],
+        );
+        assert_eq!(run.code, 1, "{run:?}");
+        let local = read_json(&out.join("local.json"));
+        assert_valid(&validator, &local);
+        assert_eq!(
+            slot_verdicts(&local),
+            ["unchanged", "unchanged", "regressed"]
+        );
+        assert_eq!(local["benchmarks"][0]["improved"], false);
+
+        // ERROR.
+        let run = synthetic_run(
+            &cmd,
+            &["--json", "out/error.json"],
+            &[("PYBENCH_SYNTHETIC_REGRESS", "bogus")],
+        );
+        assert_eq!(run.code, 2, "{run:?}");
+        let error = read_json(&out.join("error.json"));
+        assert_valid(&validator, &error);
+        assert_eq!(error["benchmarks"][0]["status"], "ERROR");
+
+        // The schema is not vacuous.
+        let mut broken = same.clone();
+        broken.as_object_mut().unwrap().remove("run");
+        assert!(!validator.is_valid(&broken));
+        let mut broken = same.clone();
+        broken["benchmarks"][0]["slots"][0]["verdict"] = "better".into();
+        assert!(!validator.is_valid(&broken));
+    }
+);
+
+pbtest!(
+    compare_judges_reports_and_baseline_files,
+    |repo: TestRepo, cmd: Pybench| {
+        let validator = schema("compare.schema.json");
+        with_baseline(&repo, &cmd);
+        let reports: [(&str, &[(&str, &str)]); 4] = [
+            ("a.json", &[]),
+            ("rerun.json", &[]),
+            ("global.json", &[("PYBENCH_SYNTHETIC_REGRESS", "global")]),
+            ("improved.json", &[("PYBENCH_SYNTHETIC_IMPROVE", "1")]),
+        ];
+        for (file, env) in reports {
+            let run = synthetic_run(&cmd, &["--json", file], env);
+            assert!(run.code <= 1, "{run:?}");
+        }
+        let compare = |a: &str, b: &str, json: &str| cmd.run(&["compare", a, b, "--json", json]);
+
+        let run = compare("a.json", "rerun.json", "c-same.json");
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.line_of("bench_synthetic")
+                .contains(" UNCHANGED   paired, 30 seeds"),
+            "{}",
+            run.stdout
+        );
+        let report = read_json(&repo.path().join("c-same.json"));
+        assert_valid(&validator, &report);
+        assert_eq!(report["benchmarks"][0]["verdict"], "unchanged");
+        assert_eq!(report["benchmarks"][0]["paired"], true);
+        assert!(run.stderr.is_empty(), "{}", run.stderr);
+
+        let run = compare("a.json", "global.json", "c-global.json");
+        assert_eq!(run.code, 1, "B regresses against A: {run:?}");
+        assert!(run.line_of("bench_synthetic").contains(" REGRESSED "));
+        assert!(run.stdout.contains("1 regressed, 0 improved, 0 unchanged"));
+        let report = read_json(&repo.path().join("c-global.json"));
+        assert_valid(&validator, &report);
+        assert_eq!(report["benchmarks"][0]["verdict"], "regressed");
+
+        let run = compare("a.json", "improved.json", "c-improved.json");
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.line_of("bench_synthetic").contains(" IMPROVED "));
+        let report = read_json(&repo.path().join("c-improved.json"));
+        assert_valid(&validator, &report);
+        assert_eq!(report["benchmarks"][0]["verdict"], "improved");
+
+        // Reversed, the improvement is a regression.
+        let run = compare("improved.json", "a.json", "c-reversed.json");
+        assert_eq!(run.code, 1, "{run:?}");
+
+        // Baseline files drawn from other seeds: unpaired, with a warning.
+        let other = |name: &str, env: &[(&str, &str)]| {
+            let dir = TestRepo::new(name);
+            let mut env = env.to_vec();
+            env.push(("PYBENCH_SEED_ENTROPY", "7"));
+            let run = synthetic_run(&Pybench::new(dir.path()), &[], &env);
+            assert_eq!(run.code, 0, "{run:?}");
+            let target = repo.path().join(name);
+            std::fs::copy(dir.path().join(".pybench/baselines.jsonl"), &target).unwrap();
+            target
+        };
+        other("b-same.jsonl", &[]);
+        other("b-global.jsonl", &[("PYBENCH_SYNTHETIC_REGRESS", "global")]);
+        other("b-improved.jsonl", &[("PYBENCH_SYNTHETIC_IMPROVE", "1")]);
+        let a = ".pybench/baselines.jsonl";
+        for (b, verdict, code) in [
+            ("b-same.jsonl", "unchanged", 0),
+            ("b-global.jsonl", "regressed", 1),
+            ("b-improved.jsonl", "improved", 0),
+        ] {
+            let json = format!("c-{b}.json");
+            let run = compare(a, b, &json);
+            assert_eq!(run.code, code, "{b}: {run:?}");
+            assert!(
+                run.stderr
+                    .contains("warning: bench_synthetic: A and B ran different seeds")
+                    && run.stderr.contains("unpaired"),
+                "{}",
+                run.stderr
+            );
+            let report = read_json(&repo.path().join(&json));
+            assert_valid(&validator, &report);
+            assert_eq!(report["benchmarks"][0]["verdict"], verdict, "{b}");
+            assert_eq!(report["benchmarks"][0]["paired"], false);
+        }
+
+        // Two baseline files on the same seeds are paired.
+        let run = compare(a, a, "c-files.json");
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.line_of("bench_synthetic")
+                .contains(" UNCHANGED   paired")
+        );
+
+        // Not a report.
+        std::fs::write(repo.path().join("junk.json"), "[1, 2]").unwrap();
+        let run = compare(a, "junk.json", "c-junk.json");
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.error_lines()[0].starts_with("error: cannot compare junk.json"),
             "{}",
             run.stderr
         );
-        let report = read_json(&repo.path().join(&json));
-        assert_valid(&validator, &report);
-        assert_eq!(report["benchmarks"][0]["verdict"], verdict, "{b}");
-        assert_eq!(report["benchmarks"][0]["paired"], false);
     }
+);
 
-    // Two baseline files on the same seeds are paired.
-    let run = compare(a, a, "c-files.json");
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.line_of("bench_synthetic")
-            .contains(" UNCHANGED   paired")
-    );
+pbtest!(
+    junit_xml_parses_with_one_case_per_benchmark,
+    |repo: TestRepo, cmd: Pybench| {
+        with_baseline(&repo, &cmd);
+        let parse = |file: &str| {
+            let reader =
+                std::io::BufReader::new(std::fs::File::open(repo.path().join(file)).unwrap());
+            junit_parser::from_reader(reader).expect("valid JUnit XML")
+        };
 
-    // Not a report.
-    std::fs::write(repo.path().join("junk.json"), "[1, 2]").unwrap();
-    let run = compare(a, "junk.json", "c-junk.json");
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(
-        run.error_lines()[0].starts_with("error: cannot compare junk.json"),
-        "{}",
-        run.stderr
-    );
-}
+        let run = synthetic_run(&cmd, &["--junit", "pass.xml"], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let suites = parse("pass.xml");
+        assert_eq!(suites.suites.len(), 1);
+        let suite = &suites.suites[0];
+        assert_eq!((suite.tests, suite.failures, suite.errors), (1, 0, 0));
+        assert_eq!(suite.cases.len(), 1);
+        assert_eq!(suite.cases[0].original_name, "bench_synthetic");
+        assert_eq!(suite.cases[0].classname.as_deref(), Some("pybench"));
+        assert!(suite.cases[0].status.is_success());
 
-#[test]
-fn junit_xml_parses_with_one_case_per_benchmark() {
-    let repo = repo_with_baseline();
-    let parse = |file: &str| {
-        let reader = std::io::BufReader::new(std::fs::File::open(repo.path().join(file)).unwrap());
-        junit_parser::from_reader(reader).expect("valid JUnit XML")
-    };
-
-    let run = synthetic_run(&repo, &["--junit", "pass.xml"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let suites = parse("pass.xml");
-    assert_eq!(suites.suites.len(), 1);
-    let suite = &suites.suites[0];
-    assert_eq!((suite.tests, suite.failures, suite.errors), (1, 0, 0));
-    assert_eq!(suite.cases.len(), 1);
-    assert_eq!(suite.cases[0].original_name, "bench_synthetic");
-    assert_eq!(suite.cases[0].classname.as_deref(), Some("pybench"));
-    assert!(suite.cases[0].status.is_success());
-
-    let run = synthetic_run(
-        &repo,
-        &["--junit", "fail.xml"],
-        &[("PYBENCH_SYNTHETIC_REGRESS", "local")],
-    );
-    assert_eq!(run.code, 1, "{run:?}");
-    let suites = parse("fail.xml");
-    let suite = &suites.suites[0];
-    assert_eq!((suite.tests, suite.failures, suite.errors), (1, 1, 0));
-    let case = &suite.cases[0];
-    assert!(case.status.is_failure());
-    let failure = case.status.failure_as_ref();
-    assert!(
-        failure.message.starts_with("FAIL: 1/3 slots flagged"),
-        "{}",
-        failure.message
-    );
-    assert!(
-        failure.message.contains("min:loss    100"),
-        "{}",
-        failure.message
-    );
-    assert!(failure.text.contains("✗"), "{}", failure.text);
-
-    let run = synthetic_run(
-        &repo,
-        &["--junit", "error.xml"],
-        &[("PYBENCH_SYNTHETIC_REGRESS", "<bogus & \"quoted\">")],
-    );
-    assert_eq!(run.code, 2, "{run:?}");
-    let suites = parse("error.xml");
-    let suite = &suites.suites[0];
-    assert_eq!((suite.tests, suite.failures, suite.errors), (1, 0, 1));
-    let error = suite.cases[0].status.error_as_ref();
-    assert!(
-        error.message.contains("<bogus & \\\"quoted\\\">"),
-        "{}",
-        error.message
-    );
-}
-
-#[test]
-fn github_actions_summary_and_annotations() {
-    let repo = repo_with_baseline();
-    let summary = repo.path().join("summary.md");
-    let summary_env = summary.to_str().unwrap();
-    let github = [
-        ("GITHUB_STEP_SUMMARY", summary_env),
-        ("GITHUB_ACTIONS", "true"),
-    ];
-
-    let run = synthetic_run(&repo, &[], &github);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(!run.stdout.contains("::error"), "{}", run.stdout);
-    let text = std::fs::read_to_string(&summary).unwrap();
-    assert!(
-        text.starts_with("## pybench\n\n0 failed, 1 passed, 0 new, 0 errors\n"),
-        "{text}"
-    );
-    assert!(text.contains("| benchmark | status | slots flagged | meta-p | detail |"));
-    assert!(
-        text.contains("| `bench_synthetic` | ✅ PASS | 0/3 | 1.0000 |"),
-        "{text}"
-    );
-
-    let mut env = github.to_vec();
-    env.push(("PYBENCH_SYNTHETIC_REGRESS", "local"));
-    let run = synthetic_run(&repo, &[], &env);
-    assert_eq!(run.code, 1, "{run:?}");
-    let annotation = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("::error "))
-        .unwrap_or_else(|| panic!("no annotation in {}", run.stdout));
-    assert!(
-        annotation.starts_with(
-            "::error title=pybench%3A bench_synthetic regressed::FAIL: 1/3 slots flagged"
-        ),
-        "{annotation}"
-    );
-    assert!(annotation.contains("%0Amin:loss@100 "), "{annotation}");
-    let text = std::fs::read_to_string(&summary).unwrap();
-    assert_eq!(text.matches("## pybench").count(), 2, "appended: {text}");
-    assert!(
-        text.contains("| `bench_synthetic` | ❌ FAIL | 1/3 |"),
-        "{text}"
-    );
-    assert!(text.contains("### `bench_synthetic`"), "{text}");
-    assert!(text.contains("| `min:loss` | 100 |"), "{text}");
-
-    let mut env = github.to_vec();
-    env.push(("PYBENCH_SYNTHETIC_REGRESS", "bogus"));
-    let run = synthetic_run(&repo, &[], &env);
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(
-        run.stdout
-            .contains("::error title=pybench%3A bench_synthetic errored::"),
-        "{}",
-        run.stdout
-    );
-
-    // Outside GitHub Actions: no annotations, no summary.
-    let run = synthetic_run(&repo, &[], &[("PYBENCH_SYNTHETIC_REGRESS", "local")]);
-    assert!(!run.stdout.contains("::error"), "{}", run.stdout);
-}
-
-#[test]
-fn bencher_metric_format_holds_each_slots_current_mean() {
-    let repo = repo_with_baseline();
-    let run = synthetic_run(
-        &repo,
-        &["--bmf", "bmf.json", "--json", "report.json"],
-        &[("PYBENCH_SYNTHETIC_REGRESS", "global")],
-    );
-    assert_eq!(run.code, 1, "{run:?}");
-    let bmf = read_json(&repo.path().join("bmf.json"));
-    let report = read_json(&repo.path().join("report.json"));
-    let benchmarks = bmf.as_object().unwrap();
-    let names: Vec<&String> = benchmarks.keys().collect();
-    assert_eq!(
-        names,
-        [
-            "bench_synthetic@1",
-            "bench_synthetic@30",
-            "bench_synthetic@100"
-        ]
-    );
-    for (name, slot) in names
-        .iter()
-        .zip(report["benchmarks"][0]["slots"].as_array().unwrap())
-    {
-        let measures = benchmarks[*name].as_object().unwrap();
-        assert_eq!(measures.len(), 1);
-        let m = &measures["min:loss"];
-        let (value, lower, upper) = (
-            m["value"].as_f64().unwrap(),
-            m["lower_value"].as_f64().unwrap(),
-            m["upper_value"].as_f64().unwrap(),
+        let run = synthetic_run(
+            &cmd,
+            &["--junit", "fail.xml"],
+            &[("PYBENCH_SYNTHETIC_REGRESS", "local")],
         );
-        assert_eq!(value, slot["current_mean"].as_f64().unwrap());
-        assert!(lower < value && value < upper, "{m}");
-        assert!((upper - value - slot["current_std"].as_f64().unwrap()).abs() < 1e-12);
+        assert_eq!(run.code, 1, "{run:?}");
+        let suites = parse("fail.xml");
+        let suite = &suites.suites[0];
+        assert_eq!((suite.tests, suite.failures, suite.errors), (1, 1, 0));
+        let case = &suite.cases[0];
+        assert!(case.status.is_failure());
+        let failure = case.status.failure_as_ref();
+        assert!(
+            failure.message.starts_with("FAIL: 1/3 slots flagged"),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains("min:loss    100"),
+            "{}",
+            failure.message
+        );
+        assert!(failure.text.contains("✗"), "{}", failure.text);
+
+        let run = synthetic_run(
+            &cmd,
+            &["--junit", "error.xml"],
+            &[("PYBENCH_SYNTHETIC_REGRESS", "<bogus & \"quoted\">")],
+        );
+        assert_eq!(run.code, 2, "{run:?}");
+        let suites = parse("error.xml");
+        let suite = &suites.suites[0];
+        assert_eq!((suite.tests, suite.failures, suite.errors), (1, 0, 1));
+        let error = suite.cases[0].status.error_as_ref();
+        assert!(
+            error.message.contains("<bogus & \\\"quoted\\\">"),
+            "{}",
+            error.message
+        );
     }
-}
+);
+
+pbtest!(
+    github_actions_summary_and_annotations,
+    |repo: TestRepo, cmd: Pybench| {
+        with_baseline(&repo, &cmd);
+        let summary = repo.path().join("summary.md");
+        let summary_env = summary.to_str().unwrap();
+        let github = [
+            ("GITHUB_STEP_SUMMARY", summary_env),
+            ("GITHUB_ACTIONS", "true"),
+        ];
+
+        let run = synthetic_run(&cmd, &[], &github);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(!run.stdout.contains("::error"), "{}", run.stdout);
+        let text = std::fs::read_to_string(&summary).unwrap();
+        assert!(
+            text.starts_with("## pybench\n\n0 failed, 1 passed, 0 new, 0 errors\n"),
+            "{text}"
+        );
+        assert!(text.contains("| benchmark | status | slots flagged | meta-p | detail |"));
+        assert!(
+            text.contains("| `bench_synthetic` | ✅ PASS | 0/3 | 1.0000 |"),
+            "{text}"
+        );
+
+        let mut env = github.to_vec();
+        env.push(("PYBENCH_SYNTHETIC_REGRESS", "local"));
+        let run = synthetic_run(&cmd, &[], &env);
+        assert_eq!(run.code, 1, "{run:?}");
+        let annotation = run
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("::error "))
+            .unwrap_or_else(|| panic!("no annotation in {}", run.stdout));
+        assert!(
+            annotation.starts_with(
+                "::error title=pybench%3A bench_synthetic regressed::FAIL: 1/3 slots flagged"
+            ),
+            "{annotation}"
+        );
+        assert!(annotation.contains("%0Amin:loss@100 "), "{annotation}");
+        let text = std::fs::read_to_string(&summary).unwrap();
+        assert_eq!(text.matches("## pybench").count(), 2, "appended: {text}");
+        assert!(
+            text.contains("| `bench_synthetic` | ❌ FAIL | 1/3 |"),
+            "{text}"
+        );
+        assert!(text.contains("### `bench_synthetic`"), "{text}");
+        assert!(text.contains("| `min:loss` | 100 |"), "{text}");
+
+        let mut env = github.to_vec();
+        env.push(("PYBENCH_SYNTHETIC_REGRESS", "bogus"));
+        let run = synthetic_run(&cmd, &[], &env);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stdout
+                .contains("::error title=pybench%3A bench_synthetic errored::"),
+            "{}",
+            run.stdout
+        );
+
+        // Outside GitHub Actions: no annotations, no summary.
+        let run = synthetic_run(&cmd, &[], &[("PYBENCH_SYNTHETIC_REGRESS", "local")]);
+        assert!(!run.stdout.contains("::error"), "{}", run.stdout);
+    }
+);
+
+pbtest!(
+    bencher_metric_format_holds_each_slots_current_mean,
+    |repo: TestRepo, cmd: Pybench| {
+        with_baseline(&repo, &cmd);
+        let run = synthetic_run(
+            &cmd,
+            &["--bmf", "bmf.json", "--json", "report.json"],
+            &[("PYBENCH_SYNTHETIC_REGRESS", "global")],
+        );
+        assert_eq!(run.code, 1, "{run:?}");
+        let bmf = read_json(&repo.path().join("bmf.json"));
+        let report = read_json(&repo.path().join("report.json"));
+        let benchmarks = bmf.as_object().unwrap();
+        let names: Vec<&String> = benchmarks.keys().collect();
+        assert_eq!(
+            names,
+            [
+                "bench_synthetic@1",
+                "bench_synthetic@30",
+                "bench_synthetic@100"
+            ]
+        );
+        for (name, slot) in names
+            .iter()
+            .zip(report["benchmarks"][0]["slots"].as_array().unwrap())
+        {
+            let measures = benchmarks[*name].as_object().unwrap();
+            assert_eq!(measures.len(), 1);
+            let m = &measures["min:loss"];
+            let (value, lower, upper) = (
+                m["value"].as_f64().unwrap(),
+                m["lower_value"].as_f64().unwrap(),
+                m["upper_value"].as_f64().unwrap(),
+            );
+            assert_eq!(value, slot["current_mean"].as_f64().unwrap());
+            assert!(lower < value && value < upper, "{m}");
+            assert!((upper - value - slot["current_std"].as_f64().unwrap()).abs() < 1e-12);
+        }
+    }
+);
 
 /// The legend texts of an SVG (roxmltree parses it as XML).
 fn svg_texts(path: &Path) -> Vec<String> {
@@ -462,141 +468,139 @@ fn count_tags(path: &Path, tag: &str) -> usize {
     doc.descendants().filter(|n| n.has_tag_name(tag)).count()
 }
 
-#[test]
-fn plots_have_one_series_per_metric() {
-    // The C example: two metrics at three steps.
-    let dir = tempfile::tempdir().unwrap();
-    let lib = c_example();
-    let lib = lib.to_str().unwrap();
-    let run = pybench(dir.path(), &[lib, "--plot", "new"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let texts = svg_texts(&dir.path().join("new/bench_solver.svg"));
-    let legend: Vec<&String> = texts
-        .iter()
-        .filter(|t| t.contains("current") || t.contains("baseline"))
-        .collect();
-    assert_eq!(
-        legend.len(),
-        2,
-        "NEW: current only, one series per metric: {texts:?}"
-    );
+pbtest!(
+    plots_have_one_series_per_metric,
+    |dir: TestDir, cmd: Pybench| {
+        // The C example: two metrics at three steps.
+        let lib = c_example();
+        let lib = lib.to_str().unwrap();
+        let run = cmd.run(&[lib, "--plot", "new"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let texts = svg_texts(&dir.path().join("new/bench_solver.svg"));
+        let legend: Vec<&String> = texts
+            .iter()
+            .filter(|t| t.contains("current") || t.contains("baseline"))
+            .collect();
+        assert_eq!(
+            legend.len(),
+            2,
+            "NEW: current only, one series per metric: {texts:?}"
+        );
 
-    let run = pybench(
-        dir.path(),
-        &[lib, "--plot", "plots"],
-        &[("SOLVER_SLOWDOWN", "1.5")],
-    );
-    assert_eq!(run.code, 1, "{run:?}");
-    let svg = dir.path().join("plots/bench_solver.svg");
-    let texts = svg_texts(&svg);
-    let legend: Vec<&String> = texts
-        .iter()
-        .filter(|t| t.ends_with(" current") || t.ends_with(" baseline"))
-        .collect();
-    assert_eq!(legend.len(), 4, "{texts:?}");
-    for metric in ["accuracy", "min:residual"] {
-        for which in ["baseline", "current"] {
+        let run = cmd.run_env(&[lib, "--plot", "plots"], &[("SOLVER_SLOWDOWN", "1.5")]);
+        assert_eq!(run.code, 1, "{run:?}");
+        let svg = dir.path().join("plots/bench_solver.svg");
+        let texts = svg_texts(&svg);
+        let legend: Vec<&String> = texts
+            .iter()
+            .filter(|t| t.ends_with(" current") || t.ends_with(" baseline"))
+            .collect();
+        assert_eq!(legend.len(), 4, "{texts:?}");
+        for metric in ["accuracy", "min:residual"] {
+            for which in ["baseline", "current"] {
+                assert!(
+                    texts.contains(&format!("{metric} {which}")),
+                    "{metric} {which}: {texts:?}"
+                );
+            }
+        }
+        // A ±sd band per metric and run.
+        assert_eq!(count_tags(&svg, "polygon"), 4);
+
+        // `pybench show --plot`: each stored baseline.
+        let run = cmd.run(&["show", "--plot", "shown"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let texts = svg_texts(&dir.path().join("shown/bench_solver.svg"));
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("bench_solver (baseline @")),
+            "{texts:?}"
+        );
+        assert!(
+            texts.contains(&"accuracy baseline".to_string()),
+            "{texts:?}"
+        );
+        assert!(!texts.iter().any(|t| t.ends_with(" current")), "{texts:?}");
+    }
+);
+
+pbtest!(
+    cli_polish_quiet_list_color_completions_and_no_progress_off_a_terminal,
+    |repo: TestRepo, cmd: Pybench| {
+        repo.write("README.md", b"x\n");
+        repo.commit_all("start");
+
+        // --list runs nothing and writes nothing.
+        let run = synthetic_run(&cmd, &["--list"], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let line = run.line_of("bench_synthetic");
+        assert!(
+            line.contains("n_seeds=30  alpha=0.05  min_effect=none  workers="),
+            "{line}"
+        );
+        assert!(line.contains("no baseline"), "{line}");
+        assert!(baseline_bytes(repo.path()).is_none());
+
+        let run = synthetic_run(&cmd, &[], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        // No progress bars when stderr is not a terminal.
+        assert!(
+            !run.stderr.contains("seeds  ") && !run.stderr.contains("ETA"),
+            "{}",
+            run.stderr
+        );
+        repo.commit_all("baseline");
+        let run = synthetic_run(&cmd, &["--list"], &[]);
+        assert!(
+            run.line_of("bench_synthetic")
+                .contains("baseline: 30 seeds @ "),
+            "{}",
+            run.stdout
+        );
+
+        // -q: only FAIL/ERROR lines and the summary.
+        let run = synthetic_run(&cmd, &["-q"], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout.starts_with("0 failed, 1 passed, 0 new  in "),
+            "{}",
+            run.stdout
+        );
+        assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+        let run = synthetic_run(&cmd, &["-q"], &[("PYBENCH_SYNTHETIC_REGRESS", "global")]);
+        assert_eq!(run.code, 1, "{run:?}");
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "{}", run.stdout);
+        assert!(lines[0].starts_with("bench_synthetic   .......... FAIL"));
+        assert!(lines[1].starts_with("1 failed, 0 passed, 0 new  in "));
+
+        // Colour: flags over NO_COLOR over FORCE_COLOR / CLICOLOR_FORCE.
+        let esc = "\u{1b}[";
+        let run = synthetic_run(&cmd, &["--color", "always"], &[]);
+        assert!(run.stdout.contains(esc), "{}", run.stdout);
+        let run = synthetic_run(&cmd, &["--color", "never"], &[("FORCE_COLOR", "1")]);
+        assert!(!run.stdout.contains(esc), "{}", run.stdout);
+        let run = synthetic_run(&cmd, &[], &[("NO_COLOR", ""), ("FORCE_COLOR", "1")]);
+        assert!(run.stdout.contains(esc), "{}", run.stdout);
+        let run = synthetic_run(&cmd, &[], &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")]);
+        assert!(run.stdout.contains(esc), "{}", run.stdout);
+        let run = synthetic_run(&cmd, &[], &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]);
+        assert!(!run.stdout.contains(esc), "{}", run.stdout);
+        let run = synthetic_run(&cmd, &[], &[]);
+        assert!(!run.stdout.contains(esc), "a pipe is not a terminal");
+
+        // Completions.
+        for shell in ["bash", "zsh", "fish"] {
+            let run = cmd.run(&["completions", shell]);
+            assert_eq!(run.code, 0, "{run:?}");
+            assert!(run.stdout.contains("pybench"), "{shell}");
             assert!(
-                texts.contains(&format!("{metric} {which}")),
-                "{metric} {which}: {texts:?}"
+                run.stdout.contains("compare"),
+                "{shell}: subcommands complete"
             );
         }
+        let run = cmd.run(&["completions", "tcsh"]);
+        assert_eq!(run.code, 2, "{run:?}");
     }
-    // A ±sd band per metric and run.
-    assert_eq!(count_tags(&svg, "polygon"), 4);
-
-    // `pybench show --plot`: each stored baseline.
-    let run = pybench(dir.path(), &["show", "--plot", "shown"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let texts = svg_texts(&dir.path().join("shown/bench_solver.svg"));
-    assert!(
-        texts
-            .iter()
-            .any(|t| t.starts_with("bench_solver (baseline @")),
-        "{texts:?}"
-    );
-    assert!(
-        texts.contains(&"accuracy baseline".to_string()),
-        "{texts:?}"
-    );
-    assert!(!texts.iter().any(|t| t.ends_with(" current")), "{texts:?}");
-}
-
-#[test]
-fn cli_polish_quiet_list_color_completions_and_no_progress_off_a_terminal() {
-    let repo = TestRepo::init();
-    repo.write("README.md", b"x\n");
-    repo.commit_all("start");
-
-    // --list runs nothing and writes nothing.
-    let run = synthetic_run(&repo, &["--list"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let line = run.line_of("bench_synthetic");
-    assert!(
-        line.contains("n_seeds=30  alpha=0.05  min_effect=none  workers="),
-        "{line}"
-    );
-    assert!(line.contains("no baseline"), "{line}");
-    assert!(common::cli::baseline_bytes(repo.path()).is_none());
-
-    let run = synthetic_run(&repo, &[], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    // No progress bars when stderr is not a terminal.
-    assert!(
-        !run.stderr.contains("seeds  ") && !run.stderr.contains("ETA"),
-        "{}",
-        run.stderr
-    );
-    repo.commit_all("baseline");
-    let run = synthetic_run(&repo, &["--list"], &[]);
-    assert!(
-        run.line_of("bench_synthetic")
-            .contains("baseline: 30 seeds @ "),
-        "{}",
-        run.stdout
-    );
-
-    // -q: only FAIL/ERROR lines and the summary.
-    let run = synthetic_run(&repo, &["-q"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.stdout.starts_with("0 failed, 1 passed, 0 new  in "),
-        "{}",
-        run.stdout
-    );
-    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
-    let run = synthetic_run(&repo, &["-q"], &[("PYBENCH_SYNTHETIC_REGRESS", "global")]);
-    assert_eq!(run.code, 1, "{run:?}");
-    let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{}", run.stdout);
-    assert!(lines[0].starts_with("bench_synthetic   .......... FAIL"));
-    assert!(lines[1].starts_with("1 failed, 0 passed, 0 new  in "));
-
-    // Colour: flags over NO_COLOR over FORCE_COLOR / CLICOLOR_FORCE.
-    let esc = "\u{1b}[";
-    let run = synthetic_run(&repo, &["--color", "always"], &[]);
-    assert!(run.stdout.contains(esc), "{}", run.stdout);
-    let run = synthetic_run(&repo, &["--color", "never"], &[("FORCE_COLOR", "1")]);
-    assert!(!run.stdout.contains(esc), "{}", run.stdout);
-    let run = synthetic_run(&repo, &[], &[("NO_COLOR", ""), ("FORCE_COLOR", "1")]);
-    assert!(run.stdout.contains(esc), "{}", run.stdout);
-    let run = synthetic_run(&repo, &[], &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")]);
-    assert!(run.stdout.contains(esc), "{}", run.stdout);
-    let run = synthetic_run(&repo, &[], &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]);
-    assert!(!run.stdout.contains(esc), "{}", run.stdout);
-    let run = synthetic_run(&repo, &[], &[]);
-    assert!(!run.stdout.contains(esc), "a pipe is not a terminal");
-
-    // Completions.
-    for shell in ["bash", "zsh", "fish"] {
-        let run = pybench(repo.path(), &["completions", shell], &[]);
-        assert_eq!(run.code, 0, "{run:?}");
-        assert!(run.stdout.contains("pybench"), "{shell}");
-        assert!(
-            run.stdout.contains("compare"),
-            "{shell}: subcommands complete"
-        );
-    }
-    let run = pybench(repo.path(), &["completions", "tcsh"], &[]);
-    assert_eq!(run.code, 2, "{run:?}");
-}
+);

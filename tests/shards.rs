@@ -4,17 +4,15 @@
 //! NEW, PASS, FAIL, update and ERROR; and a merge of shards that do not make
 //! one whole run is refused with one clear line.
 
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use common::cli::{Run, baseline_path, c_example, faults, pybench, pybench_command, synthetic};
 use serde_json::Value;
+
+use crate::util::{Pybench, Run, TestDir, baseline_path, c_example, faults, synthetic};
 
 /// Run `pybench [update] PATH --shard k/3 --out DIR/shard-k` for k = 1..3 as
 /// three processes at once; each must succeed.
-fn run_shards(dir: &Path, update: bool, path: &Path, extra: &[&str], env: &[(&str, &str)]) {
+fn run_shards(cmd: &Pybench, update: bool, path: &Path, extra: &[&str], env: &[(&str, &str)]) {
     let children: Vec<_> = (1..=3)
         .map(|k| {
             let shard = format!("{k}/3");
@@ -26,7 +24,8 @@ fn run_shards(dir: &Path, update: bool, path: &Path, extra: &[&str], env: &[(&st
             args.extend([path.to_str().unwrap(), "--no-build", "--shard", &shard]);
             args.extend(["--out", &out]);
             args.extend(extra);
-            pybench_command(dir, &args, env)
+            cmd.command(&args)
+                .envs(env.iter().copied())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -45,10 +44,10 @@ fn run_shards(dir: &Path, update: bool, path: &Path, extra: &[&str], env: &[(&st
     }
 }
 
-fn merge(dir: &Path, extra: &[&str]) -> Run {
+fn merge(cmd: &Pybench, extra: &[&str]) -> Run {
     let mut args = vec!["merge", "shards/1", "shards/2", "shards/3"];
     args.extend(extra);
-    pybench(dir, &args, &[])
+    cmd.run(&args)
 }
 
 /// The `--json` report without timing fields (any key naming a time).
@@ -105,147 +104,139 @@ fn assert_same(case: &str, single: &Run, merged: &Run, single_json: &Path, merge
     assert_eq!(report(single_json), report(merged_json), "{case}: --json");
 }
 
-#[test]
-fn three_shards_and_merge_equal_one_run() {
-    let one = tempfile::tempdir().unwrap();
-    let many = tempfile::tempdir().unwrap();
-    let (one, many) = (one.path(), many.path());
-    let syn = synthetic();
-    let syn_arg = syn.to_str().unwrap();
+pbtest!(
+    three_shards_and_merge_equal_one_run,
+    |one: TestDir, one_cmd: Pybench| {
+        let many = TestDir::new("many");
+        let many_cmd = Pybench::new(many.path());
+        let (one, many) = (one.path(), many.path());
+        let syn = synthetic();
+        let syn_arg = syn.to_str().unwrap();
 
-    // NEW: fresh seeds; the shards take theirs from the seed plan.
-    let single = pybench(one, &[syn_arg, "--json", "new.json"], &[]);
-    assert_eq!(single.code, 0, "{single:?}");
-    assert!(single.line_of("bench_synthetic").contains(" NEW "));
-    let plan = pybench(many, &["seeds", syn_arg, "--no-build"], &[]);
-    assert_eq!(plan.code, 0, "{plan:?}");
-    assert!(many.join(".pybench/seed-plan.json").exists());
-    run_shards(many, false, &syn, &[], &[]);
-    let merged = merge(many, &["--json", "new.json"]);
-    assert_same(
-        "NEW",
-        &single,
-        &merged,
-        &one.join("new.json"),
-        &many.join("new.json"),
-    );
-    assert_eq!(
-        baselines(one),
-        baselines(many),
-        "NEW writes the same baseline"
-    );
-
-    // PASS: the stored seeds, no plan needed.
-    std::fs::remove_file(many.join(".pybench/seed-plan.json")).unwrap();
-    for (case, env, code) in [
-        ("PASS", vec![], 0),
-        (
-            "PASS resampled",
-            vec![("PYBENCH_SYNTHETIC_RESAMPLE", "1")],
-            0,
-        ),
-        ("FAIL", vec![("PYBENCH_SYNTHETIC_REGRESS", "local")], 1),
-    ] {
-        let single = pybench(
-            one,
-            &[syn_arg, "--no-build", "-v", "--json", "r.json"],
-            &env,
-        );
-        assert_eq!(single.code, code, "{case}: {single:?}");
-        std::fs::remove_dir_all(many.join("shards")).ok();
-        run_shards(many, false, &syn, &[], &env);
-        let merged = merge(many, &["-v", "--json", "r.json"]);
+        // NEW: fresh seeds; the shards take theirs from the seed plan.
+        let single = one_cmd.run(&[syn_arg, "--json", "new.json"]);
+        assert_eq!(single.code, 0, "{single:?}");
+        assert!(single.line_of("bench_synthetic").contains(" NEW "));
+        let plan = many_cmd.run(&["seeds", syn_arg, "--no-build"]);
+        assert_eq!(plan.code, 0, "{plan:?}");
+        assert!(many.join(".pybench/seed-plan.json").exists());
+        run_shards(&many_cmd, false, &syn, &[], &[]);
+        let merged = merge(&many_cmd, &["--json", "new.json"]);
         assert_same(
-            case,
+            "NEW",
             &single,
             &merged,
-            &one.join("r.json"),
-            &many.join("r.json"),
+            &one.join("new.json"),
+            &many.join("new.json"),
+        );
+        assert_eq!(
+            baselines(one),
+            baselines(many),
+            "NEW writes the same baseline"
+        );
+
+        // PASS: the stored seeds, no plan needed.
+        std::fs::remove_file(many.join(".pybench/seed-plan.json")).unwrap();
+        for (case, env, code) in [
+            ("PASS", vec![], 0),
+            (
+                "PASS resampled",
+                vec![("PYBENCH_SYNTHETIC_RESAMPLE", "1")],
+                0,
+            ),
+            ("FAIL", vec![("PYBENCH_SYNTHETIC_REGRESS", "local")], 1),
+        ] {
+            let single = one_cmd.run_env(&[syn_arg, "--no-build", "-v", "--json", "r.json"], &env);
+            assert_eq!(single.code, code, "{case}: {single:?}");
+            std::fs::remove_dir_all(many.join("shards")).ok();
+            run_shards(&many_cmd, false, &syn, &[], &env);
+            let merged = merge(&many_cmd, &["-v", "--json", "r.json"]);
+            assert_same(
+                case,
+                &single,
+                &merged,
+                &one.join("r.json"),
+                &many.join("r.json"),
+            );
+        }
+        assert_eq!(baselines(one), baselines(many), "checks write nothing");
+
+        // update: fresh seeds from other entropy, drawn once by `pybench seeds`.
+        let entropy = [("PYBENCH_SEED_ENTROPY", "7")];
+        let single = one_cmd.run_env(
+            &["update", syn_arg, "--no-build", "--json", "u.json"],
+            &entropy,
+        );
+        assert_eq!(single.code, 0, "{single:?}");
+        let plan = many_cmd.run_env(&["seeds", syn_arg, "--no-build"], &entropy);
+        assert_eq!(plan.code, 0, "{plan:?}");
+        std::fs::remove_dir_all(many.join("shards")).ok();
+        run_shards(&many_cmd, true, &syn, &[], &[]);
+        let merged = merge(&many_cmd, &["--json", "u.json"]);
+        assert_same(
+            "update",
+            &single,
+            &merged,
+            &one.join("u.json"),
+            &many.join("u.json"),
+        );
+        assert_eq!(
+            merged.stdout,
+            "pybench update — 1 benchmark(s) rewritten\n\nbench_synthetic    updated   30 seeds\n"
+        );
+        assert_eq!(
+            baselines(one),
+            baselines(many),
+            "update writes the same baseline"
         );
     }
-    assert_eq!(baselines(one), baselines(many), "checks write nothing");
+);
 
-    // update: fresh seeds from other entropy, drawn once by `pybench seeds`.
-    let entropy = [("PYBENCH_SEED_ENTROPY", "7")];
-    let single = pybench(
-        one,
-        &["update", syn_arg, "--no-build", "--json", "u.json"],
-        &entropy,
-    );
-    assert_eq!(single.code, 0, "{single:?}");
-    let plan = pybench(many, &["seeds", syn_arg, "--no-build"], &entropy);
-    assert_eq!(plan.code, 0, "{plan:?}");
-    std::fs::remove_dir_all(many.join("shards")).ok();
-    run_shards(many, true, &syn, &[], &[]);
-    let merged = merge(many, &["--json", "u.json"]);
-    assert_same(
-        "update",
-        &single,
-        &merged,
-        &one.join("u.json"),
-        &many.join("u.json"),
-    );
-    assert_eq!(
-        merged.stdout,
-        "pybench update — 1 benchmark(s) rewritten\n\nbench_synthetic    updated   30 seeds\n"
-    );
-    assert_eq!(
-        baselines(one),
-        baselines(many),
-        "update writes the same baseline"
-    );
-}
-
-#[test]
-fn errors_in_shards_merge_to_the_same_error() {
-    let one = tempfile::tempdir().unwrap();
-    let many = tempfile::tempdir().unwrap();
-    let (one, many) = (one.path(), many.path());
-    let faults = faults();
-    let mut args: Vec<&str> = vec![faults.to_str().unwrap(), "-j", "1"];
-    for bench in ["healthy", "errors", "shifting_slots", "nan", "aborts"] {
-        args.extend(["--bench", bench]);
+pbtest!(
+    errors_in_shards_merge_to_the_same_error,
+    |one: TestDir, one_cmd: Pybench| {
+        let many = TestDir::new("many");
+        let many_cmd = Pybench::new(many.path());
+        let (one, many) = (one.path(), many.path());
+        let faults = faults();
+        let mut args: Vec<&str> = vec![faults.to_str().unwrap(), "-j", "1"];
+        for bench in ["healthy", "errors", "shifting_slots", "nan", "aborts"] {
+            args.extend(["--bench", bench]);
+        }
+        let mut single_args = args.clone();
+        single_args.extend(["--json", "e.json"]);
+        let single = one_cmd.run(&single_args);
+        assert_eq!(single.code, 2, "{single:?}");
+        let mut plan_args = vec!["seeds"];
+        plan_args.extend(&args);
+        assert_eq!(many_cmd.run(&plan_args).code, 0);
+        run_shards(&many_cmd, false, &faults, &args[1..], &[]);
+        let merged = merge(&many_cmd, &["--json", "e.json"]);
+        assert_same(
+            "ERROR",
+            &single,
+            &merged,
+            &one.join("e.json"),
+            &many.join("e.json"),
+        );
+        assert!(
+            merged.line_of("bench_aborts").contains("SIGABRT"),
+            "{}",
+            merged.stdout
+        );
+        assert!(merged.line_of("bench_errors").contains("dataset shard"));
+        assert_eq!(baselines(one), baselines(many));
     }
-    let mut single_args = args.clone();
-    single_args.extend(["--json", "e.json"]);
-    let single = pybench(one, &single_args, &[]);
-    assert_eq!(single.code, 2, "{single:?}");
-    let mut plan_args = vec!["seeds"];
-    plan_args.extend(&args);
-    assert_eq!(pybench(many, &plan_args, &[]).code, 0);
-    run_shards(many, false, &faults, &args[1..], &[]);
-    let merged = merge(many, &["--json", "e.json"]);
-    assert_same(
-        "ERROR",
-        &single,
-        &merged,
-        &one.join("e.json"),
-        &many.join("e.json"),
-    );
-    assert!(
-        merged.line_of("bench_aborts").contains("SIGABRT"),
-        "{}",
-        merged.stdout
-    );
-    assert!(merged.line_of("bench_errors").contains("dataset shard"));
-    assert_eq!(baselines(one), baselines(many));
-}
+);
 
-/// The C example, compiled once for all tests of this file: compiling it
-/// again rewrites the library under shards that are loading it.
-fn solver() -> PathBuf {
-    static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
-    LIBRARY.get_or_init(c_example).clone()
-}
-
-/// A C benchmark with a baseline, and its three shards in `shards/K`.
-fn sharded_c() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let lib = solver();
-    let first = pybench(dir.path(), &[lib.to_str().unwrap()], &[]);
+/// Gives the directory of `cmd` a C benchmark with a baseline, and its three
+/// shards in `shards/K`; returns the benchmark's library.
+fn sharded_c(cmd: &Pybench) -> PathBuf {
+    let lib = c_example();
+    let first = cmd.run(&[lib.to_str().unwrap()]);
     assert_eq!(first.code, 0, "{first:?}");
-    run_shards(dir.path(), false, &lib, &[], &[]);
-    (dir, lib)
+    run_shards(cmd, false, &lib, &[], &[]);
+    lib
 }
 
 fn assert_refused(dir: &Path, run: &Run, says: &[&str]) {
@@ -276,11 +267,10 @@ fn seeds_of(dir: &Path, k: usize) -> Vec<u64> {
         .collect()
 }
 
-#[test]
-fn a_missing_shard_is_named() {
-    let (dir, _) = sharded_c();
+pbtest!(a_missing_shard_is_named, |dir: TestDir, cmd: Pybench| {
+    sharded_c(&cmd);
     let before = std::fs::read(baseline_path(dir.path())).unwrap();
-    let run = pybench(dir.path(), &["merge", "shards/1", "shards/3"], &[]);
+    let run = cmd.run(&["merge", "shards/1", "shards/3"]);
     let missing = seeds_of(dir.path(), 2);
     assert_refused(
         dir.path(),
@@ -295,35 +285,26 @@ fn a_missing_shard_is_named() {
     // Shard 2 re-run alone gives the same share; the whole set merges, and PASSes.
     let lost = std::fs::read_to_string(shard_file(dir.path(), 2)).unwrap();
     std::fs::remove_dir_all(dir.path().join("shards/2")).unwrap();
-    let lib = solver();
+    let lib = c_example();
     let args = [lib.to_str().unwrap(), "--shard", "2/3", "--out", "shards/2"];
-    assert_eq!(pybench(dir.path(), &args, &[]).code, 0);
+    assert_eq!(cmd.run(&args).code, 0);
     let again = std::fs::read_to_string(shard_file(dir.path(), 2)).unwrap();
     let results = |text: &str| serde_json::from_str::<Value>(text).unwrap()["results"].clone();
     assert_eq!(results(&lost), results(&again));
-    let run = pybench(
-        dir.path(),
-        &["merge", "shards/1", "shards/2", "shards/3"],
-        &[],
-    );
+    let run = cmd.run(&["merge", "shards/1", "shards/2", "shards/3"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.line_of("bench_solver").contains(" PASS "));
-}
+});
 
-#[test]
-fn a_duplicated_shard_is_named() {
-    let (dir, _) = sharded_c();
+pbtest!(a_duplicated_shard_is_named, |dir: TestDir, cmd: Pybench| {
+    sharded_c(&cmd);
     std::fs::create_dir_all(dir.path().join("again")).unwrap();
     std::fs::copy(
         shard_file(dir.path(), 2),
         dir.path().join("again/bench_solver.shard-2-of-3.json"),
     )
     .unwrap();
-    let run = pybench(
-        dir.path(),
-        &["merge", "shards/1", "shards/2", "shards/3", "again"],
-        &[],
-    );
+    let run = cmd.run(&["merge", "shards/1", "shards/2", "shards/3", "again"]);
     let twice = seeds_of(dir.path(), 2);
     assert_refused(
         dir.path(),
@@ -334,47 +315,40 @@ fn a_duplicated_shard_is_named() {
             &twice[0].to_string(),
         ],
     );
-}
+});
 
-#[test]
-fn shards_of_two_library_builds_are_refused() {
-    let (dir, lib) = sharded_c();
-    // Another build: the same code with other bytes (a rebuilt library).
-    let other = dir.path().join("other").join(lib.file_name().unwrap());
-    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
-    let mut bytes = std::fs::read(&lib).unwrap();
-    bytes.extend_from_slice(b"another build");
-    std::fs::write(&other, bytes).unwrap();
-    let run = pybench(
-        dir.path(),
-        &[
+pbtest!(
+    shards_of_two_library_builds_are_refused,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = sharded_c(&cmd);
+        // Another build: the same code with other bytes (a rebuilt library).
+        let other = dir.path().join("other").join(lib.file_name().unwrap());
+        std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+        let mut bytes = std::fs::read(&lib).unwrap();
+        bytes.extend_from_slice(b"another build");
+        std::fs::write(&other, bytes).unwrap();
+        let run = cmd.run(&[
             other.to_str().unwrap(),
             "--shard",
             "2/3",
             "--out",
             "rebuilt",
-        ],
-        &[],
-    );
-    assert_eq!(run.code, 0, "{run:?}");
-    let run = pybench(
-        dir.path(),
-        &["merge", "shards/1", "rebuilt", "shards/3"],
-        &[],
-    );
-    assert_refused(
-        dir.path(),
-        &run,
-        &["cannot merge bench_solver: shards come from different library builds: sha256:"],
-    );
-}
+        ]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let run = cmd.run(&["merge", "shards/1", "rebuilt", "shards/3"]);
+        assert_refused(
+            dir.path(),
+            &run,
+            &["cannot merge bench_solver: shards come from different library builds: sha256:"],
+        );
+    }
+);
 
-#[test]
-fn shards_with_different_settings_are_refused() {
-    let (dir, lib) = sharded_c();
-    let run = pybench(
-        dir.path(),
-        &[
+pbtest!(
+    shards_with_different_settings_are_refused,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = sharded_c(&cmd);
+        let run = cmd.run(&[
             lib.to_str().unwrap(),
             "--shard",
             "2/3",
@@ -382,74 +356,70 @@ fn shards_with_different_settings_are_refused() {
             "other",
             "--alpha",
             "0.1",
-        ],
-        &[],
-    );
-    assert_eq!(run.code, 0, "{run:?}");
-    let run = pybench(dir.path(), &["merge", "shards/1", "other", "shards/3"], &[]);
-    assert_refused(
-        dir.path(),
-        &run,
-        &[
-            "cannot merge bench_solver: shards ran with different settings: alpha=0.05",
-            "alpha=0.1",
-        ],
-    );
-}
+        ]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let run = cmd.run(&["merge", "shards/1", "other", "shards/3"]);
+        assert_refused(
+            dir.path(),
+            &run,
+            &[
+                "cannot merge bench_solver: shards ran with different settings: alpha=0.05",
+                "alpha=0.1",
+            ],
+        );
+    }
+);
 
-#[test]
-fn fresh_seeds_need_a_plan_and_auto_reads_the_engine() {
-    let dir = tempfile::tempdir().unwrap();
-    let lib = solver();
-    let lib = lib.to_str().unwrap();
-    let run = pybench(dir.path(), &[lib, "--shard", "1/2", "--out", "s"], &[]);
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(
+pbtest!(
+    fresh_seeds_need_a_plan_and_auto_reads_the_engine,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = c_example();
+        let lib = lib.to_str().unwrap();
+        let run = cmd.run(&[lib, "--shard", "1/2", "--out", "s"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
         run.stderr.starts_with(
             "error: bench_solver needs fresh seeds, and no seed plan was given (hint: draw the seeds once with `pybench seeds PATH`"
         ),
         "{}",
         run.stderr
     );
-    let run = pybench(
-        dir.path(),
-        &["seeds", lib, "--n-seeds", "12", "--seed-plan", "plan.json"],
-        &[],
-    );
-    assert_eq!(run.code, 0, "{run:?}");
-    // Slurm array 4-5: task 5 is shard 2/2; Kubernetes index 0 is shard 1/2.
-    let slurm = [
-        ("SLURM_ARRAY_TASK_ID", "5"),
-        ("SLURM_ARRAY_TASK_MIN", "4"),
-        ("SLURM_ARRAY_TASK_COUNT", "2"),
-    ];
-    let args = [
-        lib,
-        "--shard",
-        "auto",
-        "--out",
-        "s",
-        "--seed-plan",
-        "plan.json",
-    ];
-    let run = pybench(dir.path(), &args, &slurm);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("shard 2/2"), "{}", run.stdout);
-    let mut k8s_args = args.to_vec();
-    k8s_args.extend(["--shard-count", "2"]);
-    let run = pybench(dir.path(), &k8s_args, &[("JOB_COMPLETION_INDEX", "0")]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("shard 1/2"), "{}", run.stdout);
-    let merged = pybench(dir.path(), &["merge", "s", "--json", "m.json"], &[]);
-    assert_eq!(merged.code, 0, "{merged:?}");
-    assert!(merged.line_of("bench_solver").contains(" NEW "));
-    let json = report(&dir.path().join("m.json"));
-    assert_eq!(
-        json["benchmarks"][0]["n_seeds"], 12,
-        "the plan's seed count"
-    );
-    // --shard auto with nothing to read is a usage error.
-    let run = pybench(dir.path(), &args, &[]);
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("--shard auto found no shard variables"));
-}
+        let run = cmd.run(&["seeds", lib, "--n-seeds", "12", "--seed-plan", "plan.json"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        // Slurm array 4-5: task 5 is shard 2/2; Kubernetes index 0 is shard 1/2.
+        let slurm = [
+            ("SLURM_ARRAY_TASK_ID", "5"),
+            ("SLURM_ARRAY_TASK_MIN", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+        ];
+        let args = [
+            lib,
+            "--shard",
+            "auto",
+            "--out",
+            "s",
+            "--seed-plan",
+            "plan.json",
+        ];
+        let run = cmd.run_env(&args, &slurm);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("shard 2/2"), "{}", run.stdout);
+        let mut k8s_args = args.to_vec();
+        k8s_args.extend(["--shard-count", "2"]);
+        let run = cmd.run_env(&k8s_args, &[("JOB_COMPLETION_INDEX", "0")]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("shard 1/2"), "{}", run.stdout);
+        let merged = cmd.run(&["merge", "s", "--json", "m.json"]);
+        assert_eq!(merged.code, 0, "{merged:?}");
+        assert!(merged.line_of("bench_solver").contains(" NEW "));
+        let json = report(&dir.path().join("m.json"));
+        assert_eq!(
+            json["benchmarks"][0]["n_seeds"], 12,
+            "the plan's seed count"
+        );
+        // --shard auto with nothing to read is a usage error.
+        let run = cmd.run(&args);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("--shard auto found no shard variables"));
+    }
+);

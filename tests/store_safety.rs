@@ -2,12 +2,10 @@
 //! reported and left alone, concurrent runs take turns, and Ctrl-C in the
 //! middle of a run leaves the file byte for byte as it was.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
-use common::cli::{baseline_bytes, baseline_path, faults, pybench, pybench_command};
+use crate::util::{Pybench, TestDir, baseline_bytes, baseline_path, faults};
 
 fn faults_arg() -> String {
     faults().to_str().unwrap().to_string()
@@ -15,13 +13,10 @@ fn faults_arg() -> String {
 
 /// Spawn a run and wait until its stdout has printed a line containing
 /// `marker`; the rest of stdout is drained in the background.
-fn spawn_until(
-    child_args: &[&str],
-    dir: &std::path::Path,
-    env: &[(&str, &str)],
-    marker: &str,
-) -> Child {
-    let mut child = pybench_command(dir, child_args, env)
+fn spawn_until(cmd: &Pybench, child_args: &[&str], env: &[(&str, &str)], marker: &str) -> Child {
+    let mut child = cmd
+        .command(child_args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -36,37 +31,37 @@ fn spawn_until(
     child
 }
 
-#[test]
-fn truncated_baseline_file_is_an_error_and_left_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let faults = faults_arg();
-    let run = pybench(dir.path(), &[&faults, "--bench", "healthy"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let path = baseline_path(dir.path());
-    let bytes = std::fs::read(&path).unwrap();
-    let truncated = &bytes[..bytes.len() / 2];
-    std::fs::write(&path, truncated).unwrap();
-    let run = pybench(dir.path(), &[&faults, "--bench", "healthy"], &[]);
-    assert_eq!(run.code, 2, "{run:?}");
-    let errors = run.error_lines();
-    assert_eq!(errors.len(), 1, "{}", run.stderr);
-    assert!(
-        errors[0].starts_with("error: malformed baseline at .pybench/baselines.jsonl:1: EOF"),
-        "{}",
-        errors[0]
-    );
-    assert_eq!(std::fs::read(&path).unwrap(), truncated);
-}
+pbtest!(
+    truncated_baseline_file_is_an_error_and_left_alone,
+    |dir: TestDir, cmd: Pybench| {
+        let faults = faults_arg();
+        let run = cmd.run(&[&faults, "--bench", "healthy"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let path = baseline_path(dir.path());
+        let bytes = std::fs::read(&path).unwrap();
+        let truncated = &bytes[..bytes.len() / 2];
+        std::fs::write(&path, truncated).unwrap();
+        let run = cmd.run(&[&faults, "--bench", "healthy"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        let errors = run.error_lines();
+        assert_eq!(errors.len(), 1, "{}", run.stderr);
+        assert!(
+            errors[0].starts_with("error: malformed baseline at .pybench/baselines.jsonl:1: EOF"),
+            "{}",
+            errors[0]
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), truncated);
+    }
+);
 
-#[test]
-fn concurrent_runs_take_turns() {
-    let dir = tempfile::tempdir().unwrap();
+pbtest!(concurrent_runs_take_turns, |dir: TestDir, cmd: Pybench| {
     let faults = faults_arg();
     let args = [faults.as_str(), "--bench", "slow"];
     let env = [("PYBENCH_FAULTS_SLEEP_MS", "100")];
     let children: Vec<Child> = (0..2)
         .map(|_| {
-            pybench_command(dir.path(), &args, &env)
+            cmd.command(&args)
+                .envs(env.iter().copied())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -96,71 +91,79 @@ fn concurrent_runs_take_turns() {
     );
     let text = std::fs::read_to_string(baseline_path(dir.path())).unwrap();
     assert_eq!(text.lines().count(), 1);
-}
+});
 
-#[test]
-fn no_wait_fails_fast_while_another_run_holds_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let faults = faults_arg();
-    let args = [faults.as_str(), "--bench", "slow"];
-    let first = spawn_until(
-        &args,
-        dir.path(),
-        &[("PYBENCH_FAULTS_SLEEP_MS", "400")],
-        "discovered",
-    );
-    let run = pybench(
-        dir.path(),
-        &[faults.as_str(), "--bench", "slow", "--no-wait"],
-        &[],
-    );
-    assert_eq!(run.code, 2, "{run:?}");
-    assert_eq!(run.error_lines().len(), 1, "{}", run.stderr);
-    assert!(
-        run.error_lines()[0]
-            .starts_with("error: another pybench run is using .pybench/baselines.jsonl"),
-        "{}",
-        run.stderr
-    );
-    let first = first.wait_with_output().unwrap();
-    assert_eq!(first.status.code(), Some(0), "{first:?}");
-}
+pbtest!(
+    no_wait_fails_fast_while_another_run_holds_the_file,
+    |dir: TestDir, cmd: Pybench| {
+        let faults = faults_arg();
+        let args = [faults.as_str(), "--bench", "slow"];
+        let first = spawn_until(
+            &cmd,
+            &args,
+            &[("PYBENCH_FAULTS_SLEEP_MS", "400")],
+            "discovered",
+        );
+        let run = cmd.run(&[faults.as_str(), "--bench", "slow", "--no-wait"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(run.error_lines().len(), 1, "{}", run.stderr);
+        assert!(
+            run.error_lines()[0]
+                .starts_with("error: another pybench run is using .pybench/baselines.jsonl"),
+            "{}",
+            run.stderr
+        );
+        let first = first.wait_with_output().unwrap();
+        assert_eq!(first.status.code(), Some(0), "{first:?}");
+    }
+);
 
-#[test]
-fn ctrl_c_mid_run_leaves_the_file_byte_identical() {
-    let dir = tempfile::tempdir().unwrap();
-    let faults = faults_arg();
-    let run = pybench(dir.path(), &[&faults, "--bench", "healthy"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let before = baseline_bytes(dir.path()).unwrap();
+pbtest!(
+    ctrl_c_mid_run_leaves_the_file_byte_identical,
+    |dir: TestDir, cmd: Pybench| {
+        let faults = faults_arg();
+        let run = cmd.run(&[&faults, "--bench", "healthy"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let before = baseline_bytes(dir.path()).unwrap();
 
-    // bench_healthy runs first and passes; bench_slow (NEW) is interrupted.
-    let args = [faults.as_str(), "--bench", "healthy", "--bench", "slow"];
-    let child = spawn_until(
-        &args,
-        dir.path(),
-        &[("PYBENCH_FAULTS_SLEEP_MS", "5000")],
-        "bench_healthy",
-    );
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "exits normally with 130 (128 + SIGINT): {stderr}"
-    );
-    assert!(
-        stderr.contains("error: interrupted; the baseline file was left as it was"),
-        "{stderr}"
-    );
-    assert_eq!(baseline_bytes(dir.path()).unwrap(), before);
-    let files: Vec<_> = std::fs::read_dir(dir.path().join(".pybench"))
-        .unwrap()
-        .collect();
-    assert_eq!(files.len(), 1, "no temporary file left behind");
-}
+        // bench_healthy runs first and passes; bench_slow (NEW) is interrupted.
+        // `--family none` prints each line as its benchmark ends (a corrected
+        // run prints them all at the end), so the test knows when to strike.
+        let args = [
+            faults.as_str(),
+            "--bench",
+            "healthy",
+            "--bench",
+            "slow",
+            "--family",
+            "none",
+        ];
+        let child = spawn_until(
+            &cmd,
+            &args,
+            &[("PYBENCH_FAULTS_SLEEP_MS", "5000")],
+            "bench_healthy",
+        );
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "exits normally with 130 (128 + SIGINT): {stderr}"
+        );
+        assert!(
+            stderr.contains("error: interrupted; the baseline file was left as it was"),
+            "{stderr}"
+        );
+        assert_eq!(baseline_bytes(dir.path()).unwrap(), before);
+        let files: Vec<_> = std::fs::read_dir(dir.path().join(".pybench"))
+            .unwrap()
+            .collect();
+        assert_eq!(files.len(), 1, "no temporary file left behind");
+    }
+);

@@ -2,17 +2,15 @@
 //! binary in a temporary git repository: NEW → PASS → PASS resampled → FAIL
 //! global → FAIL local → update → show → show --history.
 
-mod common;
-
-use common::cli::{Run, baseline_bytes, baseline_path, pybench, synthetic};
-use common::gitrepo::TestRepo;
 use serde_json::Value;
 
-fn synthetic_run(repo: &TestRepo, extra: &[&str], env: &[(&str, &str)]) -> Run {
+use crate::util::{Pybench, Run, TestDir, TestRepo, baseline_bytes, baseline_path, synthetic};
+
+fn synthetic_run(cmd: &Pybench, extra: &[&str], env: &[(&str, &str)]) -> Run {
     let path = synthetic();
     let mut args = vec![path.to_str().unwrap()];
     args.extend_from_slice(extra);
-    pybench(repo.path(), &args, env)
+    cmd.run_env(&args, env)
 }
 
 fn stored_line(repo: &TestRepo) -> Value {
@@ -21,14 +19,12 @@ fn stored_line(repo: &TestRepo) -> Value {
     serde_json::from_str(text.lines().next().unwrap()).unwrap()
 }
 
-#[test]
-fn the_whole_walkthrough() {
-    let repo = TestRepo::init();
+pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     repo.write("README.md", b"a project with a benchmark\n");
     let first_commit = repo.commit_all("start");
 
     // First run: NEW, and the baseline is saved with the commit it ran at.
-    let run = synthetic_run(&repo, &[], &[]);
+    let run = synthetic_run(&cmd, &[], &[]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout
@@ -58,7 +54,7 @@ fn the_whole_walkthrough() {
     let baseline_commit = repo.commit_all("add the baseline");
 
     // Case 1: unchanged rerun on the stored seeds.
-    let run = synthetic_run(&repo, &[], &[]);
+    let run = synthetic_run(&cmd, &[], &[]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.line_of("bench_synthetic"),
@@ -67,7 +63,7 @@ fn the_whole_walkthrough() {
     assert!(run.stdout.contains("0 failed, 1 passed, 0 new  in "));
 
     // Case 2: every score changes, nothing regresses.
-    let run = synthetic_run(&repo, &[], &[("PYBENCH_SYNTHETIC_RESAMPLE", "1")]);
+    let run = synthetic_run(&cmd, &[], &[("PYBENCH_SYNTHETIC_RESAMPLE", "1")]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.line_of("bench_synthetic")
@@ -75,7 +71,7 @@ fn the_whole_walkthrough() {
     );
 
     // Case 3: a global regression flags every slot.
-    let run = synthetic_run(&repo, &[], &[("PYBENCH_SYNTHETIC_REGRESS", "global")]);
+    let run = synthetic_run(&cmd, &[], &[("PYBENCH_SYNTHETIC_REGRESS", "global")]);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.line_of("bench_synthetic"),
@@ -84,7 +80,7 @@ fn the_whole_walkthrough() {
     assert!(run.stdout.contains("1 failed, 0 passed, 0 new  in "));
 
     // Case 4: a local regression in one step; -v shows the table.
-    let run = synthetic_run(&repo, &["-v"], &[("PYBENCH_SYNTHETIC_REGRESS", "local")]);
+    let run = synthetic_run(&cmd, &["-v"], &[("PYBENCH_SYNTHETIC_REGRESS", "local")]);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.line_of("bench_synthetic"),
@@ -106,8 +102,7 @@ fn the_whole_walkthrough() {
     assert_eq!(baseline_bytes(repo.path()).unwrap(), saved);
 
     // update: fresh seeds (other entropy than the first run's), the line rewritten.
-    let run = pybench(
-        repo.path(),
+    let run = cmd.run_env(
         &["update", synthetic().to_str().unwrap()],
         &[("PYBENCH_SEED_ENTROPY", "1")],
     );
@@ -122,7 +117,7 @@ fn the_whole_walkthrough() {
     let update_commit = repo.commit_all("update the baseline");
 
     // show: the stored baseline's means.
-    let run = pybench(repo.path(), &["show"], &[]);
+    let run = cmd.run(&["show"]);
     assert_eq!(run.code, 0, "{run:?}");
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", run.stdout);
@@ -138,7 +133,7 @@ fn the_whole_walkthrough() {
     assert!(lines[1].contains("  min:loss@30: 0.") && lines[1].contains("  min:loss@100: 0."));
 
     // show --history: one line per commit that changed the file, oldest first.
-    let run = pybench(repo.path(), &["show", "--history"], &[]);
+    let run = cmd.run(&["show", "--history"]);
     assert_eq!(run.code, 0, "{run:?}");
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", run.stdout);
@@ -154,115 +149,119 @@ fn the_whole_walkthrough() {
         lines[2]
     );
     assert!(lines[2].contains("  min:loss@1: 1.0"));
-}
+});
 
-#[test]
-fn history_outside_a_repository_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = pybench(dir.path(), &["show", "--history"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.stdout.starts_with("not inside a git repository"),
-        "{}",
-        run.stdout
-    );
-}
-
-#[test]
-fn json_report_carries_every_slot() {
-    let repo = TestRepo::init();
-    repo.write("README.md", b"x\n");
-    repo.commit_all("start");
-    let report = repo.path().join("report.json");
-    let report_arg = report.to_str().unwrap();
-    let run = synthetic_run(&repo, &["--json", report_arg], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let new: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    assert_eq!(new["schema_version"], 1);
-    assert_eq!(new["benchmarks"][0]["status"], "NEW");
-    assert_eq!(new["benchmarks"][0]["slots"].as_array().unwrap().len(), 3);
-
-    let run = synthetic_run(
-        &repo,
-        &["--json", report_arg],
-        &[("PYBENCH_SYNTHETIC_REGRESS", "local")],
-    );
-    assert_eq!(run.code, 1, "{run:?}");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let bench = &doc["benchmarks"][0];
-    assert_eq!(bench["name"], "bench_synthetic");
-    assert_eq!(bench["status"], "FAIL");
-    assert_eq!(bench["alpha"], 0.05);
-    assert_eq!(bench["n_seeds"], 30);
-    assert!(bench["meta_p"].as_f64().unwrap() < 0.05);
-    let slots = bench["slots"].as_array().unwrap();
-    let flagged: Vec<i64> = slots
-        .iter()
-        .filter(|s| s["flagged"] == true)
-        .map(|s| s["step"].as_i64().unwrap())
-        .collect();
-    assert_eq!(flagged, [100]);
-    for slot in slots {
-        assert_eq!(slot["metric"], "min:loss");
-        for key in [
-            "baseline_mean",
-            "baseline_std",
-            "current_mean",
-            "current_std",
-            "effect",
-            "p",
-        ] {
-            assert!(slot[key].is_f64(), "{key} in {slot}");
-        }
+pbtest!(
+    history_outside_a_repository_says_so,
+    |dir: TestDir, cmd: Pybench| {
+        let run = cmd.run(&["show", "--history"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout.starts_with("not inside a git repository"),
+            "{}",
+            run.stdout
+        );
     }
-    let step100 = &slots[2];
-    let shift =
-        step100["current_mean"].as_f64().unwrap() - step100["baseline_mean"].as_f64().unwrap();
-    assert!(
-        (shift - 0.20).abs() < 1e-9,
-        "the local regression adds exactly 0.20: {shift}"
-    );
-}
+);
 
-#[test]
-fn dirty_tree_without_terminal_refuses_unless_yes() {
-    let repo = TestRepo::init();
-    repo.write("README.md", b"x\n");
-    repo.commit_all("start");
-    repo.write("README.md", b"edited\n");
-    let run = synthetic_run(&repo, &[], &[]);
-    assert_eq!(run.code, 2, "{run:?}");
-    assert_eq!(run.error_lines().len(), 1, "{}", run.stderr);
-    assert!(run.error_lines()[0].contains("dirty") && run.error_lines()[0].contains("--yes"));
-    assert!(baseline_bytes(repo.path()).is_none(), "nothing written");
+pbtest!(
+    json_report_carries_every_slot,
+    |repo: TestRepo, cmd: Pybench| {
+        repo.write("README.md", b"x\n");
+        repo.commit_all("start");
+        let report = repo.path().join("report.json");
+        let report_arg = report.to_str().unwrap();
+        let run = synthetic_run(&cmd, &["--json", report_arg], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let new: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(new["schema_version"], 1);
+        assert_eq!(new["benchmarks"][0]["status"], "NEW");
+        assert_eq!(new["benchmarks"][0]["slots"].as_array().unwrap().len(), 3);
 
-    let run = synthetic_run(&repo, &["--yes"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(stored_line(&repo)["git_dirty"], true);
-    let show = pybench(repo.path(), &["show"], &[]);
-    assert!(
-        show.stdout
-            .lines()
-            .next()
-            .unwrap()
-            .ends_with("30 seeds ⚠ dirty"),
-        "{}",
-        show.stdout
-    );
-}
+        let run = synthetic_run(
+            &cmd,
+            &["--json", report_arg],
+            &[("PYBENCH_SYNTHETIC_REGRESS", "local")],
+        );
+        assert_eq!(run.code, 1, "{run:?}");
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let bench = &doc["benchmarks"][0];
+        assert_eq!(bench["name"], "bench_synthetic");
+        assert_eq!(bench["status"], "FAIL");
+        assert_eq!(bench["alpha"], 0.05);
+        assert_eq!(bench["n_seeds"], 30);
+        assert!(bench["meta_p"].as_f64().unwrap() < 0.05);
+        let slots = bench["slots"].as_array().unwrap();
+        let flagged: Vec<i64> = slots
+            .iter()
+            .filter(|s| s["flagged"] == true)
+            .map(|s| s["step"].as_i64().unwrap())
+            .collect();
+        assert_eq!(flagged, [100]);
+        for slot in slots {
+            assert_eq!(slot["metric"], "min:loss");
+            for key in [
+                "baseline_mean",
+                "baseline_std",
+                "current_mean",
+                "current_std",
+                "effect",
+                "p",
+            ] {
+                assert!(slot[key].is_f64(), "{key} in {slot}");
+            }
+        }
+        let step100 = &slots[2];
+        let shift =
+            step100["current_mean"].as_f64().unwrap() - step100["baseline_mean"].as_f64().unwrap();
+        assert!(
+            (shift - 0.20).abs() < 1e-9,
+            "the local regression adds exactly 0.20: {shift}"
+        );
+    }
+);
 
-#[test]
-fn no_build_loads_the_last_release_build() {
-    let dir = tempfile::tempdir().unwrap();
-    // A normal run builds the package; --no-build then finds the same
-    // library through `cargo metadata` without building.
-    let path = synthetic();
-    let built = pybench(dir.path(), &[path.to_str().unwrap()], &[]);
-    assert_eq!(built.code, 0, "{built:?}");
-    let run = pybench(dir.path(), &[path.to_str().unwrap(), "--no-build"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(
-        run.line_of("bench_synthetic"),
-        "bench_synthetic   .......... PASS   1 metrics × 3 steps   0/3 slots flagged  meta-p=1.000"
-    );
-}
+pbtest!(
+    dirty_tree_without_terminal_refuses_unless_yes,
+    |repo: TestRepo, cmd: Pybench| {
+        repo.write("README.md", b"x\n");
+        repo.commit_all("start");
+        repo.write("README.md", b"edited\n");
+        let run = synthetic_run(&cmd, &[], &[]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(run.error_lines().len(), 1, "{}", run.stderr);
+        assert!(run.error_lines()[0].contains("dirty") && run.error_lines()[0].contains("--yes"));
+        assert!(baseline_bytes(repo.path()).is_none(), "nothing written");
+
+        let run = synthetic_run(&cmd, &["--yes"], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(stored_line(&repo)["git_dirty"], true);
+        let show = cmd.run(&["show"]);
+        assert!(
+            show.stdout
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with("30 seeds ⚠ dirty"),
+            "{}",
+            show.stdout
+        );
+    }
+);
+
+pbtest!(
+    no_build_loads_the_last_release_build,
+    |dir: TestDir, cmd: Pybench| {
+        // A normal run builds the package; --no-build then finds the same
+        // library through `cargo metadata` without building.
+        let path = synthetic();
+        let built = cmd.run(&[path.to_str().unwrap()]);
+        assert_eq!(built.code, 0, "{built:?}");
+        let run = cmd.run(&[path.to_str().unwrap(), "--no-build"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(
+            run.line_of("bench_synthetic"),
+            "bench_synthetic   .......... PASS   1 metrics × 3 steps   0/3 slots flagged  meta-p=1.000"
+        );
+    }
+);

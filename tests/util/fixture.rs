@@ -1,9 +1,7 @@
-//! Temporary git repositories for tests, built with `gix` alone: the tests
-//! must not depend on a `git` binary being installed, just as pybench itself
-//! does not.
-
-// Each test crate that includes `common` uses only part of this helper.
-#![allow(dead_code)]
+//! The directories a test runs in: a plain temporary directory, or a
+//! temporary git repository built with `gix` alone (the tests must not
+//! depend on a `git` binary being installed, just as pybench itself does
+//! not). Both are named after the test and removed on drop.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,16 +12,37 @@ use gix::objs::tree::{Entry, EntryKind};
 const USER_NAME: &str = "pybench tests";
 const USER_EMAIL: &str = "tests@pybench.invalid";
 
-/// A repository with a work tree in a temporary directory, removed on drop.
+/// A temporary directory outside any git repository.
+pub struct TestDir {
+    dir: tempfile::TempDir,
+}
+
+impl TestDir {
+    /// A fresh directory whose name starts with `pybench-{name}-`.
+    pub fn new(name: &str) -> TestDir {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("pybench-{name}-"))
+            .tempdir()
+            .expect("create a temporary directory");
+        TestDir { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// A git repository with a work tree in a temporary directory.
 pub struct TestRepo {
-    pub dir: tempfile::TempDir,
+    dir: TestDir,
 }
 
 impl TestRepo {
-    /// An empty repository (unborn branch) whose local config names a
-    /// committer, so commits work whatever the machine's global config says.
-    pub fn init() -> TestRepo {
-        let dir = tempfile::tempdir().expect("create a temporary directory");
+    /// An empty repository (unborn branch) in a fresh [`TestDir`], whose
+    /// local config names a committer, so commits work whatever the
+    /// machine's global config says.
+    pub fn new(name: &str) -> TestRepo {
+        let dir = TestDir::new(name);
         gix::init(dir.path()).expect("initialise a git repository");
         let config = dir.path().join(".git").join("config");
         let mut text = fs::read_to_string(&config).expect("read .git/config");

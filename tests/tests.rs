@@ -1,0 +1,35 @@
+//! pybench's integration tests: one test binary (one link), whose modules
+//! are the areas under test. A test that runs pybench is written with
+//! `pbtest!` (macros.rs), which gives it a fresh directory or git
+//! repository and the `pybench` command that runs there; the helpers are in
+//! `util/`. Tests of the library alone are plain `#[test]` functions.
+//!
+//! The tests run in parallel in one process: none may rely on the process's
+//! current directory (git_module changes it), and every library a test
+//! builds or compiles must live at a path that only ever holds that code
+//! (see `Pybench::own_target_dir` and `c_library`).
+
+#[macro_use]
+mod macros;
+mod util;
+
+mod against;
+mod c_example;
+mod cli_definition;
+mod errors;
+mod fault_suite;
+mod fingerprint;
+mod git_module;
+mod parsers_prop;
+mod reference_baselines;
+mod reports;
+mod shards;
+mod stats_determinism;
+mod stats_errors;
+mod stats_family;
+mod stats_golden;
+mod stats_permutation;
+mod stats_scale;
+mod stats_scipy;
+mod store_safety;
+mod walkthrough;

@@ -1,0 +1,10 @@
+//! Helpers shared by the integration tests: the directories tests run in,
+//! the `pybench` command, and the benchmarks they run.
+
+mod command;
+mod fixture;
+mod libs;
+
+pub use command::{Pybench, Run, baseline_bytes, baseline_path};
+pub use fixture::{TestDir, TestRepo, copy_dir};
+pub use libs::{c_example, c_library, faults, synthetic, workspace};
