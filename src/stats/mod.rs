@@ -10,12 +10,17 @@ mod criterion;
 mod mirror;
 pub mod numeric;
 mod permute;
+pub mod sequential;
 pub mod signs;
 mod slot;
 
 pub use criterion::{Criterion, Statistic, severity};
 pub use mirror::{Mirror, mirror, mirror_of};
 pub use permute::{MetaP, N_PERMUTATIONS, PermutationOptions, TIE_RTOL, meta_p, statistics};
+pub use sequential::{
+    LookDecision, LookResult, SequentialError, SequentialOutcome, SequentialPlan, SequentialTest,
+    SequentialVerdict, Spending, Step, judge_sequential, look_differences,
+};
 pub use signs::{enumerate as enumerate_patterns, permutation_seed, sample as sample_patterns};
 pub use slot::{
     DEGENERATE_SD, DEGENERATE_T, Differences, EFFECT_FLOOR, SlotTest, slot_test, t_critical,
