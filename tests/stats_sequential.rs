@@ -144,12 +144,14 @@ fn thresholds_match_brute_force_enumeration() {
                     assert_eq!(got.crossed_share, 0.0);
                 }
             }
-            decisions.push(outcome.verdict);
+            decisions.push((outcome.verdict, outcome.stopped_at));
         }
     }
-    // The cases exercise both verdicts.
-    assert!(decisions.contains(&SequentialVerdict::Fail));
-    assert!(decisions.contains(&SequentialVerdict::Pass));
+    // The cases FAIL at every look, and some PASS.
+    for look in 1..=3 {
+        assert!(decisions.contains(&(SequentialVerdict::Fail, look)));
+    }
+    assert!(decisions.contains(&(SequentialVerdict::Pass, 3)));
 }
 
 #[test]
