@@ -17,6 +17,7 @@
 //! [`judge_sequential`] does all looks on complete data.
 
 mod calibrate;
+mod futility;
 mod plan;
 
 pub use plan::{
@@ -24,12 +25,11 @@ pub use plan::{
     default_looks,
 };
 
-use statrs::distribution::{ContinuousCDF, Normal};
-
 use self::calibrate::calibrate;
+use self::futility::futility_z;
 use super::{
-    Criterion, Differences, Statistic, StatsError, TIE_RTOL, check_reachable, numeric,
-    permutation_seed, signs, statistics,
+    Criterion, Differences, Statistic, StatsError, check_reachable, numeric, permutation_seed,
+    signs, statistics,
 };
 use crate::scores::ScoreTable;
 
@@ -87,8 +87,9 @@ pub struct LookResult {
     /// cumulative_alpha`.
     pub p: f64,
     /// Futility z (looks before the last, when the plan has futility):
-    /// `Φ⁻¹(1 − p₀)`, clamped to `±Z_CAP`, `p₀` the sign-flip p of the
-    /// severity at `t_crit = 0`. Positive means a drop.
+    /// `Φ⁻¹(1 − p₀)`, clamped to `±Z_CAP`; `p₀` is the smaller sign-flip p
+    /// of the sum and of the maximum over slots of `max(0, −t_s)` (see
+    /// `futility`). Positive means a drop.
     pub z: Option<f64>,
     /// The futility bound `z` was compared with.
     pub futility_bound: Option<f64>,
@@ -361,34 +362,6 @@ impl SequentialTest {
         };
         self.alive[k - 1][prefix]
     }
-}
-
-/// The futility z of a look: `Φ⁻¹(1 − p₀)`, `p₀` the sign-flip p of the
-/// severity with `t_crit = 0` over the look's rows.
-///
-/// Every slot whose mean dropped counts, by its `|t|` (and the
-/// `min_effect` gate), so the statistic aggregates slots as the verdict
-/// does: a drop in one step of 200 moves it as surely as a global one,
-/// where a mean over slots would dilute it. Under no change `p₀` is a
-/// sign-flip p (about uniform whatever the slots' correlation), so `z` is
-/// about standard normal and the futility stop rates do not depend on the
-/// number of slots. With one slot, `z < 0` iff the mean difference is ≥ 0.
-fn futility_z(
-    diffs: &Differences,
-    min_effect: Option<f64>,
-    patterns: &[u8],
-    observed: usize,
-) -> f64 {
-    let criterion = Criterion {
-        t_crit: 0.0,
-        min_effect,
-    };
-    let stats = statistics(diffs, &criterion, Statistic::Severity, patterns);
-    let s_obs = stats[observed];
-    let floor = s_obs - TIE_RTOL * s_obs.abs();
-    let p = stats.iter().filter(|&&s| s >= floor).count() as f64 / stats.len() as f64;
-    let normal = Normal::new(0.0, 1.0).expect("a valid normal");
-    normal.inverse_cdf(1.0 - p).clamp(-Z_CAP, Z_CAP)
 }
 
 /// Whether `new` starts with `old`'s seeds (bit for bit) and has its slots.
