@@ -17,21 +17,22 @@
 //! [`judge_sequential`] does all looks on complete data.
 
 mod calibrate;
+mod data;
 mod futility;
 mod plan;
 
+pub use data::{look_differences, prefix};
 pub use plan::{
     DEFAULT_GAMMA, SequentialError, SequentialPlan, Spending, Z_CAP, default_futility,
     default_looks,
 };
 
 use self::calibrate::calibrate;
+use self::data::extends;
 use self::futility::futility_z;
 use super::{
-    Criterion, Differences, Statistic, StatsError, check_reachable, numeric, permutation_seed,
-    signs, statistics,
+    Criterion, Differences, Statistic, check_reachable, permutation_seed, signs, statistics,
 };
-use crate::scores::ScoreTable;
 
 /// What a look decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -115,8 +116,8 @@ pub struct SequentialOutcome {
     pub meta_p: f64,
     /// Whether every sign vector was enumerated.
     pub exact: bool,
-    /// Sign vectors per look: `2^n_k` when exact, else the number drawn
-    /// (the observed vector comes on top).
+    /// Sign vectors of the stopping look: `2^seeds_run` when exact, else
+    /// the number drawn (the observed vector comes on top), as `compare`'s.
     pub n_permutations: usize,
     /// The plan's alpha.
     pub alpha: f64,
@@ -264,7 +265,7 @@ impl SequentialTest {
             meta_p: result.p,
             exact: matches!(self.rows, Rows::Exact),
             n_permutations: match self.rows {
-                Rows::Exact => 1usize << self.plan.n_seeds(),
+                Rows::Exact => 1usize << n,
                 Rows::Sampled { count, .. } => count,
             },
             alpha: self.plan.alpha,
@@ -362,77 +363,6 @@ impl SequentialTest {
         };
         self.alive[k - 1][prefix]
     }
-}
-
-/// Whether `new` starts with `old`'s seeds (bit for bit) and has its slots.
-fn extends(new: &Differences, old: &Differences) -> bool {
-    new.n_slots() == old.n_slots()
-        && (0..old.n_slots()).all(|s| {
-            new.baseline_mean(s).to_bits() == old.baseline_mean(s).to_bits()
-                && new.column(s)[..old.n_seeds()]
-                    .iter()
-                    .zip(old.column(s))
-                    .all(|(a, b)| a.to_bits() == b.to_bits())
-        })
-}
-
-/// The first `n` seeds of `diffs`, keeping its baseline means.
-pub fn prefix(diffs: &Differences, n: usize) -> Result<Differences, StatsError> {
-    if n > diffs.n_seeds() {
-        return Err(StatsError::SeedCountMismatch {
-            baseline: diffs.n_seeds(),
-            current: n,
-        });
-    }
-    Differences::new(
-        n,
-        (0..diffs.n_slots())
-            .map(|s| diffs.column(s)[..n].to_vec())
-            .collect(),
-        (0..diffs.n_slots())
-            .map(|s| diffs.baseline_mean(s))
-            .collect(),
-    )
-}
-
-/// The differences of a look: `current` holds the first `n_k` seeds
-/// (stored order), `baseline` all stored seeds. The `min_effect` gate's
-/// denominator is the *whole* baseline's mean at every look: the baseline
-/// is complete, only the current run grows (so the last look is exactly
-/// the fixed design's comparison).
-pub fn look_differences(
-    baseline: &ScoreTable,
-    current: &ScoreTable,
-) -> Result<Differences, StatsError> {
-    let n = current.n_seeds();
-    if n > baseline.n_seeds() {
-        return Err(StatsError::SeedCountMismatch {
-            baseline: baseline.n_seeds(),
-            current: n,
-        });
-    }
-    if let Some(detail) = baseline.slot_difference(current) {
-        return Err(StatsError::SlotsDiffer(detail));
-    }
-    let mut columns = Vec::with_capacity(baseline.slots().len());
-    let mut means = Vec::with_capacity(baseline.slots().len());
-    for (s, slot) in baseline.slots().iter().enumerate() {
-        let base: Vec<f64> = baseline
-            .column(s)
-            .iter()
-            .map(|&v| slot.goodness(v))
-            .collect();
-        columns.push(
-            current
-                .column(s)
-                .iter()
-                .zip(&base)
-                .map(|(&c, &b)| slot.goodness(c) - b)
-                .collect(),
-        );
-        means.push(numeric::mean(&base));
-    }
-    Differences::new(n, columns, means)
 }
 
 /// Every look of a check on complete data (`diffs` over all stored seeds
