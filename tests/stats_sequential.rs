@@ -211,7 +211,10 @@ fn a_one_look_plan_is_the_fixed_design() {
         assert_eq!(seq.n_permutations, fixed.n_permutations);
         assert_eq!(seq.passed(), fixed.passed());
         let sev = seq.looks[0].severity;
-        assert!((sev - fixed.severity).abs() <= 1e-12 * fixed.severity, "{sev}");
+        assert!(
+            (sev - fixed.severity).abs() <= 1e-12 * fixed.severity,
+            "{sev}"
+        );
     }
 }
 
@@ -355,4 +358,51 @@ fn look_differences_use_the_whole_baseline() {
     let d30 = look_differences(&base, &cur).unwrap();
     assert_eq!(d10, prefix(&d30, 10).unwrap());
     assert_eq!(d30, Differences::from_tables(&base, &cur).unwrap());
+}
+
+#[test]
+fn flipping_the_data_fails_exactly_the_crossing_share() {
+    // Under no change every sign flip of the data is as likely as the data:
+    // the check's false-alarm rate given |d| is the share of flips that
+    // FAIL. It must be the calibration's crossing share, below alpha.
+    let plan = plan_4_8_12(0.3, 1.0);
+    let plan = SequentialPlan {
+        looks: vec![4, 8, 10],
+        ..plan
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let d = random_diffs(&mut rng, 10, 2, &[0.6, 0.2]);
+    let own = judge_sequential_with_seed(&d, plan.clone(), 0).unwrap();
+    assert_eq!(
+        own.looks.len(),
+        3,
+        "the data itself must reach the last look"
+    );
+    let share: f64 = own.looks.iter().map(|l| l.crossed_share).sum();
+    let mut fails = [0usize; 3];
+    for v in 0..1usize << 10 {
+        let columns = (0..d.n_slots())
+            .map(|s| {
+                let c = d.column(s);
+                (0..10)
+                    .map(|i| if v >> i & 1 == 1 { -c[i] } else { c[i] })
+                    .collect()
+            })
+            .collect();
+        let flipped = Differences::new(10, columns, vec![10.0; 2]).unwrap();
+        let o = judge_sequential_with_seed(&flipped, plan.clone(), 0).unwrap();
+        if !o.passed() {
+            fails[o.stopped_at - 1] += 1;
+        }
+    }
+    for (k, look) in own.looks.iter().enumerate() {
+        assert_eq!(
+            fails[k] as f64 / 1024.0,
+            look.crossed_share,
+            "look {}",
+            k + 1
+        );
+    }
+    assert!(fails.iter().sum::<usize>() as f64 / 1024.0 == share && share < 0.3);
+    assert!(fails.iter().all(|&f| f > 0), "{fails:?}");
 }
