@@ -31,5 +31,6 @@ mod stats_golden;
 mod stats_permutation;
 mod stats_scale;
 mod stats_scipy;
+mod stats_sequential;
 mod store_safety;
 mod walkthrough;

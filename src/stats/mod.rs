@@ -14,6 +14,7 @@ mod mirror;
 pub mod numeric;
 mod permute;
 pub mod refine;
+pub mod sequential;
 pub mod signs;
 mod slot;
 
@@ -22,6 +23,10 @@ pub use family::{Decision, Family, FamilyDecisions, FamilyError, Reachability, a
 pub use mde::Mde;
 pub use mirror::{Mirror, mirror, mirror_of};
 pub use permute::{MetaP, N_PERMUTATIONS, PermutationOptions, TIE_RTOL, meta_p, statistics};
+pub use sequential::{
+    LookDecision, LookResult, SequentialError, SequentialOutcome, SequentialPlan, SequentialTest,
+    SequentialVerdict, Spending, Step, judge_sequential, look_differences,
+};
 pub use signs::{enumerate as enumerate_patterns, permutation_seed, sample as sample_patterns};
 pub use slot::{
     DEGENERATE_RTOL, DEGENERATE_T, Differences, EFFECT_FLOOR, SlotTest, is_degenerate, slot_test,

@@ -226,3 +226,71 @@ fn family_selection() {
         "{err}"
     );
 }
+
+/// The adaptive-seeds study, short: the single-slot cases with 200
+/// replications and 1000 sign vectors (a few seconds in debug).
+#[test]
+fn adaptive_seeds_hold_alpha_and_save_seeds() {
+    use study::adaptive::{self, AdaptiveConfig, Method};
+    let config = AdaptiveConfig {
+        replications: 200,
+        permutations: 1000,
+        master_seed: MASTER_SEED,
+    };
+    let run = |name| adaptive::run_case(adaptive::find(name).unwrap(), &config, &|| {});
+    let show = |r: &adaptive::AdaptiveResult| {
+        adaptive::METHODS
+            .iter()
+            .map(|&m| format!("{}={:.3}/{:.1}", m.key(), r.rate(m), r.mean_seeds(m)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+
+    // No change: alpha holds (0.05 + 3 SE at R = 200 is 0.096), the naive
+    // looks cry wolf more, and futility stops most runs early.
+    let null = run("adaptive-null");
+    assert!(null.rate(Method::Adaptive) <= 0.096, "{}", show(&null));
+    assert!(
+        null.rate(Method::Naive) >= null.rate(Method::Adaptive) + 0.02,
+        "{}",
+        show(&null)
+    );
+    assert!(null.mean_seeds(Method::Adaptive) <= 20.0, "{}", show(&null));
+    assert_eq!(null.mean_seeds(Method::Fixed), 30.0);
+
+    // The MDE: little power lost, seeds saved.
+    let mde = run("adaptive-mde");
+    assert!(
+        mde.rate(Method::Adaptive) >= mde.rate(Method::Fixed) - 0.10,
+        "{}",
+        show(&mde)
+    );
+    assert!(mde.mean_seeds(Method::Adaptive) <= 26.0, "{}", show(&mde));
+
+    // A large drop: found, mostly at the first looks.
+    let large = run("adaptive-large");
+    assert!(large.rate(Method::Adaptive) >= 0.95, "{}", show(&large));
+    assert!(
+        large.mean_seeds(Method::Adaptive) <= 18.0,
+        "{}",
+        show(&large)
+    );
+
+    let table = study::adaptive_report::markdown(&config, &[null, mde, large]);
+    assert!(table.contains("| adaptive 10/20/30 (pybench) |"), "{table}");
+}
+
+#[test]
+fn adaptive_cases_are_selected_apart() {
+    use study::adaptive;
+    assert!(adaptive::is_adaptive("adaptive") && adaptive::is_adaptive("adaptive-mde"));
+    assert!(!adaptive::is_adaptive("correlated-null"));
+    // `all` keeps meaning the four-test study.
+    assert!(
+        study::select("all")
+            .unwrap()
+            .iter()
+            .all(|c| !adaptive::is_adaptive(c.name))
+    );
+    assert!((adaptive::mde(30) - 0.4662).abs() < 1e-3);
+}

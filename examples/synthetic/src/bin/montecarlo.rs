@@ -1,6 +1,7 @@
 //! The Monte-Carlo study of pybench's verdict: false-positive and detection
 //! rates of four regression tests on simulated loss curves; run-level false
-//! alarms and power of the family corrections; the MDE's calibration.
+//! alarms and power of the family corrections; the MDE's calibration; and
+//! adaptive seed counts.
 //!
 //! `cargo run --release -p synthetic --features montecarlo --bin montecarlo -- --help`
 
@@ -10,6 +11,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
+use synthetic::study::adaptive::{self, AdaptiveConfig};
 use synthetic::study::{self, Config};
 
 /// Replay the Python pybench's Monte-Carlo study with pybench's engine, and
@@ -25,9 +27,10 @@ struct Args {
     #[arg(long, default_value_t = 10)]
     seeds: usize,
     /// Sign patterns per permutation test: all `2^n` are enumerated when
-    /// there are at most this many, else this many are drawn.
-    #[arg(long, default_value_t = 800)]
-    permutations: usize,
+    /// there are at most this many, else this many are drawn. Default 800,
+    /// and the engine's 4096 for the adaptive cases.
+    #[arg(long)]
+    permutations: Option<usize>,
     /// Seed of every random draw: the same seed gives the same table.
     #[arg(long, default_value_t = 1)]
     master_seed: u64,
@@ -37,7 +40,9 @@ struct Args {
     /// skew-vanishes, skew-appears, run-drift, family-null, family-one-drop,
     /// family-five-drops, mde-calibration. The family cases use pybench's
     /// 4096 sign patterns (all 2^12), not --permutations, and 12 seeds;
-    /// mde-calibration runs 10 × --replications.
+    /// mde-calibration runs 10 × --replications. And the adaptive-seeds
+    /// study (not part of all): adaptive, adaptive-null, adaptive-mde,
+    /// adaptive-large, adaptive-correlated-null, adaptive-local-spike.
     #[arg(long, default_value = "all")]
     cases: String,
     /// Print JSON instead of Markdown.
@@ -47,17 +52,42 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let selection = match study::select_all(&args.cases) {
-        Ok(selection) => selection,
-        Err(e) => return fail(&e),
+    let (adaptive_items, rest): (Vec<&str>, Vec<&str>) = args
+        .cases
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .partition(|item| adaptive::is_adaptive(item));
+    let adaptive_cases: Vec<_> = adaptive::ADAPTIVE_CASES
+        .iter()
+        .filter(|c| {
+            adaptive_items
+                .iter()
+                .any(|&i| i == "adaptive" || i == c.name)
+        })
+        .collect();
+    let selection = if rest.is_empty() && !adaptive_cases.is_empty() {
+        study::Selection::default()
+    } else {
+        match study::select_all(&rest.join(",")) {
+            Ok(selection) => selection,
+            Err(e) => return fail(&e),
+        }
     };
-    if args.replications == 0 || args.permutations == 0 {
+    if args.replications == 0 || args.permutations == Some(0) {
         return fail("--replications and --permutations must be at least 1");
     }
     let config = Config {
         replications: args.replications,
         seeds: args.seeds,
-        permutations: args.permutations,
+        permutations: args.permutations.unwrap_or(800),
+        master_seed: args.master_seed,
+    };
+    let adaptive_config = AdaptiveConfig {
+        replications: args.replications,
+        permutations: args
+            .permutations
+            .unwrap_or(pybench_cli::stats::N_PERMUTATIONS),
         master_seed: args.master_seed,
     };
     for case in &selection.cases {
@@ -70,7 +100,8 @@ fn main() -> ExitCode {
         }
     }
     let mde_replications = config.replications * study::mde::REPLICATION_FACTOR;
-    let total = (selection.cases.len() + selection.family.len()) * config.replications
+    let total = (selection.cases.len() + selection.family.len() + adaptive_cases.len())
+        * config.replications
         + if selection.mde { mde_replications } else { 0 };
     let bar = progress(total as u64);
     let start = Instant::now();
@@ -84,6 +115,7 @@ fn main() -> ExitCode {
     let mde = selection
         .mde
         .then(|| study::mde::run_mde(mde_replications, config.master_seed, &tick));
+    let adaptive_results = adaptive::run(&adaptive_cases, &adaptive_config, &tick);
     bar.finish_and_clear();
     if args.json {
         let mut json = study::report::json(&config, &results);
@@ -92,6 +124,14 @@ fn main() -> ExitCode {
             study::family_report::json(&family, mde.as_ref()).as_object(),
         ) {
             out.extend(extra.clone());
+        }
+        if !adaptive_cases.is_empty()
+            && let Some(out) = json.as_object_mut()
+        {
+            out.insert(
+                "adaptive".into(),
+                study::adaptive_report::json(&adaptive_config, &adaptive_results),
+            );
         }
         println!(
             "{}",
@@ -107,10 +147,18 @@ fn main() -> ExitCode {
             print!("{}", study::report::markdown(&config, &results));
         }
         print!("{}", study::family_report::markdown(&family, mde.as_ref()));
+        if !adaptive_cases.is_empty() {
+            println!();
+            let table = study::adaptive_report::markdown(&adaptive_config, &adaptive_results);
+            print!("{table}");
+        }
     }
     eprintln!(
         "montecarlo: {total} replications of {} case(s) in {:.1}s",
-        selection.cases.len() + selection.family.len() + usize::from(selection.mde),
+        selection.cases.len()
+            + selection.family.len()
+            + usize::from(selection.mde)
+            + adaptive_cases.len(),
         start.elapsed().as_secs_f64()
     );
     ExitCode::SUCCESS

@@ -92,6 +92,24 @@ const fn curves(steps: usize, seed_sigma: f64, regression: Regression) -> Model 
     }
 }
 
+/// The reference study's local spike with another size: only the last of
+/// `steps` steps' loss `+ x`, no per-seed offset (for the adaptive study).
+pub const fn last_step_spike(
+    name: &'static str,
+    summary: &'static str,
+    steps: usize,
+    x: f64,
+) -> Case {
+    Case {
+        name,
+        group: Group::Reference,
+        null: false,
+        seeds: None,
+        summary,
+        model: curves(steps, 0.0, Regression::LastStep(x)),
+    }
+}
+
 /// Every case, in report order.
 pub const CASES: &[Case] = &[
     Case {

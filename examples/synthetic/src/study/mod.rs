@@ -11,6 +11,8 @@
 //! does not depend on the number of threads, on the other cases selected,
 //! or on the order in which replications finish.
 
+pub mod adaptive;
+pub mod adaptive_report;
 pub mod cases;
 pub mod family;
 pub mod family_report;
@@ -104,7 +106,13 @@ fn index(test: Test) -> usize {
 
 /// The RNG of replication `r` of `case`.
 pub fn replication_rng(master_seed: u64, case: &Case, r: usize) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(permutation_seed(case.name, &[master_seed]));
+    stream_rng(master_seed, case.name, r)
+}
+
+/// The RNG of replication `r` of the case named `name`: ChaCha8 keyed by
+/// the master seed and the name, on stream `r`.
+pub fn stream_rng(master_seed: u64, name: &str, r: usize) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(permutation_seed(name, &[master_seed]));
     rng.set_stream(r as u64);
     rng
 }
@@ -168,7 +176,7 @@ pub fn select(list: &str) -> Result<Vec<&'static Case>, String> {
         if !any {
             let names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
             return Err(format!(
-                "unknown case {item:?}: expected all, reference, null, limit or one of {}",
+                "unknown case {item:?}: expected all, reference, null, limit, adaptive or one of {}",
                 names.join(", ")
             ));
         }
@@ -186,7 +194,7 @@ pub fn select(list: &str) -> Result<Vec<&'static Case>, String> {
 
 /// What a `--cases` list selects: the single-benchmark cases, the family
 /// cases and the MDE calibration (group `family` holds the last two).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Selection {
     /// Single-benchmark cases, in report order.
     pub cases: Vec<&'static Case>,
