@@ -80,6 +80,10 @@ pub struct RunArgs {
     /// Write baselines on a dirty working tree without asking.
     #[arg(short, long)]
     pub yes: bool,
+    /// Judge a check in looks (by default after ⅓, ⅔ and all of the stored
+    /// seeds) and stop as soon as the verdict is clear.
+    #[arg(long, conflicts_with = "shard")]
+    pub adaptive: bool,
     /// Run-level false-alarm control over the benchmarks judged in one run:
     /// bh (Benjamini–Hochberg, the default), holm, or none (each benchmark
     /// at its own alpha, as the Python pybench).
@@ -230,6 +234,7 @@ impl RunArgs {
             min_effect: self.min_effect,
             workers: self.workers,
             timeout: self.timeout,
+            adaptive: self.adaptive.then_some(true),
         }
     }
 

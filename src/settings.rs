@@ -132,6 +132,10 @@ pub struct DeclaredSettings {
     pub min_effect: Option<f64>,
     pub workers: Option<usize>,
     pub timeout: Option<f64>,
+    /// Judge a check in looks and stop when the verdict is clear.
+    pub adaptive: Option<bool>,
+    /// The seeds judged at each look, e.g. `[10, 20, 30]`.
+    pub looks: Option<Vec<usize>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -142,6 +146,10 @@ pub struct Settings {
     pub workers: usize,
     /// Seconds one seed may take (worker processes only).
     pub timeout: Option<f64>,
+    /// A check against a stored baseline runs its seeds in looks.
+    pub adaptive: bool,
+    /// The looks (seeds judged at each), or the default ⅓, ⅔, all.
+    pub looks: Option<Vec<usize>>,
 }
 
 /// Values given on the command line; `None` defers to the benchmark.
@@ -152,6 +160,8 @@ pub struct Overrides {
     pub min_effect: Option<f64>,
     pub workers: Option<usize>,
     pub timeout: Option<f64>,
+    /// `--adaptive`.
+    pub adaptive: Option<bool>,
 }
 
 impl Settings {
@@ -171,6 +181,8 @@ impl Settings {
                 std::thread::available_parallelism().map_or(1, |n| usize::from(n).min(MAX_WORKERS))
             }),
             timeout: flags.timeout.or(declared.timeout),
+            adaptive: flags.adaptive.or(declared.adaptive).unwrap_or(false),
+            looks: declared.looks.clone(),
         };
         n_seeds(settings.n_seeds)?;
         alpha(settings.alpha)?;

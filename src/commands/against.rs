@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crate::cli::RunArgs;
 use crate::error::Error;
+use crate::judge::adaptive;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
 use crate::result::{BenchResult, Revision, Status};
@@ -42,9 +43,18 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
         },
     };
     let progress = Progress::for_terminal(args.quiet);
+    let in_both = current
+        .iter()
+        .filter(|c| previous.iter().any(|p| p.name == c.name))
+        .count();
     let execution = Execution {
         in_process: args.in_process,
         progress: &progress,
+        family_size: if args.family == crate::stats::Family::None {
+            1
+        } else {
+            in_both.max(1)
+        },
     };
     pipeline.print(&format!(
         "pybench — {} benchmarks discovered, against {}\n\n",
@@ -135,6 +145,11 @@ impl Pair {
             return result;
         }
         verdict::fingerprint(&mut result, Environment::current(&new.library.path), None);
+        if settings.adaptive {
+            let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
+            let reference = adaptive::Reference::Revision;
+            return adaptive::run(result, &[old, new], &settings, reference, alpha, execution);
+        }
         let (outcomes, output) = execution.run(&[old, new], &result.seeds, &settings);
         result.output = output;
         let label = &self.revision.label;

@@ -44,6 +44,7 @@ pub(super) fn run_mode(
     let execution = Execution {
         in_process: args.in_process,
         progress: &progress,
+        family_size: family_size(args, mode, benchmarks.iter().map(|b| store.get(&b.name))),
     };
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
     pipeline.run(&names, &mut store, |index, stored| {
@@ -55,4 +56,17 @@ pub(super) fn run_mode(
             &execution,
         )
     })
+}
+
+/// How many benchmarks a corrected check will judge: those with a stored
+/// baseline (1 when nothing is corrected).
+fn family_size<'a>(
+    args: &RunArgs,
+    mode: RunMode,
+    stored: impl Iterator<Item = Option<&'a crate::store::Baseline>>,
+) -> usize {
+    if mode != RunMode::Check || args.family == crate::stats::Family::None {
+        return 1;
+    }
+    stored.filter(Option::is_some).count().max(1)
 }

@@ -164,6 +164,7 @@ fn run_one(
     let execution = Execution {
         in_process: args.in_process,
         progress: &quiet,
+        family_size: 1,
     };
     let run = execution.run_raw(&[bench], &mine, &settings);
     record(&mut file, run);

@@ -52,55 +52,85 @@ fn judged(result: &BenchResult) -> bool {
 
 /// Refine and correct; `None` (and the verdicts untouched) if the engine
 /// refuses, which it cannot for results it already compared.
+///
+/// An adaptive check already spent its share `alpha/m` of the run's alpha
+/// in its own looks; it enters the correction with p = 0 (FAIL) or 1
+/// (PASS), so that the others' thresholds still count it, and keeps its
+/// verdict.
 fn apply(results: &mut [BenchResult], judged: &[usize], method: Family) -> Option<RunFamily> {
-    let members: Vec<Member> = judged
+    let (adaptive, fixed_design): (Vec<usize>, Vec<usize>) = judged
+        .iter()
+        .partition(|&&i| results[i].sequential.is_some());
+    let members: Vec<Member> = fixed_design
         .iter()
         .map(|&i| member(&results[i]))
         .collect::<Option<_>>()?;
-    let verdict = refine::judge(&members, method, &RefineOptions::default()).ok()?;
+    let fixed: Vec<(f64, f64)> = adaptive
+        .iter()
+        .map(|&i| {
+            let failed = results[i].status == Status::Fail;
+            (if failed { 0.0 } else { 1.0 }, results[i].alpha)
+        })
+        .collect();
+    let verdict =
+        refine::judge_with_fixed(&members, &fixed, method, &RefineOptions::default()).ok()?;
     let m = judged.len();
-    for (k, &i) in judged.iter().enumerate() {
+    let order = fixed_design.iter().chain(&adaptive);
+    for (k, &i) in order.enumerate() {
         let result = &mut results[i];
         let decision = &verdict.decisions.decisions[k];
-        let meta = &verdict.meta[k];
-        if let Some(cmp) = result.comparison.as_mut() {
-            cmp.meta_p = meta.p;
-            cmp.exact = meta.exact;
-            cmp.n_permutations = meta.n_permutations;
-        }
-        result.status = if decision.failed {
-            Status::Fail
-        } else {
-            Status::Pass
+        let own_p = match verdict.meta.get(k) {
+            Some(meta) => {
+                if let Some(cmp) = result.comparison.as_mut() {
+                    cmp.meta_p = meta.p;
+                    cmp.exact = meta.exact;
+                    cmp.n_permutations = meta.n_permutations;
+                }
+                result.status = if decision.failed {
+                    Status::Fail
+                } else {
+                    Status::Pass
+                };
+                meta.p
+            }
+            None => result.comparison.as_ref().map_or(1.0, |c| c.meta_p),
         };
         result.family = Some(FamilyOutcome {
             method,
             m,
-            raw_meta_p: meta.p,
+            raw_meta_p: own_p,
             adjusted_meta_p: decision.adjusted_p,
             level: decision.level,
             threshold: decision.threshold,
         });
-        let reach = family::reachability(result.seeds.len(), result.alpha, m);
-        if !reach.reachable {
-            result.notes.push(Note {
-                kind: NoteKind::Reach,
-                text: format!(
-                "{}: {} seeds cannot reach the corrected threshold {} ({} over {m} benchmarks) on their own; it needs n_seeds ≥ {}",
-                result.name,
-                result.seeds.len(),
-                short(reach.threshold),
-                method.name().to_uppercase(),
-                reach.seeds_needed
-            ),
-            });
-        }
+        reach_note(result, method, m);
     }
     Some(RunFamily {
         method,
         m,
         alpha: verdict.decisions.level,
     })
+}
+
+/// Say so when the benchmark's seeds cannot reach the corrected threshold.
+fn reach_note(result: &mut BenchResult, method: Family, m: usize) {
+    let n = result
+        .sequential
+        .as_ref()
+        .map_or(result.seeds.len(), |s| s.planned_seeds);
+    let reach = family::reachability(n, result.alpha, m);
+    if !reach.reachable {
+        result.notes.push(Note {
+            kind: NoteKind::Reach,
+            text: format!(
+                "{}: {n} seeds cannot reach the corrected threshold {} ({} over {m} benchmarks) on their own; it needs n_seeds ≥ {}",
+                result.name,
+                short(reach.threshold),
+                method.name().to_uppercase(),
+                reach.seeds_needed
+            ),
+        });
+    }
 }
 
 /// The permutation test `compare` ran for `result`.

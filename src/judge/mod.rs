@@ -3,6 +3,7 @@
 //! run through it, writes the baselines and the reports, and picks the exit
 //! code; [`compare`] judges two stored runs against each other.
 
+pub mod adaptive;
 pub mod compare;
 pub mod family;
 pub mod pipeline;

@@ -3,6 +3,7 @@
 //! baseline (or call them NEW). Normal runs, `--against` and `merge` all
 //! make their verdicts here.
 
+use super::adaptive;
 use crate::report::progress::Progress;
 use crate::result::{BenchResult, Status};
 use crate::runner::{self, Benchmark, SeedOutcome, SeedSource};
@@ -40,6 +41,9 @@ pub fn start(bench: &Benchmark, overrides: &Overrides) -> (BenchResult, Option<S
 pub struct Execution<'a> {
     pub in_process: bool,
     pub progress: &'a Progress,
+    /// The number of benchmarks a corrected run judges (1 without a
+    /// correction): an adaptive check spends its alpha divided by this.
+    pub family_size: usize,
 }
 
 impl Execution<'_> {
@@ -55,6 +59,18 @@ impl Execution<'_> {
         (run.outcomes.map_err(|e| e.to_string()), run.output)
     }
 
+    /// [`Execution::run`] with its progress bar labelled `label`.
+    pub fn run_labeled(
+        &self,
+        label: &str,
+        benches: &[&Benchmark],
+        seeds: &[u64],
+        settings: &Settings,
+    ) -> (Result<Vec<Vec<SeedOutcome>>, String>, String) {
+        let run = self.run_bar(label, benches, seeds, settings);
+        (run.outcomes.map_err(|e| e.to_string()), run.output)
+    }
+
     /// [`Execution::run`] with the runner's own error, for callers that
     /// need to know which seed failed.
     pub fn run_raw(
@@ -63,7 +79,17 @@ impl Execution<'_> {
         seeds: &[u64],
         settings: &Settings,
     ) -> runner::Outcomes {
-        let bar = self.progress.bench_started(&benches[0].name, seeds.len());
+        self.run_bar(&benches[0].name, benches, seeds, settings)
+    }
+
+    fn run_bar(
+        &self,
+        label: &str,
+        benches: &[&Benchmark],
+        seeds: &[u64],
+        settings: &Settings,
+    ) -> runner::Outcomes {
+        let bar = self.progress.bench_started(label, seeds.len());
         let run = runner::run_sides(benches, seeds, settings, self.in_process, || {
             bar.seed_done()
         });
@@ -97,6 +123,13 @@ pub fn run_benchmark(
         Environment::current(&bench.library.path),
         stored,
     );
+    if let Some(baseline) = stored
+        && settings.adaptive
+    {
+        let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
+        let reference = adaptive::Reference::Stored(&baseline.scores);
+        return adaptive::run(result, &[bench], &settings, reference, alpha, execution);
+    }
     let (outcomes, output) = execution.run(&[bench], &result.seeds, &settings);
     result.output = output;
     let outcomes = outcomes.map(|mut sides| sides.remove(0));

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::RunReport;
-use crate::result::{BenchResult, FamilyOutcome, RunFamily, SlotVerdict, Status};
+use crate::result::{BenchResult, FamilyOutcome, RunFamily, Sequential, SlotVerdict, Status};
 use crate::stats;
 use crate::store::fingerprint::Environment;
 use crate::store::git::RepoState;
@@ -95,6 +95,10 @@ struct Bench<'a> {
     family: Option<&'a FamilyOutcome>,
     /// Advice about the verdict's reach (seeds, sensitivity).
     warnings: Vec<&'a str>,
+    /// An adaptive check: the seeds that ran, the planned looks, and each
+    /// look made with its statistic and threshold.
+    seeds_run: usize,
+    adaptive: Option<&'a Sequential>,
 }
 
 #[derive(Serialize)]
@@ -191,6 +195,8 @@ fn bench(result: &BenchResult) -> Bench<'_> {
         nondeterministic_seed: result.nondeterministic_seed,
         family: result.family.as_ref(),
         warnings: result.notes.iter().map(|n| n.text.as_str()).collect(),
+        seeds_run: result.seeds.len(),
+        adaptive: result.sequential.as_ref(),
         seeds: &result.seeds,
         slots,
     }

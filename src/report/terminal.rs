@@ -9,7 +9,7 @@ use std::fmt::Write;
 use super::style::paint;
 use crate::result::{BenchResult, NoteKind, RunFamily, Status};
 use crate::scores::ScoreTable;
-use crate::stats::Mde;
+use crate::stats::{Mde, SequentialVerdict};
 
 /// The stderr warnings about a result: another environment than the
 /// baseline's, scores that a seed does not reproduce, too few seeds for the
@@ -90,11 +90,12 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         _ => String::new(),
     };
     let mut out = format!(
-        "{}.......... {}{}   {}\n",
+        "{}.......... {}{}   {}{}\n",
         padded_name(&result.name),
         paint(result.status),
         improved_label(result),
-        detail
+        detail,
+        looks_text(result)
     );
     out.push_str(&improved_lines(result));
     if verbose
@@ -115,6 +116,30 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         out.push_str(&captured_output(&result.output));
     }
     out
+}
+
+/// How far an adaptive check went: `  (stopped at look 1/3: 10 of 30
+/// seeds)` after an early FAIL, `  (no drop at look 1/3: 10 of 30 seeds)`
+/// after an early PASS; nothing when it ran every seed.
+fn looks_text(result: &BenchResult) -> String {
+    let Some(seq) = &result.sequential else {
+        return String::new();
+    };
+    let outcome = &seq.outcome;
+    if outcome.stopped_at == seq.looks.len() {
+        return String::new();
+    }
+    let how = match outcome.verdict {
+        SequentialVerdict::Fail => "stopped at",
+        SequentialVerdict::PassFutility | SequentialVerdict::Pass => "no drop at",
+    };
+    format!(
+        "  ({how} look {}/{}: {} of {} seeds)",
+        outcome.stopped_at,
+        seq.looks.len(),
+        outcome.seeds_run,
+        seq.planned_seeds
+    )
 }
 
 /// ` (improved)` after `PASS` when the mirror test is significant.

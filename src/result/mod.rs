@@ -7,7 +7,7 @@ pub mod compare;
 use serde::{Deserialize, Serialize};
 
 use crate::scores::ScoreTable;
-use crate::stats::{Comparison, Family, Mde, Mirror, SlotResult};
+use crate::stats::{Comparison, Family, Mde, Mirror, SequentialOutcome, SlotResult};
 use crate::store::fingerprint::{Environment, StoredSettings};
 
 /// The verdict on one benchmark.
@@ -71,6 +71,20 @@ pub struct BenchResult {
     pub sensitivity: Vec<Mde>,
     /// Advice about the verdict's reach, for stderr and `--json`.
     pub notes: Vec<Note>,
+    /// An adaptive check's looks and where it stopped; `seeds` then holds
+    /// only the seeds that ran.
+    pub sequential: Option<Sequential>,
+}
+
+/// An adaptive check: how far it went.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sequential {
+    /// Seeds stored in the baseline (the plan's last look).
+    pub planned_seeds: usize,
+    /// The looks made and the verdict.
+    pub outcome: SequentialOutcome,
+    /// The planned looks.
+    pub looks: Vec<usize>,
 }
 
 /// Advice about what a verdict can and cannot see.
@@ -156,6 +170,7 @@ impl BenchResult {
             family: None,
             sensitivity: Vec::new(),
             notes: Vec::new(),
+            sequential: None,
         }
     }
 

@@ -204,6 +204,19 @@ impl ScoreTable {
         out
     }
 
+    /// The first `n` seeds' values of every slot (all of them when `n` is
+    /// larger than the table).
+    pub fn prefix(&self, n: usize) -> ScoreTable {
+        ScoreTable {
+            slots: self.slots.clone(),
+            values: self
+                .values
+                .iter()
+                .map(|column| column[..n.min(column.len())].to_vec())
+                .collect(),
+        }
+    }
+
     pub fn slots(&self) -> &[SlotKey] {
         &self.slots
     }

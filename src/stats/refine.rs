@@ -296,7 +296,24 @@ pub fn judge(
     method: Family,
     options: &RefineOptions,
 ) -> Result<FamilyVerdict, FamilyError> {
-    let alphas: Vec<f64> = members.iter().map(|m| m.alpha).collect();
+    judge_with_fixed(members, &[], method, options)
+}
+
+/// [`judge`] with further members whose p is already final, as `(p,
+/// alpha)` (an adaptive check's verdict: 0 for FAIL, 1 for PASS). They are
+/// corrected with the others but never refined; their decisions come after
+/// the members' in the result.
+pub fn judge_with_fixed(
+    members: &[Member],
+    fixed: &[(f64, f64)],
+    method: Family,
+    options: &RefineOptions,
+) -> Result<FamilyVerdict, FamilyError> {
+    let alphas: Vec<f64> = members
+        .iter()
+        .map(|m| m.alpha)
+        .chain(fixed.iter().map(|&(_, alpha)| alpha))
+        .collect();
     let mut metas: Vec<MetaP> = members
         .iter()
         .map(|m| m.meta.clone().unwrap_or_else(|| m.test.meta_p()))
@@ -304,7 +321,11 @@ pub fn judge(
     let mut rounds = 0;
     loop {
         rounds += 1;
-        let ps: Vec<f64> = metas.iter().map(|m| m.p).collect();
+        let ps: Vec<f64> = metas
+            .iter()
+            .map(|m| m.p)
+            .chain(fixed.iter().map(|&(p, _)| p))
+            .collect();
         let decisions = family::adjust(method, &ps, &alphas)?;
         let sides: Vec<Side> = members
             .iter()

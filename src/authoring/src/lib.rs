@@ -37,11 +37,12 @@ pub use output::{BenchOutput, Json, Metrics, Record};
 ///
 /// The macro exports `bench_NAME` and its companion `pybench_meta_bench_NAME`
 /// (a `macro_rules!` macro cannot strip the `bench_` prefix; pybench accepts
-/// both companion spellings). Settings must be literals and come first.
+/// both companion spellings). Settings come first and are literals or, for
+/// `looks`, a bracketed list: `#[settings(adaptive = true, looks = [10, 20, 30])]`.
 #[macro_export]
 macro_rules! bench {
     (
-        #[settings($($key:ident = $value:literal),* $(,)?)]
+        #[settings($($key:ident = $value:tt),* $(,)?)]
         $(#[$attr:meta])*
         $vis:vis fn $name:ident($seed:ident: u64) -> $ret:ty $body:block
     ) => {
@@ -113,6 +114,13 @@ mod tests {
     }
 
     crate::bench! {
+        #[settings(adaptive = true, looks = [4, 8, 12])]
+        fn bench_looks(seed: u64) -> f64 {
+            seed as f64
+        }
+    }
+
+    crate::bench! {
         fn bench_fails(seed: u64) -> Result<f64, String> {
             if seed == 3 { Err("seed 3 is cursed".into()) } else { Ok(f64::NAN) }
         }
@@ -157,6 +165,7 @@ mod tests {
         unsafe extern "C" {
             fn pybench_meta_bench_curve() -> *const std::ffi::c_char;
             fn pybench_meta_bench_fails() -> *const std::ffi::c_char;
+            fn pybench_meta_bench_looks() -> *const std::ffi::c_char;
         }
         // SAFETY: companions return static NUL-terminated strings.
         let meta = unsafe { CStr::from_ptr(pybench_meta_bench_curve()) };
@@ -167,5 +176,12 @@ mod tests {
         // SAFETY: as above.
         let meta = unsafe { CStr::from_ptr(pybench_meta_bench_fails()) };
         assert_eq!(meta.to_str().unwrap(), r#"{"abi":1}"#);
+        // SAFETY: as above.
+        let meta = unsafe { CStr::from_ptr(pybench_meta_bench_looks()) };
+        assert_eq!(
+            meta.to_str().unwrap(),
+            r#"{"abi":1,"adaptive":true,"looks":[4, 8, 12]}"#
+        );
+        assert_eq!(bench_looks(3), 3.0);
     }
 }
