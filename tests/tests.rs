@@ -13,10 +13,12 @@
 mod macros;
 mod util;
 
+mod adaptive;
 mod against;
 mod c_example;
 mod cli_definition;
 mod errors;
+mod family;
 mod fault_suite;
 mod fingerprint;
 mod git_module;

@@ -36,6 +36,7 @@ use super::{
 
 /// What a look decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LookDecision {
     /// Not clear yet: run the seeds of the next look.
     Continue,
@@ -49,6 +50,7 @@ pub enum LookDecision {
 
 /// A sequential check's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SequentialVerdict {
     /// A look's severity crossed its threshold.
     Fail,

@@ -1,0 +1,158 @@
+//! Run-level false-alarm control (`--family`) and sensitivity (MDE), through
+//! the binary, on a C library exporting 20 independent benchmarks whose
+//! scores carry run-specific noise (`fixtures/c/many.c`): the same seed
+//! gives another score in another run, as a real benchmark would with
+//! nothing changed. Everything is seeded, so every verdict is fixed.
+
+use serde_json::Value;
+
+use crate::util::{Pybench, Run, TestRepo, c_library};
+
+fn many() -> String {
+    c_library("many", include_str!("fixtures/c/many.c"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Baselines for the 20 benchmarks (run 0), committed.
+fn with_baselines(repo: &TestRepo, cmd: &Pybench) -> String {
+    let lib = many();
+    let run = cmd.run(&[&lib, "--family", "none"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("0 failed, 0 passed, 20 new"), "{run:?}");
+    repo.commit_all("baselines");
+    lib
+}
+
+fn rerun(cmd: &Pybench, lib: &str, run: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut args = vec![lib];
+    args.extend_from_slice(extra);
+    let mut vars = vec![("PYBENCH_MANY_RUN", run)];
+    vars.extend_from_slice(env);
+    cmd.run_env(&args, &vars)
+}
+
+pbtest!(
+    twenty_unchanged_benchmarks_pass_with_the_default_correction,
+    |repo: TestRepo, cmd: Pybench| {
+        let lib = with_baselines(&repo, &cmd);
+        // Run 5: nothing changed, but four benchmarks' own meta-p fall
+        // below 0.05 — the Python tool's per-benchmark gate fails the run.
+        let none = rerun(&cmd, &lib, "5", &["--family", "none"], &[]);
+        assert_eq!(none.code, 1, "{none:?}");
+        assert!(
+            none.stdout.contains("4 failed, 16 passed, 0 new"),
+            "{}",
+            none.stdout
+        );
+        // The default (BH over the 20) keeps the run honest.
+        let bh = rerun(&cmd, &lib, "5", &[], &[]);
+        assert_eq!(bh.code, 0, "{bh:?}");
+        assert!(
+            bh.stdout
+                .contains("0 failed, 20 passed, 0 new  (BH over 20 benchmarks, run-level α=0.05)"),
+            "{}",
+            bh.stdout
+        );
+        let holm = rerun(&cmd, &lib, "5", &["--family", "holm"], &[]);
+        assert_eq!(holm.code, 0, "{holm:?}");
+        assert!(
+            holm.stdout.contains("(HOLM over 20 benchmarks"),
+            "{}",
+            holm.stdout
+        );
+    }
+);
+
+pbtest!(
+    one_real_regression_among_twenty_is_still_caught,
+    |repo: TestRepo, cmd: Pybench| {
+        let lib = with_baselines(&repo, &cmd);
+        let regress = [("PYBENCH_MANY_REGRESS", "b07")];
+        for family in ["bh", "holm"] {
+            let run = rerun(&cmd, &lib, "5", &["--family", family], &regress);
+            assert_eq!(run.code, 1, "{run:?}");
+            assert!(
+                run.line_of("bench_b07").contains(" FAIL "),
+                "{family}: {}",
+                run.stdout
+            );
+        }
+        // Holm controls P(any false FAIL): only the real one fails.
+        let holm = rerun(&cmd, &lib, "5", &["--family", "holm"], &regress);
+        assert!(
+            holm.stdout.contains("1 failed, 19 passed"),
+            "{}",
+            holm.stdout
+        );
+    }
+);
+
+pbtest!(
+    raw_and_adjusted_meta_p_and_mde_are_reported,
+    |repo: TestRepo, cmd: Pybench| {
+        let lib = with_baselines(&repo, &cmd);
+        let json = repo.path().join("report.json");
+        let json_arg = json.to_str().unwrap();
+        let run = rerun(&cmd, &lib, "5", &["-v", "--json", json_arg], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        // -v: each compared benchmark's own and adjusted meta-p.
+        assert!(
+            run.stdout
+                .contains("adjusted (BH over 20 benchmarks, FAIL below 0.05)"),
+            "{}",
+            run.stdout
+        );
+        // Twelve seeds of this noise cannot see a 10 % drop: -v says so.
+        assert!(
+            run.stderr
+                .contains("12 seeds cannot see drops smaller than"),
+            "{}",
+            run.stderr
+        );
+        let doc: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        assert_eq!(doc["family"]["method"], "bh");
+        assert_eq!(doc["family"]["m"], 20);
+        let bench = &doc["benchmarks"][0];
+        let family = &bench["family"];
+        let raw = family["raw_meta_p"].as_f64().unwrap();
+        let adjusted = family["adjusted_meta_p"].as_f64().unwrap();
+        assert!(adjusted >= raw && adjusted <= 1.0, "{family}");
+        assert_eq!(bench["meta_p"].as_f64().unwrap(), raw);
+        let slot = &bench["slots"][0];
+        let (mde, mde_rel) = (
+            slot["mde"].as_f64().unwrap(),
+            slot["mde_rel"].as_f64().unwrap(),
+        );
+        assert!(mde > 0.0 && mde_rel > 0.1, "{slot}");
+        let base = slot["baseline_mean"].as_f64().unwrap();
+        assert!((mde / base - mde_rel).abs() < 1e-12, "{slot}");
+        assert!(
+            bench["warnings"][0]
+                .as_str()
+                .unwrap()
+                .contains("cannot see drops smaller than"),
+            "{bench}"
+        );
+    }
+);
+
+pbtest!(
+    too_few_seeds_for_the_corrected_threshold_are_named,
+    |repo: TestRepo, cmd: Pybench| {
+        // 6 seeds reach 0.05 alone (1/64) but not 0.05/20: say how many would.
+        let lib = many();
+        let run = cmd.run(&["update", &lib, "--n-seeds", "6"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        repo.commit_all("six seeds");
+        let run = rerun(&cmd, &lib, "5", &[], &[]);
+        assert!(
+            run.stderr.contains(
+                "6 seeds cannot reach the corrected threshold 0.0025 (BH over 20 benchmarks) on their own; it needs n_seeds ≥ 9"
+            ),
+            "{}",
+            run.stderr
+        );
+    }
+);
