@@ -183,6 +183,22 @@ pub struct ShowArgs {
     /// Write one SVG per stored baseline to DIR: each metric's mean ± sd over steps.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// Per slot: the smallest drop the stored seeds detect (MDE, power
+    /// 0.80), and the seeds needed to detect a drop of --effect.
+    #[arg(long, conflicts_with = "history")]
+    pub sensitivity: bool,
+    /// With --sensitivity: the relative drop to size seeds for, e.g. 0.02.
+    #[arg(long, value_name = "FRACTION", value_parser = parse_effect, requires = "sensitivity")]
+    pub effect: Option<f64>,
+    /// With --sensitivity: the run-level correction the MDE assumes, over
+    /// every stored benchmark (as a check of them all would judge them).
+    #[arg(
+        long,
+        value_name = "METHOD",
+        default_value = "bh",
+        requires = "sensitivity"
+    )]
+    pub family: Family,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -215,6 +231,16 @@ fn parse_timeout(text: &str) -> Result<f64, SettingsError> {
 
 fn parse_min_effect(text: &str) -> Result<f64, SettingsError> {
     settings::parse_with(text, settings::min_effect)
+}
+
+fn parse_effect(text: &str) -> Result<f64, SettingsError> {
+    settings::parse_with(text, |e: f64| {
+        if e > 0.0 && e < 1.0 {
+            Ok(e)
+        } else {
+            Err(SettingsError::MinEffect(e))
+        }
+    })
 }
 
 fn parse_n_seeds(text: &str) -> Result<usize, SettingsError> {

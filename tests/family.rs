@@ -156,3 +156,50 @@ pbtest!(
         );
     }
 );
+
+pbtest!(
+    show_sensitivity_uses_the_last_paired_run_else_a_bound,
+    |repo: TestRepo, cmd: Pybench| {
+        let path = crate::util::synthetic();
+        let path = path.to_str().unwrap();
+        assert_eq!(cmd.run(&[path]).code, 0);
+        repo.commit_all("baseline");
+        // Before any paired run: the bound, labelled as such.
+        let show = cmd.run(&["show", "--sensitivity", "--effect", "0.05"]);
+        assert_eq!(show.code, 0, "{show:?}");
+        assert!(
+            show.stdout.contains("no paired run yet: a bound"),
+            "{}",
+            show.stdout
+        );
+        assert!(
+            show.stdout.contains("a 5.0 % drop needs"),
+            "{}",
+            show.stdout
+        );
+        // A resampled run pairs noisy differences: their sd is recorded.
+        let run = cmd.run_env(&[path], &[("PYBENCH_SYNTHETIC_RESAMPLE", "1")]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let show = cmd.run(&["show", "--sensitivity"]);
+        assert!(
+            show.stdout.contains("paired sd from the last judged run"),
+            "{}",
+            show.stdout
+        );
+        assert!(
+            show.stdout.contains("min:loss@100     MDE "),
+            "{}",
+            show.stdout
+        );
+        // An unchanged deterministic benchmark: every change is detected.
+        assert_eq!(cmd.run(&[path]).code, 0);
+        let show = cmd.run(&["show", "--sensitivity"]);
+        assert!(
+            show.stdout.contains("any change is detected"),
+            "{}",
+            show.stdout
+        );
+        // Checks leave the tracked baseline alone: the record is in .git.
+        assert!(repo.path().join(".git/pybench/sensitivity.json").is_file());
+    }
+);

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod list;
 pub mod merge;
 pub mod seeds;
+pub mod sensitivity;
 pub mod shard;
 pub mod show;
 pub mod update;

@@ -27,6 +27,9 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
     if args.history {
         return history(args);
     }
+    if args.sensitivity {
+        return super::sensitivity::run(args);
+    }
     let store = Store::open(&args.store.baseline)?;
     let selection = args.store.selection();
     if let Some(dir) = &args.plot {

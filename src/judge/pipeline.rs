@@ -18,6 +18,7 @@ use crate::runner::isolate::INTERRUPTED;
 use crate::settings::RunMode;
 use crate::stats::Family;
 use crate::store::git::{self, RepoState};
+use crate::store::sensitivity;
 use crate::store::{Baseline, Store};
 
 /// How the pipeline reports and writes.
@@ -125,6 +126,13 @@ impl Pipeline {
             }
         }
         self.print(trailer);
+        if self.mode == RunMode::Check
+            && let Some(repo) = repo
+        {
+            // Advice for `show --sensitivity`; a failure to keep it is not
+            // the run's failure.
+            let _ = sensitivity::write(&repo.git_dir, paired_sds(&results));
+        }
         self.finish(&results, run_family.as_ref(), repo, summary)
     }
 
@@ -219,6 +227,30 @@ impl Pipeline {
             Err(Error::DirtyTree(names))
         }
     }
+}
+
+/// The paired sds of every benchmark compared with its stored baseline on
+/// all its seeds.
+fn paired_sds(results: &[BenchResult]) -> sensitivity::Records {
+    results
+        .iter()
+        .filter(|r| r.against.is_none() && r.sequential.is_none())
+        .filter_map(|r| {
+            let slots = r.reference.as_ref()?.slots();
+            (slots.len() == r.sensitivity.len() && !slots.is_empty()).then(|| {
+                let sd = slots
+                    .iter()
+                    .zip(&r.sensitivity)
+                    .map(|(slot, mde)| (slot.to_string(), mde.sd))
+                    .collect();
+                let record = sensitivity::PairedSd {
+                    seeds: r.seeds.clone(),
+                    sd,
+                };
+                (r.name.clone(), record)
+            })
+        })
+        .collect()
 }
 
 /// The nearest existing directory at or above the baseline file, for git.

@@ -141,6 +141,11 @@ pub fn slot_mde(alpha: f64, d: &[f64], baseline_mean: f64) -> Mde {
     with_sd(alpha, d.len(), sd, SdSource::Paired, baseline_mean)
 }
 
+/// A slot's MDE from a paired sd measured earlier (on the same seeds).
+pub fn with_paired_sd(alpha: f64, n: usize, sd: f64, baseline_mean: f64) -> Mde {
+    with_sd(alpha, n, sd, SdSource::Paired, baseline_mean)
+}
+
 /// A slot's MDE when only one run's sd is known: the bound `√2 · run_sd`.
 pub fn slot_mde_from_run_sd(alpha: f64, n: usize, run_sd: f64, baseline_mean: f64) -> Mde {
     let sd = std::f64::consts::SQRT_2 * run_sd;

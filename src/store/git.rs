@@ -29,6 +29,9 @@ pub struct RepoState {
     /// next to the code does not make the baseline any less reproducible from
     /// the recorded commit. On an unborn branch, anything staged counts.
     pub dirty: bool,
+    /// The repository's git directory, where pybench keeps local state that
+    /// must not be committed.
+    pub git_dir: PathBuf,
 }
 
 /// The file's contents as of one commit that changed it.
@@ -134,6 +137,7 @@ pub fn repo_state(dir: &Path) -> Result<Option<RepoState>, GitError> {
     Ok(Some(RepoState {
         short_commit: head.map(short),
         dirty,
+        git_dir: repo.git_dir().to_path_buf(),
     }))
 }
 

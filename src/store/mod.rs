@@ -9,6 +9,7 @@ pub mod checkout;
 pub mod fingerprint;
 pub mod git;
 pub mod lock;
+pub mod sensitivity;
 
 pub use baselines::{Baseline, Store, StoreError};
 pub use lock::{StoreLock, lock};

@@ -1,0 +1,103 @@
+//! `pybench show --sensitivity [--effect F]`: for each stored benchmark and
+//! slot, the smallest drop its stored seeds detect with power 0.80 at the
+//! threshold it must beat (its alpha, over m under a run-level correction),
+//! and the seeds a drop of `F` would need.
+//!
+//! The paired-difference sd is the one the last judged run measured on
+//! these seeds (`store::sensitivity`); before any paired run it falls back
+//! to the bound `s_d ≤ √2 · s_between` and says so.
+
+use std::fmt::Write as _;
+
+use crate::cli::ShowArgs;
+use crate::error::Error;
+use crate::exit;
+use crate::report;
+use crate::settings::DEFAULT_ALPHA;
+use crate::stats::mde::{self, Mde, SeedsNeeded};
+use crate::stats::numeric;
+use crate::store::git;
+use crate::store::sensitivity::{self, PairedSd};
+use crate::store::{Baseline, Store};
+
+/// The relative drop `--effect` defaults to.
+pub const DEFAULT_EFFECT: f64 = 0.02;
+
+pub fn run(args: &ShowArgs) -> Result<i32, Error> {
+    let store = Store::open(&args.store.baseline)?;
+    let selection = args.store.selection();
+    let records = match git::repo_state(&crate::store::atomic::parent_dir(store.path()))? {
+        Some(repo) => sensitivity::read(&repo.git_dir),
+        None => Default::default(),
+    };
+    let m = store.baselines().count();
+    let effect = args.effect.unwrap_or(DEFAULT_EFFECT);
+    let mut out = String::new();
+    for baseline in store.baselines().filter(|b| selection.selects(&b.bench)) {
+        let alpha = baseline
+            .settings
+            .as_ref()
+            .map_or(DEFAULT_ALPHA, |s| s.alpha);
+        let alpha = mde::mde_alpha(args.family, alpha, m);
+        let paired = records
+            .get(&baseline.bench)
+            .filter(|r| r.seeds == baseline.seeds);
+        out.push_str(&benchmark(baseline, paired, alpha, effect));
+    }
+    if store.is_empty() {
+        let _ = writeln!(out, "no baselines in {}", store.path().display());
+    }
+    report::print(&out);
+    Ok(exit::OK)
+}
+
+/// One benchmark's block.
+fn benchmark(baseline: &Baseline, paired: Option<&PairedSd>, alpha: f64, effect: f64) -> String {
+    let n = baseline.seeds.len();
+    let source = match paired {
+        Some(_) => "paired sd from the last judged run",
+        None => "no paired run yet: a bound, √2 × the baseline's sd",
+    };
+    let mut out = format!(
+        "{}  {n} seeds  (α′={}; {source})\n",
+        baseline.bench,
+        report::terminal::p_text(alpha, 0.0)
+    );
+    let table = &baseline.scores;
+    for (slot, column) in table.slots().iter().zip(table.columns()) {
+        let goodness: Vec<f64> = column.iter().map(|&v| slot.goodness(v)).collect();
+        let mean = numeric::mean(&goodness);
+        let name = slot.to_string();
+        let estimate = match paired.and_then(|p| p.sd.get(&name)) {
+            Some(&sd) => mde::with_paired_sd(alpha, n, sd, mean),
+            None => {
+                let sd = numeric::std_ddof1_around(&goodness, mean);
+                mde::slot_mde_from_run_sd(alpha, n, sd, mean)
+            }
+        };
+        let _ = writeln!(out, "  {name:<16} {}", line(&estimate, alpha, effect, mean));
+    }
+    out
+}
+
+/// `MDE 0.012 (2.4 %)   a 2.0 % drop needs 48 seeds`.
+fn line(estimate: &Mde, alpha: f64, effect: f64, mean: f64) -> String {
+    if estimate.any_change {
+        return "any change is detected (the paired differences do not vary)".into();
+    }
+    let mde_text = if estimate.rel_unreliable {
+        format!("MDE {:.4} (the baseline mean is ~0)", estimate.mde)
+    } else {
+        format!(
+            "MDE {:.4} ({:.1} %)",
+            estimate.mde,
+            estimate.mde_rel * 100.0
+        )
+    };
+    let drop = effect * mean.abs();
+    let needed = match mde::seeds_needed(alpha, estimate.sd, drop) {
+        SeedsNeeded::Seeds(n) => format!("{n} seeds"),
+        SeedsNeeded::MoreThan(n) => format!("more than {n} seeds"),
+    };
+    format!("{mde_text}   a {:.1} % drop needs {needed}", effect * 100.0)
+}
