@@ -26,7 +26,7 @@ pub const DEFAULT_EFFECT: f64 = 0.02;
 pub fn run(args: &ShowArgs) -> Result<i32, Error> {
     let store = Store::open(&args.store.baseline)?;
     let selection = args.store.selection();
-    let records = match git::repo_state(crate::store::atomic::parent_dir(store.path()))? {
+    let records = match git::repo_state(&git::existing_dir(store.path()))? {
         Some(repo) => sensitivity::read(&repo.git_dir),
         None => Default::default(),
     };

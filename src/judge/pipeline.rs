@@ -5,7 +5,6 @@
 //! share it, so a merged run reads exactly as an unsharded one.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -50,7 +49,7 @@ impl Pipeline {
             RunMode::Check => benchmarks.iter().any(|b| store.get(b).is_none()),
             RunMode::Update => true,
         };
-        let repo = git::repo_state(&existing_dir(store.path()))?;
+        let repo = git::repo_state(&git::existing_dir(store.path()))?;
         if writes {
             self.confirm_write(benchmarks, store, repo.as_ref())?;
         }
@@ -251,19 +250,6 @@ fn paired_sds(results: &[BenchResult]) -> sensitivity::Records {
             })
         })
         .collect()
-}
-
-/// The nearest existing directory at or above the baseline file, for git.
-fn existing_dir(baseline: &Path) -> PathBuf {
-    let mut dir = baseline.parent().map(Path::to_path_buf).unwrap_or_default();
-    while !dir.as_os_str().is_empty() && !dir.is_dir() {
-        dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
-    }
-    if dir.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        dir
-    }
 }
 
 fn now_utc() -> String {

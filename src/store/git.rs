@@ -141,6 +141,19 @@ pub fn repo_state(dir: &Path) -> Result<Option<RepoState>, GitError> {
     }))
 }
 
+/// The nearest existing directory at or above the baseline file, for git.
+pub fn existing_dir(baseline: &Path) -> PathBuf {
+    let mut dir = baseline.parent().map(Path::to_path_buf).unwrap_or_default();
+    while !dir.as_os_str().is_empty() && !dir.is_dir() {
+        dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    }
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    }
+}
+
 /// Every commit reachable from `HEAD` that changed `file` (a path, absolute or
 /// relative to the current directory, inside the work tree), oldest first,
 /// with the file's bytes at that commit. `None` outside a repository.
