@@ -8,7 +8,7 @@
 //! So `MDE = λ* · s_d/√n` with `λ*` solving `P(nct(ν, λ*) > t_{1−α′,ν}) =
 //! 0.80`, `s_d` standing in for `σ_d`. The textbook shortcut `λ ≈ t_{1−α′,ν}
 //! + t_{0.80,ν}` misses 0.80 (0.78 at n = 12, α′ = 0.0025; 0.73 at n = 5):
-//! the Monte-Carlo calibration in `docs/stats-family-mde.md` shows it, so
+//! the Monte-Carlo calibration in `docs/how-it-works.md` (section 11) shows it, so
 //! the exact `λ*` is used and the shortcut is kept only for comparison.
 //!
 //! α′ ([`mde_alpha`]): a slot's benchmark must reach its threshold on the

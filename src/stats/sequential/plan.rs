@@ -171,7 +171,7 @@ pub fn default_looks(n_seeds: usize) -> Vec<usize> {
 /// (0 at ⅓, 0.5 at ⅔). Under no change `z` is about standard normal, so
 /// about half the runs stop at ⅓ and a quarter more at ⅔ (17 of 30 seeds
 /// on average); a drop of the fixed design's 80 %-power size loses about
-/// 2.4 points of power to them (Monte-Carlo, docs/stats-adaptive.md).
+/// 2.4 points of power to them (Monte-Carlo, docs/how-it-works.md, section 12).
 pub fn default_futility(looks: &[usize]) -> Vec<f64> {
     let Some(&n) = looks.last() else {
         return Vec::new();
