@@ -34,6 +34,7 @@ pbtest!(
             "{line}"
         );
         let doc: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        crate::reports::assert_valid(&crate::reports::schema("report.schema.json"), &doc);
         let bench = &doc["benchmarks"][0];
         assert_eq!(bench["seeds_run"], 10);
         assert_eq!(bench["seeds"].as_array().unwrap().len(), 10);

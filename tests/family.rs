@@ -112,6 +112,7 @@ pbtest!(
             run.stderr
         );
         let doc: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        crate::reports::assert_valid(&crate::reports::schema("report.schema.json"), &doc);
         assert_eq!(doc["family"]["method"], "bh");
         assert_eq!(doc["family"]["m"], 20);
         let bench = &doc["benchmarks"][0];

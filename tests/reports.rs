@@ -33,12 +33,12 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-fn schema(name: &str) -> jsonschema::Validator {
+pub(crate) fn schema(name: &str) -> jsonschema::Validator {
     let schema = read_json(&workspace().join("docs").join(name));
     jsonschema::validator_for(&schema).expect("the shipped schema compiles")
 }
 
-fn assert_valid(validator: &jsonschema::Validator, document: &Value) {
+pub(crate) fn assert_valid(validator: &jsonschema::Validator, document: &Value) {
     let errors: Vec<String> = validator
         .iter_errors(document)
         .map(|e| format!("{} at {}", e, e.instance_path()))
