@@ -16,6 +16,7 @@ mod util;
 mod adaptive;
 mod against;
 mod c_example;
+mod cargo_pybench;
 mod cli_definition;
 mod errors;
 mod family;

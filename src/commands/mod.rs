@@ -14,15 +14,34 @@ pub mod update;
 
 use std::time::Instant;
 
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::judge::Pipeline;
 use crate::report::ExportManager;
-use crate::runner::isolate::INTERRUPTED;
+use crate::runner::isolate::{INTERRUPTED, WORKER_ARG, worker_main};
 use crate::settings::RunMode;
+
+/// The whole process after `main`: a worker's job, or parse `args` (with
+/// the program name first), run the command, and turn an error into one
+/// line and its exit code.
+pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
+    // A worker runs one benchmark's seeds for a parent pybench (see isolate.rs).
+    if args.get(1).map(|a| a.as_os_str()) == Some(std::ffi::OsStr::new(WORKER_ARG)) {
+        return worker_main();
+    }
+    let cli = Cli::parse_from(args);
+    crate::report::style::apply(cli.color);
+    match dispatch(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            crate::error::print(&e);
+            e.exit_code()
+        }
+    }
+}
 
 /// Run the command the user asked for; the result is the exit code.
 pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
