@@ -201,6 +201,28 @@ pub fn annotations(results: &[BenchResult]) -> String {
 mod tests {
     use super::*;
 
+    /// `--against` writes no baseline: a NEW benchmark there is one only
+    /// in the working tree, never "baseline saved".
+    #[test]
+    fn new_under_against_is_not_saved() {
+        let mut result = BenchResult::new("bench_x", 0.05, None);
+        result.status = Status::New;
+        result.against = Some(crate::result::Revision {
+            label: "HEAD~1 (abc1234)".into(),
+            short: "abc1234".into(),
+        });
+        let text = summary(std::slice::from_ref(&result));
+        assert!(
+            text.contains("only in the working tree, not in HEAD~1 (abc1234)"),
+            "{text}"
+        );
+        assert!(!text.contains("baseline saved"), "{text}");
+        result.against = None;
+        assert!(summary(std::slice::from_ref(&result)).contains("baseline not saved"));
+        result.saved = true;
+        assert!(summary(&[result]).contains("baseline saved"));
+    }
+
     #[test]
     fn workflow_commands_are_escaped() {
         assert_eq!(escape_data("50%\nx"), "50%25%0Ax");
