@@ -6,7 +6,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::cli::RunArgs;
+use crate::cli::{CheckArgs, SearchArgs};
 use crate::error::Error;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
@@ -21,29 +21,36 @@ use crate::store::fingerprint::Environment;
 use crate::store::git;
 
 /// The whole `--against REV` run; the result is the exit code.
-pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
+pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let started = Instant::now();
-    let pipeline = super::pipeline(args, RunMode::Check, started)?;
+    let args = &check.run;
+    let pipeline = super::pipeline(
+        &args.reports,
+        &args.write,
+        check.family,
+        RunMode::Check,
+        started,
+    )?;
     let seed_source = SeedSource::from_env()?;
-    let build = revision::prepare(rev, &args.paths())?;
+    let build = revision::prepare(rev, &args.search.paths())?;
     if build.reused {
         eprintln!("using the cached build of {}", build.label);
     }
     let current = runner::benchmarks(&args.search())?;
-    let previous = revision_benchmarks(args, &build)?;
-    let store = Store::open(&args.store.baseline)?;
+    let previous = revision_benchmarks(&args.search, &build)?;
+    let store = Store::open(&args.search.store.baseline)?;
     super::catch_interrupts();
     let pair = Pair {
-        overrides: args.overrides(None),
+        overrides: args.settings.overrides(None),
         seed_source,
         revision: Revision {
             label: build.label.clone(),
             short: build.short.clone(),
         },
     };
-    let progress = Progress::for_terminal(args.quiet);
+    let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
-        in_process: args.in_process,
+        in_process: args.settings.in_process,
         progress: &progress,
     };
     pipeline.print(&format!(
@@ -55,7 +62,7 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
     for bench in &current {
         let result = match previous.iter().find(|b| b.name == bench.name) {
             Some(old) => {
-                let stored_seeds = args
+                let stored_seeds = check
                     .stored_seeds
                     .then(|| store.get(&bench.name).map(|b| b.seeds.clone()))
                     .flatten();
@@ -83,8 +90,11 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
 }
 
 /// REV's selected benchmarks, sorted by name.
-fn revision_benchmarks(args: &RunArgs, build: &RevisionBuild) -> Result<Vec<Benchmark>, Error> {
-    let selection = args.store.selection();
+fn revision_benchmarks(
+    search: &SearchArgs,
+    build: &RevisionBuild,
+) -> Result<Vec<Benchmark>, Error> {
+    let selection = search.store.selection();
     let mut previous: Vec<Benchmark> = Vec::new();
     for path in &build.libraries {
         let found =

@@ -9,8 +9,9 @@ use crate::report;
 use crate::runner::Benchmark;
 use crate::store::Store;
 
-pub fn run(args: &RunArgs, benchmarks: &[Benchmark], store: &Store) -> i32 {
-    let overrides = args.overrides(None);
+/// `n_seeds` is `update --n-seeds`, shown as the run would use it.
+pub fn run(args: &RunArgs, n_seeds: Option<usize>, benchmarks: &[Benchmark], store: &Store) -> i32 {
+    let overrides = args.settings.overrides(n_seeds);
     let mut text = String::new();
     for bench in benchmarks {
         let detail = match bench.resolve_settings(&overrides) {

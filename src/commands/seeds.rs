@@ -16,12 +16,11 @@ use crate::settings::Overrides;
 
 pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
     let source = SeedSource::from_env()?;
-    let benchmarks = runner::benchmarks(&args.run.search())?;
+    let benchmarks = runner::benchmarks(&args.search.search(args.verbose))?;
     let path = args
-        .run
         .seed_plan
         .clone()
-        .unwrap_or_else(|| SeedPlan::default_path(&args.run.store.baseline));
+        .unwrap_or_else(|| SeedPlan::default_path(&args.search.store.baseline));
     let mut plan = if path.exists() {
         SeedPlan::read(&path)?
     } else {
