@@ -38,6 +38,8 @@ pub enum Error {
     #[error("cannot compare {}: {reason}", .path.display())]
     ReadInput { path: PathBuf, reason: InputError },
     #[error(transparent)]
+    NothingToCompare(#[from] NothingToCompare),
+    #[error(transparent)]
     Shard(#[from] ShardError),
 }
 
@@ -57,8 +59,24 @@ pub enum InputError {
     NoName,
     #[error("{bench}: {what}")]
     Field { bench: String, what: String },
-    #[error("no benchmark is in both A and B")]
-    NothingInCommon,
+}
+
+/// Why `pybench compare` found no benchmark to judge.
+#[derive(Debug, thiserror::Error)]
+pub enum NothingToCompare {
+    #[error("{} holds no benchmark with scores", .0.display())]
+    Empty(PathBuf),
+    #[error(
+        "no benchmark is in both A ({}) and B ({}): {only_a} only in A, {only_b} only in B",
+        .a.display(),
+        .b.display()
+    )]
+    NoneInCommon {
+        a: PathBuf,
+        b: PathBuf,
+        only_a: usize,
+        only_b: usize,
+    },
 }
 
 impl Error {
@@ -74,9 +92,7 @@ impl Error {
             }
             Error::Store(_) => "check the path and its permissions, or pass --baseline FILE",
             Error::Git(_) => "pybench reads git only to record the commit; check the repository",
-            Error::Revision(_) => {
-                "run inside the repository, name a revision git knows (main, HEAD~1, a tag, a SHA) and PATHs inside the work tree"
-            }
+            Error::Revision(e) => revision_hint(e),
             Error::UpdateAgainst => {
                 "run `pybench --against REV` to compare, `pybench update` to rewrite baselines"
             }
@@ -87,6 +103,12 @@ impl Error {
             Error::Prompt(_) => "pass --yes to write without asking",
             Error::ReadInput { .. } => {
                 "pass two `--json` reports or two baseline files (.pybench/baselines.jsonl)"
+            }
+            Error::NothingToCompare(NothingToCompare::Empty(_)) => {
+                "pass a report or baseline file of a run whose benchmarks produced scores"
+            }
+            Error::NothingToCompare(NothingToCompare::NoneInCommon { .. }) => {
+                "compare two runs of the same benchmarks; the notes above name each side's"
             }
             Error::Shard(e) => e.hint(),
         })
@@ -101,10 +123,29 @@ impl Error {
     }
 }
 
-/// Print `error` as one line on stderr, with its hint.
-pub fn print(error: &Error) {
-    match error.hint() {
-        Some(hint) => eprintln!("error: {error} (hint: {hint})"),
-        None => eprintln!("error: {error}"),
+/// What to do about an `--against` failure, by its cause.
+fn revision_hint(error: &RevisionError) -> &'static str {
+    match error {
+        RevisionError::NoRepository => "run inside the git repository that holds the benchmarks",
+        RevisionError::Outside(_) => "pass PATHs inside the repository's work tree",
+        RevisionError::Io { .. } => "check the permissions of the repository's .git directory",
+        RevisionError::Git(GitError::Revision { .. }) => {
+            "name a revision git knows: a branch, a tag, HEAD~1 or a SHA"
+        }
+        RevisionError::Git(GitError::OutsideWorkTree { .. } | GitError::NoWorkTree { .. }) => {
+            "pass PATHs inside the repository's work tree"
+        }
+        RevisionError::Git(_) => "check the repository with `git status` and `git fsck`",
+        RevisionError::Discover(e) => e.hint(),
     }
+}
+
+/// Print `error` as one line on stderr, with its hint. The line is
+/// escaped: names and paths in it may come from a benchmark.
+pub fn print(error: &Error) {
+    let line = match error.hint() {
+        Some(hint) => format!("error: {error} (hint: {hint})"),
+        None => format!("error: {error}"),
+    };
+    eprintln!("{}", crate::report::terminal::escape(&line));
 }

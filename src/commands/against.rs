@@ -10,6 +10,7 @@ use crate::cli::{CheckArgs, SearchArgs};
 use crate::error::Error;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
+use crate::report::terminal;
 use crate::result::{BenchResult, Revision, Status};
 use crate::runner::isolate::INTERRUPTED;
 use crate::runner::revision::{self, RevisionBuild};
@@ -82,7 +83,8 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     {
         gone.push_str(&format!(
             "{:<18} only in {}, not in the working tree\n",
-            bench.name, build.label
+            terminal::escape(&bench.name),
+            build.label
         ));
     }
     let repo = git::repo_state(&std::env::current_dir().unwrap_or_default())?;

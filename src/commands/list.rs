@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 
 use crate::cli::RunArgs;
 use crate::exit;
-use crate::report;
+use crate::report::{self, terminal};
 use crate::runner::Benchmark;
+use crate::settings::compact;
 use crate::store::Store;
 
 /// `n_seeds` is `update --n-seeds`, shown as the run would use it.
@@ -18,11 +19,11 @@ pub fn run(args: &RunArgs, n_seeds: Option<usize>, benchmarks: &[Benchmark], sto
             Ok(s) => format!(
                 "n_seeds={}  alpha={}  min_effect={}  workers={}",
                 s.n_seeds,
-                s.alpha,
-                s.min_effect.map_or("none".to_string(), |m| m.to_string()),
+                compact(s.alpha),
+                s.min_effect.map_or("none".to_string(), compact),
                 s.workers
             ),
-            Err(e) => format!("invalid settings: {e}"),
+            Err(e) => format!("invalid settings: {}", terminal::shown(&e.to_string())),
         };
         let baseline = match store.get(&bench.name) {
             Some(b) => format!(
@@ -35,7 +36,7 @@ pub fn run(args: &RunArgs, n_seeds: Option<usize>, benchmarks: &[Benchmark], sto
         let _ = writeln!(
             text,
             "{}  {detail}  {baseline}  {}",
-            bench.name,
+            terminal::escape(&bench.name),
             bench.library.path.display()
         );
     }

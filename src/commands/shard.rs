@@ -11,6 +11,7 @@ use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
 use crate::judge::verdict::{self, Execution};
+use crate::report::terminal::{escape, shown};
 use crate::report::{self, progress::Progress};
 use crate::runner::isolate::INTERRUPTED;
 use crate::runner::{self, Benchmark, RunError};
@@ -50,10 +51,11 @@ pub fn run(
         }
         let path = file.write(out_dir)?;
         let detail = match &file.error {
-            Some(error) => format!("ERROR (recorded for merge): {error}"),
+            Some(error) => format!("ERROR (recorded for merge): {}", shown(error)),
             None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
         };
-        let _ = writeln!(out, "{:<18} {detail}   → {}", file.bench, path.display());
+        let name = escape(&file.bench);
+        let _ = writeln!(out, "{name:<18} {detail}   → {}", path.display());
     }
     if !args.reports.quiet {
         report::print(&out);
