@@ -93,6 +93,10 @@ pub struct RunArgs {
     pub write: WriteArgs,
     #[command(flatten)]
     pub shard: ShardArgs,
+    /// Run benchmarks inside this process (for debuggers): faster to start,
+    /// but a crash takes pybench down and --timeout is not enforced.
+    #[arg(long)]
+    pub in_process: bool,
     /// List the discovered benchmarks and their settings; run nothing.
     #[arg(long, conflicts_with_all = ["shard", "json", "junit", "bmf", "plot"])]
     pub list: bool,
@@ -111,6 +115,8 @@ pub struct SearchArgs {
 }
 
 /// How each benchmark runs and is judged (each overrides the benchmark's).
+/// `seeds` takes them too: it skips, as the shards will, a benchmark whose
+/// settings are unusable.
 #[derive(Debug, Clone, Args)]
 pub struct SettingsArgs {
     /// Significance level, per slot and for the verdict (overrides the benchmark's).
@@ -125,10 +131,6 @@ pub struct SettingsArgs {
     /// Seconds one seed may take before its worker is killed (overrides the benchmark's).
     #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,
-    /// Run benchmarks inside this process (for debuggers): faster to start,
-    /// but a crash takes pybench down and --timeout is not enforced.
-    #[arg(long)]
-    pub in_process: bool,
 }
 
 /// What a judged run prints and which report files it writes.
@@ -207,6 +209,8 @@ pub struct UpdateArgs {
 pub struct SeedsArgs {
     #[command(flatten)]
     pub search: SearchArgs,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
     /// List skipped exports.
     #[arg(short, long)]
     pub verbose: bool,

@@ -51,7 +51,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     };
     let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
-        in_process: args.settings.in_process,
+        in_process: args.in_process,
         progress: &progress,
     };
     pipeline.print(&format!(

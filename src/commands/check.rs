@@ -44,7 +44,7 @@ pub(super) fn run_mode(
     let overrides = args.settings.overrides(n_seeds);
     let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
-        in_process: args.settings.in_process,
+        in_process: args.in_process,
         progress: &progress,
     };
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();

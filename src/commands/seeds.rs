@@ -12,7 +12,6 @@ use crate::report::{self, terminal::escape, terminal::shown};
 use crate::runner::{self, SeedSource};
 use crate::scaleout::SeedPlan;
 use crate::scaleout::plan::{FORMAT_VERSION, Planned};
-use crate::settings::Overrides;
 
 pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
     let source = SeedSource::from_env()?;
@@ -29,10 +28,7 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
             benchmarks: BTreeMap::new(),
         }
     };
-    let overrides = Overrides {
-        n_seeds: args.n_seeds,
-        ..Overrides::default()
-    };
+    let overrides = args.settings.overrides(args.n_seeds);
     let mut out = String::new();
     for bench in &benchmarks {
         match bench.resolve_settings(&overrides) {

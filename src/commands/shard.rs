@@ -166,7 +166,7 @@ fn run_one(
     }
     let quiet = Progress::new(false);
     let execution = Execution {
-        in_process: args.settings.in_process,
+        in_process: args.in_process,
         progress: &quiet,
     };
     let run = execution.run_raw(&[bench], &mine, &settings);
