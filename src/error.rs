@@ -136,6 +136,10 @@ fn revision_hint(error: &RevisionError) -> &'static str {
             "pass PATHs inside the repository's work tree"
         }
         RevisionError::Git(_) => "check the repository with `git status` and `git fsck`",
+        // `--no-build` does not reach REV's checkout, which is always built.
+        RevisionError::Discover(DiscoverError::Build(_)) => {
+            "fix the revision's build errors above: pybench builds REV from a checkout of it"
+        }
         RevisionError::Discover(e) => e.hint(),
     }
 }
@@ -148,4 +152,51 @@ pub fn print(error: &Error) {
         None => format!("error: {error}"),
     };
     eprintln!("{}", crate::report::terminal::escape(&line));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each cause of an `--against` failure reads as one line naming the
+    /// flag once, with a hint about that cause.
+    #[test]
+    fn against_errors_name_the_flag_once() {
+        let causes = [
+            RevisionError::NoRepository,
+            RevisionError::Outside("../elsewhere".into()),
+            RevisionError::Io {
+                what: "cannot clear the old checkout",
+                source: std::io::Error::other("busy"),
+            },
+            RevisionError::Git(GitError::Revision {
+                repo: "repo".into(),
+                rev: "nope".into(),
+                source: "not found".into(),
+            }),
+            RevisionError::Git(GitError::OutsideWorkTree {
+                repo: "repo".into(),
+                path: "/elsewhere".into(),
+            }),
+            RevisionError::Discover(DiscoverError::Missing("benchmarks".into())),
+        ];
+        let mut hints = Vec::new();
+        for cause in causes {
+            let error = Error::from(cause);
+            let line = format!("{error} (hint: {})", error.hint().unwrap());
+            assert!(line.starts_with("--against: "), "{line}");
+            assert_eq!(line.matches("--against").count(), 1, "{line}");
+            assert!(!line.contains('\n'), "{line}");
+            hints.push(error.hint().unwrap());
+        }
+        hints.dedup();
+        assert_eq!(hints.len(), 6, "a hint per cause: {hints:?}");
+    }
+
+    #[test]
+    fn update_against_hints_at_both_commands_not_at_git() {
+        let hint = Error::UpdateAgainst.hint().unwrap();
+        assert!(hint.contains("pybench --against REV") && hint.contains("pybench update"));
+        assert!(!hint.contains("repository"), "{hint}");
+    }
 }
