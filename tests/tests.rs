@@ -20,6 +20,7 @@ mod errors;
 mod fault_suite;
 mod fingerprint;
 mod git_module;
+mod injection;
 mod messages;
 mod parsers_prop;
 mod reference_baselines;
