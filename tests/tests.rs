@@ -16,6 +16,7 @@ mod util;
 mod against;
 mod c_example;
 mod cli_definition;
+mod cli_flags;
 mod errors;
 mod fault_suite;
 mod fingerprint;
