@@ -229,3 +229,28 @@ pbtest!(
         );
     }
 );
+
+pbtest!(
+    names_in_a_hand_edited_baseline_started_lines,
+    |dir: TestDir, cmd: Pybench| {
+        let line = r#"{"bench": "::error::x\u001b[2J", "timestamp": "2026-11-23T19:17:36Z", "git_commit": null, "git_dirty": false, "seeds": [1, 2, 3], "n": 3, "scores": {"0": {"min:loss": [1.0, 2.0, 3.0]}}}"#;
+        std::fs::write(dir.path().join("edited.jsonl"), format!("{line}\n")).unwrap();
+        for args in [
+            &["show", "--baseline", "edited.jsonl"][..],
+            &["compare", "edited.jsonl", "edited.jsonl"],
+        ] {
+            let run = cmd.run(args);
+            assert_inert(&run.stdout);
+            assert!(
+                run.stdout.contains(r"`::error::x\x1b[2J`"),
+                "{args:?}: {}",
+                run.stdout
+            );
+            assert!(
+                !run.stdout.lines().any(|l| l.starts_with("::")),
+                "{args:?}: {}",
+                run.stdout
+            );
+        }
+    }
+);

@@ -83,7 +83,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     {
         gone.push_str(&format!(
             "{:<18} only in {}, not in the working tree\n",
-            terminal::escape(&bench.name),
+            terminal::bench_name(&bench.name),
             build.label
         ));
     }

@@ -36,7 +36,7 @@ pub fn run(args: &RunArgs, n_seeds: Option<usize>, benchmarks: &[Benchmark], sto
         let _ = writeln!(
             text,
             "{}  {detail}  {baseline}  {}",
-            terminal::escape(&bench.name),
+            terminal::bench_name(&bench.name),
             bench.library.path.display()
         );
     }

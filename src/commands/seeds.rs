@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::cli::SeedsArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::report::{self, terminal::escape, terminal::shown};
+use crate::report::{self, terminal::bench_name, terminal::shown};
 use crate::runner::{self, SeedSource};
 use crate::scaleout::SeedPlan;
 use crate::scaleout::plan::{FORMAT_VERSION, Planned};
@@ -34,7 +34,7 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
         match bench.resolve_settings(&overrides) {
             Ok(settings) => {
                 let seeds = runner::fresh_seeds(settings.n_seeds, source, &bench.name);
-                let _ = writeln!(out, "{:<18} {} seeds", escape(&bench.name), seeds.len());
+                let _ = writeln!(out, "{:<18} {} seeds", bench_name(&bench.name), seeds.len());
                 plan.benchmarks.insert(
                     bench.name.clone(),
                     Planned {
@@ -45,7 +45,7 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
             }
             // Its shards report the same error; there is nothing to plan.
             Err(e) => {
-                let (name, e) = (escape(&bench.name), shown(&e.to_string()));
+                let (name, e) = (bench_name(&bench.name), shown(&e.to_string()));
                 let _ = writeln!(out, "{name:<18} skipped: {e}");
             }
         }

@@ -11,7 +11,7 @@ use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
 use crate::judge::verdict::{self, Execution};
-use crate::report::terminal::{escape, shown};
+use crate::report::terminal::{bench_name, shown};
 use crate::report::{self, progress::Progress};
 use crate::runner::isolate::INTERRUPTED;
 use crate::runner::{self, Benchmark, RunError};
@@ -54,7 +54,7 @@ pub fn run(
             Some(error) => format!("ERROR (recorded for merge): {}", shown(error)),
             None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
         };
-        let name = escape(&file.bench);
+        let name = bench_name(&file.bench);
         let _ = writeln!(out, "{name:<18} {detail}   → {}", path.display());
     }
     if !args.reports.quiet {

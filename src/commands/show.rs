@@ -43,7 +43,7 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
         let _ = writeln!(
             out,
             "{}  {}  {}  {} seeds{}",
-            terminal::escape(&baseline.bench),
+            terminal::bench_name(&baseline.bench),
             baseline.git_commit.as_deref().unwrap_or("-------"),
             baseline.timestamp.get(..10).unwrap_or(&baseline.timestamp),
             baseline.seeds.len(),
@@ -104,7 +104,7 @@ fn history(args: &ShowArgs) -> Result<i32, Error> {
     }
     let mut out = String::new();
     for (bench, lines) in &per_bench {
-        let _ = writeln!(out, "{}", terminal::escape(bench));
+        let _ = writeln!(out, "{}", terminal::bench_name(bench));
         for line in lines {
             let _ = writeln!(out, "{line}");
         }

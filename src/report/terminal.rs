@@ -277,7 +277,7 @@ fn verdict_threshold(result: &BenchResult) -> f64 {
 /// The name padded to 18 columns, as the reference does; a longer name
 /// keeps one space before the dots.
 pub fn padded_name(name: &str) -> String {
-    let name = escape(name);
+    let name = bench_name(name);
     if name.chars().count() >= 18 {
         format!("{name} ")
     } else {
@@ -344,15 +344,28 @@ pub fn updated_line(result: &BenchResult) -> String {
     match result.status {
         Status::Error => format!(
             "{:<18} {}   {}",
-            escape(&result.name),
+            bench_name(&result.name),
             paint(Status::Error),
             shown(result.error.as_deref().unwrap_or_default())
         ),
         _ => format!(
             "{:<18} updated   {} seeds",
-            escape(&result.name),
+            bench_name(&result.name),
             result.seeds.len()
         ),
+    }
+}
+
+/// A benchmark's name as a line may start with it: escaped, and quoted in
+/// backticks unless it is a benchmark's (`bench_…`), as a name from a
+/// hand-edited baseline file or report may not be — so that it cannot start
+/// a line with `::error::`.
+pub fn bench_name(name: &str) -> String {
+    let name = escape(name);
+    if name.starts_with("bench_") {
+        name
+    } else {
+        format!("`{name}`")
     }
 }
 
@@ -418,6 +431,8 @@ mod escape_tests {
             "a\\n::error::x\\r\\x1b]0;t\\x07\\x7f\\u{9b}\\tb"
         );
         assert_eq!(escape("plain ✓ text"), "plain ✓ text");
+        assert_eq!(bench_name("bench_x\n"), "bench_x\\n");
+        assert_eq!(bench_name("::error::x"), "`::error::x`");
     }
 
     #[test]
