@@ -1,6 +1,12 @@
 //! Every clap struct of the command line, and their translation into what
 //! the layers below take (settings overrides, a benchmark search, report
 //! targets). Nothing below `commands` sees these structs.
+//!
+//! The flags come in groups (which benchmarks, their settings, reports,
+//! baseline writes, sharding), and each command flattens only the groups it
+//! honours, so clap rejects a flag a command would otherwise ignore; flags
+//! that one command honours only apart (`--list`, `--shard`, `--against`)
+//! conflict.
 
 use std::path::PathBuf;
 
@@ -25,7 +31,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
-    pub run: RunArgs,
+    pub check: CheckArgs,
     /// Colour: auto (a terminal, unless NO_COLOR; FORCE_COLOR/CLICOLOR_FORCE force it), always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
     pub color: ColorChoice,
@@ -53,12 +59,70 @@ pub enum Command {
     Merge(MergeArgs),
 }
 
+/// `pybench [PATH...]`: a check, `--against REV`, `--list` or a shard.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Run-level false-alarm control over the benchmarks judged in one run:
+    /// bh (Benjamini–Hochberg, the default), holm, or none (each benchmark
+    /// at its own alpha, as the Python pybench).
+    // A shard judges nothing: `merge --family` decides.
+    #[arg(long, value_name = "METHOD", default_value = "bh", conflicts_with_all = ["shard", "list"])]
+    pub family: Family,
+    /// Compare with the same benchmarks at revision REV (a branch, tag,
+    /// `HEAD~1`, a SHA), built from a checkout of it and run on the same
+    /// seeds in this run; writes no baseline.
+    #[arg(long, value_name = "REV", conflicts_with_all = ["shard", "list"])]
+    pub against: Option<String>,
+    /// With --against: use the stored baseline's seeds where there is one.
+    #[arg(long, requires = "against")]
+    pub stored_seeds: bool,
+    /// Judge a check in looks (by default after ⅓, ⅔ and all of the stored
+    /// seeds) and stop as soon as the verdict is clear.
+    #[arg(long, conflicts_with_all = ["shard", "list"])]
+    pub adaptive: bool,
+}
+
+/// What a check and `update` share.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub search: SearchArgs,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub reports: ReportArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+    #[command(flatten)]
+    pub shard: ShardArgs,
+    /// Run benchmarks inside this process (for debuggers): faster to start,
+    /// but a crash takes pybench down and --timeout is not enforced.
+    #[arg(long)]
+    pub in_process: bool,
+    /// List the discovered benchmarks and their settings; run nothing.
+    #[arg(long, conflicts_with_all = ["shard", "json", "junit", "bmf", "plot"])]
+    pub list: bool,
+}
+
+/// Which benchmarks: where to find them, and which to keep.
+#[derive(Debug, Clone, Args)]
+pub struct SearchArgs {
     /// Benchmark libraries, Cargo packages or directories [default: ./benchmarks]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Load Cargo packages' last release build instead of building them.
+    #[arg(long)]
+    pub no_build: bool,
+}
+
+/// How each benchmark runs and is judged (each overrides the benchmark's).
+/// `seeds` takes them too: it skips, as the shards will, a benchmark whose
+/// settings are unusable.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
     /// Significance level, per slot and for the verdict (overrides the benchmark's).
     #[arg(long, value_parser = parse_alpha)]
     pub alpha: Option<f64>,
@@ -68,37 +132,17 @@ pub struct RunArgs {
     /// Seeds run at once [default: the benchmark's `workers`, else all cores].
     #[arg(short = 'j', long, value_parser = parse_workers)]
     pub workers: Option<usize>,
-    /// Load Cargo packages' last release build instead of building them.
-    #[arg(long)]
-    pub no_build: bool,
-    /// Also write the results as JSON to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Print the slot table under failing benchmarks, and skipped exports.
-    #[arg(short, long)]
-    pub verbose: bool,
-    /// Write baselines on a dirty working tree without asking.
-    #[arg(short, long)]
-    pub yes: bool,
-    /// Judge a check in looks (by default after ⅓, ⅔ and all of the stored
-    /// seeds) and stop as soon as the verdict is clear.
-    #[arg(long, conflicts_with = "shard")]
-    pub adaptive: bool,
-    /// Run-level false-alarm control over the benchmarks judged in one run:
-    /// bh (Benjamini–Hochberg, the default), holm, or none (each benchmark
-    /// at its own alpha, as the Python pybench).
-    #[arg(long, value_name = "METHOD", default_value = "bh")]
-    pub family: Family,
     /// Seconds one seed may take before its worker is killed (overrides the benchmark's).
     #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,
-    /// Run benchmarks inside this process (for debuggers): faster to start,
-    /// but a crash takes pybench down and --timeout is not enforced.
-    #[arg(long)]
-    pub in_process: bool,
-    /// Fail at once if another pybench run holds the baseline file's lock.
-    #[arg(long)]
-    pub no_wait: bool,
+}
+
+/// What a judged run prints and which report files it writes.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Also write the results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Also write the results as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -108,50 +152,49 @@ pub struct RunArgs {
     /// Write one SVG per benchmark to DIR: baseline and current means ± sd.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// Print the slot table under failing benchmarks, and skipped exports.
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Print only FAIL and ERROR lines and the summary.
     #[arg(short, long)]
     pub quiet: bool,
-    /// List the discovered benchmarks and their settings; run nothing.
+}
+
+/// How baselines are written.
+#[derive(Debug, Clone, Args)]
+pub struct WriteArgs {
+    /// Write baselines on a dirty working tree without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Fail at once if another pybench run holds the baseline file's lock.
     #[arg(long)]
-    pub list: bool,
+    pub no_wait: bool,
+}
+
+/// One shard of a run, for `pybench merge`.
+#[derive(Debug, Clone, Args)]
+pub struct ShardArgs {
     /// Run only shard K of N (1-based) of each benchmark's seeds and write
     /// them to --out for `pybench merge`; `auto` reads the engine's variables.
-    #[arg(long, value_name = "K/N|auto", value_parser = ShardSpec::parse, requires = "out")]
+    // Reports are written by `merge`, which sees every shard.
+    #[arg(
+        long,
+        value_name = "K/N|auto",
+        value_parser = ShardSpec::parse,
+        requires = "out",
+        conflicts_with_all = ["json", "junit", "bmf", "plot"]
+    )]
     pub shard: Option<ShardSpec>,
     /// The number of shards, for `--shard auto` under a Kubernetes Indexed Job.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "shard")]
     pub shard_count: Option<u32>,
     /// Where a shard writes its files (one per benchmark).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", requires = "shard")]
     pub out: Option<PathBuf>,
     /// The seed plan that shards read and `pybench seeds` writes
     /// [default: seed-plan.json next to the baseline file].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", requires = "shard")]
     pub seed_plan: Option<PathBuf>,
-    /// Compare with the same benchmarks at revision REV (a branch, tag,
-    /// `HEAD~1`, a SHA), built from a checkout of it and run on the same
-    /// seeds in this run; writes no baseline.
-    #[arg(long, value_name = "REV")]
-    pub against: Option<String>,
-    /// With --against: use the stored baseline's seeds where there is one.
-    #[arg(long, requires = "against")]
-    pub stored_seeds: bool,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct SeedsArgs {
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// Seeds to draw [default: the benchmark's `n_seeds`, else 30].
-    #[arg(long, value_parser = parse_n_seeds)]
-    pub n_seeds: Option<usize>,
-}
-
-#[derive(Debug, Clone, Args)]
-#[command(mut_arg("paths", |a| a.value_name("DIR").help("The directories the shards' --out wrote")))]
-pub struct MergeArgs {
-    #[command(flatten)]
-    pub run: RunArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -161,6 +204,45 @@ pub struct UpdateArgs {
     /// Seeds to draw [default: the benchmark's `n_seeds`, else 30].
     #[arg(long, value_parser = parse_n_seeds)]
     pub n_seeds: Option<usize>,
+    /// Hidden: accepted only to say why `update` cannot take it.
+    #[arg(long, value_name = "REV", hide = true)]
+    pub against: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedsArgs {
+    #[command(flatten)]
+    pub search: SearchArgs,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// List skipped exports.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Seeds to draw [default: the benchmark's `n_seeds`, else 30].
+    #[arg(long, value_parser = parse_n_seeds)]
+    pub n_seeds: Option<usize>,
+    /// The seed plan to write [default: seed-plan.json next to the baseline file].
+    #[arg(long, value_name = "FILE")]
+    pub seed_plan: Option<PathBuf>,
+}
+
+/// `merge` judges what the shards ran: their settings decide the verdict,
+/// so it takes no settings, and it runs nothing.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The directories the shards' --out wrote
+    #[arg(value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub reports: ReportArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Run-level false-alarm control over the merged benchmarks: bh (the
+    /// default), holm, or none.
+    #[arg(long, value_name = "METHOD", default_value = "bh")]
+    pub family: Family,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -251,7 +333,7 @@ fn parse_workers(text: &str) -> Result<usize, SettingsError> {
     settings::parse_with(text, settings::workers)
 }
 
-impl RunArgs {
+impl SettingsArgs {
     /// The settings these flags override; `n_seeds` comes from `update`.
     pub fn overrides(&self, n_seeds: Option<usize>) -> Overrides {
         Overrides {
@@ -260,10 +342,12 @@ impl RunArgs {
             min_effect: self.min_effect,
             workers: self.workers,
             timeout: self.timeout,
-            adaptive: self.adaptive.then_some(true),
+            adaptive: None,
         }
     }
+}
 
+impl SearchArgs {
     /// The PATH arguments, or `./benchmarks`.
     pub fn paths(&self) -> Vec<PathBuf> {
         if self.paths.is_empty() {
@@ -273,16 +357,26 @@ impl RunArgs {
         }
     }
 
-    /// Where to look for benchmarks, and which to keep.
-    pub fn search(&self) -> Search {
+    /// Where to look for benchmarks, and which to keep; `verbose` lists
+    /// skipped exports.
+    pub fn search(&self, verbose: bool) -> Search {
         Search {
             paths: self.paths(),
             no_build: self.no_build,
-            verbose: self.verbose,
+            verbose,
             selection: self.store.selection(),
         }
     }
+}
 
+impl RunArgs {
+    /// Where to look for benchmarks, and which to keep.
+    pub fn search(&self) -> Search {
+        self.search.search(self.reports.verbose)
+    }
+}
+
+impl ReportArgs {
     /// The report files the flags ask for.
     pub fn targets(&self) -> Targets {
         Targets {

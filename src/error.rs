@@ -38,6 +38,8 @@ pub enum Error {
     #[error("cannot compare {}: {reason}", .path.display())]
     ReadInput { path: PathBuf, reason: InputError },
     #[error(transparent)]
+    NothingToCompare(#[from] NothingToCompare),
+    #[error(transparent)]
     Shard(#[from] ShardError),
 }
 
@@ -57,8 +59,24 @@ pub enum InputError {
     NoName,
     #[error("{bench}: {what}")]
     Field { bench: String, what: String },
-    #[error("no benchmark is in both A and B")]
-    NothingInCommon,
+}
+
+/// Why `pybench compare` found no benchmark to judge.
+#[derive(Debug, thiserror::Error)]
+pub enum NothingToCompare {
+    #[error("{} holds no benchmark with scores", .0.display())]
+    Empty(PathBuf),
+    #[error(
+        "no benchmark is in both A ({}) and B ({}): {only_a} only in A, {only_b} only in B",
+        .a.display(),
+        .b.display()
+    )]
+    NoneInCommon {
+        a: PathBuf,
+        b: PathBuf,
+        only_a: usize,
+        only_b: usize,
+    },
 }
 
 impl Error {
@@ -74,9 +92,7 @@ impl Error {
             }
             Error::Store(_) => "check the path and its permissions, or pass --baseline FILE",
             Error::Git(_) => "pybench reads git only to record the commit; check the repository",
-            Error::Revision(_) => {
-                "run inside the repository, name a revision git knows (main, HEAD~1, a tag, a SHA) and PATHs inside the work tree"
-            }
+            Error::Revision(e) => revision_hint(e),
             Error::UpdateAgainst => {
                 "run `pybench --against REV` to compare, `pybench update` to rewrite baselines"
             }
@@ -87,6 +103,12 @@ impl Error {
             Error::Prompt(_) => "pass --yes to write without asking",
             Error::ReadInput { .. } => {
                 "pass two `--json` reports or two baseline files (.pybench/baselines.jsonl)"
+            }
+            Error::NothingToCompare(NothingToCompare::Empty(_)) => {
+                "pass a report or baseline file of a run whose benchmarks produced scores"
+            }
+            Error::NothingToCompare(NothingToCompare::NoneInCommon { .. }) => {
+                "compare two runs of the same benchmarks; the notes above name each side's"
             }
             Error::Shard(e) => e.hint(),
         })
@@ -101,10 +123,80 @@ impl Error {
     }
 }
 
-/// Print `error` as one line on stderr, with its hint.
+/// What to do about an `--against` failure, by its cause.
+fn revision_hint(error: &RevisionError) -> &'static str {
+    match error {
+        RevisionError::NoRepository => "run inside the git repository that holds the benchmarks",
+        RevisionError::Outside(_) => "pass PATHs inside the repository's work tree",
+        RevisionError::Io { .. } => "check the permissions of the repository's .git directory",
+        RevisionError::Git(GitError::Revision { .. }) => {
+            "name a revision git knows: a branch, a tag, HEAD~1 or a SHA"
+        }
+        RevisionError::Git(GitError::OutsideWorkTree { .. } | GitError::NoWorkTree { .. }) => {
+            "pass PATHs inside the repository's work tree"
+        }
+        RevisionError::Git(_) => "check the repository with `git status` and `git fsck`",
+        // `--no-build` does not reach REV's checkout, which is always built.
+        RevisionError::Discover(DiscoverError::Build(_)) => {
+            "fix the revision's build errors above: pybench builds REV from a checkout of it"
+        }
+        RevisionError::Discover(e) => e.hint(),
+    }
+}
+
+/// Print `error` as one line on stderr, with its hint. The line is
+/// escaped: names and paths in it may come from a benchmark.
 pub fn print(error: &Error) {
-    match error.hint() {
-        Some(hint) => eprintln!("error: {error} (hint: {hint})"),
-        None => eprintln!("error: {error}"),
+    let line = match error.hint() {
+        Some(hint) => format!("error: {error} (hint: {hint})"),
+        None => format!("error: {error}"),
+    };
+    eprintln!("{}", crate::report::terminal::escape(&line));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each cause of an `--against` failure reads as one line naming the
+    /// flag once, with a hint about that cause.
+    #[test]
+    fn against_errors_name_the_flag_once() {
+        let causes = [
+            RevisionError::NoRepository,
+            RevisionError::Outside("../elsewhere".into()),
+            RevisionError::Io {
+                what: "cannot clear the old checkout",
+                source: std::io::Error::other("busy"),
+            },
+            RevisionError::Git(GitError::Revision {
+                repo: "repo".into(),
+                rev: "nope".into(),
+                source: "not found".into(),
+            }),
+            RevisionError::Git(GitError::OutsideWorkTree {
+                repo: "repo".into(),
+                path: "/elsewhere".into(),
+            }),
+            RevisionError::Discover(DiscoverError::Missing("benchmarks".into())),
+        ];
+        let mut hints = Vec::new();
+        for cause in causes {
+            let error = Error::from(cause);
+            let line = format!("{error} (hint: {})", error.hint().unwrap());
+            assert!(line.starts_with("--against: "), "{line}");
+            assert_eq!(line.matches("--against").count(), 1, "{line}");
+            assert!(!line.contains('\n'), "{line}");
+            hints.push(error.hint().unwrap());
+        }
+        hints.dedup();
+        assert_eq!(hints.len(), 6, "a hint per cause: {hints:?}");
+    }
+
+    #[test]
+    fn update_against_hints_at_both_commands_not_at_git() {
+        let hint = Error::UpdateAgainst.hint().unwrap();
+        assert!(hint.contains("pybench --against REV") && hint.contains("pybench update"));
+        assert!(!hint.contains("repository"), "{hint}");
     }
 }

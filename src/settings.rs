@@ -26,11 +26,14 @@ pub enum SettingsError {
     TooManySeeds(usize),
     #[error("workers={0} is too many: at most {MAX_WORKERS} are allowed")]
     TooManyWorkers(usize),
-    #[error("alpha={0} must be between 0 and 1")]
+    #[error("alpha={} must be between 0 and 1", compact(*.0))]
     Alpha(f64),
-    #[error("min_effect={0} must be a fraction ≥ 0")]
+    #[error("min_effect={} must be a fraction ≥ 0", compact(*.0))]
     MinEffect(f64),
-    #[error("timeout={0} must be a positive number of seconds, at most {MAX_TIMEOUT} (a week)")]
+    #[error(
+        "timeout={} must be a positive number of seconds, at most {MAX_TIMEOUT} (a week)",
+        compact(*.0)
+    )]
     Timeout(f64),
     #[error("workers=0: at least one worker is needed")]
     NoWorkers,
@@ -44,6 +47,18 @@ pub enum SettingsError {
     UnknownAbi { found: u32, supported: u32 },
     #[error("settings {0:?} lack the \"abi\" version")]
     NoAbi(String),
+}
+
+/// A setting's value in few characters: `0.05` and `604800` as they are,
+/// but `1e-300` and `1e300` rather than the hundreds of digits that `{}`
+/// writes for them.
+pub fn compact(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude != 0.0 && magnitude.is_finite() && !(1e-4..1e9).contains(&magnitude) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
 }
 
 /// A significance level in (0, 1).
@@ -216,6 +231,20 @@ mod tests {
         );
         let s = Settings::resolve(&DeclaredSettings::default(), &Overrides::default()).unwrap();
         assert_eq!((s.n_seeds, s.alpha), (DEFAULT_N_SEEDS, DEFAULT_ALPHA));
+    }
+
+    #[test]
+    fn compact_numbers_have_no_runs_of_zeros() {
+        assert_eq!(compact(0.05), "0.05");
+        assert_eq!(compact(604800.0), "604800");
+        assert_eq!(compact(0.0), "0");
+        assert_eq!(compact(1e-300), "1e-300");
+        assert_eq!(compact(1e300), "1e300");
+        assert_eq!(compact(-2.5e20), "-2.5e20");
+        assert_eq!(
+            SettingsError::Timeout(1e300).to_string(),
+            "timeout=1e300 must be a positive number of seconds, at most 604800 (a week)"
+        );
     }
 
     #[test]

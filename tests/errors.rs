@@ -224,3 +224,164 @@ pbtest!(
         assert!(text.starts_with("{\"bench\": \"bench_healthy\""));
     }
 );
+
+/// A C benchmark `bench_{name}` with companion settings `meta` (JSON),
+/// scoring `seed % 97` under `metric`; `PB_REGRESS` set makes it 50 worse.
+pub fn scored_library(name: &str, meta: &str, metric: &str) -> std::path::PathBuf {
+    let c_string = |text: &str| text.replace('\\', "\\\\").replace('"', "\\\"");
+    c_library(
+        name,
+        &format!(
+            r#"#include <stdio.h>
+#include <stdlib.h>
+#include "pybench.h"
+PYBENCH_META({name}, "{meta}")
+PYBENCH_EXPORT int32_t bench_{name}(uint64_t seed, void *ctx, pybench_emit emit) {{
+    char s[256];
+    double worse = getenv("PB_REGRESS") ? 50.0 : 0.0;
+    int n = snprintf(s, sizeof s, "{{\"%s\": %.1f}}", "{metric}", (double)(seed % 97) + worse);
+    emit(ctx, (const uint8_t *)s, (size_t)n); return 0;
+}}
+"#,
+            meta = c_string(meta),
+            metric = c_string(metric),
+        ),
+    )
+}
+
+/// A usage error of clap's or ours: exit 2, one `error:` line containing
+/// `text`, and no panic.
+pub fn assert_usage_error(run: &Run, text: &str) {
+    assert_eq!(run.code, 2, "{run:?}");
+    let errors = run.error_lines();
+    assert_eq!(errors.len(), 1, "exactly one error line: {}", run.stderr);
+    assert!(errors[0].contains(text), "{text:?} in {}", errors[0]);
+    assert!(
+        !run.stderr.contains("panicked"),
+        "no Rust panic: {}",
+        run.stderr
+    );
+}
+
+/// A benchmark with unusable settings: exit 2, its one ERROR line says
+/// `cause`, and nothing panics.
+fn assert_bench_error(run: &Run, bench: &str, cause: &str) {
+    assert_eq!(run.code, 2, "{run:?}");
+    let line = run.line_of(bench);
+    assert!(line.contains(" ERROR   "), "{line}");
+    assert!(line.ends_with(cause), "{cause:?} ending {line}");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        !run.stdout.contains(&"0".repeat(20)),
+        "compact: {}",
+        run.stdout
+    );
+}
+
+pbtest!(
+    timeout_1e300_in_meta_json_panicked,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library(
+            "timeout_huge",
+            r#"{"abi":1,"n_seeds":8,"timeout":1e300}"#,
+            "min:loss",
+        );
+        let run = cmd.run(&[lib.to_str().unwrap()]);
+        assert_bench_error(
+            &run,
+            "bench_timeout_huge",
+            "timeout=1e300 must be a positive number of seconds, at most 604800 (a week)",
+        );
+        assert!(baseline_bytes(dir.path()).is_none());
+    }
+);
+
+pbtest!(timeout_flag_1e20_panicked, |dir: TestDir, cmd: Pybench| {
+    let lib = scored_library("settings_ok", r#"{"abi":1,"n_seeds":8}"#, "min:loss");
+    let run = cmd.run(&[lib.to_str().unwrap(), "--timeout", "1e20"]);
+    assert_usage_error(
+        &run,
+        "timeout=1e20 must be a positive number of seconds, at most 604800 (a week)",
+    );
+    assert!(baseline_bytes(dir.path()).is_none());
+});
+
+pbtest!(
+    n_seeds_1e9_in_meta_json_was_unbounded,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library(
+            "seeds_billion",
+            r#"{"abi":1,"n_seeds":1000000000}"#,
+            "min:loss",
+        );
+        let run = cmd.run(&[lib.to_str().unwrap()]);
+        assert_bench_error(
+            &run,
+            "bench_seeds_billion",
+            "n_seeds=1000000000 is too many: at most 100000 are allowed",
+        );
+    }
+);
+
+pbtest!(
+    n_seeds_2_pow_64_minus_1_in_meta_json_was_unbounded,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library(
+            "seeds_max",
+            r#"{"abi":1,"n_seeds":18446744073709551615}"#,
+            "min:loss",
+        );
+        let run = cmd.run(&[lib.to_str().unwrap()]);
+        assert_bench_error(
+            &run,
+            "bench_seeds_max",
+            "n_seeds=18446744073709551615 is too many: at most 100000 are allowed",
+        );
+    }
+);
+
+pbtest!(
+    update_n_seeds_4294967295_was_unbounded,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library("settings_ok", r#"{"abi":1,"n_seeds":8}"#, "min:loss");
+        let lib = lib.to_str().unwrap();
+        let run = cmd.run(&["update", lib, "--n-seeds", "4294967295"]);
+        assert_usage_error(
+            &run,
+            "n_seeds=4294967295 is too many: at most 100000 are allowed",
+        );
+        assert!(baseline_bytes(dir.path()).is_none());
+    }
+);
+
+pbtest!(
+    workers_5000_for_8_seeds_were_unbounded,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library("settings_ok", r#"{"abi":1,"n_seeds":8}"#, "min:loss");
+        let lib = lib.to_str().unwrap();
+        let run = cmd.run(&[lib, "-j", "5000"]);
+        assert_usage_error(&run, "workers=5000 is too many: at most 1024 are allowed");
+        // The most workers allowed, for 8 seeds: 8 run, at once.
+        let started = std::time::Instant::now();
+        let run = cmd.run(&[lib, "-j", "1024"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.line_of("bench_settings_ok").contains(" NEW "));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "took {:?}",
+            started.elapsed()
+        );
+        // And declared by the benchmark: its one ERROR line.
+        let declared = scored_library(
+            "workers_many",
+            r#"{"abi":1,"n_seeds":8,"workers":5000}"#,
+            "min:loss",
+        );
+        let run = cmd.run(&[declared.to_str().unwrap()]);
+        assert_bench_error(
+            &run,
+            "bench_workers_many",
+            "workers=5000 is too many: at most 1024 are allowed",
+        );
+    }
+);

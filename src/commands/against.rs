@@ -6,11 +6,12 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::cli::RunArgs;
+use crate::cli::{CheckArgs, SearchArgs};
 use crate::error::Error;
 use crate::judge::adaptive;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
+use crate::report::terminal;
 use crate::result::{BenchResult, Revision, Status};
 use crate::runner::isolate::INTERRUPTED;
 use crate::runner::revision::{self, RevisionBuild};
@@ -22,27 +23,37 @@ use crate::store::fingerprint::Environment;
 use crate::store::git;
 
 /// The whole `--against REV` run; the result is the exit code.
-pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
+pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let started = Instant::now();
-    let pipeline = super::pipeline(args, RunMode::Check, started)?;
+    let args = &check.run;
+    let pipeline = super::pipeline(
+        &args.reports,
+        &args.write,
+        check.family,
+        RunMode::Check,
+        started,
+    )?;
     let seed_source = SeedSource::from_env()?;
-    let build = revision::prepare(rev, &args.paths())?;
+    let build = revision::prepare(rev, &args.search.paths())?;
     if build.reused {
         eprintln!("using the cached build of {}", build.label);
     }
     let current = runner::benchmarks(&args.search())?;
-    let previous = revision_benchmarks(args, &build)?;
-    let store = Store::open(&args.store.baseline)?;
+    let previous = revision_benchmarks(&args.search, &build)?;
+    let store = Store::open(&args.search.store.baseline)?;
     super::catch_interrupts();
     let pair = Pair {
-        overrides: args.overrides(None),
+        overrides: Overrides {
+            adaptive: check.adaptive.then_some(true),
+            ..args.settings.overrides(None)
+        },
         seed_source,
         revision: Revision {
             label: build.label.clone(),
             short: build.short.clone(),
         },
     };
-    let progress = Progress::for_terminal(args.quiet);
+    let progress = Progress::for_terminal(args.reports.quiet);
     let in_both = current
         .iter()
         .filter(|c| previous.iter().any(|p| p.name == c.name))
@@ -50,7 +61,7 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
     let execution = Execution {
         in_process: args.in_process,
         progress: &progress,
-        family_size: if args.family == crate::stats::Family::None {
+        family_size: if check.family == crate::stats::Family::None {
             1
         } else {
             in_both.max(1)
@@ -65,7 +76,7 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
     for bench in &current {
         let result = match previous.iter().find(|b| b.name == bench.name) {
             Some(old) => {
-                let stored_seeds = args
+                let stored_seeds = check
                     .stored_seeds
                     .then(|| store.get(&bench.name).map(|b| b.seeds.clone()))
                     .flatten();
@@ -85,7 +96,8 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
     {
         gone.push_str(&format!(
             "{:<18} only in {}, not in the working tree\n",
-            bench.name, build.label
+            terminal::bench_name(&bench.name),
+            build.label
         ));
     }
     let repo = git::repo_state(&std::env::current_dir().unwrap_or_default())?;
@@ -93,8 +105,11 @@ pub fn run(args: &RunArgs, rev: &str) -> Result<i32, Error> {
 }
 
 /// REV's selected benchmarks, sorted by name.
-fn revision_benchmarks(args: &RunArgs, build: &RevisionBuild) -> Result<Vec<Benchmark>, Error> {
-    let selection = args.store.selection();
+fn revision_benchmarks(
+    search: &SearchArgs,
+    build: &RevisionBuild,
+) -> Result<Vec<Benchmark>, Error> {
+    let selection = search.store.selection();
     let mut previous: Vec<Benchmark> = Vec::new();
     for path in &build.libraries {
         let found =

@@ -4,47 +4,68 @@
 
 use std::time::Instant;
 
-use crate::cli::RunArgs;
+use crate::cli::{CheckArgs, RunArgs};
 use crate::error::Error;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
 use crate::runner::{self, SeedSource};
 use crate::settings::RunMode;
+use crate::stats::Family;
 use crate::store::{self, Store};
 
-pub fn run(args: &RunArgs) -> Result<i32, Error> {
+pub fn run(args: &CheckArgs) -> Result<i32, Error> {
     if let Some(rev) = &args.against {
         return super::against::run(args, rev);
     }
-    run_mode(args, RunMode::Check, None)
+    let how = How {
+        family: args.family,
+        adaptive: args.adaptive,
+    };
+    run_mode(&args.run, how, RunMode::Check, None)
+}
+
+/// How a check judges: its run-level correction, and whether it stops
+/// seeds early (`--adaptive`; a benchmark may also ask for it).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct How {
+    pub family: Family,
+    pub adaptive: bool,
 }
 
 /// A check or an update, from discovery to exit code.
 pub(super) fn run_mode(
     args: &RunArgs,
+    how: How,
     mode: RunMode,
     n_seeds: Option<usize>,
 ) -> Result<i32, Error> {
     let started = Instant::now();
-    let pipeline = super::pipeline(args, mode, started)?;
+    let pipeline = super::pipeline(&args.reports, &args.write, how.family, mode, started)?;
     let seed_source = SeedSource::from_env()?;
     let benchmarks = runner::benchmarks(&args.search())?;
-    if args.shard.is_some() {
+    if args.shard.shard.is_some() {
         return super::shard::run(args, mode, n_seeds, &benchmarks);
     }
     // Held until the run ends: concurrent runs on one file take turns.
-    let _lock = store::lock(&args.store.baseline, !args.no_wait)?;
-    let mut store = Store::open(&args.store.baseline)?;
+    let _lock = store::lock(&args.search.store.baseline, !args.write.no_wait)?;
+    let mut store = Store::open(&args.search.store.baseline)?;
     super::catch_interrupts();
     if args.list {
-        return Ok(super::list::run(args, &benchmarks, &store));
+        return Ok(super::list::run(args, n_seeds, &benchmarks, &store));
     }
-    let overrides = args.overrides(n_seeds);
-    let progress = Progress::for_terminal(args.quiet);
+    let mut overrides = args.settings.overrides(n_seeds);
+    if how.adaptive {
+        overrides.adaptive = Some(true);
+    }
+    let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
         in_process: args.in_process,
         progress: &progress,
-        family_size: family_size(args, mode, benchmarks.iter().map(|b| store.get(&b.name))),
+        family_size: family_size(
+            how.family,
+            mode,
+            benchmarks.iter().map(|b| store.get(&b.name)),
+        ),
     };
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
     pipeline.run(&names, &mut store, |index, stored| {
@@ -61,11 +82,11 @@ pub(super) fn run_mode(
 /// How many benchmarks a corrected check will judge: those with a stored
 /// baseline (1 when nothing is corrected).
 fn family_size<'a>(
-    args: &RunArgs,
+    family: Family,
     mode: RunMode,
     stored: impl Iterator<Item = Option<&'a crate::store::Baseline>>,
 ) -> usize {
-    if mode != RunMode::Check || args.family == crate::stats::Family::None {
+    if mode != RunMode::Check || family == Family::None {
         return 1;
     }
     stored.filter(Option::is_some).count().max(1)

@@ -8,12 +8,12 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::cli::CompareArgs;
-use crate::error::{Error, InputError};
+use crate::error::{Error, InputError, NothingToCompare};
 use crate::exit;
 use crate::judge::compare::{Run, RunsOptions, Side, compare_runs};
-use crate::report::{self, json::SCHEMA_VERSION};
+use crate::report::{self, json::SCHEMA_VERSION, terminal};
 use crate::result::compare::Verdict;
-use crate::runner::Selection;
+use crate::runner::{DiscoverError, Selection};
 use crate::scores::{ScoreTable, SlotKey};
 use crate::store::Store;
 
@@ -99,14 +99,24 @@ fn from_report(document: &Value) -> Result<Run, InputError> {
 pub fn run(args: &CompareArgs) -> Result<i32, Error> {
     let a = load(&args.a)?;
     let b = load(&args.b)?;
+    for (run, path) in [(&a, &args.a), (&b, &args.b)] {
+        if run.is_empty() {
+            return Err(NothingToCompare::Empty(path.clone()).into());
+        }
+    }
+    let selection = Selection {
+        names: args.benches.clone(),
+    };
+    let names = a.keys().chain(b.keys()).map(String::as_str);
+    if let Some(unknown) = selection.unknown(names) {
+        return Err(DiscoverError::UnknownBench(unknown.to_string()).into());
+    }
     let options = RunsOptions {
         a: args.a.display().to_string(),
         b: args.b.display().to_string(),
         alpha: args.alpha,
         min_effect: args.min_effect,
-        selection: Selection {
-            names: args.benches.clone(),
-        },
+        selection,
     };
     let report = compare_runs(&a, &b, &options);
     for d in report
@@ -119,7 +129,7 @@ pub fn run(args: &CompareArgs) -> Result<i32, Error> {
              (Welch t per slot, label-permutation test): seed-to-seed noise no longer \
              cancels and small changes may go unseen. Compare runs on the same seeds \
              (the same baseline file) for a paired test.",
-            d.name
+            terminal::escape(&d.name)
         );
     }
     report::print(&report::compare::render(&report));
@@ -127,10 +137,13 @@ pub fn run(args: &CompareArgs) -> Result<i32, Error> {
         report::compare::write_json(path, &report)?;
     }
     if report.benchmarks.is_empty() {
-        return Err(Error::ReadInput {
-            path: args.b.clone(),
-            reason: InputError::NothingInCommon,
-        });
+        return Err(NothingToCompare::NoneInCommon {
+            a: args.a.clone(),
+            b: args.b.clone(),
+            only_a: report.only_in_a.len(),
+            only_b: report.only_in_b.len(),
+        }
+        .into());
     }
     Ok(exit::of(
         report.count(Verdict::Regressed) > 0,

@@ -5,23 +5,25 @@ use std::fmt::Write as _;
 
 use crate::cli::RunArgs;
 use crate::exit;
-use crate::report;
+use crate::report::{self, terminal};
 use crate::runner::Benchmark;
+use crate::settings::compact;
 use crate::store::Store;
 
-pub fn run(args: &RunArgs, benchmarks: &[Benchmark], store: &Store) -> i32 {
-    let overrides = args.overrides(None);
+/// `n_seeds` is `update --n-seeds`, shown as the run would use it.
+pub fn run(args: &RunArgs, n_seeds: Option<usize>, benchmarks: &[Benchmark], store: &Store) -> i32 {
+    let overrides = args.settings.overrides(n_seeds);
     let mut text = String::new();
     for bench in benchmarks {
         let detail = match bench.resolve_settings(&overrides) {
             Ok(s) => format!(
                 "n_seeds={}  alpha={}  min_effect={}  workers={}",
                 s.n_seeds,
-                s.alpha,
-                s.min_effect.map_or("none".to_string(), |m| m.to_string()),
+                compact(s.alpha),
+                s.min_effect.map_or("none".to_string(), compact),
                 s.workers
             ),
-            Err(e) => format!("invalid settings: {e}"),
+            Err(e) => format!("invalid settings: {}", terminal::shown(&e.to_string())),
         };
         let baseline = match store.get(&bench.name) {
             Some(b) => format!(
@@ -34,7 +36,7 @@ pub fn run(args: &RunArgs, benchmarks: &[Benchmark], store: &Store) -> i32 {
         let _ = writeln!(
             text,
             "{}  {detail}  {baseline}  {}",
-            bench.name,
+            terminal::bench_name(&bench.name),
             bench.library.path.display()
         );
     }

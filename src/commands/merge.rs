@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::cli::RunArgs;
+use crate::cli::MergeArgs;
 use crate::error::Error;
 use crate::judge::verdict;
 use crate::runner::DiscoverError;
@@ -12,33 +12,20 @@ use crate::scaleout::{self, Joined, ShardError};
 use crate::settings::RunMode;
 use crate::store::{self, Store};
 
-pub fn run(args: &RunArgs) -> Result<i32, Error> {
+pub fn run(args: &MergeArgs) -> Result<i32, Error> {
     let started = Instant::now();
-    for (given, flag) in [
-        (args.alpha.is_some(), "--alpha"),
-        (args.min_effect.is_some(), "--min-effect"),
-        (args.shard.is_some(), "--shard"),
-        (args.out.is_some(), "--out"),
-    ] {
-        if given {
-            return Err(ShardError::Usage(format!(
-                "merge takes no {flag}: the shards' settings decide the verdict"
-            ))
-            .into());
-        }
-    }
-    if args.paths.is_empty() {
+    if args.dirs.is_empty() {
         return Err(ShardError::Usage("merge needs the shards' --out directories".into()).into());
     }
-    let mut joined = scaleout::collect(&args.paths)?;
+    let mut joined = scaleout::collect(&args.dirs)?;
     let selection = args.store.selection();
     if let Some(unknown) = selection.unknown(joined.iter().map(|j| j.name.as_str())) {
         return Err(DiscoverError::UnknownBench(unknown.to_string()).into());
     }
     joined.retain(|j| selection.selects(&j.name));
     let mode = joined[0].mode;
-    let pipeline = super::pipeline(args, mode, started)?;
-    let _lock = store::lock(&args.store.baseline, !args.no_wait)?;
+    let pipeline = super::pipeline(&args.reports, &args.write, args.family, mode, started)?;
+    let _lock = store::lock(&args.store.baseline, !args.write.no_wait)?;
     let mut store = Store::open(&args.store.baseline)?;
     if mode == RunMode::Check {
         check_baselines(args, &joined, &store)?;
@@ -50,7 +37,7 @@ pub fn run(args: &RunArgs) -> Result<i32, Error> {
 }
 
 /// The baselines the shards ran against are still the ones in the file.
-fn check_baselines(args: &RunArgs, joined: &[Joined], store: &Store) -> Result<(), Error> {
+fn check_baselines(args: &MergeArgs, joined: &[Joined], store: &Store) -> Result<(), Error> {
     for bench in joined {
         match store.get(&bench.name) {
             Some(baseline) if baseline.seeds != bench.seeds && bench.error.is_none() => {

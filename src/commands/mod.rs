@@ -16,13 +16,14 @@ use std::time::Instant;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{Cli, Command, ReportArgs, WriteArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::judge::Pipeline;
 use crate::report::ExportManager;
 use crate::runner::isolate::{INTERRUPTED, WORKER_ARG, worker_main};
 use crate::settings::RunMode;
+use crate::stats::Family;
 
 /// The whole process after `main`: a worker's job, or parse `args` (with
 /// the program name first), run the command, and turn an error into one
@@ -46,7 +47,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
 /// Run the command the user asked for; the result is the exit code.
 pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
     match &cli.command {
-        None => check::run(&cli.run),
+        None => check::run(&cli.check),
         Some(Command::Update(update)) => update::run(update),
         Some(Command::Show(show)) => show::run(show),
         Some(Command::Compare(compare)) => compare::run(compare),
@@ -57,7 +58,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Some(Command::Seeds(seeds)) => seeds::run(seeds),
-        Some(Command::Merge(merge)) => merge::run(&merge.run),
+        Some(Command::Merge(merge)) => merge::run(merge),
     }
 }
 
@@ -67,17 +68,23 @@ pub fn catch_interrupts() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
 }
 
-/// The judging pipeline as the run flags configure it, with every report
+/// The judging pipeline as the flags configure it, with every report
 /// target checked before anything runs.
-pub fn pipeline(args: &RunArgs, mode: RunMode, started: Instant) -> Result<Pipeline, Error> {
-    let mut exports = ExportManager::new(&args.targets());
+pub fn pipeline(
+    reports: &ReportArgs,
+    write: &WriteArgs,
+    family: Family,
+    mode: RunMode,
+    started: Instant,
+) -> Result<Pipeline, Error> {
+    let mut exports = ExportManager::new(&reports.targets());
     exports.open_all()?;
     Ok(Pipeline {
         mode,
-        family: args.family,
-        yes: args.yes,
-        verbose: args.verbose,
-        quiet: args.quiet,
+        family,
+        yes: write.yes,
+        verbose: reports.verbose,
+        quiet: reports.quiet,
         started,
         exports,
     })

@@ -8,20 +8,18 @@ use std::fmt::Write as _;
 use crate::cli::SeedsArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::report;
+use crate::report::{self, terminal::bench_name, terminal::shown};
 use crate::runner::{self, SeedSource};
 use crate::scaleout::SeedPlan;
 use crate::scaleout::plan::{FORMAT_VERSION, Planned};
-use crate::settings::Overrides;
 
 pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
     let source = SeedSource::from_env()?;
-    let benchmarks = runner::benchmarks(&args.run.search())?;
+    let benchmarks = runner::benchmarks(&args.search.search(args.verbose))?;
     let path = args
-        .run
         .seed_plan
         .clone()
-        .unwrap_or_else(|| SeedPlan::default_path(&args.run.store.baseline));
+        .unwrap_or_else(|| SeedPlan::default_path(&args.search.store.baseline));
     let mut plan = if path.exists() {
         SeedPlan::read(&path)?
     } else {
@@ -30,16 +28,13 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
             benchmarks: BTreeMap::new(),
         }
     };
-    let overrides = Overrides {
-        n_seeds: args.n_seeds,
-        ..Overrides::default()
-    };
+    let overrides = args.settings.overrides(args.n_seeds);
     let mut out = String::new();
     for bench in &benchmarks {
         match bench.resolve_settings(&overrides) {
             Ok(settings) => {
                 let seeds = runner::fresh_seeds(settings.n_seeds, source, &bench.name);
-                let _ = writeln!(out, "{:<18} {} seeds", bench.name, seeds.len());
+                let _ = writeln!(out, "{:<18} {} seeds", bench_name(&bench.name), seeds.len());
                 plan.benchmarks.insert(
                     bench.name.clone(),
                     Planned {
@@ -50,7 +45,8 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
             }
             // Its shards report the same error; there is nothing to plan.
             Err(e) => {
-                let _ = writeln!(out, "{:<18} skipped: {e}", bench.name);
+                let (name, e) = (bench_name(&bench.name), shown(&e.to_string()));
+                let _ = writeln!(out, "{name:<18} skipped: {e}");
             }
         }
     }

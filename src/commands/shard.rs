@@ -11,6 +11,7 @@ use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
 use crate::judge::verdict::{self, Execution};
+use crate::report::terminal::{bench_name, shown};
 use crate::report::{self, progress::Progress};
 use crate::runner::isolate::INTERRUPTED;
 use crate::runner::{self, Benchmark, RunError};
@@ -29,12 +30,12 @@ pub fn run(
     n_seeds: Option<usize>,
     benchmarks: &[Benchmark],
 ) -> Result<i32, Error> {
-    let spec = args.shard.expect("shard::run is called for --shard");
-    let shard = spec.resolve(args.shard_count.map(|n| n as usize), |name| {
+    let spec = args.shard.shard.expect("shard::run is called for --shard");
+    let shard = spec.resolve(args.shard.shard_count.map(|n| n as usize), |name| {
         std::env::var(name).ok()
     })?;
-    let out_dir = args.out.as_deref().ok_or(ShardError::NoOut)?;
-    let overrides = args.overrides(n_seeds);
+    let out_dir = args.shard.out.as_deref().ok_or(ShardError::NoOut)?;
+    let overrides = args.settings.overrides(n_seeds);
     // Seeds first, for every benchmark: a missing plan entry is found before
     // anything runs.
     let seeds_of = seeds_of(args, mode, &overrides, benchmarks)?;
@@ -50,12 +51,15 @@ pub fn run(
         }
         let path = file.write(out_dir)?;
         let detail = match &file.error {
-            Some(error) => format!("ERROR (recorded for merge): {error}"),
+            Some(error) => format!("ERROR (recorded for merge): {}", shown(error)),
             None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
         };
-        let _ = writeln!(out, "{:<18} {detail}   → {}", file.bench, path.display());
+        let name = bench_name(&file.bench);
+        let _ = writeln!(out, "{name:<18} {detail}   → {}", path.display());
     }
-    report::print(&out);
+    if !args.reports.quiet {
+        report::print(&out);
+    }
     Ok(exit::OK)
 }
 
@@ -68,9 +72,9 @@ fn seeds_of(
     benchmarks: &[Benchmark],
 ) -> Result<Vec<(SeedsFrom, Vec<u64>)>, Error> {
     // Read-only: a shard never writes baselines, so it takes no lock.
-    let store = Store::open(&args.store.baseline)?;
-    let plan_path: Option<PathBuf> = args.seed_plan.clone().or_else(|| {
-        let default = SeedPlan::default_path(&args.store.baseline);
+    let store = Store::open(&args.search.store.baseline)?;
+    let plan_path: Option<PathBuf> = args.shard.seed_plan.clone().or_else(|| {
+        let default = SeedPlan::default_path(&args.search.store.baseline);
         default.exists().then_some(default)
     });
     let plan = match &plan_path {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::cli::ShowArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::report::{self, plot};
+use crate::report::{self, plot, terminal};
 use crate::stats;
 use crate::store::git;
 use crate::store::{Baseline, Store};
@@ -18,6 +18,7 @@ fn slot_means(baseline: &Baseline) -> String {
         if !line.is_empty() {
             line.push_str("  ");
         }
+        let slot = terminal::shown(&slot.to_string());
         let _ = write!(line, "{slot}: {:.2}", stats::numeric::mean(column));
     }
     line
@@ -45,7 +46,7 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
         let _ = writeln!(
             out,
             "{}  {}  {}  {} seeds{}",
-            baseline.bench,
+            terminal::bench_name(&baseline.bench),
             baseline.git_commit.as_deref().unwrap_or("-------"),
             baseline.timestamp.get(..10).unwrap_or(&baseline.timestamp),
             baseline.seeds.len(),
@@ -106,7 +107,7 @@ fn history(args: &ShowArgs) -> Result<i32, Error> {
     }
     let mut out = String::new();
     for (bench, lines) in &per_bench {
-        let _ = writeln!(out, "{bench}");
+        let _ = writeln!(out, "{}", terminal::bench_name(bench));
         for line in lines {
             let _ = writeln!(out, "{line}");
         }

@@ -17,9 +17,11 @@ pub fn render(report: &CompareReport) -> String {
         out.push_str(&slot_table(d));
     }
     for name in &report.only_in_a {
+        let name = terminal::escape(name);
         let _ = writeln!(out, "note: {name} is only in A; not compared");
     }
     for name in &report.only_in_b {
+        let name = terminal::escape(name);
         let _ = writeln!(out, "note: {name} is only in B; not compared");
     }
     let count = |v| report.count(v);
@@ -48,9 +50,9 @@ fn bench_line(d: &BenchDiff) -> String {
     };
     let status = style::colored(d.verdict.label(), color);
     let detail = match (&d.error, d.meta_p) {
-        (Some(e), _) => e.clone(),
+        (Some(e), _) => terminal::shown(e),
         (None, Some(meta_p)) => format!(
-            "{}  {}/{} slots regressed, {} improved  meta-p={meta_p:.3}  improvement meta-p={:.3}",
+            "{}  {}/{} slots regressed, {} improved  meta-p={}  improvement meta-p={}",
             if d.paired {
                 format!("paired, {} seeds", d.n_seeds_a)
             } else {
@@ -59,7 +61,9 @@ fn bench_line(d: &BenchDiff) -> String {
             d.count(SlotVerdict::Regressed),
             d.slots.len(),
             d.count(SlotVerdict::Improved),
-            d.improvement_meta_p.unwrap_or(1.0)
+            // Rounded as `pybench`'s own lines: never equal-looking to alpha.
+            terminal::p_text(meta_p, d.alpha),
+            terminal::p_text(d.improvement_meta_p.unwrap_or(1.0), d.alpha)
         ),
         _ => String::new(),
     };
@@ -74,10 +78,10 @@ fn slot_table(d: &BenchDiff) -> String {
     if d.slots.is_empty() {
         return String::new();
     }
-    let width = d
-        .slots
+    let metrics: Vec<String> = d.slots.iter().map(|s| terminal::shown(&s.metric)).collect();
+    let width = metrics
         .iter()
-        .map(|s| s.metric.chars().count())
+        .map(|metric| metric.chars().count())
         .max()
         .unwrap_or(0)
         .max(8)
@@ -86,7 +90,7 @@ fn slot_table(d: &BenchDiff) -> String {
         "  {:<width$}{:>5}   {:<11}   {:<11}   {:>7}   {:>6}\n",
         "metric", "step", "A", "B", "Δ", "p"
     );
-    for s in &d.slots {
+    for (s, metric) in d.slots.iter().zip(&metrics) {
         let mark = match s.verdict {
             SlotVerdict::Regressed => "  ✗",
             SlotVerdict::Improved => "  ↑",
@@ -94,13 +98,13 @@ fn slot_table(d: &BenchDiff) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<width$}{:>5}   {:<11}   {:<11}   {:>+6.1}%   {:.3}{mark}",
-            s.metric,
+            "  {:<width$}{:>5}   {:<11}   {:<11}   {:>+6.1}%   {}{mark}",
+            metric,
             s.step,
             format!("{:.3}±{:.3}", s.a_mean, s.a_std),
             format!("{:.3}±{:.3}", s.b_mean, s.b_std),
             s.effect * 100.0,
-            s.p
+            terminal::p_text(s.p, d.alpha)
         );
     }
     out

@@ -64,9 +64,26 @@ fn status_text(result: &BenchResult) -> String {
     )
 }
 
-/// Escape a table cell.
+/// Escape a table cell: text from a benchmark is escaped and cut as on
+/// the terminal, and cannot close the cell.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    terminal::shown(text).replace('|', "\\|")
+}
+
+/// A name as Markdown code in a table cell. The fence is longer than any
+/// run of backticks in the name, so the name cannot close it and inject
+/// Markdown (links, images) into the summary.
+fn code(text: &str) -> String {
+    let text = cell(text);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    // A code span that starts or ends with a backtick needs a space there.
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 /// The Markdown summary: one row per benchmark, then the slot tables of
@@ -101,7 +118,11 @@ pub fn summary(results: &[BenchResult]) -> String {
         let (flagged, meta_p) = match &r.comparison {
             Some(c) => (
                 format!("{}/{}", c.n_flagged(), c.slots.len()),
-                format!("{:.4}", c.meta_p),
+                terminal::p_digits(
+                    c.meta_p,
+                    r.family.as_ref().map_or(r.alpha, |f| f.threshold),
+                    4,
+                ),
             ),
             None => ("–".into(), "–".into()),
         };
@@ -115,35 +136,35 @@ pub fn summary(results: &[BenchResult]) -> String {
             _ => String::new(),
         };
         let adjusted = match (&r.family, corrected) {
-            (Some(f), _) => format!(" {:.4} |", f.adjusted_meta_p),
+            (Some(f), _) => format!(" {} |", terminal::p_digits(f.adjusted_meta_p, f.level, 4)),
             (None, true) => " – |".into(),
             (None, false) => String::new(),
         };
         let _ = writeln!(
             md,
-            "| `{}` | {icon} {} | {flagged} | {meta_p} |{adjusted} {} |",
-            r.name,
+            "| {} | {icon} {} | {flagged} | {meta_p} |{adjusted} {} |",
+            code(&r.name),
             status_text(r),
             cell(&detail)
         );
     }
     for r in results.iter().filter(|r| r.status == Status::Fail) {
         let Some(cmp) = &r.comparison else { continue };
-        let _ = writeln!(md, "\n### `{}`\n", r.name);
+        let _ = writeln!(md, "\n### {}\n", code(&r.name));
         md.push_str("| metric | step | baseline | current | Δ | p | |\n");
         md.push_str("| --- | ---: | --- | --- | ---: | ---: | --- |\n");
         for s in &cmp.slots {
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {:.4}±{:.4} | {:.4}±{:.4} | {:+.1}% | {:.4} | {} |",
-                s.slot.metric,
+                "| {} | {} | {:.4}±{:.4} | {:.4}±{:.4} | {:+.1}% | {} | {} |",
+                code(&s.slot.metric),
                 s.slot.step,
                 s.baseline_mean,
                 s.baseline_std,
                 s.current_mean,
                 s.current_std,
                 s.effect * 100.0,
-                s.p,
+                terminal::p_digits(s.p, r.alpha, 4),
                 if s.flagged { "✗" } else { "" }
             );
         }
@@ -169,21 +190,23 @@ pub fn annotations(results: &[BenchResult]) -> String {
     let mut out = String::new();
     for r in results {
         let title = match r.status {
-            Status::Fail => format!("pybench: {} regressed", r.name),
-            Status::Error => format!("pybench: {} errored", r.name),
+            Status::Fail => format!("pybench: {} regressed", terminal::escape(&r.name)),
+            Status::Error => format!("pybench: {} errored", terminal::escape(&r.name)),
             _ => continue,
         };
-        let mut message = junit::message(r);
+        // The benchmark's text escaped and cut as on the terminal; then the
+        // whole escaped for the workflow command.
+        let mut message = terminal::shown(&junit::message(r));
         if let Some(cmp) = &r.comparison {
             for s in cmp.slots.iter().filter(|s| s.flagged) {
                 let _ = write!(
                     message,
-                    "\n{} {:.4}→{:.4} ({:+.1}%, p={:.4})",
-                    s.slot,
+                    "\n{} {:.4}→{:.4} ({:+.1}%, p={})",
+                    terminal::shown(&s.slot.to_string()),
                     s.baseline_mean,
                     s.current_mean,
                     s.effect * 100.0,
-                    s.p
+                    terminal::p_digits(s.p, r.alpha, 4)
                 );
             }
         }
@@ -221,6 +244,14 @@ mod tests {
         assert!(summary(std::slice::from_ref(&result)).contains("baseline not saved"));
         result.saved = true;
         assert!(summary(&[result]).contains("baseline saved"));
+    }
+
+    #[test]
+    fn names_cannot_close_their_code_span() {
+        assert_eq!(code("bench_x"), "`bench_x`");
+        assert_eq!(code("a`](x) ![i](y)"), "``a`](x) ![i](y)``");
+        assert_eq!(code("`a|b"), "`` `a\\|b ``");
+        assert_eq!(cell("x\n| y"), "x\\n\\| y");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::terminal;
 use crate::result::{self, BenchResult, Status};
+use crate::settings::compact;
 use std::fmt::Write;
 
 /// Escape text for an XML attribute or element body.
@@ -40,23 +41,23 @@ pub fn message(result: &BenchResult) -> String {
         (Status::Error, _) => result.error.clone().unwrap_or_default(),
         (_, Some(cmp)) => match &result.family {
             Some(f) => format!(
-                "{}: {}/{} slots flagged, meta-p={:.4}, adjusted {:.4} ({} over {} benchmarks, run-level alpha={})",
+                "{}: {}/{} slots flagged, meta-p={}, adjusted {} ({} over {} benchmarks, run-level alpha={})",
                 result.status.label(),
                 cmp.n_flagged(),
                 cmp.slots.len(),
-                cmp.meta_p,
-                f.adjusted_meta_p,
+                terminal::p_digits(cmp.meta_p, f.threshold, 4),
+                terminal::p_digits(f.adjusted_meta_p, f.level, 4),
                 f.method.name().to_uppercase(),
                 f.m,
-                f.level
+                compact(f.level)
             ),
             None => format!(
-                "{}: {}/{} slots flagged, meta-p={:.4} (alpha={})",
+                "{}: {}/{} slots flagged, meta-p={} (alpha={})",
                 result.status.label(),
                 cmp.n_flagged(),
                 cmp.slots.len(),
-                cmp.meta_p,
-                result.alpha
+                terminal::p_digits(cmp.meta_p, result.alpha, 4),
+                compact(result.alpha)
             ),
         },
         _ => result.status.label().to_string(),

@@ -9,6 +9,7 @@ use std::fmt::Write;
 use super::style::paint;
 use crate::result::{BenchResult, NoteKind, RunFamily, Status};
 use crate::scores::ScoreTable;
+use crate::settings::compact;
 use crate::stats::{Mde, SequentialVerdict};
 
 /// The stderr warnings about a result: another environment than the
@@ -35,7 +36,8 @@ pub fn warnings(result: &BenchResult, verbose: bool) -> Vec<String> {
             out.push(format!("warning: {}", note.text));
         }
     }
-    out
+    // Names and slots in them came from the benchmark.
+    out.iter().map(|warning| shown(warning)).collect()
 }
 
 pub const RULE_WIDTH: usize = 62;
@@ -53,7 +55,7 @@ fn shape(table: &ScoreTable) -> String {
 /// The one-line verdict, plus the slot table under FAIL when `verbose`.
 pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
     let detail = match (result.status, &result.current, &result.comparison) {
-        (Status::Error, ..) => result.error.clone().unwrap_or_default(),
+        (Status::Error, ..) => shown(result.error.as_deref().unwrap_or_default()),
         (Status::New, None, _) if result.against.is_some() => {
             format!(
                 "only in the working tree, not in {}",
@@ -72,20 +74,20 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         (_, Some(_), Some(cmp)) if cmp.slots.len() == 1 => {
             let s = &cmp.slots[0];
             format!(
-                "{}  {:.3}→{:.3}  Δ{:+.1}%  p={:.2}",
-                s.slot.metric,
+                "{}  {:.3}→{:.3}  Δ{:+.1}%  p={}",
+                shown(&s.slot.metric),
                 s.baseline_mean,
                 s.current_mean,
                 s.effect * 100.0,
-                s.p
+                p_digits(s.p, result.alpha, 2)
             )
         }
         (_, Some(table), Some(cmp)) => format!(
-            "{}   {}/{} slots flagged  meta-p={:.3}",
+            "{}   {}/{} slots flagged  meta-p={}",
             shape(table),
             cmp.n_flagged(),
             cmp.slots.len(),
-            cmp.meta_p
+            p_text(cmp.meta_p, verdict_threshold(result))
         ),
         _ => String::new(),
     };
@@ -155,7 +157,7 @@ pub fn improved_lines(result: &BenchResult) -> String {
     let slots: Vec<String> = result
         .improved_slots()
         .iter()
-        .map(|s| format!("{} {:+.1}%", s.slot, s.effect * 100.0))
+        .map(|s| format!("{} {:+.1}%", shown(&s.slot.to_string()), s.effect * 100.0))
         .collect();
     format!(
         "  improved: {}  (improvement meta-p={:.3}; run `pybench update` to make it the baseline)\n",
@@ -168,7 +170,8 @@ pub fn improved_lines(result: &BenchResult) -> String {
     )
 }
 
-/// The last lines a failing benchmark printed, indented under it.
+/// The last lines a failing benchmark printed, indented under it: each
+/// behind `  | `, escaped and cut like any text from a benchmark.
 fn captured_output(output: &str) -> String {
     const SHOWN: usize = 40;
     let lines: Vec<&str> = output.lines().collect();
@@ -180,7 +183,12 @@ fn captured_output(output: &str) -> String {
         let _ = writeln!(out, "  | … {} earlier lines", lines.len() - SHOWN);
     }
     for line in &lines[lines.len().saturating_sub(SHOWN)..] {
-        let _ = writeln!(out, "  | {line}");
+        let (line, left) = cut(line, SHOWN_CHARS);
+        let _ = write!(out, "  | {line}");
+        if left > 0 {
+            let _ = write!(out, "… ({left} more bytes)");
+        }
+        out.push('\n');
     }
     out
 }
@@ -193,10 +201,10 @@ pub fn slot_table(result: &BenchResult, baseline_column: &str) -> String {
     let Some(cmp) = &result.comparison else {
         return String::new();
     };
-    let width = cmp
-        .slots
+    let metrics: Vec<String> = cmp.slots.iter().map(|s| shown(&s.slot.metric)).collect();
+    let width = metrics
         .iter()
-        .map(|s| s.slot.metric.chars().count())
+        .map(|metric| metric.chars().count())
         .max()
         .unwrap_or(0)
         .max(8)
@@ -225,13 +233,13 @@ pub fn slot_table(result: &BenchResult, baseline_column: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<width$}{:>5}   {:<9}   {:<9}   {:+.1}%   {:.3}{mde}{marks}",
-            s.slot.metric,
+            "  {:<width$}{:>5}   {:<9}   {:<9}   {:+.1}%   {}{mde}{marks}",
+            metrics[i],
             s.slot.step,
             format!("{:.2}±{:.2}", s.baseline_mean, s.baseline_std),
             format!("{:.2}±{:.2}", s.current_mean, s.current_std),
             s.effect * 100.0,
-            s.p,
+            p_text(s.p, result.alpha),
         );
     }
     out
@@ -259,7 +267,7 @@ fn family_line(result: &BenchResult) -> String {
             p_text(f.adjusted_meta_p, f.level),
             f.method.name().to_uppercase(),
             f.m,
-            f.level
+            compact(f.level)
         ),
         None => String::new(),
     }
@@ -268,7 +276,14 @@ fn family_line(result: &BenchResult) -> String {
 /// `p` with enough digits that it never looks equal to `threshold` when
 /// the two differ.
 pub fn p_text(p: f64, threshold: f64) -> String {
-    let mut digits = 3;
+    p_digits(p, threshold, 3)
+}
+
+/// `p` with at least `digits` decimals, and more while it would look equal
+/// to `threshold` though it differs: `p=0.0549` beside a PASS at alpha 0.05
+/// reads `0.055`, not `0.05`.
+pub fn p_digits(p: f64, threshold: f64, digits: usize) -> String {
+    let mut digits = digits;
     while digits < 12
         && format!("{p:.digits$}") == format!("{threshold:.digits$}")
         && p != threshold
@@ -278,9 +293,16 @@ pub fn p_text(p: f64, threshold: f64) -> String {
     format!("{p:.digits$}")
 }
 
+/// What a benchmark's verdict compares its meta-p with: its alpha, or the
+/// corrected threshold of a corrected run.
+fn verdict_threshold(result: &BenchResult) -> f64 {
+    result.family.as_ref().map_or(result.alpha, |f| f.threshold)
+}
+
 /// The name padded to 18 columns, as the reference does; a longer name
 /// keeps one space before the dots.
 pub fn padded_name(name: &str) -> String {
+    let name = bench_name(name);
     if name.chars().count() >= 18 {
         format!("{name} ")
     } else {
@@ -316,7 +338,7 @@ pub fn summary(results: &[BenchResult], family: Option<&RunFamily>, seconds: f64
             "  ({} over {} benchmarks, run-level α={})",
             f.method.name().to_uppercase(),
             f.m,
-            f.alpha
+            compact(f.alpha)
         );
     }
     let _ = write!(line, "  in {seconds:.1}s");
@@ -347,10 +369,115 @@ pub fn updated_line(result: &BenchResult) -> String {
     match result.status {
         Status::Error => format!(
             "{:<18} {}   {}",
-            result.name,
+            bench_name(&result.name),
             paint(Status::Error),
-            result.error.as_deref().unwrap_or_default()
+            shown(result.error.as_deref().unwrap_or_default())
         ),
-        _ => format!("{:<18} updated   {} seeds", result.name, result.seeds.len()),
+        _ => format!(
+            "{:<18} updated   {} seeds",
+            bench_name(&result.name),
+            result.seeds.len()
+        ),
+    }
+}
+
+/// A benchmark's name as a line may start with it: escaped, and quoted in
+/// backticks unless it is a benchmark's (`bench_…`), as a name from a
+/// hand-edited baseline file or report may not be — so that it cannot start
+/// a line with `::error::`.
+pub fn bench_name(name: &str) -> String {
+    let name = escape(name);
+    if name.starts_with("bench_") {
+        name
+    } else {
+        format!("`{name}`")
+    }
+}
+
+/// The most characters of one text from a benchmark that a line shows; the
+/// full text stays in `--json`.
+pub const SHOWN_CHARS: usize = 500;
+
+/// Text that came from a benchmark (an error, a metric or benchmark name,
+/// its output), made inert: every control character — C0 with newline and
+/// carriage return, DEL, C1, and so ESC — becomes a visible escape such as
+/// `\n` or `\x1b`. Such text then cannot start a line of its own (a fake
+/// summary line, or a `::error::` that GitHub Actions would run as a
+/// workflow command) nor drive the terminal (colours, OSC titles).
+pub fn escape(text: &str) -> String {
+    cut(text, usize::MAX).0
+}
+
+/// [`escape`]d and cut after [`SHOWN_CHARS`] characters, saying how much
+/// was left out: a 2 MB message must not flood the terminal.
+pub fn shown(text: &str) -> String {
+    let (mut out, left) = cut(text, SHOWN_CHARS);
+    if left > 0 {
+        let _ = write!(out, "… ({left} more bytes; the full text is in --json)");
+    }
+    out
+}
+
+/// `text` escaped up to about `limit` characters, and how many of its
+/// bytes were left out.
+fn cut(text: &str, limit: usize) -> (String, usize) {
+    let mut out = String::new();
+    let mut count = 0;
+    for (index, c) in text.char_indices() {
+        if count >= limit {
+            return (out, text.len() - index);
+        }
+        let before = out.len();
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_ascii_control() => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            '\u{80}'..='\u{9f}' => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+        count += out[before..].chars().count();
+    }
+    (out, 0)
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        assert_eq!(
+            escape("a\n::error::x\r\u{1b}]0;t\u{7}\u{7f}\u{9b}\tb"),
+            "a\\n::error::x\\r\\x1b]0;t\\x07\\x7f\\u{9b}\\tb"
+        );
+        assert_eq!(escape("plain ✓ text"), "plain ✓ text");
+        assert_eq!(bench_name("bench_x\n"), "bench_x\\n");
+        assert_eq!(bench_name("::error::x"), "`::error::x`");
+    }
+
+    #[test]
+    fn long_texts_are_cut_with_a_note() {
+        let text = "é".repeat(600);
+        let out = shown(&text);
+        assert!(out.starts_with(&"é".repeat(SHOWN_CHARS)), "{out}");
+        assert!(
+            out.ends_with("… (200 more bytes; the full text is in --json)"),
+            "{out}"
+        );
+        assert_eq!(shown("short"), "short");
+    }
+
+    #[test]
+    fn p_never_reads_as_the_threshold_it_differs_from() {
+        assert_eq!(p_digits(0.0549, 0.05, 2), "0.055");
+        assert_eq!(p_digits(0.0451, 0.05, 2), "0.045");
+        assert_eq!(p_digits(0.001, 0.05, 2), "0.00");
+        assert_eq!(p_digits(0.05, 0.05, 2), "0.05");
+        assert_eq!(p_text(0.04996, 0.05), "0.04996");
     }
 }

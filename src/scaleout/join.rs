@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::{SeedsFrom, Shard, ShardError, ShardFile};
 use crate::runner::SeedOutcome;
-use crate::settings::RunMode;
+use crate::settings::{RunMode, compact};
 use crate::store::fingerprint::{Environment, StoredSettings};
 
 /// One benchmark, joined from all its shards.
@@ -117,12 +117,12 @@ fn list(seeds: &[u64]) -> String {
 
 /// The settings that differ, as `alpha=0.05` against `alpha=0.1`.
 fn settings_text(a: &StoredSettings, b: &StoredSettings) -> (String, String) {
-    let effect = |e: Option<f64>| e.map_or_else(|| "none".to_string(), |e| e.to_string());
+    let effect = |e: Option<f64>| e.map_or_else(|| "none".to_string(), compact);
     let mut left = Vec::new();
     let mut right = Vec::new();
     if a.alpha != b.alpha {
-        left.push(format!("alpha={}", a.alpha));
-        right.push(format!("alpha={}", b.alpha));
+        left.push(format!("alpha={}", compact(a.alpha)));
+        right.push(format!("alpha={}", compact(b.alpha)));
     }
     if a.min_effect != b.min_effect {
         left.push(format!("min_effect={}", effect(a.min_effect)));

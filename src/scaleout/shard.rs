@@ -124,6 +124,18 @@ pub fn detect(
     let checked = |k: usize, n: usize, source: &str| {
         Shard::new(k, n).map_err(|e| ShardError::Engine(format!("{source}: {e}")))
     };
+    // A 0-based index made 1-based. `usize::MAX + 1` would wrap to shard 0
+    // (or panic), so the index must first be below the count.
+    // `what` names the index as the engine set it.
+    let one_based = |index: usize, what: String, n: usize, source: &str| {
+        if index < n {
+            checked(index + 1, n, source)
+        } else {
+            Err(ShardError::Engine(format!(
+                "{source}: {what} is not below the shard count {n} (indices are 0-based)"
+            )))
+        }
+    };
     if let Some(text) = var(SHARD_VAR).filter(|t| !t.trim().is_empty()) {
         return Shard::parse(&text).map_err(|e| ShardError::Engine(format!("{SHARD_VAR}: {e}")));
     }
@@ -141,7 +153,9 @@ pub fn detect(
                 "SLURM_ARRAY_TASK_ID={id} is not in an array starting at {min} with step {step}"
             )));
         }
-        return checked((id - min) / step + 1, n, "Slurm job array");
+        let index = (id - min) / step;
+        let what = format!("SLURM_ARRAY_TASK_ID={id} (task index {index})");
+        return one_based(index, what, n, "Slurm job array");
     }
     if let Some(index) = number("JOB_COMPLETION_INDEX")? {
         let n = count.ok_or_else(|| {
@@ -149,7 +163,8 @@ pub fn detect(
                 "JOB_COMPLETION_INDEX is set but the shard count is not: pass --shard-count N (the Job's `completions`)".into(),
             )
         })?;
-        return checked(index + 1, n, "Kubernetes Indexed Job");
+        let what = format!("JOB_COMPLETION_INDEX={index}");
+        return one_based(index, what, n, "Kubernetes Indexed Job");
     }
     if let (Some(k), Some(n)) = (number("CI_NODE_INDEX")?, number("CI_NODE_TOTAL")?) {
         return checked(k, n, "GitLab parallel job");
@@ -158,7 +173,8 @@ pub fn detect(
         number("BUILDKITE_PARALLEL_JOB")?,
         number("BUILDKITE_PARALLEL_JOB_COUNT")?,
     ) {
-        return checked(k + 1, n, "Buildkite parallel job");
+        let what = format!("BUILDKITE_PARALLEL_JOB={k}");
+        return one_based(k, what, n, "Buildkite parallel job");
     }
     Err(ShardError::Engine(format!(
         "--shard auto found no shard variables ({SHARD_VAR}, SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, CI_NODE_INDEX, BUILDKITE_PARALLEL_JOB)"
@@ -243,6 +259,26 @@ mod tests {
                 .contains("--shard-count")
         );
         assert!(detect(Some(4), env(&[("JOB_COMPLETION_INDEX", "4")])).is_err());
+        // The largest index does not wrap around to shard 0 (or overflow).
+        let max = usize::MAX.to_string();
+        assert_eq!(
+            detect(Some(2), env(&[("JOB_COMPLETION_INDEX", &max)]))
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "Kubernetes Indexed Job: JOB_COMPLETION_INDEX={max} is not below the shard count 2 (indices are 0-based)"
+            )
+        );
+        assert!(
+            detect(
+                None,
+                env(&[
+                    ("BUILDKITE_PARALLEL_JOB", &max),
+                    ("BUILDKITE_PARALLEL_JOB_COUNT", "2")
+                ])
+            )
+            .is_err()
+        );
         // GitLab is 1-based, Buildkite 0-based.
         assert_eq!(
             ok(&[("CI_NODE_INDEX", "2"), ("CI_NODE_TOTAL", "2")], None),

@@ -34,6 +34,7 @@ pub use slot::{
 };
 
 use crate::scores::{ScoreTable, SlotKey};
+use crate::settings::compact;
 
 /// Settings of a comparison.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -115,13 +116,13 @@ pub enum StatsError {
     #[error("n_seeds={n} is too few to compare: at least 2 are needed")]
     TooFewSeeds { n: usize },
     /// `2^n ≤ 1/alpha`: even the most extreme data could not FAIL.
-    #[error("alpha={alpha} can never flag a regression with n_seeds={n}")]
+    #[error("alpha={} can never flag a regression with n_seeds={n}", compact(*.alpha))]
     UnreachableAlpha { alpha: f64, n: usize },
     /// `alpha` outside (0, 1).
-    #[error("alpha={0} is not a probability in (0, 1)")]
+    #[error("alpha={} is not a probability in (0, 1)", compact(*.0))]
     InvalidAlpha(f64),
     /// `min_effect` negative or not finite.
-    #[error("min_effect={0} must be a finite number ≥ 0")]
+    #[error("min_effect={} must be a finite number ≥ 0", compact(*.0))]
     InvalidMinEffect(f64),
 }
 

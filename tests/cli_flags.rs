@@ -1,0 +1,150 @@
+//! Each command takes only the flags it honours: a flag it used to accept
+//! and then ignore is a usage error (exit 2) that runs and writes nothing,
+//! and its help lists only what it does. And stdout closed early is no
+//! reason to panic.
+
+use std::process::Stdio;
+
+use crate::errors::{assert_usage_error, scored_library};
+use crate::util::{Pybench, TestDir, baseline_bytes};
+
+const EIGHT_SEEDS: &str = r#"{"abi":1,"n_seeds":8}"#;
+
+pbtest!(
+    flags_accepted_and_then_ignored,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library("settings_ok", EIGHT_SEEDS, "min:loss");
+        let lib = lib.to_str().unwrap();
+        let cases: [(&[&str], &str); 17] = [
+            (&["seeds", lib, "--json", "r.json"], "'--json'"),
+            (&["seeds", lib, "--against", "HEAD"], "'--against'"),
+            (&["seeds", lib, "--list"], "'--list'"),
+            (&["seeds", lib, "--shard", "1/2"], "'--shard'"),
+            (&["merge", "shards", "--against", "HEAD"], "'--against'"),
+            // It used to write the shards' baselines.
+            (&["merge", "shards", "--list"], "'--list'"),
+            (&["merge", "shards", "--alpha", "0.1"], "'--alpha'"),
+            (&["merge", "shards", "-j", "2"], "'-j'"),
+            (&["update", lib, "--family", "holm"], "'--family'"),
+            (&["update", lib, "--stored-seeds"], "'--stored-seeds'"),
+            // It used to run the shard.
+            (&[lib, "--list", "--shard", "1/2", "--out", "s"], "'--list'"),
+            (&[lib, "--list", "--against", "HEAD"], "'--list'"),
+            (&[lib, "--list", "--json", "r.json"], "'--list'"),
+            (
+                &[lib, "--against", "HEAD", "--shard", "1/2", "--out", "s"],
+                "'--against <REV>' cannot be used with '--shard",
+            ),
+            (
+                &[lib, "--shard", "1/2", "--out", "s", "--junit", "r.xml"],
+                "cannot be used with",
+            ),
+            (&[lib, "--out", "s"], "required arguments were not provided"),
+            (
+                &[lib, "--seed-plan", "p.json"],
+                "required arguments were not provided",
+            ),
+        ];
+        for (args, says) in cases {
+            let run = cmd.run(args);
+            assert_usage_error(&run, says);
+            for written in ["s", "r.json", "r.xml", "seed-plan.json", ".pybench"] {
+                assert!(
+                    !dir.path().join(written).exists(),
+                    "{args:?} wrote {written}"
+                );
+            }
+        }
+        assert!(baseline_bytes(dir.path()).is_none());
+    }
+);
+
+pbtest!(help_listed_every_run_flag, |dir: TestDir, cmd: Pybench| {
+    let help = |command: &str| {
+        let run = cmd.run(&[command, "--help"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        run.stdout
+    };
+    let flags = |text: &str| -> Vec<String> {
+        text.split_whitespace()
+            .filter(|w| w.starts_with("--"))
+            .map(|w| w.trim_end_matches([',', '.']).to_string())
+            .collect()
+    };
+    let seeds = flags(&help("seeds"));
+    for flag in [
+        "--json",
+        "--against",
+        "--list",
+        "--shard",
+        "--out",
+        "--yes",
+        "--family",
+    ] {
+        assert!(
+            !seeds.contains(&flag.to_string()),
+            "seeds: {flag} in {seeds:?}"
+        );
+    }
+    for flag in ["--n-seeds", "--seed-plan", "--bench", "--baseline"] {
+        assert!(seeds.contains(&flag.to_string()), "seeds: no {flag}");
+    }
+    let merge = flags(&help("merge"));
+    for flag in [
+        "--against",
+        "--list",
+        "--alpha",
+        "--workers",
+        "--shard",
+        "--timeout",
+    ] {
+        assert!(
+            !merge.contains(&flag.to_string()),
+            "merge: {flag} in {merge:?}"
+        );
+    }
+    for flag in ["--json", "--family", "--baseline", "--yes"] {
+        assert!(merge.contains(&flag.to_string()), "merge: no {flag}");
+    }
+    let update = flags(&help("update"));
+    for flag in ["--against", "--stored-seeds", "--family"] {
+        assert!(
+            !update.contains(&flag.to_string()),
+            "update: {flag} in {update:?}"
+        );
+    }
+    for flag in ["--n-seeds", "--shard", "--json", "--list"] {
+        assert!(update.contains(&flag.to_string()), "update: no {flag}");
+    }
+});
+
+/// `pybench ARGS` with stdout a pipe whose reader is already gone.
+fn run_into_closed_pipe(cmd: &Pybench, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    cmd.command(args)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+pbtest!(
+    completions_panicked_on_a_closed_pipe,
+    |dir: TestDir, cmd: Pybench| {
+        let output = run_into_closed_pipe(&cmd, &["completions", "bash"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+            "{stderr}"
+        );
+        // A run whose stdout is gone still writes its baseline.
+        let lib = scored_library("settings_ok", EIGHT_SEEDS, "min:loss");
+        let output = run_into_closed_pipe(&cmd, &[lib.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(baseline_bytes(dir.path()).is_some());
+    }
+);
