@@ -31,5 +31,7 @@ mod stats_golden;
 mod stats_permutation;
 mod stats_scale;
 mod stats_scipy;
+mod store_inputs;
 mod store_safety;
+mod store_writes;
 mod walkthrough;
