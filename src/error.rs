@@ -84,13 +84,7 @@ impl Error {
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {
             Error::Discover(e) => e.hint(),
-            Error::Store(StoreError::Locked { .. }) => {
-                "wait for the other run to finish, or drop --no-wait to wait for it"
-            }
-            Error::Store(StoreError::Malformed { .. }) => {
-                "fix or delete that line (git diff shows what changed), then re-run"
-            }
-            Error::Store(_) => "check the path and its permissions, or pass --baseline FILE",
+            Error::Store(e) => e.hint(),
             Error::Git(_) => "pybench reads git only to record the commit; check the repository",
             Error::Revision(e) => revision_hint(e),
             Error::UpdateAgainst => {

@@ -2,33 +2,130 @@
 //! reported and left alone, concurrent runs take turns, and Ctrl-C in the
 //! middle of a run leaves the file byte for byte as it was.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
 
-use crate::util::{Pybench, TestDir, baseline_bytes, baseline_path, faults};
+use crate::util::{Pybench, Run, TestDir, baseline_bytes, baseline_path, faults};
 
-fn faults_arg() -> String {
+pub(crate) fn faults_arg() -> String {
     faults().to_str().unwrap().to_string()
 }
 
-/// Spawn a run and wait until its stdout has printed a line containing
-/// `marker`; the rest of stdout is drained in the background.
-fn spawn_until(cmd: &Pybench, child_args: &[&str], env: &[(&str, &str)], marker: &str) -> Child {
+/// A run in progress whose stdout is read in the background.
+pub(crate) struct Running {
+    pub child: Child,
+    stdout: std::thread::JoinHandle<String>,
+}
+
+impl Running {
+    /// Spawn a run and wait until its stdout has printed a line containing
+    /// `marker`; the rest of stdout is read in the background.
+    pub(crate) fn until(
+        cmd: &Pybench,
+        child_args: &[&str],
+        env: &[(&str, &str)],
+        marker: &str,
+    ) -> Running {
+        let mut child = cmd
+            .command(child_args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut seen = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            seen.push_str(&line);
+            seen.push('\n');
+            if line.contains(marker) {
+                break;
+            }
+        }
+        let stdout = std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            seen
+        });
+        Running { child, stdout }
+    }
+
+    /// What the run did, once it ends.
+    pub(crate) fn finish(self) -> Run {
+        let out = self.child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: self.stdout.join().unwrap(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Run `pybench ARGS`, killing it (and failing the test) if it has not
+/// ended within `seconds`: for inputs that used to block forever.
+pub(crate) fn run_within(cmd: &Pybench, args: &[&str], seconds: u64) -> Run {
     let mut child = cmd
-        .command(child_args)
-        .envs(env.iter().copied())
+        .command(args)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        if line.unwrap().contains(marker) {
-            break;
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pybench {args:?} was still running after {seconds} s (blocked?)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
     }
-    std::thread::spawn(move || lines.for_each(drop));
-    child
+}
+
+/// Make a special file at `path` with a system tool (`mkfifo PATH`, or
+/// `mknod PATH c 1 3` for a character device like /dev/null), always inside
+/// the test's own directory: the tests run as root and must never touch
+/// the system's device nodes.
+pub(crate) fn make_node(tool: &str, path: &Path, args: &[&str]) {
+    let status = std::process::Command::new(tool)
+        .arg(path)
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "{tool} {}", path.display());
+}
+
+/// Exactly one `error:` line, starting with `starts_with`, with a hint, and
+/// exit code `code`.
+pub(crate) fn assert_error(run: &Run, code: i32, starts_with: &str) {
+    assert_eq!(run.code, code, "{run:?}");
+    let errors = run.error_lines();
+    assert_eq!(errors.len(), 1, "exactly one error line: {}", run.stderr);
+    assert!(errors[0].starts_with(starts_with), "{}", errors[0]);
+    assert!(errors[0].contains(" (hint: "), "a hint: {}", errors[0]);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
 
 pbtest!(
@@ -98,7 +195,7 @@ pbtest!(
     |dir: TestDir, cmd: Pybench| {
         let faults = faults_arg();
         let args = [faults.as_str(), "--bench", "slow"];
-        let first = spawn_until(
+        let first = Running::until(
             &cmd,
             &args,
             &[("PYBENCH_FAULTS_SLEEP_MS", "400")],
@@ -113,8 +210,8 @@ pbtest!(
             "{}",
             run.stderr
         );
-        let first = first.wait_with_output().unwrap();
-        assert_eq!(first.status.code(), Some(0), "{first:?}");
+        let first = first.finish();
+        assert_eq!(first.code, 0, "{first:?}");
     }
 );
 
@@ -138,22 +235,21 @@ pbtest!(
             "--family",
             "none",
         ];
-        let child = spawn_until(
+        let child = Running::until(
             &cmd,
             &args,
             &[("PYBENCH_FAULTS_SLEEP_MS", "5000")],
             "bench_healthy",
         );
         let status = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+            .args(["-INT", &child.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let out = child.finish();
+        let stderr = &out.stderr;
         assert_eq!(
-            out.status.code(),
-            Some(130),
+            out.code, 130,
             "exits normally with 130 (128 + SIGINT): {stderr}"
         );
         assert!(

@@ -38,5 +38,7 @@ mod stats_permutation;
 mod stats_scale;
 mod stats_scipy;
 mod stats_sequential;
+mod store_inputs;
 mod store_safety;
+mod store_writes;
 mod walkthrough;

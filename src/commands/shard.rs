@@ -39,6 +39,9 @@ pub fn run(
     // Seeds first, for every benchmark: a missing plan entry is found before
     // anything runs.
     let seeds_of = seeds_of(args, mode, &overrides, benchmarks)?;
+    for bench in benchmarks {
+        ShardFile::probe(out_dir, &bench.name, shard)?;
+    }
     super::catch_interrupts();
     let mut out = format!(
         "pybench — shard {shard} of {} benchmark(s)\n\n",

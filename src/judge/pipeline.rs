@@ -18,7 +18,7 @@ use crate::settings::RunMode;
 use crate::stats::Family;
 use crate::store::git::{self, RepoState};
 use crate::store::sensitivity;
-use crate::store::{Baseline, Store};
+use crate::store::{Baseline, Store, StoreError};
 
 /// How the pipeline reports and writes.
 pub struct Pipeline {
@@ -51,6 +51,9 @@ impl Pipeline {
         };
         let repo = git::repo_state(&git::existing_dir(store.path()))?;
         if writes {
+            // Before anything runs: a file that cannot be written would
+            // otherwise be found only after every benchmark ran.
+            store.probe_write()?;
             self.confirm_write(benchmarks, store, repo.as_ref())?;
         }
         self.print(&match self.mode {
@@ -88,9 +91,9 @@ impl Pipeline {
             }
             self.take(result, &mut results);
         }
-        store.write(updates)?;
+        let unsaved = save(store, updates, &mut results);
         let summary = self.mode == RunMode::Check;
-        self.conclude(results, "", repo.as_ref(), summary)
+        self.conclude_with(results, "", repo.as_ref(), summary, unsaved)
     }
 
     /// Whether the lines wait for the whole run: a corrected verdict
@@ -112,10 +115,23 @@ impl Pipeline {
     /// then [`Pipeline::finish`].
     pub fn conclude(
         self,
+        results: Vec<BenchResult>,
+        trailer: &str,
+        repo: Option<&RepoState>,
+        summary: bool,
+    ) -> Result<i32, Error> {
+        self.conclude_with(results, trailer, repo, summary, false)
+    }
+
+    /// [`Pipeline::conclude`], for a run whose baselines were not all saved
+    /// when `unsaved`: that is an error, and a regression still exits 1.
+    fn conclude_with(
+        self,
         mut results: Vec<BenchResult>,
         trailer: &str,
         repo: Option<&RepoState>,
         summary: bool,
+        unsaved: bool,
     ) -> Result<i32, Error> {
         let mut run_family = None;
         if self.defers() {
@@ -132,7 +148,7 @@ impl Pipeline {
             // the run's failure.
             let _ = sensitivity::write(&repo.git_dir, paired_sds(&results));
         }
-        self.finish(&results, run_family.as_ref(), repo, summary)
+        self.finish(&results, run_family.as_ref(), repo, summary, unsaved)
     }
 
     /// Print one benchmark's line (and its warnings on stderr).
@@ -154,14 +170,15 @@ impl Pipeline {
     }
 
     /// The rule and summary (when `summary`), the reports, the exit code.
-    /// A report that cannot be written is an error line, but a regression
-    /// still exits 1.
+    /// A report or baseline that cannot be written (`unsaved`) is an error,
+    /// but a regression still exits 1.
     fn finish(
         mut self,
         results: &[BenchResult],
         family: Option<&RunFamily>,
         repo: Option<&RepoState>,
         summary: bool,
+        unsaved: bool,
     ) -> Result<i32, Error> {
         let seconds = self.started.elapsed().as_secs_f64();
         if summary {
@@ -192,7 +209,7 @@ impl Pipeline {
         }
         let regressed = results.iter().any(|r| r.status == Status::Fail);
         let errored = results.iter().any(|r| r.status == Status::Error);
-        Ok(exit::of(regressed, errored || write_failed))
+        Ok(exit::of(regressed, errored || write_failed || unsaved))
     }
 
     /// On a dirty tree, ask before writing; without a terminal, refuse
@@ -250,6 +267,38 @@ fn paired_sds(results: &[BenchResult]) -> sensitivity::Records {
             })
         })
         .collect()
+}
+
+/// Write the run's baselines; true when some were not saved. The lines
+/// that said "(baseline saved)" may already be on screen, so a failure is
+/// answered with one error line naming the benchmarks not saved, and their
+/// results (the deferred lines, the reports) say "not saved". The caller
+/// turns it into exit 2, or 1 when anything regressed: a failed write never
+/// hides a regression.
+fn save(store: &mut Store, updates: Vec<Baseline>, results: &mut [BenchResult]) -> bool {
+    let names: Vec<String> = updates.iter().map(|b| b.bench.clone()).collect();
+    let (error, unsaved) = match store.write(updates) {
+        Ok(written) if written.kept.is_empty() => return false,
+        Ok(written) => (
+            StoreError::Changed {
+                path: store.path().to_path_buf(),
+                benches: written.kept.clone(),
+            },
+            written.kept,
+        ),
+        Err(source) => (
+            StoreError::NotSaved {
+                source: Box::new(source),
+                benches: names.clone(),
+            },
+            names,
+        ),
+    };
+    for result in results.iter_mut().filter(|r| unsaved.contains(&r.name)) {
+        result.saved = false;
+    }
+    crate::error::print(&Error::Store(error));
+    true
 }
 
 fn now_utc() -> String {

@@ -67,34 +67,57 @@ pub struct ShardFile {
     pub output: String,
 }
 
+/// The bytes of the file at `path`, which must be a regular file (or a
+/// symlink to one): a device node or FIFO is refused unread, so it can
+/// neither block nor read forever.
+pub(super) fn read_regular(path: &Path) -> Result<Vec<u8>, ShardError> {
+    let read_error = |source: std::io::Error| ShardError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    atomic::read_regular(path)
+        .map_err(|e| read_error(e.into()))?
+        .ok_or_else(|| read_error(std::io::Error::from_raw_os_error(libc::ENOENT)))
+}
+
 impl ShardFile {
     /// `bench_x.shard-2-of-3.json`.
     pub fn file_name(bench: &str, shard: Shard) -> String {
         format!("{bench}.shard-{}-of-{}.json", shard.k, shard.n)
     }
 
+    /// Check, touching nothing, that [`ShardFile::write`] could write this
+    /// benchmark's file into `dir`: before the shard runs anything.
+    pub fn probe(dir: &Path, bench: &str, shard: Shard) -> Result<(), ShardError> {
+        let path = dir.join(Self::file_name(bench, shard));
+        atomic::probe(&path).map_err(|source| ShardError::Write {
+            path,
+            source: source.into(),
+        })
+    }
+
     /// Atomically write into `dir` (created if missing); returns the path.
+    /// A file there that is not a regular one (a device node, a FIFO) is
+    /// an error, never replaced.
     pub fn write(&self, dir: &Path) -> Result<PathBuf, ShardError> {
         let path = dir.join(Self::file_name(&self.bench, self.shard));
-        let write_error = |source| ShardError::Write {
-            path: path.clone(),
-            source,
-        };
         let mut text = serde_json::to_string(self).expect("a shard file always serialises");
         text.push('\n');
-        atomic::write(&path, "shard", text.as_bytes()).map_err(write_error)?;
+        atomic::replace(&path, "shard", text.as_bytes()).map_err(|source| ShardError::Write {
+            path: path.clone(),
+            source: source.into(),
+        })?;
         Ok(path)
     }
 
+    /// Read a shard file; anything but a regular file is refused unread.
     pub fn read(path: &Path) -> Result<ShardFile, ShardError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ShardError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = read_regular(path)?;
         let bad = |reason: String| ShardError::BadFile {
             path: path.to_path_buf(),
             reason,
         };
+        let text = String::from_utf8(bytes).map_err(|_| bad("not UTF-8".into()))?;
         #[derive(Deserialize)]
         struct Version {
             format_version: Option<u64>,

@@ -63,11 +63,13 @@ impl SeedPlan {
     }
 
     /// Read and check a plan: each entry's seeds are distinct, at least 2,
-    /// and as many as its `n_seeds`.
+    /// and as many as its `n_seeds`. Anything but a regular file (a device
+    /// node, a FIFO) is refused unread.
     pub fn read(path: &Path) -> Result<SeedPlan, ShardError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ShardError::Read {
+        let bytes = super::file::read_regular(path)?;
+        let text = String::from_utf8(bytes).map_err(|e| ShardError::Read {
             path: path.to_path_buf(),
-            source,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })?;
         Self::parse(&text).map_err(|reason| ShardError::BadPlan {
             path: path.to_path_buf(),
@@ -102,11 +104,13 @@ impl SeedPlan {
         Ok(plan)
     }
 
-    /// Atomically write the plan (one benchmark per line, readable in a diff).
+    /// Atomically write the plan (one benchmark per line, readable in a
+    /// diff), through a symlink and keeping the file's mode; anything but
+    /// a regular file there is refused.
     pub fn write(&self, path: &Path) -> Result<(), ShardError> {
-        let write_error = |source| ShardError::Write {
+        let write_error = |source: atomic::FileError| ShardError::Write {
             path: path.to_path_buf(),
-            source,
+            source: source.into(),
         };
         let mut text = format!(
             "{{\"format_version\": {}, \"benchmarks\": {{",
@@ -123,7 +127,7 @@ impl SeedPlan {
             ));
         }
         text.push_str("\n}}\n");
-        atomic::write(path, "seed-plan", text.as_bytes()).map_err(write_error)?;
+        atomic::replace(path, "seed-plan", text.as_bytes()).map_err(write_error)?;
         Ok(())
     }
 }

@@ -1,19 +1,14 @@
-//! The baseline store: `.pybench/baselines.jsonl`.
-//!
-//! One JSON object per line, one line per benchmark, sorted by name, in the
-//! Python pybench's schema. A write replaces only the lines of the
-//! benchmarks it was given and keeps every other line byte for byte; it goes
-//! through a temporary file in the same directory and a rename, so a reader
-//! never sees half a file.
+//! One line of the baseline file: a benchmark's [`Baseline`] in the Python
+//! pybench's schema (plus the additive `env` and `settings` keys), read and
+//! checked by [`Baseline::from_line`] and written by [`Baseline::to_line`].
+//! The file around the lines is [`super::baseline_file`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::ser::Formatter;
 
-use super::atomic;
 use super::fingerprint::{Environment, StoredSettings};
 use crate::scores::ScoreTable;
 
@@ -33,33 +28,6 @@ pub struct Baseline {
     pub settings: Option<StoredSettings>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("cannot read baseline file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("malformed baseline at {path}:{line}: {reason}")]
-    Malformed {
-        path: PathBuf,
-        line: usize,
-        reason: LineError,
-    },
-    #[error("cannot write baseline file {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("another pybench run is using {path}")]
-    Locked { path: PathBuf },
-    #[error("cannot lock {path}: {source}")]
-    Lock {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
 /// Why one line of the file cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LineError {
@@ -75,6 +43,13 @@ pub enum LineError {
     ScoresLength { per_slot: usize, n: usize },
     #[error("benchmark `{bench}` already has a baseline on line {first}")]
     Duplicate { bench: String, first: usize },
+    // An empty list would otherwise surface as "alpha can never flag".
+    #[error("`seeds` is empty: the baseline has no seeds")]
+    NoSeeds,
+    #[error("seed {seed} appears twice in `seeds`")]
+    SeedTwice { seed: u64 },
+    #[error("seed {seed} in `seeds` is not below 2^32 (seeds are drawn from [0, 2^32))")]
+    SeedTooLarge { seed: u64 },
 }
 
 /// The line's schema as the Python tool writes it. Unknown keys are ignored.
@@ -173,6 +148,7 @@ impl Baseline {
     /// adds the file and line number.
     pub fn from_line(line: &str) -> Result<Baseline, LineError> {
         let raw: LineIn = serde_json::from_str(line)?;
+        check_seeds(&raw.seeds)?;
         if raw.n != raw.seeds.len() {
             return Err(LineError::CountMismatch {
                 n: raw.n,
@@ -219,111 +195,28 @@ impl Baseline {
     }
 }
 
-/// The parsed file, keeping each line's exact text for rewriting.
-#[derive(Debug)]
-pub struct Store {
-    path: PathBuf,
-    lines: BTreeMap<String, (String, Baseline)>,
-}
-
-impl Store {
-    /// Read the store; a missing file is an empty store.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|e| StoreError::Malformed {
-                path: path.to_path_buf(),
-                line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count(),
-                reason: LineError::NotUtf8,
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(source) => {
-                return Err(StoreError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        };
-        Self::parse(path, &text)
+/// The seeds pybench draws: at least one, distinct, each below 2^32.
+fn check_seeds(seeds: &[u64]) -> Result<(), LineError> {
+    if seeds.is_empty() {
+        return Err(LineError::NoSeeds);
     }
-
-    /// Parse a store's text, naming `path` in errors.
-    pub fn parse(path: &Path, text: &str) -> Result<Store, StoreError> {
-        let mut lines = BTreeMap::new();
-        let mut first_line_of: BTreeMap<String, usize> = BTreeMap::new();
-        for (index, line) in text.lines().enumerate() {
-            let malformed = |reason: LineError| StoreError::Malformed {
-                path: path.to_path_buf(),
-                line: index + 1,
-                reason,
-            };
-            if line.trim().is_empty() {
-                continue;
-            }
-            let baseline = Baseline::from_line(line).map_err(malformed)?;
-            if let Some(first) = first_line_of.insert(baseline.bench.clone(), index + 1) {
-                return Err(malformed(LineError::Duplicate {
-                    bench: baseline.bench,
-                    first,
-                }));
-            }
-            lines.insert(baseline.bench.clone(), (line.to_string(), baseline));
-        }
-        Ok(Store {
-            path: path.to_path_buf(),
-            lines,
-        })
+    if let Some(&seed) = seeds.iter().find(|&&s| s > u64::from(u32::MAX)) {
+        return Err(LineError::SeedTooLarge { seed });
     }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+    let mut seen = HashSet::with_capacity(seeds.len());
+    if let Some(&seed) = seeds.iter().find(|s| !seen.insert(**s)) {
+        return Err(LineError::SeedTwice { seed });
     }
-
-    pub fn get(&self, bench: &str) -> Option<&Baseline> {
-        self.lines.get(bench).map(|(_, b)| b)
-    }
-
-    /// Every baseline, sorted by benchmark name.
-    pub fn baselines(&self) -> impl Iterator<Item = &Baseline> {
-        self.lines.values().map(|(_, b)| b)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-
-    /// Replace or add `updates` and atomically rewrite the file; the other
-    /// lines are kept byte for byte.
-    pub fn write(&mut self, updates: Vec<Baseline>) -> Result<(), StoreError> {
-        if updates.is_empty() {
-            return Ok(());
-        }
-        for baseline in updates {
-            let line = baseline.to_line();
-            self.lines.insert(baseline.bench.clone(), (line, baseline));
-        }
-        let mut text = String::new();
-        for (line, _) in self.lines.values() {
-            text.push_str(line);
-            text.push('\n');
-        }
-        atomic::write(&self.path, "baselines", text.as_bytes()).map_err(|source| {
-            StoreError::Write {
-                path: self.path.clone(),
-                source,
-            }
-        })
-    }
+    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::scores::SlotKey;
 
-    fn baseline(name: &str, v: f64) -> Baseline {
+    /// A two-seed baseline for `name` whose first score is `v`.
+    pub fn baseline(name: &str, v: f64) -> Baseline {
         Baseline {
             bench: name.into(),
             timestamp: "2026-11-23T15:25:48Z".into(),
@@ -351,71 +244,37 @@ mod tests {
         assert_eq!(Baseline::from_line(&line).unwrap(), b);
     }
 
+    fn with_seeds(seeds: &str) -> String {
+        let line = baseline("bench_a", 1.0).to_line();
+        line.replace("[7, 4294967295]", seeds)
+    }
+
     #[test]
-    fn malformed_lines_name_file_and_line() {
-        let good = baseline("bench_a", 1.0).to_line();
-        let text = format!(
-            "{good}\n\n{{\"bench\": \"bench_b\", \"seeds\": [1], \"n\": 2, \"scores\": {{}}}}\n"
+    fn empty_seeds_say_the_baseline_has_no_seeds() {
+        let line = with_seeds("[]").replace("\"n\": 2", "\"n\": 0").replace(
+            r#"{"1": {"min:loss": [1.0, 0.1]}, "30": {"min:loss": [1e-7, 2.5]}}"#,
+            "{}",
         );
-        let err = Store::parse(Path::new("b.jsonl"), &text)
+        let err = Baseline::from_line(&line).unwrap_err().to_string();
+        assert_eq!(err, "`seeds` is empty: the baseline has no seeds");
+    }
+
+    #[test]
+    fn duplicate_seed_is_rejected_naming_the_seed() {
+        let err = Baseline::from_line(&with_seeds("[7, 7]"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "seed 7 appears twice in `seeds`");
+    }
+
+    #[test]
+    fn seed_of_2_pow_32_is_rejected_naming_the_seed() {
+        let err = Baseline::from_line(&with_seeds("[7, 4294967296]"))
             .unwrap_err()
             .to_string();
         assert_eq!(
             err,
-            "malformed baseline at b.jsonl:3: `n` is 2 but there are 1 seeds"
+            "seed 4294967296 in `seeds` is not below 2^32 (seeds are drawn from [0, 2^32))"
         );
-        let err = Store::parse(Path::new("b.jsonl"), "{\"bench\": ")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("malformed baseline at b.jsonl:1: EOF"),
-            "{err}"
-        );
-        let twice = format!("{good}\n{good}\n");
-        let err = Store::parse(Path::new("b.jsonl"), &twice)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.ends_with("benchmark `bench_a` already has a baseline on line 1"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn write_keeps_other_lines_byte_for_byte_and_sorts() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(".pybench/baselines.jsonl");
-        // A hand-spaced line for bench_z must survive untouched.
-        let z = baseline("bench_z", 2.0).to_line().replace(", ", ",  ");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, format!("{z}\n")).unwrap();
-        let mut store = Store::open(&path).unwrap();
-        store.write(vec![baseline("bench_a", 1.0)]).unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(
-            lines,
-            [baseline("bench_a", 1.0).to_line().as_str(), z.as_str()]
-        );
-        assert_eq!(
-            Store::open(&path).unwrap().get("bench_z").unwrap(),
-            &baseline("bench_z", 2.0)
-        );
-        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
-    }
-
-    #[test]
-    fn reads_the_python_tools_files() {
-        for name in ["baselines.reference.jsonl", "baselines.reference-2.jsonl"] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(name);
-            let store = Store::open(&path).unwrap();
-            let b = store.get("bench_synthetic").unwrap();
-            assert_eq!(b.seeds.len(), 30);
-            assert_eq!(b.scores.slots().len(), 3);
-            assert_eq!(b.scores.slots()[2], SlotKey::new(100, "min:loss"));
-        }
     }
 }

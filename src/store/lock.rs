@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::StoreError;
-use super::atomic::parent_dir;
+use super::atomic::{self, parent_dir};
 
 /// Held for a whole run, so that runs on one baseline file take turns:
 /// without it, two runs could each write a NEW baseline and the second
@@ -15,8 +15,16 @@ pub struct StoreLock {
 
 /// Lock the directory holding `baseline` (created if missing), waiting for
 /// another run to finish unless `wait` is false. A directory lock leaves no
-/// lock file behind in the user's repository.
+/// lock file behind in the user's repository. Once locked, the temporary
+/// files a killed run left there (`.baselines.*.tmp`) are removed: every
+/// writer of them holds this lock, so none is in use.
 pub fn lock(baseline: &Path, wait: bool) -> Result<StoreLock, StoreError> {
+    let lock = acquire(baseline, wait)?;
+    atomic::clean_stale(parent_dir(baseline), "baselines");
+    Ok(lock)
+}
+
+fn acquire(baseline: &Path, wait: bool) -> Result<StoreLock, StoreError> {
     let dir = parent_dir(baseline);
     let lock_error = |source| StoreError::Lock {
         path: dir.to_path_buf(),

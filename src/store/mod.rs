@@ -1,15 +1,19 @@
 //! What pybench keeps between runs: the baselines file
 //! (`.pybench/baselines.jsonl`), the lock that serialises runs on it, the
 //! git state recorded with a baseline, and the environment fingerprint.
-//! Every file pybench replaces goes through [`atomic::write`].
+//! Every file pybench replaces goes through [`atomic`]; the user's own
+//! files (baselines, shard files, seed plans) through [`atomic::replace`].
 
 pub mod atomic;
+pub mod baseline_file;
 pub mod baselines;
 pub mod checkout;
 pub mod fingerprint;
 pub mod git;
+pub mod layout;
 pub mod lock;
 pub mod sensitivity;
 
-pub use baselines::{Baseline, Store, StoreError};
+pub use baseline_file::{Store, StoreError, Written};
+pub use baselines::Baseline;
 pub use lock::{StoreLock, lock};
