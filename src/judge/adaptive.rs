@@ -9,7 +9,9 @@ use crate::result::{BenchResult, Sequential, Status};
 use crate::runner::{Benchmark, SeedOutcome, call};
 use crate::scores::ScoreTable;
 use crate::settings::Settings;
-use crate::stats::{Differences, SequentialPlan, SequentialTest, Step, look_differences};
+use crate::stats::{
+    Differences, SequentialOutcome, SequentialPlan, SequentialTest, Step, look_differences,
+};
 
 use super::verdict::{Execution, compare_tables, improvement};
 
@@ -88,7 +90,20 @@ pub fn run(
         result.error = Some("adaptive: the check made no look".into());
         return result;
     };
-    result.seeds = seeds[..outcome.seeds_run].to_vec();
+    conclude(result, base, current, outcome, looks)
+}
+
+/// The verdict of a check that stopped: the per-slot tests on the seeds
+/// that ran, with the stopping look's stage-wise p and verdict.
+fn conclude(
+    mut result: BenchResult,
+    base: ScoreTable,
+    current: ScoreTable,
+    outcome: SequentialOutcome,
+    looks: Vec<usize>,
+) -> BenchResult {
+    let planned_seeds = result.seeds.len();
+    result.seeds.truncate(outcome.seeds_run);
     compare_tables(&mut result, &base, current);
     if let Some(cmp) = result.comparison.as_mut() {
         cmp.meta_p = outcome.meta_p;
@@ -102,7 +117,7 @@ pub fn run(
     }
     result.improvement = improvement(&result, &base);
     result.sequential = Some(Sequential {
-        planned_seeds: seeds.len(),
+        planned_seeds,
         outcome,
         looks,
     });

@@ -149,27 +149,35 @@ pub fn summary(results: &[BenchResult]) -> String {
         );
     }
     for r in results.iter().filter(|r| r.status == Status::Fail) {
-        let Some(cmp) = &r.comparison else { continue };
-        let _ = writeln!(md, "\n### {}\n", code(&r.name));
-        md.push_str("| metric | step | baseline | current | Δ | p | |\n");
-        md.push_str("| --- | ---: | --- | --- | ---: | ---: | --- |\n");
-        for s in &cmp.slots {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {:.4}±{:.4} | {:.4}±{:.4} | {:+.1}% | {} | {} |",
-                code(&s.slot.metric),
-                s.slot.step,
-                s.baseline_mean,
-                s.baseline_std,
-                s.current_mean,
-                s.current_std,
-                s.effect * 100.0,
-                terminal::p_digits(s.p, r.alpha, 4),
-                if s.flagged { "✗" } else { "" }
-            );
-        }
+        md.push_str(&slot_table(r));
     }
     md.push('\n');
+    md
+}
+
+/// A failing benchmark's slots, under its own heading.
+fn slot_table(r: &BenchResult) -> String {
+    let Some(cmp) = &r.comparison else {
+        return String::new();
+    };
+    let mut md = format!("\n### {}\n\n", code(&r.name));
+    md.push_str("| metric | step | baseline | current | Δ | p | |\n");
+    md.push_str("| --- | ---: | --- | --- | ---: | ---: | --- |\n");
+    for s in &cmp.slots {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.4}±{:.4} | {:.4}±{:.4} | {:+.1}% | {} | {} |",
+            code(&s.slot.metric),
+            s.slot.step,
+            s.baseline_mean,
+            s.baseline_std,
+            s.current_mean,
+            s.current_std,
+            s.effect * 100.0,
+            terminal::p_digits(s.p, r.alpha, 4),
+            if s.flagged { "✗" } else { "" }
+        );
+    }
     md
 }
 

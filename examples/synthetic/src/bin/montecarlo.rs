@@ -52,27 +52,9 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let (adaptive_items, rest): (Vec<&str>, Vec<&str>) = args
-        .cases
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .partition(|item| adaptive::is_adaptive(item));
-    let adaptive_cases: Vec<_> = adaptive::ADAPTIVE_CASES
-        .iter()
-        .filter(|c| {
-            adaptive_items
-                .iter()
-                .any(|&i| i == "adaptive" || i == c.name)
-        })
-        .collect();
-    let selection = if rest.is_empty() && !adaptive_cases.is_empty() {
-        study::Selection::default()
-    } else {
-        match study::select_all(&rest.join(",")) {
-            Ok(selection) => selection,
-            Err(e) => return fail(&e),
-        }
+    let (selection, adaptive_cases) = match select(&args.cases) {
+        Ok(selected) => selected,
+        Err(e) => return fail(&e),
     };
     if args.replications == 0 || args.permutations == Some(0) {
         return fail("--replications and --permutations must be at least 1");
@@ -106,52 +88,25 @@ fn main() -> ExitCode {
     let bar = progress(total as u64);
     let start = Instant::now();
     let tick = || bar.inc(1);
-    let results = study::run(&selection.cases, &config, &tick);
-    let family: Vec<_> = selection
-        .family
-        .iter()
-        .map(|case| study::family::run_family(case, config.replications, config.master_seed, &tick))
-        .collect();
-    let mde = selection
-        .mde
-        .then(|| study::mde::run_mde(mde_replications, config.master_seed, &tick));
-    let adaptive_results = adaptive::run(&adaptive_cases, &adaptive_config, &tick);
+    let tables = Tables {
+        results: study::run(&selection.cases, &config, &tick),
+        family: selection
+            .family
+            .iter()
+            .map(|case| {
+                study::family::run_family(case, config.replications, config.master_seed, &tick)
+            })
+            .collect(),
+        mde: selection
+            .mde
+            .then(|| study::mde::run_mde(mde_replications, config.master_seed, &tick)),
+        adaptive: adaptive::run(&adaptive_cases, &adaptive_config, &tick),
+    };
     bar.finish_and_clear();
     if args.json {
-        let mut json = study::report::json(&config, &results);
-        if let (Some(out), Some(extra)) = (
-            json.as_object_mut(),
-            study::family_report::json(&family, mde.as_ref()).as_object(),
-        ) {
-            out.extend(extra.clone());
-        }
-        if !adaptive_cases.is_empty()
-            && let Some(out) = json.as_object_mut()
-        {
-            out.insert(
-                "adaptive".into(),
-                study::adaptive_report::json(&adaptive_config, &adaptive_results),
-            );
-        }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).expect("JSON values serialise")
-        );
+        println!("{}", tables.json(&config, &adaptive_config));
     } else {
-        if results.is_empty() {
-            println!(
-                "Master seed {}, {} replications per case.",
-                config.master_seed, config.replications
-            );
-        } else {
-            print!("{}", study::report::markdown(&config, &results));
-        }
-        print!("{}", study::family_report::markdown(&family, mde.as_ref()));
-        if !adaptive_cases.is_empty() {
-            println!();
-            let table = study::adaptive_report::markdown(&adaptive_config, &adaptive_results);
-            print!("{table}");
-        }
+        print!("{}", tables.markdown(&config, &adaptive_config));
     }
     eprintln!(
         "montecarlo: {total} replications of {} case(s) in {:.1}s",
@@ -162,6 +117,81 @@ fn main() -> ExitCode {
         start.elapsed().as_secs_f64()
     );
     ExitCode::SUCCESS
+}
+
+/// The study's cases, and the adaptive-seeds cases (not part of `all`).
+fn select(cases: &str) -> Result<(study::Selection, Vec<&'static adaptive::AdaptiveCase>), String> {
+    let (adaptive_items, rest): (Vec<&str>, Vec<&str>) = cases
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .partition(|item| adaptive::is_adaptive(item));
+    let adaptive_cases: Vec<_> = adaptive::ADAPTIVE_CASES
+        .iter()
+        .filter(|c| {
+            adaptive_items
+                .iter()
+                .any(|&i| i == "adaptive" || i == c.name)
+        })
+        .collect();
+    let selection = if rest.is_empty() && !adaptive_cases.is_empty() {
+        study::Selection::default()
+    } else {
+        study::select_all(&rest.join(","))?
+    };
+    Ok((selection, adaptive_cases))
+}
+
+/// Everything a study measured.
+struct Tables {
+    results: Vec<study::CaseResult>,
+    family: Vec<study::family::FamilyResult>,
+    mde: Option<study::mde::MdeResult>,
+    adaptive: Vec<adaptive::AdaptiveResult>,
+}
+
+impl Tables {
+    fn json(&self, config: &Config, adaptive_config: &AdaptiveConfig) -> String {
+        let mut json = study::report::json(config, &self.results);
+        if let (Some(out), Some(extra)) = (
+            json.as_object_mut(),
+            study::family_report::json(&self.family, self.mde.as_ref()).as_object(),
+        ) {
+            out.extend(extra.clone());
+        }
+        if !self.adaptive.is_empty()
+            && let Some(out) = json.as_object_mut()
+        {
+            out.insert(
+                "adaptive".into(),
+                study::adaptive_report::json(adaptive_config, &self.adaptive),
+            );
+        }
+        serde_json::to_string_pretty(&json).expect("JSON values serialise")
+    }
+
+    fn markdown(&self, config: &Config, adaptive_config: &AdaptiveConfig) -> String {
+        let mut out = if self.results.is_empty() {
+            format!(
+                "Master seed {}, {} replications per case.\n",
+                config.master_seed, config.replications
+            )
+        } else {
+            study::report::markdown(config, &self.results)
+        };
+        out.push_str(&study::family_report::markdown(
+            &self.family,
+            self.mde.as_ref(),
+        ));
+        if !self.adaptive.is_empty() {
+            out.push('\n');
+            out.push_str(&study::adaptive_report::markdown(
+                adaptive_config,
+                &self.adaptive,
+            ));
+        }
+        out
+    }
 }
 
 /// A progress bar on a terminal, nothing otherwise.
