@@ -256,3 +256,19 @@ pbtest!(
         );
     }
 );
+
+// A FIFO given to `compare` blocked it forever.
+pbtest!(
+    fifo_given_to_compare_is_refused_without_blocking,
+    |dir: TestDir, cmd: Pybench| {
+        healthy_baseline(&cmd);
+        fifo(&dir.path().join("run-b"));
+        let run = run_within(&cmd, &["compare", ".pybench/baselines.jsonl", "run-b"], 120);
+        assert_error(
+            &run,
+            2,
+            "error: cannot compare run-b: it is a FIFO, not a regular file",
+        );
+        assert!(is_fifo(&dir.path().join("run-b")));
+    }
+);

@@ -15,7 +15,7 @@ use crate::report::{self, json::SCHEMA_VERSION, terminal};
 use crate::result::compare::Verdict;
 use crate::runner::{DiscoverError, Selection};
 use crate::scores::{ScoreTable, SlotKey};
-use crate::store::Store;
+use crate::store::{self, Store};
 
 /// Read a JSON report or a baseline file.
 pub fn load(path: &Path) -> Result<Run, Error> {
@@ -23,7 +23,16 @@ pub fn load(path: &Path) -> Result<Run, Error> {
         path: path.to_path_buf(),
         reason,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(InputError::Io(e)))?;
+    // A device node or FIFO is refused unread: it could block or read forever.
+    let bytes = store::atomic::read_regular(path)
+        .map_err(|e| bad(InputError::Io(e.into())))?
+        .ok_or_else(|| bad(InputError::Io(std::io::ErrorKind::NotFound.into())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        bad(InputError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            e,
+        )))
+    })?;
     if let Ok(document) = serde_json::from_str::<Value>(&text)
         && document.get("schema_version").is_some()
     {
