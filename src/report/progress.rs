@@ -53,7 +53,7 @@ impl Progress {
                 .expect("a valid template")
                 .progress_chars("=> "),
             );
-            bar.set_prefix(name.to_string());
+            bar.set_prefix(super::terminal::bench_name(name));
             bar
         }))
     }
