@@ -218,9 +218,16 @@ mod tests {
         }
     }
 
+    fn ok(pairs: &[(&str, &str)], count: Option<usize>) -> Shard {
+        detect(count, env(pairs)).unwrap()
+    }
+
+    fn refused(pairs: &[(&str, &str)], count: Option<usize>) -> String {
+        detect(count, env(pairs)).unwrap_err().to_string()
+    }
+
     #[test]
-    fn engines_map_to_one_based_shards() {
-        let ok = |pairs: &[(&str, &str)], count| detect(count, env(pairs)).unwrap();
+    fn pybench_shard_and_slurm_map_to_one_based_shards() {
         assert_eq!(ok(&[("PYBENCH_SHARD", "3/4")], None), Shard { k: 3, n: 4 });
         // Slurm: --array=0-2 and --array=5-7 and --array=0-10:5.
         let slurm = |id, min, count| {
@@ -235,76 +242,51 @@ mod tests {
         };
         assert_eq!(slurm("0", "0", "3"), Shard { k: 1, n: 3 });
         assert_eq!(slurm("7", "5", "3"), Shard { k: 3, n: 3 });
-        assert_eq!(
-            ok(
-                &[
-                    ("SLURM_ARRAY_TASK_ID", "10"),
-                    ("SLURM_ARRAY_TASK_MIN", "0"),
-                    ("SLURM_ARRAY_TASK_STEP", "5"),
-                    ("SLURM_ARRAY_TASK_COUNT", "3"),
-                ],
-                None
-            ),
-            Shard { k: 3, n: 3 }
-        );
-        // Kubernetes: 0-based index, count from the flag.
+        let stepped = [
+            ("SLURM_ARRAY_TASK_ID", "10"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_STEP", "5"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
+        assert_eq!(ok(&stepped, None), Shard { k: 3, n: 3 });
+        assert!(refused(&[("SLURM_ARRAY_TASK_ID", "x")], None).contains("not a whole number"));
+        assert!(refused(&[], None).contains("found no shard variables"));
+    }
+
+    #[test]
+    fn kubernetes_index_is_zero_based_and_never_wraps() {
         assert_eq!(
             ok(&[("JOB_COMPLETION_INDEX", "0")], Some(4)),
             Shard { k: 1, n: 4 }
         );
-        assert!(
-            detect(None, env(&[("JOB_COMPLETION_INDEX", "0")]))
-                .unwrap_err()
-                .to_string()
-                .contains("--shard-count")
-        );
+        assert!(refused(&[("JOB_COMPLETION_INDEX", "0")], None).contains("--shard-count"));
         assert!(detect(Some(4), env(&[("JOB_COMPLETION_INDEX", "4")])).is_err());
         // The largest index does not wrap around to shard 0 (or overflow).
         let max = usize::MAX.to_string();
         assert_eq!(
-            detect(Some(2), env(&[("JOB_COMPLETION_INDEX", &max)]))
-                .unwrap_err()
-                .to_string(),
+            refused(&[("JOB_COMPLETION_INDEX", &max)], Some(2)),
             format!(
                 "Kubernetes Indexed Job: JOB_COMPLETION_INDEX={max} is not below the shard count 2 (indices are 0-based)"
             )
         );
-        assert!(
-            detect(
-                None,
-                env(&[
-                    ("BUILDKITE_PARALLEL_JOB", &max),
-                    ("BUILDKITE_PARALLEL_JOB_COUNT", "2")
-                ])
-            )
-            .is_err()
-        );
-        // GitLab is 1-based, Buildkite 0-based.
+    }
+
+    #[test]
+    fn gitlab_is_one_based_and_buildkite_zero_based() {
         assert_eq!(
             ok(&[("CI_NODE_INDEX", "2"), ("CI_NODE_TOTAL", "2")], None),
             Shard { k: 2, n: 2 }
         );
-        assert_eq!(
-            ok(
-                &[
-                    ("BUILDKITE_PARALLEL_JOB", "0"),
-                    ("BUILDKITE_PARALLEL_JOB_COUNT", "2")
-                ],
-                None
-            ),
-            Shard { k: 1, n: 2 }
-        );
-        assert!(
-            detect(None, env(&[]))
-                .unwrap_err()
-                .to_string()
-                .contains("found no shard variables")
-        );
-        assert!(
-            detect(None, env(&[("SLURM_ARRAY_TASK_ID", "x")]))
-                .unwrap_err()
-                .to_string()
-                .contains("not a whole number")
-        );
+        let buildkite = |job| {
+            detect(
+                None,
+                env(&[
+                    ("BUILDKITE_PARALLEL_JOB", job),
+                    ("BUILDKITE_PARALLEL_JOB_COUNT", "2"),
+                ]),
+            )
+        };
+        assert_eq!(buildkite("0").unwrap(), Shard { k: 1, n: 2 });
+        assert!(buildkite(&usize::MAX.to_string()).is_err());
     }
 }
