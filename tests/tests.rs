@@ -20,6 +20,7 @@ mod cargo_pybench;
 mod cli_definition;
 mod cli_flags;
 mod errors;
+mod exporters;
 mod family;
 mod fault_suite;
 mod fingerprint;
