@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pybench_cli::runner::{self as run, build, call, isolate, library};
+use pybench_cli::scores::SlotSets;
 
 fn faults_library() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/faults");
@@ -31,7 +32,20 @@ fn isolation(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(8));
     group.bench_function("in_process", |b| {
-        b.iter(|| call::call_all(&[tiny.entry], &seeds, workers, |_| {}, |_, _, _| {}).unwrap())
+        b.iter(|| {
+            let sets = SlotSets::default();
+            let reply = call::Reply::Scores;
+            call::call_all(
+                &[tiny.entry],
+                &seeds,
+                workers,
+                reply,
+                &sets,
+                |_| {},
+                |_, _, _| {},
+            )
+            .unwrap()
+        })
     });
     group.bench_function("worker_process", |b| {
         b.iter(|| {
@@ -39,7 +53,8 @@ fn isolation(c: &mut Criterion) {
                 library: path.clone(),
                 bench: "bench_tiny".into(),
             };
-            isolate::run_in_worker(exe, &[side], &seeds, workers, None, || {})
+            let reply = call::Reply::Scores;
+            isolate::run_in_worker(exe, &[side], &seeds, workers, reply, None, || {})
                 .outcomes
                 .unwrap()
         })

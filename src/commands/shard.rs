@@ -14,7 +14,7 @@ use crate::judge::verdict::{self, Execution};
 use crate::report::terminal::{bench_name, shown};
 use crate::report::{self, progress::Progress};
 use crate::runner::isolate::INTERRUPTED;
-use crate::runner::{self, Benchmark, RunError};
+use crate::runner::{self, Benchmark, Reply, RunError, SeedResult};
 use crate::scaleout::file::FORMAT_VERSION;
 use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile};
 use crate::settings::{Overrides, RunMode};
@@ -173,7 +173,7 @@ fn run_one(
         progress: &quiet,
         family_size: 1,
     };
-    let run = execution.run_raw(&[bench], &mine, &settings);
+    let run = execution.run_raw(&[bench], &mine, &settings, Reply::Text);
     record(&mut file, run);
     file
 }
@@ -181,9 +181,15 @@ fn run_one(
 /// Put a run's outcomes (or the earliest seed its error names) in `file`.
 fn record(file: &mut ShardFile, run: runner::Outcomes) {
     file.output = run.output;
-    match run.outcomes {
-        Ok(mut sides) => {
-            let outcomes = sides.remove(0);
+    let outcomes = run.outcomes.and_then(|mut sides| {
+        sides
+            .remove(0)
+            .into_iter()
+            .map(SeedResult::into_raw)
+            .collect::<Result<Vec<_>, _>>()
+    });
+    match outcomes {
+        Ok(outcomes) => {
             file.results = file
                 .indices
                 .iter()

@@ -6,7 +6,7 @@
 //! runs the seeds look by look.
 
 use crate::result::{BenchResult, Sequential, Status};
-use crate::runner::{Benchmark, SeedOutcome, call};
+use crate::runner::{Benchmark, SeedResult, call};
 use crate::scores::ScoreTable;
 use crate::settings::Settings;
 use crate::stats::{
@@ -48,7 +48,7 @@ pub fn run(
             return result;
         }
     };
-    let mut outcomes: Vec<Vec<SeedOutcome>> = vec![Vec::new(); sides.len()];
+    let mut outcomes: Vec<Vec<SeedResult>> = vec![Vec::new(); sides.len()];
     let mut tables = None;
     while let Some(n) = test.next_seeds() {
         let look = looks.iter().position(|&l| l == n).map_or(0, |k| k + 1);
@@ -128,10 +128,10 @@ fn conclude(
 /// differences as the sequential test reads them.
 fn look_tables(
     seeds: &[u64],
-    outcomes: &[Vec<SeedOutcome>],
+    outcomes: &[Vec<SeedResult>],
     reference: &Reference,
 ) -> Result<(ScoreTable, ScoreTable, Differences), String> {
-    let table = |side: &[SeedOutcome]| call::into_table(seeds, side).map_err(|e| e.to_string());
+    let table = |side: &[SeedResult]| call::into_table(seeds, side).map_err(|e| e.to_string());
     match reference {
         Reference::Stored(stored) => {
             let current = table(&outcomes[0])?;

@@ -6,7 +6,7 @@
 use super::adaptive;
 use crate::report::progress::Progress;
 use crate::result::{BenchResult, Status};
-use crate::runner::{self, Benchmark, SeedOutcome, SeedSource};
+use crate::runner::{self, Benchmark, Reply, SeedResult, SeedSource};
 use crate::scaleout::Joined;
 use crate::scores::ScoreTable;
 use crate::settings::{DEFAULT_ALPHA, Overrides, Settings};
@@ -54,8 +54,8 @@ impl Execution<'_> {
         benches: &[&Benchmark],
         seeds: &[u64],
         settings: &Settings,
-    ) -> (Result<Vec<Vec<SeedOutcome>>, String>, String) {
-        let run = self.run_raw(benches, seeds, settings);
+    ) -> (Result<Vec<Vec<SeedResult>>, String>, String) {
+        let run = self.run_raw(benches, seeds, settings, Reply::Scores);
         (run.outcomes.map_err(|e| e.to_string()), run.output)
     }
 
@@ -66,20 +66,21 @@ impl Execution<'_> {
         benches: &[&Benchmark],
         seeds: &[u64],
         settings: &Settings,
-    ) -> (Result<Vec<Vec<SeedOutcome>>, String>, String) {
-        let run = self.run_bar(label, benches, seeds, settings);
+    ) -> (Result<Vec<Vec<SeedResult>>, String>, String) {
+        let run = self.run_bar(label, benches, seeds, settings, Reply::Scores);
         (run.outcomes.map_err(|e| e.to_string()), run.output)
     }
 
     /// [`Execution::run`] with the runner's own error, for callers that
-    /// need to know which seed failed.
+    /// need to know which seed failed, and each seed as `reply` asks.
     pub fn run_raw(
         &self,
         benches: &[&Benchmark],
         seeds: &[u64],
         settings: &Settings,
+        reply: Reply,
     ) -> runner::Outcomes {
-        self.run_bar(&benches[0].name, benches, seeds, settings)
+        self.run_bar(&benches[0].name, benches, seeds, settings, reply)
     }
 
     fn run_bar(
@@ -88,9 +89,10 @@ impl Execution<'_> {
         benches: &[&Benchmark],
         seeds: &[u64],
         settings: &Settings,
+        reply: Reply,
     ) -> runner::Outcomes {
         let bar = self.progress.bench_started(label, seeds.len());
-        let run = runner::run_sides(benches, seeds, settings, self.in_process, || {
+        let run = runner::run_sides(benches, seeds, settings, self.in_process, reply, || {
             bar.seed_done()
         });
         self.progress.finish(bar);
@@ -150,7 +152,12 @@ pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
     fingerprint(&mut result, joined.environment.clone(), stored);
     let outcomes = match &joined.error {
         Some(error) => Err(error.clone()),
-        None => Ok(joined.outcomes.clone()),
+        None => Ok(joined
+            .outcomes
+            .iter()
+            .cloned()
+            .map(SeedResult::Raw)
+            .collect()),
     };
     judge(result, stored, outcomes)
 }
@@ -169,7 +176,7 @@ pub fn fingerprint(result: &mut BenchResult, env: Environment, stored: Option<&B
 pub fn judge(
     mut result: BenchResult,
     stored: Option<&Baseline>,
-    outcomes: Result<Vec<SeedOutcome>, String>,
+    outcomes: Result<Vec<SeedResult>, String>,
 ) -> BenchResult {
     let current = match outcomes
         .and_then(|o| runner::call::into_table(&result.seeds, &o).map_err(|e| e.to_string()))

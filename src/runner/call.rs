@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use pybench::abi::BenchFn;
 
-use crate::scores::{ScoreError, ScoreTable};
+use crate::scores::{ScoreError, ScoreTable, SeedScores, SlotSets};
 
 /// The most a benchmark may emit for one seed; more is refused, not held.
 pub const MAX_RESULT_BYTES: usize = 16 << 20;
@@ -50,6 +50,67 @@ fn list_seeds(seeds: &[u64]) -> String {
 pub struct SeedOutcome {
     pub code: i32,
     pub text: Result<String, String>,
+}
+
+impl SeedOutcome {
+    /// Why this call failed (its message, or why its text cannot be
+    /// read), or `None` when it returned 0 with text.
+    fn failure(&self) -> Option<String> {
+        match &self.text {
+            Err(message) => Some(message.clone()),
+            Ok(text) if self.code != 0 => Some(if text.trim().is_empty() {
+                format!("returned {} without a message", self.code)
+            } else {
+                text.trim().to_string()
+            }),
+            Ok(_) => None,
+        }
+    }
+}
+
+/// What a run hands back for each seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    /// Its scores, parsed where the seed ran (in parallel with the others).
+    Scores,
+    /// Its text exactly as handed back (shard files keep it).
+    Text,
+}
+
+/// One seed's result as a run judges it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SeedResult {
+    /// The call failed, or handed back text that cannot be read: why.
+    Failed(String),
+    /// The call returned 0: its scores, or why its text is not a score.
+    Scored(Result<SeedScores, ScoreError>),
+    /// The call's outcome as handed back ([`Reply::Text`]).
+    Raw(SeedOutcome),
+}
+
+impl SeedResult {
+    /// `outcome` of `seed` as `reply` asks, its text parsed into `sets`.
+    pub fn new(seed: u64, outcome: SeedOutcome, reply: Reply, sets: &SlotSets) -> SeedResult {
+        if reply == Reply::Text {
+            return SeedResult::Raw(outcome);
+        }
+        match (outcome.failure(), &outcome.text) {
+            (Some(why), _) => SeedResult::Failed(why),
+            (None, Ok(text)) => SeedResult::Scored(sets.parse(seed, text).map(|(_, s)| s)),
+            (None, Err(why)) => SeedResult::Failed(why.clone()),
+        }
+    }
+
+    /// The outcome as handed back, for a run that asked for
+    /// [`Reply::Text`].
+    pub fn into_raw(self) -> Result<SeedOutcome, RunError> {
+        match self {
+            SeedResult::Raw(outcome) => Ok(outcome),
+            _ => Err(RunError::Worker(
+                "the worker sent scores where the text was asked for".into(),
+            )),
+        }
+    }
 }
 
 struct Emitted {
@@ -96,13 +157,17 @@ pub fn call(entry: BenchFn, seed: u64) -> SeedOutcome {
 /// process; `result[side][seed index]`. Each seed runs all sides back to
 /// back, alternating which goes first, so machine drift hits every side
 /// alike. Results are kept by index, so they never depend on scheduling.
+/// Each seed's text is parsed (into `sets`) as soon as it is handed back,
+/// by the thread that ran it.
 pub fn call_all(
     entries: &[BenchFn],
     seeds: &[u64],
     workers: usize,
+    reply: Reply,
+    sets: &SlotSets,
     on_start: impl Fn(usize) + Sync,
-    on_done: impl Fn(usize, usize, &SeedOutcome) + Sync,
-) -> Result<Vec<Vec<SeedOutcome>>, RunError> {
+    on_done: impl Fn(usize, usize, &SeedResult) + Sync,
+) -> Result<Vec<Vec<SeedResult>>, RunError> {
     let workers = workers.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers)
@@ -112,24 +177,24 @@ pub fn call_all(
             workers,
             reason: e.to_string(),
         })?;
-    let per_seed: Vec<Vec<SeedOutcome>> = pool.install(|| {
+    let mut per_seed: Vec<Vec<Option<SeedResult>>> = pool.install(|| {
         seeds
             .par_iter()
             .enumerate()
             .map(|(index, &seed)| {
                 on_start(index);
-                let mut outcomes: Vec<Option<SeedOutcome>> = vec![None; entries.len()];
+                let mut results: Vec<Option<SeedResult>> = vec![None; entries.len()];
                 for side in side_order(index, entries.len()) {
-                    let outcome = call(entries[side], seed);
-                    on_done(index, side, &outcome);
-                    outcomes[side] = Some(outcome);
+                    let result = SeedResult::new(seed, call(entries[side], seed), reply, sets);
+                    on_done(index, side, &result);
+                    results[side] = Some(result);
                 }
-                outcomes.into_iter().flatten().collect()
+                results
             })
             .collect()
     });
     Ok((0..entries.len())
-        .map(|side| per_seed.iter().map(|o| o[side].clone()).collect())
+        .map(|side| per_seed.iter_mut().filter_map(|o| o[side].take()).collect())
         .collect())
 }
 
@@ -143,26 +208,41 @@ pub fn side_order(index: usize, sides: usize) -> Vec<usize> {
     }
 }
 
-/// Turn outcomes (in seed order) into the score table; the first failing
-/// seed in seed order is the one reported.
-pub fn into_table(seeds: &[u64], outcomes: &[SeedOutcome]) -> Result<ScoreTable, RunError> {
-    let mut results = Vec::with_capacity(seeds.len());
-    for (&seed, outcome) in seeds.iter().zip(outcomes) {
-        let text = outcome.text.as_deref().map_err(|message| RunError::Seed {
-            seed,
-            message: message.clone(),
-        })?;
-        if outcome.code != 0 {
-            let message = if text.trim().is_empty() {
-                format!("returned {} without a message", outcome.code)
-            } else {
-                text.trim().to_string()
-            };
+/// Turn results (in seed order) into the score table: the first seed (in
+/// seed order) whose call failed is reported, else the first whose scores
+/// cannot be read or whose slots differ from the first seed's.
+pub fn into_table(seeds: &[u64], results: &[SeedResult]) -> Result<ScoreTable, RunError> {
+    for (&seed, result) in seeds.iter().zip(results) {
+        let failure = match result {
+            SeedResult::Failed(why) => Some(why.clone()),
+            SeedResult::Raw(outcome) => outcome.failure(),
+            SeedResult::Scored(_) => None,
+        };
+        if let Some(message) = failure {
             return Err(RunError::Seed { seed, message });
         }
-        results.push((seed, text));
     }
-    Ok(ScoreTable::from_results(results)?)
+    // Text handed back as is (shard files) is parsed here.
+    let sets = SlotSets::default();
+    let parsed: Vec<Option<Result<SeedScores, ScoreError>>> = seeds
+        .iter()
+        .zip(results)
+        .map(|(&seed, result)| match result {
+            SeedResult::Raw(SeedOutcome { text: Ok(text), .. }) => {
+                Some(sets.parse(seed, text).map(|(_, s)| s))
+            }
+            _ => None,
+        })
+        .collect();
+    let scores = seeds
+        .iter()
+        .zip(results)
+        .zip(&parsed)
+        .filter_map(|((&seed, result), parsed)| match (result, parsed) {
+            (SeedResult::Scored(scores), _) | (_, Some(scores)) => Some((seed, scores.as_ref())),
+            _ => None,
+        });
+    Ok(ScoreTable::from_seeds(scores)?)
 }
 
 #[cfg(test)]
@@ -185,7 +265,8 @@ mod tests {
             outcome.text,
             Err("emitted more than the 16 MiB a result may hold".into())
         );
-        let err = into_table(&[1], &[outcome]).unwrap_err();
+        let result = SeedResult::new(1, outcome, Reply::Scores, &SlotSets::default());
+        let err = into_table(&[1], &[result]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "seed 1: emitted more than the 16 MiB a result may hold"

@@ -2,7 +2,7 @@
 //! process — pybench re-executing itself as `pybench __worker` (see
 //! `worker.rs`) — so that a benchmark that aborts, segfaults or hangs fails
 //! alone, as in cargo-nextest. The parent sends the job as JSON on the
-//! worker's stdin and follows its JSON-line messages.
+//! worker's stdin and follows its messages (see `protocol.rs`).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::call::{RunError, SeedOutcome};
+use super::call::{Reply, RunError, SeedResult};
+use super::protocol::{Decoded, Decoder, Event};
 use super::worker::WORKER_SETUP_FAILED;
 
 pub use super::worker::worker_main;
@@ -37,28 +38,16 @@ pub(super) struct Job {
     pub(super) sides: Vec<Side>,
     pub(super) seeds: Vec<u64>,
     pub(super) workers: usize,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub(super) enum Message {
-    Start {
-        index: usize,
-    },
-    Done {
-        index: usize,
-        side: usize,
-        outcome: SeedOutcome,
-    },
+    pub(super) reply: Reply,
 }
 
 /// Set by the Ctrl-C handler; running workers are killed when it is seen.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// The outcomes of every side and seed (`[side][seed index]`), plus what
+/// The results of every side and seed (`[side][seed index]`), plus what
 /// the benchmarks printed.
 pub struct WorkerRun {
-    pub outcomes: Result<Vec<Vec<SeedOutcome>>, RunError>,
+    pub outcomes: Result<Vec<Vec<SeedResult>>, RunError>,
     pub output: String,
 }
 
@@ -71,7 +60,8 @@ const IDLE_POLLS: u32 = 20;
 
 /// Run every side on `seeds` in one worker process started from `exe`
 /// (pybench's own executable), sides interleaved per seed as
-/// [`run::call_all`] does; `timeout` bounds one seed (all its sides).
+/// [`run::call_all`] does; `timeout` bounds one seed (all its sides);
+/// `reply` says whether seeds come back as scores or as text.
 ///
 /// The worker leads its own process group. When it ends (or times out, or
 /// Ctrl-C) the whole group is killed, so a process a benchmark left behind
@@ -81,6 +71,7 @@ pub fn run_in_worker(
     sides: &[Side],
     seeds: &[u64],
     workers: usize,
+    reply: Reply,
     timeout: Option<Duration>,
     on_done: impl Fn(),
 ) -> WorkerRun {
@@ -93,6 +84,7 @@ pub fn run_in_worker(
             sides: sides.to_vec(),
             seeds: seeds.to_vec(),
             workers,
+            reply,
         };
         // A worker that died at once shows up below through its exit status.
         let _ = serde_json::to_writer(&mut stdin, &job);
@@ -138,10 +130,10 @@ fn spawn(exe: &Path) -> std::io::Result<Child> {
     command.spawn()
 }
 
-/// The worker's messages, parsed on a thread of their own; a line that is
-/// not a message comes through as itself.
+/// The worker's messages, decoded on a thread of their own; bytes that are
+/// not a message come through as themselves.
 struct Messages {
-    received: mpsc::Receiver<Result<Message, String>>,
+    received: mpsc::Receiver<Result<Event, String>>,
     /// The reader is waiting for bytes that have not been written yet.
     idle: Arc<AtomicBool>,
 }
@@ -153,7 +145,8 @@ impl Messages {
         let waiting = Arc::clone(&idle);
         std::thread::spawn(move || {
             let mut reader = BufReader::with_capacity(1 << 16, stdout);
-            let mut line = Vec::new();
+            let mut pending = Vec::new();
+            let mut decoder = Decoder::default();
             loop {
                 waiting.store(true, Ordering::SeqCst);
                 let Ok(buffer) = reader.fill_buf() else { break };
@@ -161,20 +154,25 @@ impl Messages {
                 if buffer.is_empty() {
                     break;
                 }
-                let (taken, complete) = match buffer.iter().position(|&b| b == b'\n') {
-                    Some(end) => (end + 1, true),
-                    None => (buffer.len(), false),
-                };
-                line.extend_from_slice(&buffer[..taken]);
+                pending.extend_from_slice(buffer);
+                let taken = buffer.len();
                 reader.consume(taken);
-                if complete {
-                    let text = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
-                    line.clear();
-                    let message = serde_json::from_str::<Message>(&text).map_err(|_| text);
-                    if tx.send(message).is_err() {
-                        break;
+                let mut at = 0;
+                loop {
+                    let event = match decoder.next(&pending[at..]) {
+                        Ok(Decoded::Partial) => break,
+                        Ok(Decoded::Frame(len, event)) => {
+                            at += len;
+                            event.map(Ok)
+                        }
+                        Err(()) => Some(Err(String::from_utf8_lossy(&pending[at..]).into_owned())),
+                    };
+                    let stop = matches!(event, Some(Err(_)));
+                    if event.is_some_and(|event| tx.send(event).is_err()) || stop {
+                        return;
                     }
                 }
+                pending.drain(..at);
             }
         });
         Messages { received, idle }
@@ -183,7 +181,7 @@ impl Messages {
 
 /// The parent's view of a running worker.
 struct Watch<'a, F: Fn()> {
-    outcomes: Vec<Vec<Option<SeedOutcome>>>,
+    outcomes: Vec<Vec<Option<SeedResult>>>,
     /// Seeds started and not yet done, with when they started.
     in_flight: Vec<(usize, Instant)>,
     seeds: &'a [u64],
@@ -244,18 +242,18 @@ impl<F: Fn()> Watch<'_, F> {
     }
 
     /// Record one message; an error when it makes no sense.
-    fn take(&mut self, message: Result<Message, String>) -> Option<RunError> {
+    fn take(&mut self, message: Result<Event, String>) -> Option<RunError> {
         let n = self.seeds.len();
         match message {
-            Ok(Message::Start { index }) if index < n => {
+            Ok(Event::Start { index }) if index < n => {
                 self.in_flight.push((index, Instant::now()));
             }
-            Ok(Message::Done {
+            Ok(Event::Done {
                 index,
                 side,
-                outcome,
+                result,
             }) if index < n && side < self.outcomes.len() => {
-                self.outcomes[side][index] = Some(outcome);
+                self.outcomes[side][index] = Some(result);
                 if self.outcomes.iter().all(|o| o[index].is_some()) {
                     self.in_flight.retain(|(i, _)| *i != index);
                     (self.on_done)();
@@ -275,7 +273,7 @@ impl<F: Fn()> Watch<'_, F> {
         self,
         status: std::io::Result<ExitStatus>,
         output: &str,
-    ) -> Result<Vec<Vec<SeedOutcome>>, RunError> {
+    ) -> Result<Vec<Vec<SeedResult>>, RunError> {
         let seeds = self.seeds;
         let crashed = |how: String| RunError::Crashed {
             how,

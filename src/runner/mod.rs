@@ -8,6 +8,7 @@ pub mod call;
 pub mod discover;
 pub mod isolate;
 pub mod library;
+mod protocol;
 pub mod revision;
 pub mod seeds;
 pub mod worker;
@@ -15,7 +16,7 @@ pub mod worker;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use call::{RunError, SeedOutcome};
+pub use call::{Reply, RunError, SeedOutcome, SeedResult};
 pub use discover::DiscoverError;
 pub use library::{Benchmark, LibraryError};
 pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
@@ -106,21 +107,22 @@ pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
     Ok(benchmarks)
 }
 
-/// What running one or more sides of a benchmark gave: outcomes
+/// What running one or more sides of a benchmark gave: results
 /// `[side][seed index]`, and what the benchmark printed.
 pub struct Outcomes {
-    pub outcomes: Result<Vec<Vec<SeedOutcome>>, RunError>,
+    pub outcomes: Result<Vec<Vec<SeedResult>>, RunError>,
     pub output: String,
 }
 
 /// Run `benches` (one side, or two for `--against`) on `seeds`, in a worker
-/// process unless `in_process`; `seed_done` is called once per seed, when
-/// every side of it has run.
+/// process unless `in_process`, each seed coming back as `reply` asks;
+/// `seed_done` is called once per seed, when every side of it has run.
 pub fn run_sides(
     benches: &[&Benchmark],
     seeds: &[u64],
     settings: &Settings,
     in_process: bool,
+    reply: Reply,
     seed_done: impl Fn() + Sync,
 ) -> Outcomes {
     // More workers than seeds would only be idle threads.
@@ -132,6 +134,8 @@ pub fn run_sides(
             &entries,
             seeds,
             workers,
+            reply,
+            &crate::scores::SlotSets::default(),
             |_| {},
             |index, side, _| {
                 if side == last_side(index) {
@@ -165,6 +169,7 @@ pub fn run_sides(
         &sides,
         seeds,
         workers,
+        reply,
         settings.timeout.map(Duration::from_secs_f64),
         seed_done,
     );

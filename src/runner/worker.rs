@@ -1,6 +1,6 @@
 //! The worker side of crash isolation: `pybench __worker` reads its job on
-//! stdin, loads the libraries, runs the seeds and streams `start` / `done`
-//! messages back as JSON lines on its original stdout, which it keeps as a
+//! stdin, loads the libraries, runs the seeds, parses each seed's scores
+//! and streams them back (see `protocol.rs`) on its original stdout, which it keeps as a
 //! private channel; fd 1 is pointed at stderr, so whatever a benchmark
 //! prints is captured with its stderr instead of garbling the channel.
 
@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use super::call::{self as run, RunError};
-use super::isolate::{Job, Message};
-use super::library;
+use super::isolate::Job;
+use super::{library, protocol};
+use crate::scores::SlotSets;
 
 /// Why a worker could not run its job (its last stderr line, exit code 3).
 #[derive(Debug, thiserror::Error)]
@@ -70,25 +71,22 @@ fn serve() -> Result<(), WorkerError> {
         entries.push(bench.entry);
         loaded.push(benchmarks);
     }
-    let send = |message: &Message| {
+    let send = |frame: &[u8]| {
         let mut channel = channel.lock().unwrap_or_else(|e| e.into_inner());
         // The parent gone means nobody is listening: nothing left to do.
-        let _ = serde_json::to_writer(&mut *channel, message);
-        let _ = channel.write_all(b"\n");
+        let _ = channel.write_all(frame);
         let _ = channel.flush();
     };
+    // A new slot list goes out before any seed that uses it.
+    let sets = SlotSets::announcing(|id, slots| send(&protocol::slots(id, slots)));
     run::call_all(
         &entries,
         &job.seeds,
         job.workers,
-        |index| send(&Message::Start { index }),
-        |index, side, outcome| {
-            send(&Message::Done {
-                index,
-                side,
-                outcome: outcome.clone(),
-            })
-        },
+        job.reply,
+        &sets,
+        |index| send(&protocol::start(index)),
+        |index, side, result| send(&protocol::done(index, side, result, &sets)),
     )?;
     Ok(())
 }

@@ -5,14 +5,20 @@
 //! an integer `step`. Every seed of a run must produce the same slots.
 
 mod parse;
+#[cfg(test)]
+mod parse_oracle;
+mod slots;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use parse::parse_score;
+pub use parse::{ParsedSeed, parse_score, parse_seed};
+pub use slots::{SeedScores, SlotSets};
 
 /// One cell of a result: a metric at a step. Ordered by step, then metric.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SlotKey {
     pub step: i64,
     pub metric: String,
@@ -59,7 +65,7 @@ pub struct ScoreTable {
 pub type StepMetrics<'a> = Vec<(&'a str, &'a [f64])>;
 
 /// Why a result or a table is not usable. Each names the seed and the value.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ScoreError {
     #[error("seed {seed}: result is not valid JSON ({reason})")]
     InvalidJson { seed: u64, reason: String },
@@ -140,35 +146,12 @@ impl ScoreTable {
     pub fn from_results<'a>(
         results: impl IntoIterator<Item = (u64, &'a str)>,
     ) -> Result<Self, ScoreError> {
-        let mut slots: Vec<SlotKey> = Vec::new();
-        let mut values: Vec<Vec<f64>> = Vec::new();
-        let mut first_seed = None;
-        for (seed, json) in results {
-            let cells = parse_score(seed, json)?;
-            match first_seed {
-                None => {
-                    first_seed = Some(seed);
-                    slots = cells.iter().map(|(k, _)| k.clone()).collect();
-                    values = cells.iter().map(|(_, v)| vec![*v]).collect();
-                }
-                Some(first_seed) => {
-                    if let Some(detail) = slot_difference(&slots, cells.iter().map(|(k, _)| k)) {
-                        return Err(ScoreError::SlotsDiffer {
-                            seed,
-                            first_seed,
-                            detail,
-                        });
-                    }
-                    for (column, (_, v)) in values.iter_mut().zip(&cells) {
-                        column.push(*v);
-                    }
-                }
-            }
-        }
-        if first_seed.is_none() {
-            return Err(ScoreError::Table("no seeds".into()));
-        }
-        Ok(ScoreTable { slots, values })
+        let sets = SlotSets::default();
+        let parsed: Vec<(u64, Result<SeedScores, ScoreError>)> = results
+            .into_iter()
+            .map(|(seed, json)| (seed, sets.parse(seed, json).map(|(_, s)| s)))
+            .collect();
+        ScoreTable::from_seeds(parsed.iter().map(|(seed, r)| (*seed, r.as_ref())))
     }
 
     /// Read the baseline file's `{step: {metric: [per seed]}}` form.

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use object::{Object, ObjectSection};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+pub use super::hash_cache::hash_bytes;
+use super::hash_cache::{Identity, identity};
 use crate::settings::Settings;
 
 /// The machine and build a benchmark ran on.
@@ -44,17 +45,22 @@ impl From<&Settings> for StoredSettings {
 }
 
 impl Environment {
-    /// This machine, and the library at `library`.
+    /// This machine, and the library at `library`: its hash is read from
+    /// the library hash cache while the file is unchanged (see
+    /// `hash_cache.rs`), else computed.
     pub fn current(library: &Path) -> Environment {
-        let bytes = std::fs::read(library).unwrap_or_default();
+        let Identity { hash, rustc } = identity(library, rustc_of).unwrap_or_else(|| Identity {
+            hash: hash_bytes(&[]),
+            rustc: None,
+        });
         Environment {
             cpu: cpu_model(),
             cores: std::thread::available_parallelism().map_or(1, usize::from),
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
-            rustc: rustc_of(&bytes),
+            rustc,
             pybench: env!("CARGO_PKG_VERSION").to_string(),
-            library_hash: hash_bytes(&bytes),
+            library_hash: hash,
         }
     }
 
@@ -85,11 +91,6 @@ impl Environment {
 
 fn quoted(text: &str) -> String {
     format!("{text:?}")
-}
-
-/// `sha256:<hex>` of `bytes`.
-pub fn hash_bytes(bytes: &[u8]) -> String {
-    format!("sha256:{:x}", Sha256::digest(bytes))
 }
 
 fn cpu_model() -> String {

@@ -10,6 +10,7 @@ pub mod baselines;
 pub mod checkout;
 pub mod fingerprint;
 pub mod git;
+pub mod hash_cache;
 pub mod layout;
 pub mod lock;
 pub mod sensitivity;
