@@ -34,7 +34,20 @@ pbtest!(missing_path, |dir: TestDir, cmd: Pybench| {
 
 pbtest!(default_path_is_benchmarks, |dir: TestDir, cmd: Pybench| {
     let run = cmd.run(&[]);
-    assert_one_error(&run, "error: path does not exist: benchmarks");
+    assert_one_error(&run, "error: nothing to benchmark in ");
+    std::fs::create_dir(dir.path().join("benchmarks")).unwrap();
+    std::fs::copy(
+        crate::util::c_example(),
+        dir.path().join("benchmarks/libsolver.so"),
+    )
+    .unwrap();
+    let run = cmd.run(&["--list"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("  benchmarks/libsolver.so"),
+        "{}",
+        run.stdout
+    );
 });
 
 pbtest!(unknown_bench, |dir: TestDir, cmd: Pybench| {
@@ -117,18 +130,21 @@ PYBENCH_EXPORT int32_t bench_real(uint64_t seed, void *ctx, pybench_emit emit) {
     }
 );
 
-pbtest!(unreachable_alpha, |dir: TestDir, cmd: Pybench| {
-    let bytes = with_baseline(&dir, &cmd);
-    let run = cmd.run(&["update", synthetic().to_str().unwrap(), "--n-seeds", "4"]);
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(
+pbtest!(
+    too_few_seeds_says_the_smallest_n_seeds_that_can_reach_alpha,
+    |dir: TestDir, cmd: Pybench| {
+        let bytes = with_baseline(&dir, &cmd);
+        let run = cmd.run(&["update", synthetic().to_str().unwrap(), "--n-seeds", "4"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
         run.stdout
-            .contains("alpha=0.05 can never flag a regression with n_seeds=4"),
+            .contains("alpha=0.05 can never flag a regression with n_seeds=4: the smallest n_seeds that can is 5"),
         "{}",
         run.stdout
     );
-    assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
-});
+        assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
+    }
+);
 
 pbtest!(
     slots_that_differ_from_the_baseline,

@@ -34,13 +34,14 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
         started,
     )?;
     let seed_source = SeedSource::from_env()?;
-    let build = revision::prepare(rev, &args.search.paths())?;
+    let search = resolved_search(args)?;
+    let build = revision::prepare(rev, &search.paths)?;
     if build.reused {
         eprintln!("using the cached build of {}", build.label);
     }
-    let current = runner::benchmarks(&args.search())?;
+    let current = runner::benchmarks(&search)?;
     let previous = revision_benchmarks(&args.search, &build)?;
-    let store = Store::open(&args.search.store.baseline)?;
+    let store = Store::open(&args.search.store.baseline())?;
     super::catch_interrupts();
     let pair = Pair {
         overrides: Overrides {
@@ -89,19 +90,31 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
         }
         pipeline.take(result, &mut results);
     }
+    let gone = gone_lines(&previous, &current, &build.label);
+    let repo = git::repo_state(&std::env::current_dir().unwrap_or_default())?;
+    pipeline.conclude(results, &gone, repo.as_ref(), true)
+}
+
+/// The run's search with its paths resolved: both sides search the same.
+fn resolved_search(args: &crate::cli::RunArgs) -> Result<runner::Search, Error> {
+    let mut search = args.search();
+    search.paths = runner::discover::resolve_paths(&search.paths, search.verbose)?;
+    Ok(search)
+}
+
+/// One line per benchmark of REV that the working tree no longer has.
+fn gone_lines(previous: &[Benchmark], current: &[Benchmark], label: &str) -> String {
     let mut gone = String::new();
     for bench in previous
         .iter()
         .filter(|p| !current.iter().any(|c| c.name == p.name))
     {
         gone.push_str(&format!(
-            "{:<18} only in {}, not in the working tree\n",
+            "{:<18} only in {label}, not in the working tree\n",
             terminal::bench_name(&bench.name),
-            build.label
         ));
     }
-    let repo = git::repo_state(&std::env::current_dir().unwrap_or_default())?;
-    pipeline.conclude(results, &gone, repo.as_ref(), true)
+    gone
 }
 
 /// REV's selected benchmarks, sorted by name.

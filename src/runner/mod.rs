@@ -10,8 +10,10 @@ pub mod isolate;
 pub mod library;
 mod protocol;
 pub mod revision;
+pub mod scope;
 pub mod seeds;
 pub mod worker;
+pub mod workspace;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -65,7 +67,7 @@ pub struct Search {
 
 /// Every selected benchmark of every PATH, sorted by name.
 pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
-    let files = discover::library_files(&search.paths, search.no_build)?;
+    let files = discover::library_files(search)?;
     let mut benchmarks: Vec<Benchmark> = Vec::new();
     for file in &files {
         let mut skipped = Vec::new();
@@ -80,6 +82,9 @@ pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
         }
         if found.is_empty() && file.named {
             return Err(DiscoverError::LibraryWithoutBenchmarks(file.path.clone()));
+        }
+        if found.is_empty() && search.verbose {
+            eprintln!("note: skipped {}: no benchmarks", file.path.display());
         }
         benchmarks.extend(found);
     }

@@ -25,7 +25,7 @@ pub use mirror::{Mirror, mirror, mirror_of};
 pub use permute::{MetaP, N_PERMUTATIONS, PermutationOptions, TIE_RTOL, meta_p, statistics};
 pub use sequential::{
     LookDecision, LookResult, SequentialError, SequentialOutcome, SequentialPlan, SequentialTest,
-    SequentialVerdict, Spending, Step, judge_sequential, look_differences,
+    SequentialVerdict, Spending, Step, judge_sequential,
 };
 pub use signs::{enumerate as enumerate_patterns, permutation_seed, sample as sample_patterns};
 pub use slot::{
@@ -116,7 +116,11 @@ pub enum StatsError {
     #[error("n_seeds={n} is too few to compare: at least 2 are needed")]
     TooFewSeeds { n: usize },
     /// `2^n ≤ 1/alpha`: even the most extreme data could not FAIL.
-    #[error("alpha={} can never flag a regression with n_seeds={n}", compact(*.alpha))]
+    #[error(
+        "alpha={} can never flag a regression with n_seeds={n}: the smallest n_seeds that can is {}",
+        compact(*.alpha),
+        family::seeds_for_threshold(*.alpha)
+    )]
     UnreachableAlpha { alpha: f64, n: usize },
     /// `alpha` outside (0, 1).
     #[error("alpha={} is not a probability in (0, 1)", compact(*.0))]
