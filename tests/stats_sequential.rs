@@ -6,7 +6,7 @@ use pybench_cli::scores::{ScoreTable, SlotKey};
 use pybench_cli::stats::sequential::{judge_sequential_with_seed, prefix};
 use pybench_cli::stats::{
     CompareOptions, Differences, LookDecision, SequentialError, SequentialPlan, SequentialTest,
-    SequentialVerdict, Spending, Step, compare, judge_sequential, look_differences,
+    SequentialVerdict, Spending, Step, compare, judge_sequential,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -204,7 +204,7 @@ fn a_one_look_plan_is_the_fixed_design() {
             min_effect: opts.min_effect,
             ..SequentialPlan::with_looks(vec![n], 0.05)
         };
-        let d = look_differences(&base, &cur).unwrap();
+        let d = Differences::from_prefix(&base, &cur).unwrap();
         let seq = judge_sequential("bench_one", &seeds, &d, plan).unwrap();
         assert_eq!(seq.meta_p, fixed.meta_p, "n={n}");
         assert_eq!(seq.exact, fixed.exact);
@@ -354,8 +354,8 @@ fn look_differences_use_the_whole_baseline() {
     let (base, cur) = tables(&mut rng, 30, 0.0);
     let first: Vec<Vec<f64>> = cur.columns().iter().map(|c| c[..10].to_vec()).collect();
     let partial = ScoreTable::new(cur.slots().to_vec(), first).unwrap();
-    let d10 = look_differences(&base, &partial).unwrap();
-    let d30 = look_differences(&base, &cur).unwrap();
+    let d10 = Differences::from_prefix(&base, &partial).unwrap();
+    let d30 = Differences::from_prefix(&base, &cur).unwrap();
     assert_eq!(d10, prefix(&d30, 10).unwrap());
     assert_eq!(d30, Differences::from_tables(&base, &cur).unwrap());
 }

@@ -9,9 +9,7 @@ use crate::result::{BenchResult, Sequential, Status};
 use crate::runner::{Benchmark, SeedOutcome, call};
 use crate::scores::ScoreTable;
 use crate::settings::Settings;
-use crate::stats::{
-    Differences, SequentialOutcome, SequentialPlan, SequentialTest, Step, look_differences,
-};
+use crate::stats::{Differences, SequentialOutcome, SequentialPlan, SequentialTest, Step};
 
 use super::verdict::{Execution, compare_tables, improvement};
 
@@ -135,7 +133,7 @@ fn look_tables(
     match reference {
         Reference::Stored(stored) => {
             let current = table(&outcomes[0])?;
-            let diffs = look_differences(stored, &current).map_err(|e| e.to_string())?;
+            let diffs = Differences::from_prefix(stored, &current).map_err(|e| e.to_string())?;
             Ok((stored.prefix(seeds.len()), current, diffs))
         }
         Reference::Revision => {

@@ -79,13 +79,7 @@ fn slot_table(d: &BenchDiff) -> String {
         return String::new();
     }
     let metrics: Vec<String> = d.slots.iter().map(|s| terminal::shown(&s.metric)).collect();
-    let width = metrics
-        .iter()
-        .map(|metric| metric.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8)
-        + 2;
+    let width = terminal::metric_column_width(&metrics);
     let mut out = format!(
         "  {:<width$}{:>5}   {:<11}   {:<11}   {:>7}   {:>6}\n",
         "metric", "step", "A", "B", "Δ", "p"

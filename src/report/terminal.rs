@@ -202,13 +202,7 @@ pub fn slot_table(result: &BenchResult, baseline_column: &str) -> String {
         return String::new();
     };
     let metrics: Vec<String> = cmp.slots.iter().map(|s| shown(&s.slot.metric)).collect();
-    let width = metrics
-        .iter()
-        .map(|metric| metric.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8)
-        + 2;
+    let width = metric_column_width(&metrics);
     let with_mde = result.sensitivity.len() == cmp.slots.len();
     let mut out = format!(
         "  {:<width$}{:>5}   {:<9}   {:<9}   {:>2}   {:>6}",
@@ -243,6 +237,18 @@ pub fn slot_table(result: &BenchResult, baseline_column: &str) -> String {
         );
     }
     out
+}
+
+/// The width of a slot table's metric column: the longest (escaped) metric
+/// name, at least the heading's, plus two spaces.
+pub fn metric_column_width(metrics: &[String]) -> usize {
+    metrics
+        .iter()
+        .map(|metric| metric.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8)
+        + 2
 }
 
 /// An MDE as a share of the baseline mean; in the metric's units when that

@@ -25,7 +25,7 @@ pub use mirror::{Mirror, mirror, mirror_of};
 pub use permute::{MetaP, N_PERMUTATIONS, PermutationOptions, TIE_RTOL, meta_p, statistics};
 pub use sequential::{
     LookDecision, LookResult, SequentialError, SequentialOutcome, SequentialPlan, SequentialTest,
-    SequentialVerdict, Spending, Step, judge_sequential, look_differences,
+    SequentialVerdict, Spending, Step, judge_sequential,
 };
 pub use signs::{enumerate as enumerate_patterns, permutation_seed, sample as sample_patterns};
 pub use slot::{

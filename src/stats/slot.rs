@@ -40,6 +40,21 @@ impl Differences {
                 current: current.n_seeds(),
             });
         }
+        Self::from_prefix(baseline, current)
+    }
+
+    /// Goodness differences of `current`'s seeds against the first as many
+    /// of `baseline`'s (same slots); each slot's baseline mean is over all of
+    /// `baseline`'s seeds, so an adaptive look's last look is exactly the
+    /// fixed design's comparison.
+    pub fn from_prefix(baseline: &ScoreTable, current: &ScoreTable) -> Result<Self, StatsError> {
+        let n = current.n_seeds();
+        if n > baseline.n_seeds() {
+            return Err(StatsError::SeedCountMismatch {
+                baseline: baseline.n_seeds(),
+                current: n,
+            });
+        }
         if let Some(detail) = baseline.slot_difference(current) {
             return Err(StatsError::SlotsDiffer(detail));
         }
@@ -60,7 +75,7 @@ impl Differences {
             baseline_means.push(numeric::mean(&base));
             columns.push(column);
         }
-        Self::new(baseline.n_seeds(), columns, baseline_means)
+        Self::new(n, columns, baseline_means)
     }
 
     /// Differences given directly: `columns[s][i]`, and each slot's baseline

@@ -21,7 +21,7 @@ mod data;
 mod futility;
 mod plan;
 
-pub use data::{look_differences, prefix};
+pub use data::prefix;
 pub use plan::{
     DEFAULT_GAMMA, SequentialError, SequentialPlan, Spending, Z_CAP, default_futility,
     default_looks,
@@ -222,8 +222,8 @@ impl SequentialTest {
     }
 
     /// Judge the next look. `diffs` holds the first `n_k` seeds'
-    /// differences (see [`look_differences`]) and must extend the previous
-    /// look's data unchanged.
+    /// differences (see [`Differences::from_prefix`]) and must extend the
+    /// previous look's data unchanged.
     pub fn next_look(&mut self, diffs: &Differences) -> Result<Step, SequentialError> {
         if let Some(o) = &self.outcome {
             return Err(SequentialError::AlreadyStopped { look: o.stopped_at });
