@@ -109,7 +109,10 @@ pub struct RunArgs {
 /// Which benchmarks: where to find them, and which to keep.
 #[derive(Debug, Clone, Args)]
 pub struct SearchArgs {
-    /// Benchmark libraries, Cargo packages or directories [default: ./benchmarks]
+    /// Benchmark libraries, Cargo packages or directories [default:
+    /// ./benchmarks, else the paths in [workspace.metadata.pybench] or
+    /// [package.metadata.pybench], else the workspace members that build a
+    /// cdylib and depend on pybench]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -247,9 +250,10 @@ pub struct MergeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
-    /// The baseline file.
-    #[arg(long, value_name = "FILE", default_value = ".pybench/baselines.jsonl")]
-    pub baseline: PathBuf,
+    /// The baseline file [default: .pybench/baselines.jsonl at the root of
+    /// the Cargo workspace, else of the git work tree, else here].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Only this benchmark (repeatable); `bench_x` or `x`.
     #[arg(long = "bench", value_name = "NAME")]
     pub benches: Vec<String>,
@@ -348,13 +352,10 @@ impl SettingsArgs {
 }
 
 impl SearchArgs {
-    /// The PATH arguments, or `./benchmarks`.
+    /// The PATH arguments; none means the project's default
+    /// (`runner::discover::resolve_paths`).
     pub fn paths(&self) -> Vec<PathBuf> {
-        if self.paths.is_empty() {
-            vec![PathBuf::from("benchmarks")]
-        } else {
-            self.paths.clone()
-        }
+        self.paths.clone()
     }
 
     /// Where to look for benchmarks, and which to keep; `verbose` lists
@@ -391,10 +392,11 @@ impl Cli {
                 *path = resolved;
             }
         };
-        absolute(&mut run.search.store.baseline);
+        run.search.store.baseline = Some(run.search.store.baseline());
         let reports = &mut run.reports;
         let shard = &mut run.shard;
         [
+            &mut run.search.store.baseline,
             &mut reports.json,
             &mut reports.junit,
             &mut reports.bmf,
@@ -433,6 +435,13 @@ impl ReportArgs {
 }
 
 impl StoreArgs {
+    /// The baseline file: `--baseline`, else the project's.
+    pub fn baseline(&self) -> PathBuf {
+        self.baseline
+            .clone()
+            .unwrap_or_else(crate::runner::workspace::default_baseline)
+    }
+
     /// The `--bench` names.
     pub fn selection(&self) -> Selection {
         Selection {

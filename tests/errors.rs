@@ -34,7 +34,20 @@ pbtest!(missing_path, |dir: TestDir, cmd: Pybench| {
 
 pbtest!(default_path_is_benchmarks, |dir: TestDir, cmd: Pybench| {
     let run = cmd.run(&[]);
-    assert_one_error(&run, "error: path does not exist: benchmarks");
+    assert_one_error(&run, "error: nothing to benchmark in ");
+    std::fs::create_dir(dir.path().join("benchmarks")).unwrap();
+    std::fs::copy(
+        crate::util::c_example(),
+        dir.path().join("benchmarks/libsolver.so"),
+    )
+    .unwrap();
+    let run = cmd.run(&["--list"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("  benchmarks/libsolver.so"),
+        "{}",
+        run.stdout
+    );
 });
 
 pbtest!(unknown_bench, |dir: TestDir, cmd: Pybench| {

@@ -6,7 +6,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::cli::{CheckArgs, RunArgs};
+use crate::cli::CheckArgs;
 use crate::error::Error;
 use crate::judge::adaptive;
 use crate::judge::verdict::{self, Execution};
@@ -15,7 +15,7 @@ use crate::report::terminal;
 use crate::result::{BenchResult, Revision, Status};
 use crate::runner::isolate::INTERRUPTED;
 use crate::runner::revision::{self, RevisionBuild};
-use crate::runner::{self, Benchmark, LibraryFile, SeedSource};
+use crate::runner::{self, Benchmark, LibraryFile, Search, SeedSource};
 use crate::settings::{Overrides, RunMode};
 use crate::stats;
 use crate::store::Store;
@@ -36,13 +36,14 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
         started,
     )?;
     let seed_source = SeedSource::from_env()?;
-    let build = revision::prepare(rev, &args.search.paths())?;
+    let search = resolved_search(args)?;
+    let build = revision::prepare(rev, &search.paths)?;
     if build.reused {
         eprintln!("using the cached build of {}", build.label);
     }
-    let current = super::discover(&args.search())?;
-    let previous = revision_benchmarks(args, &build)?;
-    let store = Store::open(&args.search.store.baseline)?;
+    let current = super::discover(&search)?;
+    let previous = revision_benchmarks(&search, &build)?;
+    let store = Store::open(&args.search.store.baseline())?;
     super::catch_interrupts();
     let pair = Pair {
         overrides: Overrides {
@@ -94,13 +95,20 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     for bench in previous.iter().filter(|p| p.library_failed()) {
         pipeline.take(pair.failed_there(bench), &mut results);
     }
-    let gone = only_at_revision(&previous, &current, &build.label);
+    let gone = gone_lines(&previous, &current, &build.label);
     let repo = git::repo_state(&cwd)?;
     pipeline.conclude(results, &gone, repo.as_ref(), true)
 }
 
-/// A line for each of REV's benchmarks that the working tree lacks.
-fn only_at_revision(previous: &[Benchmark], current: &[Benchmark], label: &str) -> String {
+/// The run's search with its paths resolved: both sides search the same.
+fn resolved_search(args: &crate::cli::RunArgs) -> Result<runner::Search, Error> {
+    let mut search = args.search();
+    search.paths = runner::discover::resolve_paths(&search.paths, search.verbose)?;
+    Ok(search)
+}
+
+/// One line per benchmark of REV that the working tree no longer has.
+fn gone_lines(previous: &[Benchmark], current: &[Benchmark], label: &str) -> String {
     previous
         .iter()
         .filter(|p| !p.library_failed() && !current.iter().any(|c| c.name == p.name))
@@ -115,8 +123,7 @@ fn only_at_revision(previous: &[Benchmark], current: &[Benchmark], label: &str) 
 
 /// REV's selected benchmarks, sorted by name, read as the working tree's
 /// are (in describe workers unless `--in-process`).
-fn revision_benchmarks(args: &RunArgs, build: &RevisionBuild) -> Result<Vec<Benchmark>, Error> {
-    let search = args.search();
+fn revision_benchmarks(search: &Search, build: &RevisionBuild) -> Result<Vec<Benchmark>, Error> {
     let files: Vec<LibraryFile> = build
         .libraries
         .iter()
@@ -125,7 +132,7 @@ fn revision_benchmarks(args: &RunArgs, build: &RevisionBuild) -> Result<Vec<Benc
             named: false,
         })
         .collect();
-    let mut previous = runner::load_libraries(&files, &search)?;
+    let mut previous = runner::load_libraries(&files, search)?;
     if INTERRUPTED.load(Ordering::SeqCst) {
         return Err(Error::Interrupted);
     }

@@ -47,8 +47,8 @@ pub(super) fn run_mode(
         return super::shard::run(args, mode, n_seeds, &benchmarks);
     }
     // Held until the run ends: concurrent runs on one file take turns.
-    let _lock = store::lock(&args.search.store.baseline, !args.write.no_wait)?;
-    let mut store = Store::open(&args.search.store.baseline)?;
+    let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
+    let mut store = Store::open(&args.search.store.baseline())?;
     super::catch_interrupts();
     if args.list {
         return Ok(super::list::run(args, n_seeds, &benchmarks, &store));

@@ -25,8 +25,8 @@ pub fn run(args: &MergeArgs) -> Result<i32, Error> {
     joined.retain(|j| selection.selects(&j.name));
     let mode = joined[0].mode;
     let pipeline = super::pipeline(&args.reports, &args.write, args.family, mode, started)?;
-    let _lock = store::lock(&args.store.baseline, !args.write.no_wait)?;
-    let mut store = Store::open(&args.store.baseline)?;
+    let _lock = store::lock(&args.store.baseline(), !args.write.no_wait)?;
+    let mut store = Store::open(&args.store.baseline())?;
     if mode == RunMode::Check {
         check_baselines(args, &joined, &store)?;
     }
@@ -45,7 +45,7 @@ fn check_baselines(args: &MergeArgs, joined: &[Joined], store: &Store) -> Result
                     bench: bench.name.clone(),
                     detail: format!(
                         "its baseline in {} has other seeds than its shards ran; it changed since they ran",
-                        args.store.baseline.display()
+                        args.store.baseline().display()
                     ),
                     hint: "run the shards again on the current baseline file",
                 }
@@ -56,7 +56,7 @@ fn check_baselines(args: &MergeArgs, joined: &[Joined], store: &Store) -> Result
                     bench: bench.name.clone(),
                     detail: format!(
                         "its shards ran against a baseline, but {} has none",
-                        args.store.baseline.display()
+                        args.store.baseline().display()
                     ),
                     hint: "merge with the --baseline file the shards read",
                 }

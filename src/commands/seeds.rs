@@ -19,7 +19,7 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
     let path = args
         .seed_plan
         .clone()
-        .unwrap_or_else(|| SeedPlan::default_path(&args.search.store.baseline));
+        .unwrap_or_else(|| SeedPlan::default_path(&args.search.store.baseline()));
     let mut plan = if path.exists() {
         SeedPlan::read(&path)?
     } else {

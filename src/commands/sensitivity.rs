@@ -24,7 +24,7 @@ use crate::store::{Baseline, Store};
 pub const DEFAULT_EFFECT: f64 = 0.02;
 
 pub fn run(args: &ShowArgs) -> Result<i32, Error> {
-    let store = Store::open(&args.store.baseline)?;
+    let store = Store::open(&args.store.baseline())?;
     let selection = args.store.selection();
     let records = match git::repo_state(&git::existing_dir(store.path()))? {
         Some(repo) => sensitivity::read(&repo.git_dir),

@@ -75,9 +75,9 @@ fn seeds_of(
     benchmarks: &[Benchmark],
 ) -> Result<Vec<(SeedsFrom, Vec<u64>)>, Error> {
     // Read-only: a shard never writes baselines, so it takes no lock.
-    let store = Store::open(&args.search.store.baseline)?;
+    let store = Store::open(&args.search.store.baseline())?;
     let plan_path: Option<PathBuf> = args.shard.seed_plan.clone().or_else(|| {
-        let default = SeedPlan::default_path(&args.search.store.baseline);
+        let default = SeedPlan::default_path(&args.search.store.baseline());
         default.exists().then_some(default)
     });
     let plan = match &plan_path {

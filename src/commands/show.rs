@@ -31,7 +31,7 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
     if args.sensitivity {
         return super::sensitivity::run(args);
     }
-    let store = Store::open(&args.store.baseline)?;
+    let store = Store::open(&args.store.baseline())?;
     let selection = args.store.selection();
     if let Some(dir) = &args.plot {
         for path in plot::write_baselines(
@@ -62,7 +62,7 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
 }
 
 fn history(args: &ShowArgs) -> Result<i32, Error> {
-    let path = &args.store.baseline;
+    let path = &args.store.baseline();
     let Some(versions) = git::file_history(path)? else {
         report::print(&format!(
             "not inside a git repository: no history for {}\n",

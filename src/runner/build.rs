@@ -1,11 +1,13 @@
 //! Cargo integration: build a benchmark package and take its `cdylib`
 //! artifacts from cargo's own messages, never by guessing paths.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde::Deserialize;
+
+use super::workspace;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -36,27 +38,34 @@ struct Target {
     kind: Vec<String>,
 }
 
-fn cargo() -> Command {
+pub(super) fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 /// `cargo build --release` the package or workspace at `dir`; return the
 /// shared libraries of its own `cdylib` targets (not of dependencies).
-/// Cargo's progress and diagnostics go to the user's stderr. `target_dir`
-/// overrides cargo's target directory.
+/// Cargo's diagnostics go to the user's stderr, and so does its progress
+/// on a terminal; without one (CI), one line says that the build started
+/// and one how long it took, so a log shows where the minutes went while
+/// stdout stays clean. `target_dir` overrides cargo's target directory.
 pub fn build_package(dir: &Path, target_dir: Option<&Path>) -> Result<Vec<PathBuf>, BuildError> {
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
     let manifest = dir.join("Cargo.toml");
     let mut command = cargo();
     if let Some(target_dir) = target_dir {
         command.env("CARGO_TARGET_DIR", target_dir);
     }
+    command.args([
+        "build",
+        "--release",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if !terminal {
+        command.arg("--quiet");
+        eprintln!("building {} (cargo build --release)", dir.display());
+    }
     let mut child = command
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--message-format=json-render-diagnostics",
-        ])
         .arg("--manifest-path")
         .arg(&manifest)
         .stdout(Stdio::piped())
@@ -107,6 +116,13 @@ pub fn build_package(dir: &Path, target_dir: Option<&Path>) -> Result<Vec<PathBu
             status: status.to_string(),
         });
     }
+    if !terminal {
+        eprintln!(
+            "built {} in {:.1}s",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     libraries.sort();
     libraries.dedup();
     Ok(libraries)
@@ -115,58 +131,17 @@ pub fn build_package(dir: &Path, target_dir: Option<&Path>) -> Result<Vec<PathBu
 /// The `cdylib` files a previous `cargo build --release` left for the
 /// package at `dir`, located through `cargo metadata` (no build).
 pub fn built_libraries(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
-    #[derive(Deserialize)]
-    struct Metadata {
-        target_directory: PathBuf,
-        packages: Vec<Package>,
-        workspace_members: Vec<String>,
-    }
-    #[derive(Deserialize)]
-    struct Package {
-        id: String,
-        manifest_path: PathBuf,
-        targets: Vec<MetaTarget>,
-    }
-    #[derive(Deserialize)]
-    struct MetaTarget {
-        name: String,
-        kind: Vec<String>,
-    }
-    let output = cargo()
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--offline",
-        ])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|source| BuildError::Spawn {
-            dir: dir.to_path_buf(),
-            source,
-        })?;
-    if !output.status.success() {
-        return Err(BuildError::Failed {
-            dir: dir.to_path_buf(),
-            status: output.status.to_string(),
-        });
-    }
-    let meta: Metadata =
-        serde_json::from_slice(&output.stdout).map_err(|e| BuildError::Output {
-            dir: dir.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+    let meta = workspace::metadata(dir).map_err(|e| BuildError::Output {
+        dir: dir.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let release = meta.target_directory.join("release");
     let mut libraries: Vec<PathBuf> = meta
-        .packages
-        .iter()
-        .filter(|p| meta.workspace_members.contains(&p.id) && p.manifest_path.starts_with(&root))
+        .members()
+        .filter(|p| p.manifest_path.starts_with(&root))
         .flat_map(|p| &p.targets)
-        .filter(|t| t.kind.iter().any(|k| k == "cdylib"))
+        .filter(|t| t.is_cdylib())
         .map(|t| {
             let stem = t.name.replace('-', "_");
             release.join(format!(

@@ -2,12 +2,21 @@
 //!
 //! A shared library file is taken as it is; a directory with a `Cargo.toml`
 //! is built (or, with `--no-build`, its last build is used); any other
-//! directory is searched for both.
+//! directory is searched for both, within the limits of [`super::scope`].
+//! No PATH means the project's default ([`super::workspace`]).
+//!
+//! A directory is entered once, however many symlinks lead to it (so a
+//! link to a parent cannot loop), and a library once, however many paths
+//! name it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use super::Search;
 use super::build::{self, BuildError};
 use super::library::LibraryError;
+use super::scope::{self, Scope};
+use super::workspace::{self, WorkspaceError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
@@ -32,10 +41,14 @@ pub enum DiscoverError {
     },
     #[error("no benchmark matches --bench {0}")]
     UnknownBench(String),
-    #[error("no benchmarks found in {0}")]
+    #[error("no benchmarks found in {}", if .0.is_empty() { "the project's default paths" } else { .0 })]
     NoBenchmarks(String),
     #[error("{0} exports no benchmarks")]
     LibraryWithoutBenchmarks(PathBuf),
+    #[error("{} builds no cdylib, so it has no library for pybench to load", .0.display())]
+    NoCdylib(PathBuf),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
 }
 
 impl DiscoverError {
@@ -57,9 +70,16 @@ impl DiscoverError {
             DiscoverError::UnknownBench(_) => {
                 "run without --bench to see every benchmark discovered"
             }
-            DiscoverError::NoBenchmarks(_) | DiscoverError::LibraryWithoutBenchmarks(_) => {
+            DiscoverError::NoBenchmarks(_) => {
+                "a benchmark is an exported `bench_NAME` with its `pybench_meta_NAME` companion; -v lists every library and crate searched and why each was skipped"
+            }
+            DiscoverError::LibraryWithoutBenchmarks(_) => {
                 "a benchmark is an exported `bench_NAME` with its `pybench_meta_NAME` companion; -v lists skipped exports"
             }
+            DiscoverError::NoCdylib(_) => {
+                "add `crate-type = [\"cdylib\"]` under [lib] in its Cargo.toml"
+            }
+            DiscoverError::Workspace(e) => e.hint(),
         }
     }
 }
@@ -73,19 +93,48 @@ pub struct LibraryFile {
     pub named: bool,
 }
 
-/// Resolve every PATH into library files, building Cargo packages unless
-/// `no_build`. The result is sorted and free of duplicates.
-pub fn library_files(paths: &[PathBuf], no_build: bool) -> Result<Vec<LibraryFile>, DiscoverError> {
-    library_files_in(paths, no_build, None)
+/// How a search goes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options<'a> {
+    /// Take Cargo packages' last build instead of building them.
+    pub no_build: bool,
+    /// Build Cargo packages into this target directory.
+    pub target_dir: Option<&'a Path>,
+    /// Say on stderr what was searched and why anything was skipped.
+    pub verbose: bool,
 }
 
-/// [`library_files`], building Cargo packages into `target_dir` when given.
+/// The library files of a search's PATHs (or of the project's default).
+pub fn library_files(search: &Search) -> Result<Vec<LibraryFile>, DiscoverError> {
+    let paths = resolve_paths(&search.paths, search.verbose)?;
+    let options = Options {
+        no_build: search.no_build,
+        target_dir: None,
+        verbose: search.verbose,
+    };
+    library_files_in(&paths, &options)
+}
+
+/// The PATH arguments, or the project's default paths when there are none.
+pub fn resolve_paths(paths: &[PathBuf], verbose: bool) -> Result<Vec<PathBuf>, DiscoverError> {
+    if paths.is_empty() {
+        Ok(workspace::default_paths(verbose)?)
+    } else {
+        Ok(paths.to_vec())
+    }
+}
+
+/// Resolve every PATH into library files, building Cargo packages unless
+/// `no_build`. The result is sorted and free of duplicates.
 pub fn library_files_in(
     paths: &[PathBuf],
-    no_build: bool,
-    target_dir: Option<&Path>,
+    options: &Options,
 ) -> Result<Vec<LibraryFile>, DiscoverError> {
-    let mut files = Vec::new();
+    let mut walk = Walk {
+        options,
+        visited: HashSet::new(),
+        files: Vec::new(),
+    };
     for path in paths {
         if !path.exists() {
             return Err(DiscoverError::Missing(path.clone()));
@@ -94,66 +143,154 @@ pub fn library_files_in(
             if !build::is_shared_library(path) {
                 return Err(DiscoverError::NotALibrary(path.clone()));
             }
-            files.push(LibraryFile {
-                path: path.clone(),
-                named: true,
-            });
+            // A bare file name would send the loader through
+            // LD_LIBRARY_PATH and the system directories instead.
+            let path = match path.parent() {
+                Some(parent) if parent.as_os_str().is_empty() => Path::new(".").join(path),
+                _ => path.clone(),
+            };
+            walk.files.push(LibraryFile { path, named: true });
         } else {
-            search(path, no_build, target_dir, &mut files)?;
+            let repo = scope::repository(path);
+            let mut scope = Scope::new(repo.as_ref());
+            walk.directory(path, true, &mut scope)?;
         }
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files.dedup_by(|a, b| {
-        let same = a.path == b.path;
-        b.named |= same && a.named;
-        same
-    });
-    Ok(files)
+    Ok(distinct(walk.files))
 }
 
-fn search(
-    dir: &Path,
-    no_build: bool,
-    target_dir: Option<&Path>,
-    out: &mut Vec<LibraryFile>,
-) -> Result<(), DiscoverError> {
-    if dir.join("Cargo.toml").is_file() {
-        let libraries = if no_build {
-            build::built_libraries(dir)?
-        } else {
-            build::build_package(dir, target_dir)?
-        };
-        out.extend(
-            libraries
-                .into_iter()
-                .map(|path| LibraryFile { path, named: false }),
-        );
-        return Ok(());
-    }
-    let read_dir = |path: &Path| {
-        std::fs::read_dir(path).map_err(|source| DiscoverError::ReadDir {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
-    let mut entries: Vec<PathBuf> = read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for entry in entries {
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if entry.is_dir() {
-            // Build output belongs to the package that made it.
-            if !name.starts_with('.') && name != "target" {
-                search(&entry, no_build, target_dir, out)?;
-            }
-        } else if build::is_shared_library(&entry) {
-            out.push(LibraryFile {
-                path: entry,
-                named: false,
-            });
+/// One file per library, however many paths name it (a symlink, `a/../a`):
+/// the first path found stands for it, named if any of them was.
+fn distinct(mut files: Vec<LibraryFile>) -> Vec<LibraryFile> {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut seen: Vec<(PathBuf, LibraryFile)> = Vec::with_capacity(files.len());
+    for file in files {
+        let key = file
+            .path
+            .canonicalize()
+            .unwrap_or_else(|_| file.path.clone());
+        match seen.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, first)) => first.named |= file.named,
+            None => seen.push((key, file)),
         }
     }
-    Ok(())
+    seen.into_iter().map(|(_, file)| file).collect()
+}
+
+/// A directory's identity, whatever path leads to it.
+#[cfg(unix)]
+fn dir_id(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn dir_id(dir: &Path) -> Option<PathBuf> {
+    dir.canonicalize().ok()
+}
+
+struct Walk<'a> {
+    options: &'a Options<'a>,
+    visited: HashSet<DirId>,
+    files: Vec<LibraryFile>,
+}
+
+#[cfg(unix)]
+type DirId = (u64, u64);
+#[cfg(not(unix))]
+type DirId = PathBuf;
+
+impl Walk<'_> {
+    fn note(&self, text: std::fmt::Arguments) {
+        if self.options.verbose {
+            eprintln!("note: {text}");
+        }
+    }
+
+    /// Search `dir`, which the user named when `named`.
+    fn directory(
+        &mut self,
+        dir: &Path,
+        named: bool,
+        scope: &mut Scope,
+    ) -> Result<(), DiscoverError> {
+        if let Some(id) = dir_id(dir)
+            && !self.visited.insert(id)
+        {
+            self.note(format_args!(
+                "skipped {}: already searched by another path",
+                dir.display()
+            ));
+            return Ok(());
+        }
+        if dir.join("Cargo.toml").is_file() {
+            return self.package(dir, named, scope);
+        }
+        let entries = std::fs::read_dir(dir).map_err(|source| DiscoverError::ReadDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        entries.sort();
+        for entry in entries {
+            if entry.is_dir() {
+                match scope.skips(&entry) {
+                    Some(reason) => {
+                        self.note(format_args!("skipped {}: {reason}", entry.display()))
+                    }
+                    None => self.directory(&entry, false, scope)?,
+                }
+            } else if build::is_shared_library(&entry) {
+                self.note(format_args!("found library {}", entry.display()));
+                self.files.push(LibraryFile {
+                    path: entry,
+                    named: false,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Build (or find the last build of) the Cargo package at `dir`.
+    fn package(&mut self, dir: &Path, named: bool, scope: &Scope) -> Result<(), DiscoverError> {
+        if !named && !scope.may_build(dir) {
+            self.note(format_args!(
+                "skipped the Cargo package {}: outside the current workspace and repository (name it to build it)",
+                dir.display()
+            ));
+            return Ok(());
+        }
+        let libraries = if self.options.no_build {
+            build::built_libraries(dir)?
+        } else {
+            build::build_package(dir, self.options.target_dir)?
+        };
+        if libraries.is_empty() {
+            let rlibs = workspace::packages_without_cdylib(dir);
+            if named && !rlibs.is_empty() {
+                return Err(DiscoverError::NoCdylib(dir.to_path_buf()));
+            }
+            for package in rlibs {
+                eprintln!("{}", package.no_cdylib_warning());
+            }
+            self.note(format_args!(
+                "skipped the Cargo package {}: no cdylib {}",
+                dir.display(),
+                if self.options.no_build {
+                    "built yet"
+                } else {
+                    "target"
+                }
+            ));
+        }
+        for path in libraries {
+            self.note(format_args!(
+                "built library {} from {}",
+                path.display(),
+                dir.display()
+            ));
+            self.files.push(LibraryFile { path, named: false });
+        }
+        Ok(())
+    }
 }

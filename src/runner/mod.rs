@@ -11,8 +11,10 @@ pub mod discover;
 pub mod isolate;
 pub mod library;
 pub mod revision;
+pub mod scope;
 pub mod seeds;
 pub mod worker;
+pub mod workspace;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,7 +78,7 @@ pub struct Search {
 /// kept whatever `--bench` selects, since it may hold the benchmark asked
 /// for.
 pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
-    let files = discover::library_files(&search.paths, search.no_build)?;
+    let files = discover::library_files(search)?;
     let mut benchmarks = load_libraries(&files, search)?;
     benchmarks.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(pair) = benchmarks.windows(2).find(|w| w[0].name == w[1].name) {
@@ -144,6 +146,9 @@ pub fn load_libraries(
         }
         if !found && file.named {
             return Err(DiscoverError::LibraryWithoutBenchmarks(file.path.clone()));
+        }
+        if !found && search.verbose {
+            eprintln!("note: skipped {}: no benchmarks", file.path.display());
         }
     }
     benchmarks.extend(described(requests, search.timeout));

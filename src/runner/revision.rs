@@ -157,7 +157,11 @@ fn build(
         .map(|r| tree.join(r))
         .filter(|p| p.exists())
         .collect();
-    let files = discover::library_files_in(&present, false, Some(&root.join("target")))?;
+    let options = discover::Options {
+        target_dir: Some(&root.join("target")),
+        ..discover::Options::default()
+    };
+    let files = discover::library_files_in(&present, &options)?;
     let dir = cache_dir(&revision.git_dir, &revision.id);
     let libs_dir = dir.join("libs");
     let mut libraries = Vec::new();

@@ -141,6 +141,14 @@ pub fn repo_state(dir: &Path) -> Result<Option<RepoState>, GitError> {
     }))
 }
 
+/// The root of the git work tree containing `dir`, or `None` outside any
+/// work tree (or when the repository cannot be opened: the caller then
+/// falls back to `dir` itself).
+pub fn work_tree_root(dir: &Path) -> Option<PathBuf> {
+    let repo = discover(dir).ok().flatten()?;
+    repo.workdir().map(Path::to_path_buf)
+}
+
 /// The nearest existing directory at or above the baseline file, for git.
 pub fn existing_dir(baseline: &Path) -> PathBuf {
     let mut dir = baseline.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -272,7 +280,7 @@ fn walk_file(
 
 /// Opens the repository containing `dir`, telling "no repository here"
 /// (`None`) apart from a repository that exists but cannot be opened.
-pub(super) fn discover(dir: &Path) -> Result<Option<gix::Repository>, GitError> {
+pub fn discover(dir: &Path) -> Result<Option<gix::Repository>, GitError> {
     use gix::discover::upwards::Error as Upwards;
     // From a relative directory gix derives an empty work-tree path, which
     // its status machinery then rejects (in linked work trees it panicked).

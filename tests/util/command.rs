@@ -36,6 +36,13 @@ impl Pybench {
         self
     }
 
+    /// [`own_target_dir`](Self::own_target_dir) for a run that starts in a
+    /// subdirectory of the test's project: cargo builds into `target`.
+    pub fn target_dir(mut self, target: &Path) -> Pybench {
+        self.env.push(("CARGO_TARGET_DIR", target.to_path_buf()));
+        self
+    }
+
     /// `pybench ARGS`, ready to spawn.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pybench"));

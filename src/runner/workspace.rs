@@ -1,0 +1,423 @@
+//! The project a run starts in. With no PATH, which benchmarks to run:
+//! `./benchmarks`, else the paths configured in `Cargo.toml`, else the
+//! workspace members that build a `cdylib` and depend on pybench. And where
+//! the default baseline file lives: at the workspace root, else at the git
+//! work tree's root, else in the start directory — wherever in the project
+//! pybench starts, as cargo finds `Cargo.lock`.
+
+use std::path::{Component, Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::build::cargo;
+use crate::store::git;
+
+/// The Cargo.toml key that lists benchmark paths for a whole workspace.
+pub const WORKSPACE_KEY: &str = "[workspace.metadata.pybench] paths";
+/// The Cargo.toml key that lists benchmark paths for one package.
+pub const PACKAGE_KEY: &str = "[package.metadata.pybench] paths";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(
+        "nothing to benchmark in {}: no ./benchmarks directory and no Cargo.toml here or above",
+        .0.display()
+    )]
+    NoProject(PathBuf),
+    #[error("cannot read the Cargo workspace at {}: {reason}", .dir.display())]
+    Metadata { dir: PathBuf, reason: String },
+    #[error("{key} in {}: {what}", .manifest.display())]
+    BadPaths {
+        key: &'static str,
+        manifest: PathBuf,
+        what: String,
+    },
+    #[error("{key} in {} names {}, which does not exist", .manifest.display(), .path.display())]
+    MissingPath {
+        key: &'static str,
+        manifest: PathBuf,
+        path: PathBuf,
+    },
+    #[error(
+        "no benchmark crate in the workspace at {}: no member builds a cdylib and depends on pybench",
+        .0.display()
+    )]
+    NoBenchCrates(PathBuf),
+}
+
+impl WorkspaceError {
+    pub fn hint(&self) -> &'static str {
+        match self {
+            WorkspaceError::NoProject(_) => {
+                "pass a benchmark library, a Cargo package or a directory, or run pybench inside a Cargo workspace"
+            }
+            WorkspaceError::Metadata { .. } => {
+                "fix the Cargo.toml that cargo names above, or pass the benchmark paths explicitly"
+            }
+            WorkspaceError::BadPaths { .. } => {
+                "write `paths = [\"benches/solver\"]`: a list of paths relative to that Cargo.toml"
+            }
+            WorkspaceError::MissingPath { .. } => {
+                "fix or remove that entry; each path is relative to the Cargo.toml that lists it"
+            }
+            WorkspaceError::NoBenchCrates(_) => {
+                "give a benchmark crate `crate-type = [\"cdylib\"]` under [lib] and a dependency on pybench, or list its path in [workspace.metadata.pybench] paths"
+            }
+        }
+    }
+}
+
+/// What `cargo metadata --no-deps` says about a workspace.
+#[derive(Debug, Deserialize)]
+pub struct Metadata {
+    pub workspace_root: PathBuf,
+    pub target_directory: PathBuf,
+    pub packages: Vec<Package>,
+    pub workspace_members: Vec<String>,
+    /// `[workspace.metadata]`.
+    #[serde(default)]
+    pub metadata: Value,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Package {
+    pub id: String,
+    pub name: String,
+    pub manifest_path: PathBuf,
+    pub targets: Vec<Target>,
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
+    /// `[package.metadata]`.
+    #[serde(default)]
+    pub metadata: Value,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Target {
+    pub name: String,
+    pub kind: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Dependency {
+    /// The package depended on (whatever it is renamed to locally).
+    pub name: String,
+    /// `None` for a normal dependency, else "dev" or "build".
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+impl Target {
+    pub fn is_cdylib(&self) -> bool {
+        self.kind.iter().any(|k| k == "cdylib")
+    }
+}
+
+impl Package {
+    pub fn builds_cdylib(&self) -> bool {
+        self.targets.iter().any(Target::is_cdylib)
+    }
+
+    /// Whether the library depends on the authoring crate (package `pybench`).
+    pub fn uses_pybench(&self) -> bool {
+        self.dependencies
+            .iter()
+            .any(|d| d.name == "pybench" && d.kind.is_none())
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.manifest_path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The warning for a package that has benchmarks pybench cannot load.
+    pub fn no_cdylib_warning(&self) -> String {
+        format!(
+            "warning: crate `{}` depends on pybench but builds no cdylib, so pybench cannot load its benchmarks; add `crate-type = [\"cdylib\"]` under [lib] in {}",
+            self.name,
+            relative_to_cwd(&self.manifest_path).display()
+        )
+    }
+}
+
+impl Metadata {
+    /// The workspace's own packages, by name.
+    pub fn members(&self) -> impl Iterator<Item = &Package> {
+        let mut members: Vec<&Package> = self
+            .packages
+            .iter()
+            .filter(|p| self.workspace_members.contains(&p.id))
+            .collect();
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+        members.into_iter()
+    }
+}
+
+/// `cargo metadata --no-deps` of the workspace that `dir` is in.
+pub fn metadata(dir: &Path) -> Result<Metadata, WorkspaceError> {
+    let failed = |reason: String| WorkspaceError::Metadata {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    let output = cargo()
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| failed(format!("cannot run cargo: {e}")))?;
+    if !output.status.success() {
+        // Cargo's own first error line says what is wrong, and where.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reason = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("error: "))
+            .unwrap_or("cargo metadata failed");
+        return Err(failed(reason.to_string()));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| failed(e.to_string()))
+}
+
+/// The paths a run with no PATH argument searches, each printed as the
+/// user would name it from the start directory. Prints on stderr, in one
+/// line, what was chosen (unless `./benchmarks`), and a warning for each
+/// member that depends on pybench but builds no `cdylib`.
+pub fn default_paths(verbose: bool) -> Result<Vec<PathBuf>, WorkspaceError> {
+    let benchmarks = PathBuf::from("benchmarks");
+    if benchmarks.exists() {
+        return Ok(vec![benchmarks]);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if !cwd.ancestors().any(|d| d.join("Cargo.toml").is_file()) {
+        return Err(WorkspaceError::NoProject(cwd));
+    }
+    let meta = metadata(&cwd)?;
+    if let Some((paths, key)) = configured(&meta)? {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("pybench: benchmarking {} (from {key})", shown.join(", "));
+        return Ok(paths);
+    }
+    benchmark_crates(&meta, verbose)
+}
+
+/// The paths `[workspace.metadata.pybench]` lists, else those every
+/// member's `[package.metadata.pybench]` lists; `None` when neither does.
+fn configured(meta: &Metadata) -> Result<Option<(Vec<PathBuf>, &'static str)>, WorkspaceError> {
+    let manifest = meta.workspace_root.join("Cargo.toml");
+    if let Some(paths) = listed(&meta.metadata, WORKSPACE_KEY, &manifest)? {
+        return Ok(Some((paths, WORKSPACE_KEY)));
+    }
+    let mut all = Vec::new();
+    let mut any = false;
+    for package in meta.members() {
+        if let Some(paths) = listed(&package.metadata, PACKAGE_KEY, &package.manifest_path)? {
+            any = true;
+            all.extend(paths);
+        }
+    }
+    Ok(any.then_some((all, PACKAGE_KEY)))
+}
+
+/// `metadata.pybench.paths`, resolved against the manifest's directory.
+fn listed(
+    metadata: &Value,
+    key: &'static str,
+    manifest: &Path,
+) -> Result<Option<Vec<PathBuf>>, WorkspaceError> {
+    let Some(value) = metadata.get("pybench").and_then(|t| t.get("paths")) else {
+        return Ok(None);
+    };
+    let bad = |what: String| WorkspaceError::BadPaths {
+        key,
+        manifest: relative_to_cwd(manifest),
+        what,
+    };
+    let Some(items) = value.as_array() else {
+        return Err(bad(format!("expected a list of paths, found {value}")));
+    };
+    let base = manifest.parent().unwrap_or(Path::new("."));
+    let mut paths = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(text) = item.as_str().filter(|t| !t.is_empty()) else {
+            return Err(bad(format!("expected a path, found {item}")));
+        };
+        let path = relative_to_cwd(&base.join(text));
+        if !path.exists() {
+            return Err(WorkspaceError::MissingPath {
+                key,
+                manifest: relative_to_cwd(manifest),
+                path,
+            });
+        }
+        paths.push(path);
+    }
+    Ok(Some(paths))
+}
+
+/// The members that build a `cdylib` and depend on pybench.
+fn benchmark_crates(meta: &Metadata, verbose: bool) -> Result<Vec<PathBuf>, WorkspaceError> {
+    let mut chosen = Vec::new();
+    for package in meta.members() {
+        if !package.uses_pybench() {
+            if verbose {
+                eprintln!(
+                    "note: skipped workspace member `{}`: it does not depend on pybench",
+                    package.name
+                );
+            }
+        } else if package.builds_cdylib() {
+            chosen.push(package);
+        } else {
+            eprintln!("{}", package.no_cdylib_warning());
+        }
+    }
+    if chosen.is_empty() {
+        return Err(WorkspaceError::NoBenchCrates(relative_to_cwd(
+            &meta.workspace_root,
+        )));
+    }
+    let names: Vec<&str> = chosen.iter().map(|p| p.name.as_str()).collect();
+    eprintln!(
+        "pybench: benchmarking {} {} (the workspace members that build a cdylib and depend on pybench)",
+        if names.len() == 1 { "crate" } else { "crates" },
+        names.join(", ")
+    );
+    Ok(chosen.iter().map(|p| relative_to_cwd(p.dir())).collect())
+}
+
+/// The packages at or under `dir` that depend on pybench but build no
+/// `cdylib` (empty when cargo cannot say).
+pub fn packages_without_cdylib(dir: &Path) -> Vec<Package> {
+    let Ok(meta) = metadata(dir) else {
+        return Vec::new();
+    };
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let Metadata {
+        packages,
+        workspace_members,
+        ..
+    } = meta;
+    packages
+        .into_iter()
+        .filter(|p| workspace_members.contains(&p.id) && p.manifest_path.starts_with(&root))
+        .filter(|p| p.uses_pybench() && !p.builds_cdylib())
+        .collect()
+}
+
+/// The project's root directory (see the module documentation), as a
+/// path from the start directory: `.`, `..`, `../..`, or absolute.
+pub fn project_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        relative_to_cwd(&find_root(&cwd))
+    })
+}
+
+/// The default baseline file: `.pybench/baselines.jsonl` at the project root.
+pub fn default_baseline() -> PathBuf {
+    let file = Path::new(".pybench").join("baselines.jsonl");
+    match project_root() {
+        root if root == Path::new(".") => file,
+        root => root.join(file),
+    }
+}
+
+fn find_root(cwd: &Path) -> PathBuf {
+    if cwd.ancestors().any(|d| d.join("Cargo.toml").is_file())
+        && let Some(root) = cargo_workspace_root(cwd)
+    {
+        return root;
+    }
+    git::work_tree_root(cwd).unwrap_or_else(|| cwd.to_path_buf())
+}
+
+/// The root of the Cargo workspace `cwd` is in, as cargo finds it.
+fn cargo_workspace_root(cwd: &Path) -> Option<PathBuf> {
+    let output = cargo()
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let manifest = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
+    manifest.parent().map(Path::to_path_buf)
+}
+
+/// `path` as seen from the current directory: relative when it shares
+/// more than the filesystem root with it, else as it is.
+pub fn relative_to_cwd(path: &Path) -> PathBuf {
+    let Ok(cwd) = std::env::current_dir() else {
+        return path.to_path_buf();
+    };
+    relative_to(path, &cwd)
+}
+
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    if !path.is_absolute() {
+        return path.to_path_buf();
+    }
+    let ours: Vec<Component> = path.components().collect();
+    let theirs: Vec<Component> = base.components().collect();
+    let common = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+    // Only the root in common: `../../..` to it says nothing useful.
+    if common <= 1 {
+        return path.to_path_buf();
+    }
+    let mut relative: PathBuf = theirs[common..].iter().map(|_| "..").collect();
+    relative.extend(&ours[common..]);
+    if relative.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        relative
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_ancestor() {
+        let rel = |p: &str, b: &str| relative_to(Path::new(p), Path::new(b));
+        assert_eq!(rel("/w/repo", "/w/repo"), Path::new("."));
+        assert_eq!(rel("/w/repo", "/w/repo/a/b"), Path::new("../.."));
+        assert_eq!(rel("/w/repo/x/y", "/w/repo"), Path::new("x/y"));
+        assert_eq!(rel("/w/repo/x", "/w/repo/a"), Path::new("../x"));
+        assert_eq!(rel("/tmp/x", "/home/u"), Path::new("/tmp/x"));
+        assert_eq!(rel("rel/x", "/home/u"), Path::new("rel/x"));
+    }
+
+    #[test]
+    fn pybench_paths_must_be_a_list_of_strings() {
+        let manifest = Path::new("/nowhere/Cargo.toml");
+        let value = serde_json::json!({"pybench": {"paths": "benches"}});
+        let err = listed(&value, PACKAGE_KEY, manifest).unwrap_err();
+        assert!(
+            err.to_string().contains("expected a list of paths"),
+            "{err}"
+        );
+        let value = serde_json::json!({"pybench": {"paths": [3]}});
+        let err = listed(&value, PACKAGE_KEY, manifest).unwrap_err();
+        assert!(
+            err.to_string().contains("expected a path, found 3"),
+            "{err}"
+        );
+        assert!(
+            listed(&Value::Null, PACKAGE_KEY, manifest)
+                .unwrap()
+                .is_none()
+        );
+    }
+}
