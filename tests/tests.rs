@@ -26,6 +26,7 @@ mod fault_suite;
 mod fingerprint;
 mod git_module;
 mod injection;
+mod library_paths;
 mod load_faults;
 mod messages;
 mod parsers_prop;

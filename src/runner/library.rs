@@ -62,15 +62,19 @@ impl Benchmark {
 /// process, its handle (benchmarks hold it, through an `Arc`, so their
 /// entry points stay valid).
 pub struct Library {
+    /// Canonical: the file loaded and hashed.
     pub path: PathBuf,
+    /// As discovered, for display.
+    pub named: PathBuf,
     _handle: Option<libloading::Library>,
 }
 
 impl Library {
     /// A library that is not loaded here (a worker loads it).
-    pub fn unloaded(path: PathBuf) -> Library {
+    pub fn unloaded(path: PathBuf, named: PathBuf) -> Library {
         Library {
             path,
+            named,
             _handle: None,
         }
     }
@@ -176,6 +180,7 @@ pub fn load_benchmarks(
     path: &Path,
     skipped: &mut Vec<String>,
 ) -> Result<Vec<Benchmark>, LibraryError> {
+    let named = path.to_path_buf();
     let path = canonical(path)?;
     let pairs = benchmark_symbols(&exported_symbols(&path)?, skipped);
     if pairs.is_empty() {
@@ -190,6 +195,7 @@ pub fn load_benchmarks(
     }
     let library = Arc::new(Library {
         path,
+        named,
         _handle: Some(handle),
     });
     Ok(benchmarks

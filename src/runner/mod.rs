@@ -84,8 +84,8 @@ pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
     if let Some(pair) = benchmarks.windows(2).find(|w| w[0].name == w[1].name) {
         return Err(DiscoverError::Duplicate {
             name: pair[0].name.clone(),
-            first: pair[0].library.path.clone(),
-            second: pair[1].library.path.clone(),
+            first: pair[0].library.named.clone(),
+            second: pair[1].library.named.clone(),
         });
     }
     if benchmarks.is_empty() {
@@ -178,7 +178,7 @@ fn described(requests: Vec<Undescribed>, timeout: Option<f64>) -> Vec<Benchmark>
     let mut benchmarks = Vec::new();
     for (Undescribed { named, path, pairs }, description) in requests.into_iter().zip(descriptions)
     {
-        let library = Arc::new(Library::unloaded(path));
+        let library = Arc::new(Library::unloaded(path, named.clone()));
         match description {
             Ok(settings) => benchmarks.extend(pairs.into_iter().zip(settings).map(
                 |((name, _), settings)| Benchmark {
