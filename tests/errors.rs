@@ -130,18 +130,21 @@ PYBENCH_EXPORT int32_t bench_real(uint64_t seed, void *ctx, pybench_emit emit) {
     }
 );
 
-pbtest!(unreachable_alpha, |dir: TestDir, cmd: Pybench| {
-    let bytes = with_baseline(&dir, &cmd);
-    let run = cmd.run(&["update", synthetic().to_str().unwrap(), "--n-seeds", "4"]);
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(
+pbtest!(
+    too_few_seeds_says_the_smallest_n_seeds_that_can_reach_alpha,
+    |dir: TestDir, cmd: Pybench| {
+        let bytes = with_baseline(&dir, &cmd);
+        let run = cmd.run(&["update", synthetic().to_str().unwrap(), "--n-seeds", "4"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
         run.stdout
-            .contains("alpha=0.05 can never flag a regression with n_seeds=4"),
+            .contains("alpha=0.05 can never flag a regression with n_seeds=4: the smallest n_seeds that can is 5"),
         "{}",
         run.stdout
     );
-    assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
-});
+        assert_eq!(baseline_bytes(dir.path()).unwrap(), bytes);
+    }
+);
 
 pbtest!(
     slots_that_differ_from_the_baseline,

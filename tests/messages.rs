@@ -71,7 +71,7 @@ pbtest!(
         assert_eq!(run.code, 2, "{run:?}");
         assert!(
             run.line_of("bench_settings_ok")
-                .ends_with(" ERROR   alpha=1e-300 can never flag a regression with n_seeds=8"),
+                .ends_with(" ERROR   alpha=1e-300 can never flag a regression with n_seeds=8: the smallest n_seeds that can is 997"),
             "{}",
             run.stdout
         );

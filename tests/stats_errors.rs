@@ -63,7 +63,7 @@ fn unreachable_alpha() {
     assert_eq!(e, StatsError::UnreachableAlpha { alpha: 0.05, n: 4 });
     assert_eq!(
         e.to_string(),
-        "alpha=0.05 can never flag a regression with n_seeds=4"
+        "alpha=0.05 can never flag a regression with n_seeds=4: the smallest n_seeds that can is 5"
     );
     // The boundary: 2^3 = 1/0.125 exactly is still unreachable; 2^5 > 20 is fine.
     let e = err(&table(&["a"], 3, 0.0), &table(&["a"], 3, 1.0), opts(0.125));

@@ -25,6 +25,7 @@ mod family;
 mod fault_suite;
 mod fingerprint;
 mod git_module;
+mod hints;
 mod injection;
 mod library_paths;
 mod load_faults;

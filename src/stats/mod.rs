@@ -116,7 +116,11 @@ pub enum StatsError {
     #[error("n_seeds={n} is too few to compare: at least 2 are needed")]
     TooFewSeeds { n: usize },
     /// `2^n ≤ 1/alpha`: even the most extreme data could not FAIL.
-    #[error("alpha={} can never flag a regression with n_seeds={n}", compact(*.alpha))]
+    #[error(
+        "alpha={} can never flag a regression with n_seeds={n}: the smallest n_seeds that can is {}",
+        compact(*.alpha),
+        family::seeds_for_threshold(*.alpha)
+    )]
     UnreachableAlpha { alpha: f64, n: usize },
     /// `alpha` outside (0, 1).
     #[error("alpha={} is not a probability in (0, 1)", compact(*.0))]

@@ -27,6 +27,7 @@ pub use output::{BenchOutput, Json, Metrics, Record};
 ///
 /// ```
 /// pybench::bench! {
+///     /// Doc comments and other attributes may come before or after settings.
 ///     #[settings(n_seeds = 50, alpha = 0.01, min_effect = 0.02)]
 ///     fn bench_training(seed: u64) -> f64 {
 ///         (seed % 7) as f64
@@ -37,19 +38,42 @@ pub use output::{BenchOutput, Json, Metrics, Record};
 ///
 /// The macro exports `bench_NAME` and its companion `pybench_meta_bench_NAME`
 /// (a `macro_rules!` macro cannot strip the `bench_` prefix; pybench accepts
-/// both companion spellings). Settings come first and are literals or, for
-/// `looks`, a bracketed list: `#[settings(adaptive = true, looks = [10, 20, 30])]`.
+/// both companion spellings). Settings are literals or, for `looks`, a
+/// bracketed list: `#[settings(adaptive = true, looks = [10, 20, 30])]`.
+///
+/// pybench finds benchmarks by their `bench_` prefix, so a function named
+/// otherwise is a compile error rather than a benchmark that is never run:
+///
+/// ```compile_fail
+/// pybench::bench! {
+///     fn training(seed: u64) -> f64 { seed as f64 }
+/// }
+/// ```
 #[macro_export]
 macro_rules! bench {
+    // Sort the attributes: `#[settings(...)]` (wherever it stands among
+    // doc comments and other attributes) apart from the rest.
+    (@sort [$($settings:tt)*] [$($attrs:tt)*] #[settings($($s:tt)*)] $($rest:tt)*) => {
+        $crate::bench! { @sort [$($settings)* $($s)*] [$($attrs)*] $($rest)* }
+    };
+    (@sort [$($settings:tt)*] [$($attrs:tt)*] #[$attr:meta] $($rest:tt)*) => {
+        $crate::bench! { @sort [$($settings)*] [$($attrs)* #[$attr]] $($rest)* }
+    };
     (
-        #[settings($($key:ident = $value:tt),* $(,)?)]
-        $(#[$attr:meta])*
+        @sort [$($key:ident = $value:tt),* $(,)?] [$($attrs:tt)*]
         $vis:vis fn $name:ident($seed:ident: u64) -> $ret:ty $body:block
     ) => {
-        $(#[$attr])*
+        $($attrs)*
         $vis fn $name($seed: u64) -> $ret $body
 
         const _: () = {
+            if !$crate::has_bench_prefix(stringify!($name)) {
+                panic!(concat!(
+                    "pybench::bench!: `", stringify!($name), "` must be named `bench_",
+                    stringify!($name), "`: pybench runs only functions whose name starts with `bench_`"
+                ));
+            }
+
             #[unsafe(export_name = stringify!($name))]
             unsafe extern "C" fn pybench_bench(
                 seed: u64,
@@ -72,16 +96,33 @@ macro_rules! bench {
             }
         };
     };
-    (
-        $(#[$attr:meta])*
-        $vis:vis fn $name:ident($seed:ident: u64) -> $ret:ty $body:block
-    ) => {
-        $crate::bench! {
-            #[settings()]
-            $(#[$attr])*
-            $vis fn $name($seed: u64) -> $ret $body
-        }
+    (@sort [$($settings:tt)*] [$($attrs:tt)*] $($rest:tt)*) => {
+        ::core::compile_error!(concat!(
+            "pybench::bench! expects `#[settings(key = literal, ...)]` (optional, before or after ",
+            "doc comments) and one `fn bench_NAME(seed: u64) -> T { ... }`; found settings `",
+            stringify!($($settings)*), "` and `", stringify!($($rest)*), "`"
+        ));
     };
+    ($($tokens:tt)*) => {
+        $crate::bench! { @sort [] [] $($tokens)* }
+    };
+}
+
+/// Whether `name` starts with `bench_` (for [`bench!`], at compile time).
+#[doc(hidden)]
+pub const fn has_bench_prefix(name: &str) -> bool {
+    let (name, prefix) = (name.as_bytes(), b"bench_");
+    if name.len() < prefix.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < prefix.len() {
+        if name[i] != prefix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 #[cfg(test)]
