@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::util::{Pybench, TestDir, baseline_path, c_library, workspace};
+use crate::util::{TestDir, baseline_path, c_library, workspace};
 
 fn fixture(file: &str) -> String {
     std::fs::read_to_string(workspace().join("tests/fixtures/c").join(file)).unwrap()
