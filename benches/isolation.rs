@@ -22,6 +22,7 @@ fn isolation(c: &mut Criterion) {
     let mut skipped = Vec::new();
     let benchmarks = library::load_benchmarks(&path, &mut skipped).unwrap();
     let tiny = benchmarks.iter().find(|b| b.name == "bench_tiny").unwrap();
+    let entry = tiny.entry.expect("loaded in this process");
     let seeds = run::fresh_seeds(10_000, run::SeedSource::Fixed(1), "bench_tiny");
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let exe = Path::new(env!("CARGO_BIN_EXE_pybench"));
@@ -31,7 +32,7 @@ fn isolation(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(8));
     group.bench_function("in_process", |b| {
-        b.iter(|| call::call_all(&[tiny.entry], &seeds, workers, |_| {}, |_, _, _| {}).unwrap())
+        b.iter(|| call::call_all(&[entry], &seeds, workers, |_| {}, |_, _, _| {}).unwrap())
     });
     group.bench_function("worker_process", |b| {
         b.iter(|| {

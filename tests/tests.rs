@@ -28,6 +28,8 @@ mod fingerprint;
 mod git_module;
 mod hints;
 mod injection;
+mod library_paths;
+mod load_faults;
 mod messages;
 mod parsers_prop;
 mod reference_baselines;
