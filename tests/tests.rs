@@ -19,6 +19,7 @@ mod c_example;
 mod cargo_pybench;
 mod cli_definition;
 mod cli_flags;
+mod dirty_tree;
 mod errors;
 mod exporters;
 mod family;
