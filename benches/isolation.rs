@@ -23,6 +23,7 @@ fn isolation(c: &mut Criterion) {
     let mut skipped = Vec::new();
     let benchmarks = library::load_benchmarks(&path, &mut skipped).unwrap();
     let tiny = benchmarks.iter().find(|b| b.name == "bench_tiny").unwrap();
+    let entry = tiny.entry.expect("loaded in this process");
     let seeds = run::fresh_seeds(10_000, run::SeedSource::Fixed(1), "bench_tiny");
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let exe = Path::new(env!("CARGO_BIN_EXE_pybench"));
@@ -36,7 +37,7 @@ fn isolation(c: &mut Criterion) {
             let sets = SlotSets::default();
             let reply = call::Reply::Scores;
             call::call_all(
-                &[tiny.entry],
+                &[entry],
                 &seeds,
                 workers,
                 reply,

@@ -97,8 +97,9 @@ pub struct RunArgs {
     pub write: WriteArgs,
     #[command(flatten)]
     pub shard: ShardArgs,
-    /// Run benchmarks inside this process (for debuggers): faster to start,
-    /// but a crash takes pybench down and --timeout is not enforced.
+    /// Load libraries and run benchmarks inside this process (for
+    /// debuggers). Unsafe for untrusted benchmarks: a crash or exit takes
+    /// pybench down, and --timeout is not enforced.
     #[arg(long)]
     pub in_process: bool,
     /// List the discovered benchmarks and their settings; run nothing.
@@ -366,14 +367,58 @@ impl SearchArgs {
             no_build: self.no_build,
             verbose,
             selection: self.store.selection(),
+            in_process: false,
+            timeout: None,
         }
+    }
+}
+
+impl Cli {
+    /// With `--in-process`, make every path a run writes (or reads late)
+    /// absolute now, before any benchmark runs in this process: a benchmark
+    /// that changes the current directory then cannot move the baseline,
+    /// the reports or the shard files. Worker runs keep the paths as typed,
+    /// since no benchmark can change pybench's directory.
+    pub fn resolve_in_process_paths(&mut self) {
+        let run = match &mut self.command {
+            None => &mut self.check.run,
+            Some(Command::Update(update)) => &mut update.run,
+            Some(_) => return,
+        };
+        if !run.in_process {
+            return;
+        }
+        let absolute = |path: &mut PathBuf| {
+            if let Ok(resolved) = std::path::absolute(&*path) {
+                *path = resolved;
+            }
+        };
+        run.search.store.baseline = Some(run.search.store.baseline());
+        let reports = &mut run.reports;
+        let shard = &mut run.shard;
+        [
+            &mut run.search.store.baseline,
+            &mut reports.json,
+            &mut reports.junit,
+            &mut reports.bmf,
+            &mut reports.plot,
+            &mut shard.out,
+            &mut shard.seed_plan,
+        ]
+        .into_iter()
+        .flatten()
+        .for_each(absolute);
     }
 }
 
 impl RunArgs {
     /// Where to look for benchmarks, and which to keep.
     pub fn search(&self) -> Search {
-        self.search.search(self.reports.verbose)
+        Search {
+            in_process: self.in_process,
+            timeout: self.settings.timeout,
+            ..self.search.search(self.reports.verbose)
+        }
     }
 }
 

@@ -47,6 +47,10 @@ pub enum SettingsError {
     UnknownAbi { found: u32, supported: u32 },
     #[error("settings {0:?} lack the \"abi\" version")]
     NoAbi(String),
+    /// Its library could not be loaded or described (a describe worker
+    /// exited, crashed or timed out): the whole message.
+    #[error("{0}")]
+    LibraryFailed(String),
 }
 
 /// A setting's value in few characters: `0.05` and `604800` as they are,

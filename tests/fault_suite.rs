@@ -194,6 +194,18 @@ pbtest!(c_segfault, |dir: TestDir, cmd: Pybench| {
     );
 });
 
+pbtest!(
+    c_exit0_mid_seed_names_the_seed,
+    |dir: TestDir, cmd: Pybench| {
+        c_fault_run(
+            &dir,
+            &cmd,
+            "FAULT_EXIT0",
+            "worker process exited with code 0 while running seed ",
+        );
+    }
+);
+
 pbtest!(c_infinite_loop_times_out, |dir: TestDir, cmd: Pybench| {
     c_fault_run(&dir, &cmd, "FAULT_LOOP", "timed out after 2 s on seed ");
 });

@@ -222,15 +222,24 @@ pbtest!(
 );
 
 pbtest!(
-    dirty_tree_without_terminal_refuses_unless_yes,
+    dirty_tree_without_terminal_saves_no_new_baseline_unless_yes,
     |repo: TestRepo, cmd: Pybench| {
         repo.write("README.md", b"x\n");
         repo.commit_all("start");
         repo.write("README.md", b"edited\n");
         let run = synthetic_run(&cmd, &[], &[]);
-        assert_eq!(run.code, 2, "{run:?}");
-        assert_eq!(run.error_lines().len(), 1, "{}", run.stderr);
-        assert!(run.error_lines()[0].contains("dirty") && run.error_lines()[0].contains("--yes"));
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(
+            run.line_of("bench_synthetic"),
+            "bench_synthetic   .......... NEW   1 metrics × 3 steps   not saved: working tree dirty (commit, or pass --yes)"
+        );
+        assert!(baseline_bytes(repo.path()).is_none(), "nothing written");
+        let update = cmd.run(&["update", synthetic().to_str().unwrap()]);
+        assert_eq!(update.code, 2, "update still refuses: {update:?}");
+        assert_eq!(update.error_lines().len(), 1, "{}", update.stderr);
+        assert!(
+            update.error_lines()[0].contains("dirty") && update.error_lines()[0].contains("--yes")
+        );
         assert!(baseline_bytes(repo.path()).is_none(), "nothing written");
 
         let run = synthetic_run(&cmd, &["--yes"], &[]);

@@ -6,7 +6,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::cli::{CheckArgs, SearchArgs};
+use crate::cli::CheckArgs;
 use crate::error::Error;
 use crate::judge::adaptive;
 use crate::judge::verdict::{self, Execution};
@@ -15,7 +15,7 @@ use crate::report::terminal;
 use crate::result::{BenchResult, Revision, Status};
 use crate::runner::isolate::INTERRUPTED;
 use crate::runner::revision::{self, RevisionBuild};
-use crate::runner::{self, Benchmark, SeedSource, library};
+use crate::runner::{self, Benchmark, LibraryFile, Search, SeedSource};
 use crate::settings::{Overrides, RunMode};
 use crate::stats;
 use crate::store::Store;
@@ -25,6 +25,8 @@ use crate::store::git;
 /// The whole `--against REV` run; the result is the exit code.
 pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let started = Instant::now();
+    // Read now: an --in-process benchmark may change the current directory.
+    let cwd = std::env::current_dir().unwrap_or_default();
     let args = &check.run;
     let pipeline = super::pipeline(
         &args.reports,
@@ -39,8 +41,8 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     if build.reused {
         eprintln!("using the cached build of {}", build.label);
     }
-    let current = runner::benchmarks(&search)?;
-    let previous = revision_benchmarks(&args.search, &build)?;
+    let current = super::discover(&search)?;
+    let previous = revision_benchmarks(&search, &build)?;
     let store = Store::open(&args.search.store.baseline())?;
     super::catch_interrupts();
     let pair = Pair {
@@ -90,8 +92,11 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
         }
         pipeline.take(result, &mut results);
     }
+    for bench in previous.iter().filter(|p| p.library_failed()) {
+        pipeline.take(pair.failed_there(bench), &mut results);
+    }
     let gone = gone_lines(&previous, &current, &build.label);
-    let repo = git::repo_state(&std::env::current_dir().unwrap_or_default())?;
+    let repo = git::repo_state(&cwd)?;
     pipeline.conclude(results, &gone, repo.as_ref(), true)
 }
 
@@ -104,32 +109,34 @@ fn resolved_search(args: &crate::cli::RunArgs) -> Result<runner::Search, Error> 
 
 /// One line per benchmark of REV that the working tree no longer has.
 fn gone_lines(previous: &[Benchmark], current: &[Benchmark], label: &str) -> String {
-    let mut gone = String::new();
-    for bench in previous
+    previous
         .iter()
-        .filter(|p| !current.iter().any(|c| c.name == p.name))
-    {
-        gone.push_str(&format!(
-            "{:<18} only in {label}, not in the working tree\n",
-            terminal::bench_name(&bench.name),
-        ));
-    }
-    gone
+        .filter(|p| !p.library_failed() && !current.iter().any(|c| c.name == p.name))
+        .map(|bench| {
+            format!(
+                "{:<18} only in {label}, not in the working tree\n",
+                terminal::bench_name(&bench.name),
+            )
+        })
+        .collect()
 }
 
-/// REV's selected benchmarks, sorted by name.
-fn revision_benchmarks(
-    search: &SearchArgs,
-    build: &RevisionBuild,
-) -> Result<Vec<Benchmark>, Error> {
-    let selection = search.store.selection();
-    let mut previous: Vec<Benchmark> = Vec::new();
-    for path in &build.libraries {
-        let found =
-            library::load_benchmarks(path, &mut Vec::new()).map_err(runner::DiscoverError::from)?;
-        previous.extend(found);
+/// REV's selected benchmarks, sorted by name, read as the working tree's
+/// are (in describe workers unless `--in-process`).
+fn revision_benchmarks(search: &Search, build: &RevisionBuild) -> Result<Vec<Benchmark>, Error> {
+    let files: Vec<LibraryFile> = build
+        .libraries
+        .iter()
+        .map(|path| LibraryFile {
+            path: path.clone(),
+            named: false,
+        })
+        .collect();
+    let mut previous = runner::load_libraries(&files, search)?;
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Error::Interrupted);
     }
-    previous.retain(|b| selection.selects(&b.name));
+    previous.retain(|b| b.library_failed() || search.selection.selects(&b.name));
     previous.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(previous)
 }
@@ -147,6 +154,15 @@ impl Pair {
         let (mut result, _) = verdict::start(bench, &self.overrides);
         result.status = Status::New;
         result.error = None;
+        result.against = Some(self.revision.clone());
+        result
+    }
+
+    /// A library of REV that could not be described: an ERROR.
+    fn failed_there(&self, bench: &Benchmark) -> BenchResult {
+        let (mut result, _) = verdict::start(bench, &self.overrides);
+        let label = &self.revision.label;
+        result.error = result.error.map(|e| format!("at {label}: {e}"));
         result.against = Some(self.revision.clone());
         result
     }

@@ -8,7 +8,7 @@ use crate::cli::{CheckArgs, RunArgs};
 use crate::error::Error;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
-use crate::runner::{self, SeedSource};
+use crate::runner::SeedSource;
 use crate::settings::RunMode;
 use crate::stats::Family;
 use crate::store::{self, Store};
@@ -42,7 +42,7 @@ pub(super) fn run_mode(
     let started = Instant::now();
     let pipeline = super::pipeline(&args.reports, &args.write, how.family, mode, started)?;
     let seed_source = SeedSource::from_env()?;
-    let benchmarks = runner::benchmarks(&args.search())?;
+    let benchmarks = super::discover(&args.search())?;
     if args.shard.shard.is_some() {
         return super::shard::run(args, mode, n_seeds, &benchmarks);
     }

@@ -21,7 +21,9 @@ use crate::error::Error;
 use crate::exit;
 use crate::judge::Pipeline;
 use crate::report::ExportManager;
+use crate::runner::describe::{DESCRIBE_ARG, describe_main};
 use crate::runner::isolate::{INTERRUPTED, WORKER_ARG, worker_main};
+use crate::runner::{self, Benchmark, Search};
 use crate::settings::RunMode;
 use crate::stats::Family;
 
@@ -30,10 +32,16 @@ use crate::stats::Family;
 /// line and its exit code.
 pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
     // A worker runs one benchmark's seeds for a parent pybench (see isolate.rs).
-    if args.get(1).map(|a| a.as_os_str()) == Some(std::ffi::OsStr::new(WORKER_ARG)) {
+    let role = args.get(1).map(|a| a.as_os_str());
+    if role == Some(std::ffi::OsStr::new(WORKER_ARG)) {
         return worker_main();
     }
-    let cli = Cli::parse_from(args);
+    // A describe worker loads one library and reads its settings (describe.rs).
+    if role == Some(std::ffi::OsStr::new(DESCRIBE_ARG)) {
+        return describe_main();
+    }
+    let mut cli = Cli::parse_from(args);
+    cli.resolve_in_process_paths();
     crate::report::style::apply(cli.color);
     match dispatch(&cli) {
         Ok(code) => code,
@@ -66,6 +74,18 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
 /// be installed once per process, which is all a run needs.
 pub fn catch_interrupts() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
+}
+
+/// The selected benchmarks of `search`, with Ctrl-C caught first: the
+/// describe workers lead process groups of their own, so the terminal's
+/// Ctrl-C reaches only pybench, which must stop them.
+pub fn discover(search: &Search) -> Result<Vec<Benchmark>, Error> {
+    catch_interrupts();
+    let benchmarks = runner::benchmarks(search)?;
+    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Error::Interrupted);
+    }
+    Ok(benchmarks)
 }
 
 /// The judging pipeline as the flags configure it, with every report

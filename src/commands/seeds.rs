@@ -15,7 +15,7 @@ use crate::scaleout::plan::{FORMAT_VERSION, Planned};
 
 pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
     let source = SeedSource::from_env()?;
-    let benchmarks = runner::benchmarks(&args.search.search(args.verbose))?;
+    let benchmarks = super::discover(&args.search.search(args.verbose))?;
     let path = args
         .seed_plan
         .clone()

@@ -20,6 +20,9 @@ use crate::store::git::{self, RepoState};
 use crate::store::sensitivity;
 use crate::store::{Baseline, Store, StoreError};
 
+/// Why a check on a dirty tree saved no NEW baseline.
+pub const DIRTY: &str = "working tree dirty (commit, or pass --yes)";
+
 /// How the pipeline reports and writes.
 pub struct Pipeline {
     pub mode: RunMode,
@@ -50,11 +53,11 @@ impl Pipeline {
             RunMode::Update => true,
         };
         let repo = git::repo_state(&git::existing_dir(store.path()))?;
-        if writes {
+        let declined = writes && !self.confirm_write(benchmarks, store, repo.as_ref())?;
+        if writes && !declined {
             // Before anything runs: a file that cannot be written would
             // otherwise be found only after every benchmark ran.
             store.probe_write()?;
-            self.confirm_write(benchmarks, store, repo.as_ref())?;
         }
         self.print(&match self.mode {
             RunMode::Check => format!("{}\n", terminal::header(benchmarks.len())),
@@ -74,7 +77,9 @@ impl Pipeline {
             if INTERRUPTED.load(Ordering::SeqCst) {
                 return Err(Error::Interrupted);
             }
-            if result.status == Status::New
+            if result.status == Status::New && declined {
+                result.not_saved = Some(DIRTY);
+            } else if result.status == Status::New
                 && let Some(table) = &result.current
             {
                 result.saved = true;
@@ -213,15 +218,17 @@ impl Pipeline {
     }
 
     /// On a dirty tree, ask before writing; without a terminal, refuse
-    /// unless `--yes`.
+    /// unless `--yes`. Refused, `update` stops, while a check judges every
+    /// benchmark with a baseline and saves no NEW one (false): one new
+    /// benchmark must not hide the verdict on all the others.
     fn confirm_write(
         &self,
         benchmarks: &[&str],
         store: &Store,
         repo: Option<&RepoState>,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         if self.yes || !repo.is_some_and(|r| r.dirty) {
-            return Ok(());
+            return Ok(true);
         }
         let names: Vec<&str> = benchmarks
             .iter()
@@ -229,18 +236,18 @@ impl Pipeline {
             .copied()
             .collect();
         let names = names.join(", ");
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::DirtyTree(names));
-        }
-        eprint!("The git working tree is dirty. Write baselines for {names} anyway? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(Error::Prompt)?;
-        if matches!(answer.trim(), "y" | "Y" | "yes") {
-            Ok(())
-        } else {
-            Err(Error::DirtyTree(names))
+        let confirmed = std::io::stdin().is_terminal() && {
+            eprint!("The git working tree is dirty. Write baselines for {names} anyway? [y/N] ");
+            let mut answer = String::new();
+            std::io::stdin()
+                .read_line(&mut answer)
+                .map_err(Error::Prompt)?;
+            matches!(answer.trim(), "y" | "Y" | "yes")
+        };
+        match (confirmed, self.mode) {
+            (true, _) => Ok(true),
+            (false, RunMode::Check) => Ok(false),
+            (false, RunMode::Update) => Err(Error::DirtyTree(names)),
         }
     }
 }

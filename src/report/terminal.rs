@@ -65,10 +65,10 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
         (Status::New, Some(table), _) => format!(
             "{}   {}",
             shape(table),
-            if result.saved {
-                "(baseline saved)"
-            } else {
-                "(baseline not saved)"
+            match (result.saved, result.not_saved) {
+                (true, _) => "(baseline saved)".to_string(),
+                (false, Some(why)) => format!("not saved: {why}"),
+                (false, None) => "(baseline not saved)".to_string(),
             }
         ),
         (_, Some(_), Some(cmp)) if cmp.slots.len() == 1 => {

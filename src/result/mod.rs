@@ -47,6 +47,8 @@ pub struct BenchResult {
     pub error: Option<String>,
     /// For NEW: whether the baseline was (or will be) written.
     pub saved: bool,
+    /// For NEW: why the baseline was deliberately not written.
+    pub not_saved: Option<&'static str>,
     /// What the benchmark printed (captured from its worker process).
     pub output: String,
     /// The mirror test on `−d` (PASS and FAIL): a significant improvement.
@@ -159,6 +161,7 @@ impl BenchResult {
             comparison: None,
             error: None,
             saved: false,
+            not_saved: None,
             output: String::new(),
             improvement: None,
             env: None,

@@ -2,7 +2,10 @@
 //! outcomes into a score table. Whether the calls happen in
 //! this process or in a worker process is `isolate`'s business.
 
+use std::collections::BTreeMap;
 use std::ffi::c_void;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -113,17 +116,34 @@ impl SeedResult {
     }
 }
 
+#[derive(Default)]
 struct Emitted {
     bytes: Vec<u8>,
     overflow: bool,
 }
 
+/// The text of every call in progress, by the token passed as its `ctx`.
+/// `ctx` is a token, never a pointer: an `emit` that comes after its call
+/// returned (from a thread the benchmark left running) finds no entry and
+/// is dropped, so it can neither reach memory that now holds another seed's
+/// text nor be counted as another seed's score.
+static CALLS: Mutex<BTreeMap<usize, Emitted>> = Mutex::new(BTreeMap::new());
+
+/// Tokens are never reused, so a stale one never names a later call.
+static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1);
+
+fn calls() -> std::sync::MutexGuard<'static, BTreeMap<usize, Emitted>> {
+    CALLS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 unsafe extern "C" fn collect_emit(ctx: *mut c_void, utf8: *const u8, len: usize) {
-    if ctx.is_null() || (utf8.is_null() && len > 0) {
+    if utf8.is_null() && len > 0 {
         return;
     }
-    // SAFETY: `ctx` is the `Emitted` that `call` passed in, alive for the call.
-    let out = unsafe { &mut *ctx.cast::<Emitted>() };
+    let mut calls = calls();
+    let Some(out) = calls.get_mut(&ctx.addr()) else {
+        return;
+    };
     if out.bytes.len().saturating_add(len) > MAX_RESULT_BYTES {
         out.overflow = true;
     } else if len > 0 {
@@ -135,12 +155,11 @@ unsafe extern "C" fn collect_emit(ctx: *mut c_void, utf8: *const u8, len: usize)
 
 /// Call a benchmark entry point once.
 pub fn call(entry: BenchFn, seed: u64) -> SeedOutcome {
-    let mut emitted = Emitted {
-        bytes: Vec::new(),
-        overflow: false,
-    };
-    // SAFETY: `entry` follows ABI v1; `emitted` outlives the call.
-    let code = unsafe { entry(seed, (&mut emitted as *mut Emitted).cast(), collect_emit) };
+    let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+    calls().insert(token, Emitted::default());
+    // SAFETY: `entry` follows ABI v1; `collect_emit` accepts any `ctx`.
+    let code = unsafe { entry(seed, std::ptr::without_provenance_mut(token), collect_emit) };
+    let emitted = calls().remove(&token).unwrap_or_default();
     let text = if emitted.overflow {
         Err(format!(
             "emitted more than the {} MiB a result may hold",

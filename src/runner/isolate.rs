@@ -75,7 +75,7 @@ pub fn run_in_worker(
     timeout: Option<Duration>,
     on_done: impl Fn(),
 ) -> WorkerRun {
-    let mut child = match spawn(exe) {
+    let mut child = match spawn(exe, WORKER_ARG) {
         Ok(child) => child,
         Err(e) => return failed(format!("cannot start a worker process: {e}")),
     };
@@ -115,10 +115,12 @@ pub fn run_in_worker(
     WorkerRun { outcomes, output }
 }
 
-fn spawn(exe: &Path) -> std::io::Result<Child> {
+/// Start pybench as a worker of kind `role` (`WORKER_ARG` or the describe
+/// job's), leading its own process group, with every stdio piped.
+pub(super) fn spawn(exe: &Path, role: &str) -> std::io::Result<Child> {
     let mut command = Command::new(exe);
     command
-        .arg(WORKER_ARG)
+        .arg(role)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -282,12 +284,13 @@ impl<F: Fn()> Watch<'_, F> {
         match status {
             Err(e) => Err(RunError::Worker(format!("cannot wait for the worker: {e}"))),
             Ok(_) if INTERRUPTED.load(Ordering::SeqCst) => Err(RunError::Interrupted),
+            // A benchmark's exit(0) ends the worker "successfully" mid-seed.
             Ok(status) if status.success() => self
                 .outcomes
                 .into_iter()
                 .map(|side| side.into_iter().collect::<Option<Vec<_>>>())
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| RunError::Worker("the worker stopped before every seed ran".into())),
+                .ok_or_else(|| crashed("exited with code 0".into())),
             Ok(status) => match signal_of(&status) {
                 Some(signal) => Err(crashed(format!("was killed by {signal}"))),
                 // The worker's own failure: it said why on stderr.
@@ -311,7 +314,7 @@ impl<F: Fn()> Watch<'_, F> {
 /// Whether the worker has exited, without reaping it: its pid, and so its
 /// process group's id, stays reserved until `wait`.
 #[cfg(unix)]
-fn has_exited(child: &Child) -> bool {
+pub(super) fn has_exited(child: &Child) -> bool {
     // SAFETY: an all-zero siginfo_t is a valid value for waitid to fill.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     // SAFETY: waitid on our own child with a valid out-pointer; WNOWAIT
@@ -330,14 +333,14 @@ fn has_exited(child: &Child) -> bool {
 
 /// Elsewhere workers do not run at all (they fail at once and say so).
 #[cfg(not(unix))]
-fn has_exited(_child: &Child) -> bool {
+pub(super) fn has_exited(_child: &Child) -> bool {
     true
 }
 
 /// Kill the worker and everything it started. Before `wait` only: until
 /// then the worker's pid names its group and cannot be reused.
 #[cfg(unix)]
-fn kill_group(child: &Child) {
+pub(super) fn kill_group(child: &Child) {
     // SAFETY: signalling the process group our own unreaped child leads.
     unsafe {
         libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
@@ -345,17 +348,17 @@ fn kill_group(child: &Child) {
 }
 
 #[cfg(not(unix))]
-fn kill_group(_child: &Child) {}
+pub(super) fn kill_group(_child: &Child) {}
 
 /// The worker's stderr (with the benchmark's stdout), read on a thread and
 /// kept up to its last [`MAX_CAPTURED_BYTES`].
-struct Captured {
+pub(super) struct Captured {
     buffer: Arc<Mutex<Vec<u8>>>,
     done: mpsc::Receiver<()>,
 }
 
 impl Captured {
-    fn start(mut stderr: ChildStderr) -> Captured {
+    pub(super) fn start(mut stderr: ChildStderr) -> Captured {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let (tx, done) = mpsc::channel();
         let shared = Arc::clone(&buffer);
@@ -379,7 +382,7 @@ impl Captured {
 
     /// What was captured, once the pipe closes or [`DRAIN`] has passed
     /// (a process outside the group may still hold it open).
-    fn finish(self) -> String {
+    pub(super) fn finish(self) -> String {
         let _ = self.done.recv_timeout(DRAIN);
         let mut kept = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
         if kept.len() > MAX_CAPTURED_BYTES {
@@ -404,13 +407,13 @@ fn failed(message: String) -> WorkerRun {
 }
 
 #[cfg(unix)]
-fn signal_of(status: &std::process::ExitStatus) -> Option<String> {
+pub(super) fn signal_of(status: &std::process::ExitStatus) -> Option<String> {
     use std::os::unix::process::ExitStatusExt;
     status.signal().map(signal_name)
 }
 
 #[cfg(not(unix))]
-fn signal_of(_status: &std::process::ExitStatus) -> Option<String> {
+pub(super) fn signal_of(_status: &std::process::ExitStatus) -> Option<String> {
     None
 }
 

@@ -2,6 +2,8 @@
 //!
 //! Exports are listed from the file itself (ELF, Mach-O, PE) before anything
 //! is loaded, so a library without benchmarks never runs its constructors.
+//! Loading one and calling its companions happens in a describe worker
+//! (`describe.rs`), or here only with `--in-process`.
 
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
@@ -29,17 +31,25 @@ pub enum LibraryError {
     Load { path: PathBuf, reason: String },
 }
 
-/// A benchmark found in a library: its entry point and declared settings,
-/// or why the settings are unusable (reported as that benchmark's ERROR).
+/// A benchmark found in a library: its declared settings, or why they are
+/// unusable (reported as that benchmark's ERROR); with `--in-process`, its
+/// entry point too.
 #[derive(Clone)]
 pub struct Benchmark {
     pub name: String,
     pub library: Arc<Library>,
-    pub entry: BenchFn,
+    /// Set only when the library is loaded in this process.
+    pub entry: Option<BenchFn>,
     pub settings: Result<DeclaredSettings, SettingsError>,
 }
 
 impl Benchmark {
+    /// Whether this stands for a library that could not be described
+    /// (named after the library; its settings hold the cause).
+    pub fn library_failed(&self) -> bool {
+        matches!(self.settings, Err(SettingsError::LibraryFailed(_)))
+    }
+
     /// Its effective settings: `overrides` over what it declares over the
     /// defaults; `Err` says why they are unusable.
     pub fn resolve_settings(&self, overrides: &Overrides) -> Result<Settings, SettingsError> {
@@ -48,11 +58,26 @@ impl Benchmark {
     }
 }
 
-/// A loaded library; benchmarks hold it (through an `Arc`) so their entry
-/// points stay valid.
+/// A benchmark library: its canonical path and, when it is loaded in this
+/// process, its handle (benchmarks hold it, through an `Arc`, so their
+/// entry points stay valid).
 pub struct Library {
+    /// Canonical: the file loaded and hashed.
     pub path: PathBuf,
-    _handle: libloading::Library,
+    /// As discovered, for display.
+    pub named: PathBuf,
+    _handle: Option<libloading::Library>,
+}
+
+impl Library {
+    /// A library that is not loaded here (a worker loads it).
+    pub fn unloaded(path: PathBuf, named: PathBuf) -> Library {
+        Library {
+            path,
+            named,
+            _handle: None,
+        }
+    }
 }
 
 /// The names of the symbols `path` exports (Mach-O's leading `_` removed).
@@ -113,64 +138,93 @@ pub fn benchmark_symbols(symbols: &[String], skipped: &mut Vec<String>) -> Vec<(
     found
 }
 
-/// Load `path` and return its benchmarks (empty if it exports none).
+/// `path` made absolute with every link resolved: `dlopen` then loads the
+/// very file that was named and hashed, never a namesake found on
+/// `LD_LIBRARY_PATH` or the system's search path.
+pub fn canonical(path: &Path) -> Result<PathBuf, LibraryError> {
+    std::fs::canonicalize(path).map_err(|source| LibraryError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Load the library at `path` (canonical), running its initialisers.
+pub fn open(path: &Path) -> Result<libloading::Library, LibraryError> {
+    // SAFETY: loading runs the library's initialisers; a benchmark library
+    // is code the user asked pybench to run.
+    unsafe { libloading::Library::new(path) }.map_err(|e| LibraryError::Load {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// The function `name` of a loaded library, with the type `T` the ABI
+/// gives it.
+pub fn symbol<T: Copy>(
+    handle: &libloading::Library,
+    path: &Path,
+    name: &str,
+) -> Result<T, LibraryError> {
+    // SAFETY: callers name ABI symbols with their ABI types.
+    unsafe { handle.get::<T>(name.as_bytes()) }
+        .map(|symbol| *symbol)
+        .map_err(|e| LibraryError::Load {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+}
+
+/// Load `path` in this process (`--in-process`), call its companions, and
+/// return its benchmarks (empty if it exports none).
 pub fn load_benchmarks(
     path: &Path,
     skipped: &mut Vec<String>,
 ) -> Result<Vec<Benchmark>, LibraryError> {
-    let symbols = exported_symbols(path)?;
-    let pairs = benchmark_symbols(&symbols, skipped);
+    let named = path.to_path_buf();
+    let path = canonical(path)?;
+    let pairs = benchmark_symbols(&exported_symbols(&path)?, skipped);
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
-    let load_error = |reason: String| LibraryError::Load {
-        path: path.to_path_buf(),
-        reason,
-    };
-    // SAFETY: loading runs the library's initialisers; a benchmark library
-    // is code the user asked pybench to run.
-    let handle =
-        unsafe { libloading::Library::new(path) }.map_err(|e| load_error(e.to_string()))?;
+    let handle = open(&path)?;
     let mut benchmarks = Vec::new();
     for (name, companion) in pairs {
-        // SAFETY: the ABI fixes these signatures; the symbols exist (listed above).
-        let (entry, meta) = unsafe {
-            let entry = *handle
-                .get::<BenchFn>(name.as_bytes())
-                .map_err(|e| load_error(e.to_string()))?;
-            let meta = *handle
-                .get::<MetaFn>(companion.as_bytes())
-                .map_err(|e| load_error(e.to_string()))?;
-            (entry, meta)
-        };
+        let entry = symbol::<BenchFn>(&handle, &path, &name)?;
+        let meta = symbol::<MetaFn>(&handle, &path, &companion)?;
         benchmarks.push((name, entry, read_settings(meta)));
     }
     let library = Arc::new(Library {
-        path: path.to_path_buf(),
-        _handle: handle,
+        path,
+        named,
+        _handle: Some(handle),
     });
     Ok(benchmarks
         .into_iter()
         .map(|(name, entry, settings)| Benchmark {
             name,
             library: Arc::clone(&library),
-            entry,
+            entry: Some(entry),
             settings,
         })
         .collect())
 }
 
-fn read_settings(meta: MetaFn) -> Result<DeclaredSettings, SettingsError> {
+/// What a companion returned: its text, or why there is none.
+pub fn companion_text(meta: MetaFn) -> Result<String, SettingsError> {
     // SAFETY: the companion returns a static NUL-terminated string (ABI v1).
     let ptr = unsafe { meta() };
     if ptr.is_null() {
         return Err(SettingsError::NullCompanion);
     }
     // SAFETY: non-null, NUL-terminated per the ABI.
-    let text = unsafe { CStr::from_ptr(ptr) }
+    unsafe { CStr::from_ptr(ptr) }
         .to_str()
-        .map_err(|_| SettingsError::NotUtf8)?;
-    parse_settings(text)
+        .map(str::to_string)
+        .map_err(|_| SettingsError::NotUtf8)
+}
+
+fn read_settings(meta: MetaFn) -> Result<DeclaredSettings, SettingsError> {
+    parse_settings(&companion_text(meta)?)
 }
 
 /// Parse a companion's JSON and check its ABI version.

@@ -1,10 +1,12 @@
 //! From PATH arguments to per-seed outcomes: find and build benchmark
-//! libraries ([`discover`], [`build`]), list and load their benchmarks
-//! ([`library`]), draw seeds ([`seeds`]), and call them ([`call`]) in a
-//! worker process ([`isolate`]) or, with `--in-process`, here.
+//! libraries ([`discover`], [`build`]), list their benchmarks ([`library`])
+//! and read their settings in describe workers ([`describe`]), draw seeds
+//! ([`seeds`]), and call them ([`call`]) in a worker process ([`isolate`]).
+//! Only `--in-process` loads a library, and runs its code, here.
 
 pub mod build;
 pub mod call;
+pub mod describe;
 pub mod discover;
 pub mod isolate;
 pub mod library;
@@ -16,14 +18,16 @@ pub mod worker;
 pub mod workspace;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use call::{Reply, RunError, SeedOutcome, SeedResult};
-pub use discover::DiscoverError;
+pub use discover::{DiscoverError, LibraryFile};
 pub use library::{Benchmark, LibraryError};
 pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
 
-use crate::settings::Settings;
+use crate::settings::{Settings, SettingsError};
+use library::Library;
 
 /// `--bench x` and `--bench bench_x` both name `bench_x`.
 pub fn bench_name_matches(wanted: &str, name: &str) -> bool {
@@ -63,37 +67,26 @@ pub struct Search {
     /// Print the exports skipped for want of a companion.
     pub verbose: bool,
     pub selection: Selection,
+    /// Load the libraries in this process rather than in describe workers.
+    pub in_process: bool,
+    /// `--timeout`: also the limit on describing one library.
+    pub timeout: Option<f64>,
 }
 
-/// Every selected benchmark of every PATH, sorted by name.
+/// Every selected benchmark of every PATH, sorted by name. A library that
+/// could not be described comes as one benchmark named after the library
+/// whose settings hold the cause ([`Benchmark::library_failed`]); it is
+/// kept whatever `--bench` selects, since it may hold the benchmark asked
+/// for.
 pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
     let files = discover::library_files(search)?;
-    let mut benchmarks: Vec<Benchmark> = Vec::new();
-    for file in &files {
-        let mut skipped = Vec::new();
-        let found = library::load_benchmarks(&file.path, &mut skipped)?;
-        if search.verbose {
-            for name in skipped {
-                eprintln!(
-                    "note: {name} in {} has no pybench_meta companion; skipped",
-                    file.path.display()
-                );
-            }
-        }
-        if found.is_empty() && file.named {
-            return Err(DiscoverError::LibraryWithoutBenchmarks(file.path.clone()));
-        }
-        if found.is_empty() && search.verbose {
-            eprintln!("note: skipped {}: no benchmarks", file.path.display());
-        }
-        benchmarks.extend(found);
-    }
+    let mut benchmarks = load_libraries(&files, search)?;
     benchmarks.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(pair) = benchmarks.windows(2).find(|w| w[0].name == w[1].name) {
         return Err(DiscoverError::Duplicate {
             name: pair[0].name.clone(),
-            first: pair[0].library.path.clone(),
-            second: pair[1].library.path.clone(),
+            first: pair[0].library.named.clone(),
+            second: pair[1].library.named.clone(),
         });
     }
     if benchmarks.is_empty() {
@@ -105,11 +98,106 @@ pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
         return Err(DiscoverError::NoBenchmarks(shown.join(", ")));
     }
     let names = benchmarks.iter().map(|b| b.name.as_str());
-    if let Some(unknown) = search.selection.unknown(names) {
+    if !benchmarks.iter().any(Benchmark::library_failed)
+        && let Some(unknown) = search.selection.unknown(names)
+    {
         return Err(DiscoverError::UnknownBench(unknown.to_string()));
     }
-    benchmarks.retain(|b| search.selection.selects(&b.name));
+    benchmarks.retain(|b| b.library_failed() || search.selection.selects(&b.name));
     Ok(benchmarks)
+}
+
+/// The benchmarks of `files`: loaded here with `--in-process`, else read
+/// by describe workers (all libraries at once), so that no code of theirs
+/// runs in this process.
+pub fn load_libraries(
+    files: &[LibraryFile],
+    search: &Search,
+) -> Result<Vec<Benchmark>, DiscoverError> {
+    let mut benchmarks = Vec::new();
+    let mut requests = Vec::new();
+    for file in files {
+        let mut skipped = Vec::new();
+        let found = if search.in_process {
+            let found = library::load_benchmarks(&file.path, &mut skipped)?;
+            let empty = found.is_empty();
+            benchmarks.extend(found);
+            !empty
+        } else {
+            let path = library::canonical(&file.path)?;
+            let symbols = library::exported_symbols(&path)?;
+            let companions = library::benchmark_symbols(&symbols, &mut skipped);
+            let found = !companions.is_empty();
+            if found {
+                requests.push(Undescribed {
+                    named: file.path.clone(),
+                    path,
+                    pairs: companions,
+                });
+            }
+            found
+        };
+        if search.verbose {
+            for name in skipped {
+                eprintln!(
+                    "note: {name} in {} has no pybench_meta companion; skipped",
+                    file.path.display()
+                );
+            }
+        }
+        if !found && file.named {
+            return Err(DiscoverError::LibraryWithoutBenchmarks(file.path.clone()));
+        }
+        if !found && search.verbose {
+            eprintln!("note: skipped {}: no benchmarks", file.path.display());
+        }
+    }
+    benchmarks.extend(described(requests, search.timeout));
+    Ok(benchmarks)
+}
+
+/// A library with benchmarks whose settings are still to be read.
+struct Undescribed {
+    /// As discovered (the name of its ERROR if it fails).
+    named: PathBuf,
+    /// Canonical: what the worker loads and the fingerprint hashes.
+    path: PathBuf,
+    /// Its `(benchmark, companion)` exports.
+    pairs: Vec<(String, String)>,
+}
+
+/// The benchmarks of `requests`, each library described by a worker.
+fn described(requests: Vec<Undescribed>, timeout: Option<f64>) -> Vec<Benchmark> {
+    let jobs: Vec<describe::Request> = requests
+        .iter()
+        .map(|u| describe::Request {
+            library: u.path.clone(),
+            companions: u.pairs.iter().map(|(_, c)| c.clone()).collect(),
+        })
+        .collect();
+    let descriptions = describe::describe_all(&jobs, describe::limit(timeout));
+    let mut benchmarks = Vec::new();
+    for (Undescribed { named, path, pairs }, description) in requests.into_iter().zip(descriptions)
+    {
+        let library = Arc::new(Library::unloaded(path, named.clone()));
+        match description {
+            Ok(settings) => benchmarks.extend(pairs.into_iter().zip(settings).map(
+                |((name, _), settings)| Benchmark {
+                    name,
+                    library: Arc::clone(&library),
+                    entry: None,
+                    settings,
+                },
+            )),
+            Err(cause) => benchmarks.push(Benchmark {
+                name: named.display().to_string(),
+                library,
+                entry: None,
+                settings: Err(SettingsError::LibraryFailed(cause)),
+            }),
+        }
+    }
+    benchmarks
 }
 
 /// What running one or more sides of a benchmark gave: results
@@ -133,7 +221,14 @@ pub fn run_sides(
     // More workers than seeds would only be idle threads.
     let workers = settings.workers.min(seeds.len()).max(1);
     if in_process {
-        let entries: Vec<_> = benches.iter().map(|b| b.entry).collect();
+        let Some(entries) = benches.iter().map(|b| b.entry).collect::<Option<Vec<_>>>() else {
+            return Outcomes {
+                outcomes: Err(RunError::Worker(
+                    "the library is not loaded in this process".into(),
+                )),
+                output: String::new(),
+            };
+        };
         let last_side = |index| call::side_order(index, entries.len())[entries.len() - 1];
         let outcomes = call::call_all(
             &entries,

@@ -8,6 +8,8 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use pybench::abi::BenchFn;
+
 use super::call::{self as run, RunError};
 use super::isolate::Job;
 use super::{library, protocol};
@@ -15,7 +17,7 @@ use crate::scores::SlotSets;
 
 /// Why a worker could not run its job (its last stderr line, exit code 3).
 #[derive(Debug, thiserror::Error)]
-enum WorkerError {
+pub(super) enum WorkerError {
     #[error("cannot redirect stdout: {0}")]
     Redirect(std::io::Error),
     #[cfg(not(unix))]
@@ -59,17 +61,16 @@ fn serve() -> Result<(), WorkerError> {
     // Kept alive for the entry points' sake.
     let mut loaded = Vec::new();
     for side in &job.sides {
-        let mut skipped = Vec::new();
-        let benchmarks = library::load_benchmarks(&side.library, &mut skipped)?;
-        let bench = benchmarks
-            .iter()
-            .find(|b| b.name == side.bench)
-            .ok_or_else(|| WorkerError::Gone {
+        let path = library::canonical(&side.library)?;
+        let handle = library::open(&path)?;
+        let entry = library::symbol::<BenchFn>(&handle, &path, &side.bench).map_err(|_| {
+            WorkerError::Gone {
                 library: side.library.clone(),
                 bench: side.bench.clone(),
-            })?;
-        entries.push(bench.entry);
-        loaded.push(benchmarks);
+            }
+        })?;
+        entries.push(entry);
+        loaded.push(handle);
     }
     let send = |frame: &[u8]| {
         let mut channel = channel.lock().unwrap_or_else(|e| e.into_inner());
@@ -93,7 +94,7 @@ fn serve() -> Result<(), WorkerError> {
 
 /// Keep the real stdout for the channel and send fd 1 to stderr.
 #[cfg(unix)]
-fn private_stdout() -> Result<std::fs::File, WorkerError> {
+pub(super) fn private_stdout() -> Result<std::fs::File, WorkerError> {
     use std::os::fd::FromRawFd;
     // SAFETY: plain fd duplication on this process's own descriptors.
     unsafe {
@@ -106,6 +107,6 @@ fn private_stdout() -> Result<std::fs::File, WorkerError> {
 }
 
 #[cfg(not(unix))]
-fn private_stdout() -> Result<std::fs::File, WorkerError> {
+pub(super) fn private_stdout() -> Result<std::fs::File, WorkerError> {
     Err(WorkerError::Unsupported)
 }
