@@ -31,6 +31,7 @@ mod injection;
 mod library_paths;
 mod load_faults;
 mod messages;
+mod output_details;
 mod parsers_prop;
 mod reference_baselines;
 mod reports;
