@@ -97,8 +97,9 @@ pub struct RunArgs {
     pub write: WriteArgs,
     #[command(flatten)]
     pub shard: ShardArgs,
-    /// Run benchmarks inside this process (for debuggers): faster to start,
-    /// but a crash takes pybench down and --timeout is not enforced.
+    /// Load libraries and run benchmarks inside this process (for
+    /// debuggers). Unsafe for untrusted benchmarks: a crash or exit takes
+    /// pybench down, and --timeout is not enforced.
     #[arg(long)]
     pub in_process: bool,
     /// List the discovered benchmarks and their settings; run nothing.

@@ -12,7 +12,10 @@
 #define PYBENCH_EXPORT __attribute__((visibility("default")))
 #endif
 
-/* Hands the score JSON (on success) or an error message (on failure) back. */
+/* Hands the score JSON (on success) or an error message (on failure) back.
+ * `ctx` and `emit` are valid only until the benchmark returns: `ctx` is a
+ * token naming this call, and an emit through it after the call returned
+ * (from a thread left running) is ignored. */
 typedef void (*pybench_emit)(void *ctx, const uint8_t *utf8, size_t len);
 
 /* Declare a benchmark's companion with its settings, e.g.

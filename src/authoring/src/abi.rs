@@ -17,6 +17,8 @@ use crate::output::BenchOutput;
 pub const ABI_VERSION: u32 = 1;
 
 /// Callback through which a benchmark hands back its score or error text.
+/// `ctx` names the call and is valid only until it returns: the host drops
+/// an emit that comes later (from a thread the benchmark left running).
 pub type EmitFn = unsafe extern "C" fn(ctx: *mut c_void, utf8: *const u8, len: usize);
 
 /// The benchmark entry point's type.
