@@ -35,6 +35,14 @@ pub fn run(
         std::env::var(name).ok()
     })?;
     let out_dir = args.shard.out.as_deref().ok_or(ShardError::NoOut)?;
+    // Its ERROR is named after the library's path: no shard file name.
+    if let Some(failed) = benchmarks.iter().find(|b| b.library_failed()) {
+        return Err(ShardError::LibraryFailed {
+            library: failed.library.named.clone(),
+            cause: failed.failure().unwrap_or_default(),
+        }
+        .into());
+    }
     let overrides = args.settings.overrides(n_seeds);
     // Seeds first, for every benchmark: a missing plan entry is found before
     // anything runs.
