@@ -11,7 +11,7 @@ use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
 use crate::judge::verdict::{self, Execution};
-use crate::report::terminal::{bench_name, shown};
+use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
 use crate::runner::isolate::INTERRUPTED;
 use crate::runner::{self, Benchmark, RunError};
@@ -52,9 +52,10 @@ pub fn run(
     }
     super::catch_interrupts();
     let mut out = format!(
-        "pybench — shard {shard} of {} benchmark(s)\n\n",
-        benchmarks.len()
+        "pybench — shard {shard} of {}\n\n",
+        terminal::count(benchmarks.len(), "benchmark")
     );
+    terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
     for (bench, (seeds_from, seeds)) in benchmarks.iter().zip(seeds_of) {
         let file = run_one(bench, &overrides, shard, mode, seeds_from, seeds, args);
         if INTERRUPTED.load(Ordering::SeqCst) {
@@ -65,8 +66,8 @@ pub fn run(
             Some(error) => format!("ERROR (recorded for merge): {}", shown(error)),
             None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
         };
-        let name = bench_name(&file.bench);
-        let _ = writeln!(out, "{name:<18} {detail}   → {}", path.display());
+        let name = terminal::padded_name(&file.bench);
+        let _ = writeln!(out, "{name} {detail}   → {}", path.display());
     }
     if !args.reports.quiet {
         report::print(&out);
