@@ -78,7 +78,7 @@ pbtest!(
         assert_eq!(run.code, 0, "{run:?}");
         assert!(
             run.stdout.starts_with(&format!(
-                "pybench — 1 benchmarks discovered, against HEAD~1 ({})\n",
+                "pybench — 1 benchmark discovered, against HEAD~1 ({})\n",
                 &base[..7]
             )),
             "{}",

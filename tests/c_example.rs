@@ -11,7 +11,7 @@ pbtest!(
         assert_eq!(run.code, 0, "{run:?}");
         assert_eq!(
             run.line_of("bench_solver"),
-            "bench_solver      .......... NEW   2 metrics × 3 steps   (baseline saved)"
+            "bench_solver      .......... NEW   6 slots: 2 metrics × 3 steps   (baseline saved)"
         );
         let stored = std::fs::read_to_string(dir.path().join(".pybench/baselines.jsonl")).unwrap();
         assert!(
@@ -23,7 +23,7 @@ pbtest!(
         assert_eq!(run.code, 0, "{run:?}");
         assert_eq!(
             run.line_of("bench_solver"),
-            "bench_solver      .......... PASS   2 metrics × 3 steps   0/6 slots flagged  meta-p=1.000"
+            "bench_solver      .......... PASS   6 slots: 2 metrics × 3 steps   0/6 slots flagged  meta-p=1.000"
         );
 
         let run = cmd.run_env(&[lib, "-v"], &[("SOLVER_SLOWDOWN", "1.5")]);

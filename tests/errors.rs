@@ -63,7 +63,7 @@ pbtest!(
         let faults = faults();
         let run = cmd.run(&[faults.to_str().unwrap(), "--bench", "healthy"]);
         assert_eq!(run.code, 0, "{run:?}");
-        assert!(run.stdout.contains("pybench — 1 benchmarks discovered"));
+        assert!(run.stdout.contains("pybench — 1 benchmark discovered"));
         assert!(run.line_of("bench_healthy").contains(" NEW "));
     }
 );
@@ -117,7 +117,7 @@ PYBENCH_EXPORT int32_t bench_real(uint64_t seed, void *ctx, pybench_emit emit) {
         let run = cmd.run(&[lib.to_str().unwrap(), "-v"]);
         assert_eq!(run.code, 0, "{run:?}");
         assert!(
-            run.stdout.contains("pybench — 1 benchmarks discovered"),
+            run.stdout.contains("pybench — 1 benchmark discovered"),
             "{}",
             run.stdout
         );

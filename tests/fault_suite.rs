@@ -284,7 +284,7 @@ pbtest!(
         let run = cmd.run(&[both.path().to_str().unwrap(), "-v"]);
         assert_eq!(run.code, 0, "{run:?}");
         assert!(
-            run.stdout.contains("pybench — 1 benchmarks discovered"),
+            run.stdout.contains("pybench — 1 benchmark discovered"),
             "{}",
             run.stdout
         );

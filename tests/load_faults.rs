@@ -144,3 +144,29 @@ pbtest!(
         assert!(line.contains("library failed while loading"), "{line}");
     }
 );
+
+pbtest!(
+    constructor_exit0_in_a_shard_is_an_error_naming_the_library,
+    |dir: TestDir, cmd: Pybench| {
+        let fault = load_fault("FAULT_CTOR_EXIT");
+        let run = cmd.run(&[
+            text(&steady()),
+            text(&fault),
+            "--shard",
+            "1/2",
+            "--out",
+            "out",
+        ]);
+        assert_eq!(run.code, 2, "{run:?}");
+        let errors = run.error_lines();
+        assert_eq!(errors.len(), 1, "{run:?}");
+        assert!(
+            errors[0].starts_with(&format!(
+                "error: {}: library failed while loading: the worker process exited with code 0",
+                fault.display()
+            )),
+            "{run:?}"
+        );
+        assert!(!dir.path().join("out").exists(), "no shard file written");
+    }
+);

@@ -18,7 +18,7 @@ pbtest!(clean_reference_baseline, |dir: TestDir, cmd: Pybench| {
     let (stdout, _) = show(&dir, &cmd, "baselines.reference-2.jsonl");
     assert_eq!(
         stdout,
-        "bench_synthetic  47fc140  2026-11-23  30 seeds\n  min:loss@1: 1.06  min:loss@30: 0.46  min:loss@100: 0.15\n"
+        "bench_synthetic  measured at 47fc140  2026-11-23  30 seeds\n  min:loss@1: 1.06  min:loss@30: 0.46  min:loss@100: 0.15\n"
     );
 });
 
@@ -27,7 +27,7 @@ pbtest!(dirty_reference_baseline, |dir: TestDir, cmd: Pybench| {
     let first = stdout.lines().next().unwrap();
     assert_eq!(
         first,
-        "bench_synthetic  55efb67  2026-06-25  30 seeds ⚠ dirty"
+        "bench_synthetic  measured at 55efb67  2026-06-25  30 seeds ⚠ dirty"
     );
     assert!(stdout.lines().nth(1).unwrap().starts_with("  min:loss@1: "));
 });

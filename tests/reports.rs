@@ -112,7 +112,7 @@ pbtest!(
         );
         let line = run.line_of("bench_synthetic");
         assert!(
-            line.contains(" PASS (improved)   1 metrics × 3 steps"),
+            line.contains(" PASS (improved)   3 slots: 1 metric × 3 steps"),
             "{line}"
         );
         assert!(

@@ -182,7 +182,7 @@ pbtest!(
         );
         assert_eq!(
             merged.stdout,
-            "pybench update — 1 benchmark(s) rewritten\n\nbench_synthetic    updated   30 seeds\n"
+            "pybench update — 1 benchmark rewritten\n\nbench_synthetic    updated   30 seeds\n"
         );
         assert_eq!(
             baselines(one),

@@ -32,6 +32,7 @@ mod library_hash;
 mod library_paths;
 mod load_faults;
 mod messages;
+mod output_details;
 mod parsers_prop;
 mod reference_baselines;
 mod reports;

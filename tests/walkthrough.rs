@@ -28,13 +28,13 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout
-            .starts_with("pybench — 1 benchmarks discovered\n\n"),
+            .starts_with("pybench — 1 benchmark discovered\n\n"),
         "{}",
         run.stdout
     );
     assert_eq!(
         run.line_of("bench_synthetic"),
-        "bench_synthetic   .......... NEW   1 metrics × 3 steps   (baseline saved)"
+        "bench_synthetic   .......... NEW   3 slots: 1 metric × 3 steps   (baseline saved)"
     );
     assert!(run.stdout.contains(&format!(
         "{}\n0 failed, 0 passed, 1 new  in ",
@@ -58,7 +58,7 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.line_of("bench_synthetic"),
-        "bench_synthetic   .......... PASS   1 metrics × 3 steps   0/3 slots flagged  meta-p=1.000"
+        "bench_synthetic   .......... PASS   3 slots: 1 metric × 3 steps   0/3 slots flagged  meta-p=1.000"
     );
     assert!(run.stdout.contains("0 failed, 1 passed, 0 new  in "));
 
@@ -67,7 +67,7 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.line_of("bench_synthetic")
-            .contains(".......... PASS   1 metrics × 3 steps")
+            .contains(".......... PASS   3 slots: 1 metric × 3 steps")
     );
 
     // Case 3: a global regression flags every slot.
@@ -75,7 +75,7 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.line_of("bench_synthetic"),
-        "bench_synthetic   .......... FAIL   1 metrics × 3 steps   3/3 slots flagged  meta-p=0.000"
+        "bench_synthetic   .......... FAIL   3 slots: 1 metric × 3 steps   3/3 slots flagged  meta-p=0.000"
     );
     assert!(run.stdout.contains("1 failed, 0 passed, 0 new  in "));
 
@@ -84,7 +84,7 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.line_of("bench_synthetic"),
-        "bench_synthetic   .......... FAIL   1 metrics × 3 steps   1/3 slots flagged  meta-p=0.000"
+        "bench_synthetic   .......... FAIL   3 slots: 1 metric × 3 steps   1/3 slots flagged  meta-p=0.000"
     );
     let table: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("  ")).collect();
     assert_eq!(
@@ -109,7 +109,7 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.stdout,
-        "pybench update — 1 benchmark(s) rewritten\n\nbench_synthetic    updated   30 seeds\n"
+        "pybench update — 1 benchmark rewritten\n\nbench_synthetic    updated   30 seeds\n"
     );
     let updated = stored_line(&repo);
     assert_ne!(updated["seeds"], line["seeds"], "update draws fresh seeds");
@@ -125,7 +125,7 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     assert_eq!(
         lines[0],
         format!(
-            "bench_synthetic  {}  {date}  30 seeds",
+            "bench_synthetic  measured at {}  {date}  30 seeds",
             &baseline_commit[..7]
         )
     );
@@ -137,14 +137,28 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     assert_eq!(run.code, 0, "{run:?}");
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", run.stdout);
-    assert_eq!(lines[0], "bench_synthetic");
+    assert_eq!(
+        lines[0],
+        "bench_synthetic  (each commit that changed .pybench/baselines.jsonl)"
+    );
+    // The first commit holds the baseline measured at the commit before it.
     assert!(
-        lines[1].starts_with(&format!("  {}  ", &baseline_commit[..7])),
+        lines[1].starts_with(&format!("  committed in {}  ", &baseline_commit[..7])),
         "{}",
         lines[1]
     );
     assert!(
-        lines[2].starts_with(&format!("  {}  ", &update_commit[..7])),
+        lines[1].contains(&format!("  measured at {}  ", &first_commit[..7])),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].starts_with(&format!("  committed in {}  ", &update_commit[..7])),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[2].contains(&format!("  measured at {}  ", &baseline_commit[..7])),
         "{}",
         lines[2]
     );
@@ -231,7 +245,7 @@ pbtest!(
         assert_eq!(run.code, 0, "{run:?}");
         assert_eq!(
             run.line_of("bench_synthetic"),
-            "bench_synthetic   .......... NEW   1 metrics × 3 steps   not saved: working tree dirty (commit, or pass --yes)"
+            "bench_synthetic   .......... NEW   3 slots: 1 metric × 3 steps   not saved: working tree dirty (commit, or pass --yes)"
         );
         assert!(baseline_bytes(repo.path()).is_none(), "nothing written");
         let update = cmd.run(&["update", synthetic().to_str().unwrap()]);
@@ -270,7 +284,7 @@ pbtest!(
         assert_eq!(run.code, 0, "{run:?}");
         assert_eq!(
             run.line_of("bench_synthetic"),
-            "bench_synthetic   .......... PASS   1 metrics × 3 steps   0/3 slots flagged  meta-p=1.000"
+            "bench_synthetic   .......... PASS   3 slots: 1 metric × 3 steps   0/3 slots flagged  meta-p=1.000"
         );
     }
 );

@@ -6,11 +6,12 @@ use std::process::Command;
 
 use crate::util::{Pybench, Run, TestDir, TestRepo, workspace};
 
-/// A library crate `model` whose `loss` is `0.5 + shift + noise(seed)`.
+/// A library crate in `model/` whose `loss` is `0.5 + shift + noise(seed)`;
+/// its package is called `core`, which must not shadow what `bench!` uses.
 pub fn write_model(repo: &TestRepo, shift: f64) {
     repo.write(
         "model/Cargo.toml",
-        b"[package]\nname = \"model\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+        b"[package]\nname = \"core\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
     );
     let source = format!(
         r#"/// Deterministic noise in [-0.1, 0.1] from the seed (splitmix64).
@@ -39,7 +40,7 @@ pub fn bench_manifest(name: &str, cdylib: bool, extra: &str) -> String {
     };
     format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n{extra}\n{lib}\n\
-         [dependencies]\npybench = {{ path = {:?} }}\nmodel = {{ path = \"../model\" }}\n",
+         [dependencies]\npybench = {{ path = {:?} }}\ncore = {{ path = \"../model\" }}\n",
         workspace().join("src/authoring").display().to_string()
     )
 }
@@ -65,7 +66,7 @@ pub fn write_workspace(repo: &TestRepo, members: &[&str]) {
         b"pybench::bench! {
     #[settings(n_seeds = 20)]
     pub fn bench_loss(seed: u64) -> pybench::Metrics {
-        pybench::Metrics::from([(\"min:loss\".to_string(), model::loss(seed))])
+        pybench::Metrics::from([(\"min:loss\".to_string(), core::loss(seed))])
     }
 }
 ",

@@ -70,9 +70,10 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
             in_both.max(1)
         },
     };
+    terminal::align_names(current.iter().chain(&previous).map(|b| b.name.as_str()));
     pipeline.print(&format!(
-        "pybench — {} benchmarks discovered, against {}\n\n",
-        current.len(),
+        "pybench — {} discovered, against {}\n\n",
+        terminal::count(current.len(), "benchmark"),
         build.label
     ));
     let mut results = Vec::with_capacity(current.len());

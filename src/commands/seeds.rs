@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::cli::SeedsArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::report::{self, terminal::bench_name, terminal::shown};
+use crate::report::{self, terminal, terminal::shown};
 use crate::runner::{self, SeedSource};
 use crate::scaleout::SeedPlan;
 use crate::scaleout::plan::{FORMAT_VERSION, Planned};
@@ -30,11 +30,13 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
     };
     let overrides = args.settings.overrides(args.n_seeds);
     let mut out = String::new();
+    terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
     for bench in &benchmarks {
         match bench.resolve_settings(&overrides) {
             Ok(settings) => {
                 let seeds = runner::fresh_seeds(settings.n_seeds, source, &bench.name);
-                let _ = writeln!(out, "{:<18} {} seeds", bench_name(&bench.name), seeds.len());
+                let name = terminal::padded_name(&bench.name);
+                let _ = writeln!(out, "{name} {} seeds", seeds.len());
                 plan.benchmarks.insert(
                     bench.name.clone(),
                     Planned {
@@ -45,8 +47,8 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
             }
             // Its shards report the same error; there is nothing to plan.
             Err(e) => {
-                let (name, e) = (bench_name(&bench.name), shown(&e.to_string()));
-                let _ = writeln!(out, "{name:<18} skipped: {e}");
+                let (name, e) = (terminal::padded_name(&bench.name), shown(&e.to_string()));
+                let _ = writeln!(out, "{name} skipped: {e}");
             }
         }
     }

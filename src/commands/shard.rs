@@ -11,7 +11,7 @@ use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
 use crate::judge::verdict::{self, Execution};
-use crate::report::terminal::{bench_name, shown};
+use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
 use crate::runner::isolate::INTERRUPTED;
 use crate::runner::{self, Benchmark, Reply, RunError, SeedResult};
@@ -35,6 +35,14 @@ pub fn run(
         std::env::var(name).ok()
     })?;
     let out_dir = args.shard.out.as_deref().ok_or(ShardError::NoOut)?;
+    // Its ERROR is named after the library's path: no shard file name.
+    if let Some(failed) = benchmarks.iter().find(|b| b.library_failed()) {
+        return Err(ShardError::LibraryFailed {
+            library: failed.library.named.clone(),
+            cause: failed.failure().unwrap_or_default(),
+        }
+        .into());
+    }
     let overrides = args.settings.overrides(n_seeds);
     // Seeds first, for every benchmark: a missing plan entry is found before
     // anything runs.
@@ -44,9 +52,10 @@ pub fn run(
     }
     super::catch_interrupts();
     let mut out = format!(
-        "pybench — shard {shard} of {} benchmark(s)\n\n",
-        benchmarks.len()
+        "pybench — shard {shard} of {}\n\n",
+        terminal::count(benchmarks.len(), "benchmark")
     );
+    terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
     for (bench, (seeds_from, seeds)) in benchmarks.iter().zip(seeds_of) {
         let file = run_one(bench, &overrides, shard, mode, seeds_from, seeds, args);
         if INTERRUPTED.load(Ordering::SeqCst) {
@@ -57,8 +66,8 @@ pub fn run(
             Some(error) => format!("ERROR (recorded for merge): {}", shown(error)),
             None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
         };
-        let name = bench_name(&file.bench);
-        let _ = writeln!(out, "{name:<18} {detail}   → {}", path.display());
+        let name = terminal::padded_name(&file.bench);
+        let _ = writeln!(out, "{name} {detail}   → {}", path.display());
     }
     if !args.reports.quiet {
         report::print(&out);

@@ -24,6 +24,11 @@ fn slot_means(baseline: &Baseline) -> String {
     line
 }
 
+/// The commit a baseline was measured at (not the one that committed it).
+fn measured_at(baseline: &Baseline) -> &str {
+    baseline.git_commit.as_deref().unwrap_or("-------")
+}
+
 pub fn run(args: &ShowArgs) -> Result<i32, Error> {
     if args.history {
         return history(args);
@@ -45,9 +50,9 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
     for baseline in store.baselines().filter(|b| selection.selects(&b.bench)) {
         let _ = writeln!(
             out,
-            "{}  {}  {}  {} seeds{}",
+            "{}  measured at {}  {}  {} seeds{}",
             terminal::bench_name(&baseline.bench),
-            baseline.git_commit.as_deref().unwrap_or("-------"),
+            measured_at(baseline),
             baseline.timestamp.get(..10).unwrap_or(&baseline.timestamp),
             baseline.seeds.len(),
             if baseline.git_dirty { " ⚠ dirty" } else { "" }
@@ -98,16 +103,21 @@ fn history(args: &ShowArgs) -> Result<i32, Error> {
                 .entry(baseline.bench.clone())
                 .or_default()
                 .push(format!(
-                    "  {}  {}  {}",
+                    "  committed in {}  {date}  measured at {}  {}",
                     version.short_commit,
-                    date,
+                    measured_at(baseline),
                     slot_means(baseline)
                 ));
         }
     }
     let mut out = String::new();
     for (bench, lines) in &per_bench {
-        let _ = writeln!(out, "{}", terminal::bench_name(bench));
+        let _ = writeln!(
+            out,
+            "{}  (each commit that changed {})",
+            terminal::bench_name(bench),
+            path.display()
+        );
         for line in lines {
             let _ = writeln!(out, "{line}");
         }

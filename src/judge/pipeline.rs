@@ -59,11 +59,12 @@ impl Pipeline {
             // otherwise be found only after every benchmark ran.
             store.probe_write()?;
         }
+        terminal::align_names(benchmarks.iter().copied());
         self.print(&match self.mode {
             RunMode::Check => format!("{}\n", terminal::header(benchmarks.len())),
             RunMode::Update => format!(
-                "pybench update — {} benchmark(s) rewritten\n\n",
-                benchmarks.len()
+                "pybench update — {} rewritten\n\n",
+                terminal::count(benchmarks.len(), "benchmark")
             ),
         });
         let mut results = Vec::with_capacity(benchmarks.len());

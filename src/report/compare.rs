@@ -12,6 +12,7 @@ use crate::result::compare::{BenchDiff, CompareReport, Verdict};
 /// The terminal rendering of a comparison.
 pub fn render(report: &CompareReport) -> String {
     let mut out = format!("pybench compare — A: {}  B: {}\n\n", report.a, report.b);
+    terminal::align_names(report.benchmarks.iter().map(|d| d.name.as_str()));
     for d in &report.benchmarks {
         out.push_str(&bench_line(d));
         out.push_str(&slot_table(d));

@@ -6,6 +6,7 @@
 //! model (`crate::result`), never the command line.
 
 pub mod bmf;
+mod columns;
 pub mod compare;
 pub mod github;
 pub mod json;

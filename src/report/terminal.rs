@@ -1,11 +1,12 @@
 //! What a run found, and how it reads on a terminal.
 //!
 //! The layout follows the Python pybench's walkthrough: a name padded to 18
-//! columns, ten dots, the status, three spaces and the detail; a 62-column
+//! columns (or to the run's longest name), ten dots, the status, three spaces and the detail; a 62-column
 //! rule; a summary line.
 
 use std::fmt::Write;
 
+pub use super::columns::{align_names, count, padded_name};
 use super::style::paint;
 use crate::result::{BenchResult, NoteKind, RunFamily, Status};
 use crate::scores::ScoreTable;
@@ -43,13 +44,22 @@ pub fn warnings(result: &BenchResult, verbose: bool) -> Vec<String> {
 pub const RULE_WIDTH: usize = 62;
 
 pub fn header(n_benchmarks: usize) -> String {
-    format!("pybench — {n_benchmarks} benchmarks discovered\n")
+    format!(
+        "pybench — {} discovered\n",
+        count(n_benchmarks, "benchmark")
+    )
 }
 
-/// `M metrics × S steps`.
+/// `N slots: M metrics × S steps`, N counted as the flagged count is (a
+/// metric need not be at every step).
 fn shape(table: &ScoreTable) -> String {
     let (metrics, steps) = table.shape();
-    format!("{metrics} metrics × {steps} steps")
+    format!(
+        "{}: {} × {}",
+        count(table.slots().len(), "slot"),
+        count(metrics, "metric"),
+        count(steps, "step")
+    )
 }
 
 /// The one-line verdict, plus the slot table under FAIL when `verbose`.
@@ -305,17 +315,6 @@ fn verdict_threshold(result: &BenchResult) -> f64 {
     result.family.as_ref().map_or(result.alpha, |f| f.threshold)
 }
 
-/// The name padded to 18 columns, as the reference does; a longer name
-/// keeps one space before the dots.
-pub fn padded_name(name: &str) -> String {
-    let name = bench_name(name);
-    if name.chars().count() >= 18 {
-        format!("{name} ")
-    } else {
-        format!("{name:<18}")
-    }
-}
-
 pub fn rule() -> String {
     "─".repeat(RULE_WIDTH)
 }
@@ -374,14 +373,14 @@ pub fn quiet_lines(
 pub fn updated_line(result: &BenchResult) -> String {
     match result.status {
         Status::Error => format!(
-            "{:<18} {}   {}",
-            bench_name(&result.name),
+            "{} {}   {}",
+            padded_name(&result.name),
             paint(Status::Error),
             shown(result.error.as_deref().unwrap_or_default())
         ),
         _ => format!(
-            "{:<18} updated   {} seeds",
-            bench_name(&result.name),
+            "{} updated   {} seeds",
+            padded_name(&result.name),
             result.seeds.len()
         ),
     }

@@ -44,6 +44,11 @@ pub struct Benchmark {
 }
 
 impl Benchmark {
+    /// Why its settings are unusable, if they are.
+    pub fn failure(&self) -> Option<String> {
+        self.settings.as_ref().err().map(ToString::to_string)
+    }
+
     /// Whether this stands for a library that could not be described
     /// (named after the library; its settings hold the cause).
     pub fn library_failed(&self) -> bool {

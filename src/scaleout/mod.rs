@@ -22,6 +22,8 @@ pub enum ShardError {
     Engine(String),
     #[error("--shard needs --out DIR")]
     NoOut,
+    #[error("{}: {cause}", .library.display())]
+    LibraryFailed { library: PathBuf, cause: String },
     #[error("{bench} needs fresh seeds, and no seed plan {}", match .plan { Some(p) => format!("entry for it is in {}", p.display()), None => "was given".into() })]
     NoPlan {
         bench: String,
@@ -69,6 +71,9 @@ impl ShardError {
                 "pass --shard K/N, or set PYBENCH_SHARD=K/N; see docs/scale-out.md"
             }
             ShardError::NoOut => "each shard writes its share to a directory for `pybench merge`",
+            ShardError::LibraryFailed { .. } => {
+                "a shard cannot record a library it could not describe for merge; fix or remove the library"
+            }
             ShardError::NoPlan { .. } => {
                 "draw the seeds once with `pybench seeds PATH`, then pass --seed-plan FILE to every shard"
             }

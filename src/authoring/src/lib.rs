@@ -77,7 +77,7 @@ macro_rules! bench {
             #[unsafe(export_name = stringify!($name))]
             unsafe extern "C" fn pybench_bench(
                 seed: u64,
-                ctx: *mut ::core::ffi::c_void,
+                ctx: *mut $crate::__private::c_void,
                 emit: $crate::abi::EmitFn,
             ) -> i32 {
                 // SAFETY: called by the pybench host with its own ctx and emit.
@@ -85,7 +85,7 @@ macro_rules! bench {
             }
 
             #[unsafe(export_name = concat!("pybench_meta_", stringify!($name)))]
-            extern "C" fn pybench_meta() -> *const ::core::ffi::c_char {
+            extern "C" fn pybench_meta() -> *const $crate::__private::c_char {
                 concat!(
                     "{\"abi\":1",
                     $(",\"", stringify!($key), "\":", stringify!($value),)*
@@ -97,7 +97,7 @@ macro_rules! bench {
         };
     };
     (@sort [$($settings:tt)*] [$($attrs:tt)*] $($rest:tt)*) => {
-        ::core::compile_error!(concat!(
+        compile_error!(concat!(
             "pybench::bench! expects `#[settings(key = literal, ...)]` (optional, before or after ",
             "doc comments) and one `fn bench_NAME(seed: u64) -> T { ... }`; found settings `",
             stringify!($($settings)*), "` and `", stringify!($($rest)*), "`"
@@ -106,6 +106,13 @@ macro_rules! bench {
     ($($tokens:tt)*) => {
         $crate::bench! { @sort [] [] $($tokens)* }
     };
+}
+
+/// What [`bench!`] expands to names, reached through this crate so that a
+/// benchmark crate's own dependency called `core` cannot shadow it.
+#[doc(hidden)]
+pub mod __private {
+    pub use core::ffi::{c_char, c_void};
 }
 
 /// Whether `name` starts with `bench_` (for [`bench!`], at compile time).
