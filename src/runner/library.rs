@@ -86,12 +86,15 @@ impl Library {
 }
 
 /// The names of the symbols `path` exports (Mach-O's leading `_` removed).
+/// Only the headers and symbol tables are read, not the whole file (a
+/// library with debug info is megabytes).
 pub fn exported_symbols(path: &Path) -> Result<Vec<String>, LibraryError> {
-    let data = std::fs::read(path).map_err(|source| LibraryError::Read {
+    let file = std::fs::File::open(path).map_err(|source| LibraryError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let file = object::File::parse(&*data).map_err(|e| LibraryError::Parse {
+    let data = object::read::ReadCache::new(file);
+    let file = object::File::parse(&data).map_err(|e| LibraryError::Parse {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;

@@ -105,9 +105,11 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// rustc writes `rustc version X.Y.Z (hash date)` into `.comment`.
-fn rustc_of(bytes: &[u8]) -> Option<String> {
-    let file = object::File::parse(bytes).ok()?;
+/// rustc writes `rustc version X.Y.Z (hash date)` into `.comment`. Only
+/// the headers and that section are read.
+fn rustc_of(file: &std::fs::File) -> Option<String> {
+    let data = object::read::ReadCache::new(file);
+    let file = object::File::parse(&data).ok()?;
     let comment = file.section_by_name(".comment")?.data().ok()?;
     comment
         .split(|&b| b == 0)

@@ -11,7 +11,7 @@
 //! corrupt file is ignored, and one that cannot be written costs a hash.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -83,8 +83,8 @@ static SEEN: Mutex<Vec<(Key, Identity)>> = Mutex::new(Vec::new());
 
 /// The identity of the library at `path` (`None` when it cannot be read),
 /// from the cache when the file is unchanged, else read, hashed and cached.
-/// `rustc_of` finds the compiler in the file's bytes.
-pub fn identity(path: &Path, rustc_of: fn(&[u8]) -> Option<String>) -> Option<Identity> {
+/// `rustc_of` finds the compiler in the file.
+pub fn identity(path: &Path, rustc_of: fn(&File) -> Option<String>) -> Option<Identity> {
     let path = std::path::absolute(path).ok()?;
     let mut file = File::open(&path).ok()?;
     let key = Key::of(&path, &file.metadata().ok()?);
@@ -98,11 +98,9 @@ pub fn identity(path: &Path, rustc_of: fn(&[u8]) -> Option<String>) -> Option<Id
     let identity = match found {
         Some((_, identity)) => identity.clone(),
         None => {
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes).ok()?;
             let identity = Identity {
-                hash: hash_bytes(&bytes),
-                rustc: rustc_of(&bytes),
+                hash: hash_file(&mut file)?,
+                rustc: rustc_of(&file),
             };
             // Changed while it was read: its key no longer says what was hashed.
             let unchanged = file.metadata().is_ok_and(|m| Key::of(&path, &m) == key);
@@ -125,6 +123,23 @@ pub fn identity(path: &Path, rustc_of: fn(&[u8]) -> Option<String>) -> Option<Id
 /// `sha256:<hex>` of `bytes`.
 pub fn hash_bytes(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
+}
+
+/// [`hash_bytes`] of the whole file, read in pieces (a library with debug
+/// info is megabytes, and need not be held).
+fn hash_file(file: &mut File) -> Option<String> {
+    file.rewind().ok()?;
+    let mut hasher = Sha256::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(format!("sha256:{:x}", hasher.finalize()))
 }
 
 fn read_cache(path: &Path) -> CacheFile {
@@ -164,7 +179,7 @@ mod tests {
 
     use super::*;
 
-    fn no_rustc(_: &[u8]) -> Option<String> {
+    fn no_rustc(_: &File) -> Option<String> {
         None
     }
 
