@@ -11,7 +11,7 @@ use crate::scores::ScoreTable;
 use crate::settings::Settings;
 use crate::stats::{Differences, SequentialOutcome, SequentialPlan, SequentialTest, Step};
 
-use super::verdict::{Execution, compare_tables, improvement};
+use super::verdict::{Execution, compare_tables_and_mirror};
 
 /// What an adaptive check compares against.
 pub enum Reference<'a> {
@@ -102,7 +102,7 @@ fn conclude(
 ) -> BenchResult {
     let planned_seeds = result.seeds.len();
     result.seeds.truncate(outcome.seeds_run);
-    compare_tables(&mut result, &base, current);
+    compare_tables_and_mirror(&mut result, &base, current);
     if let Some(cmp) = result.comparison.as_mut() {
         cmp.meta_p = outcome.meta_p;
         cmp.exact = outcome.exact;
@@ -113,7 +113,6 @@ fn conclude(
             Status::Fail
         };
     }
-    result.improvement = improvement(&result, &base);
     result.sequential = Some(Sequential {
         planned_seeds,
         outcome,

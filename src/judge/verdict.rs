@@ -10,7 +10,7 @@ use crate::runner::{self, Benchmark, Reply, SeedResult, SeedSource};
 use crate::scaleout::Joined;
 use crate::scores::ScoreTable;
 use crate::settings::{DEFAULT_ALPHA, Overrides, Settings};
-use crate::stats::{self, CompareOptions, Mirror};
+use crate::stats::{self, CompareOptions};
 use crate::store::Baseline;
 use crate::store::fingerprint::{Environment, StoredSettings};
 
@@ -199,47 +199,52 @@ pub fn judge(
         return result;
     }
     result.nondeterministic_seed = first_unreproduced_seed(baseline, &current, result.env.as_ref());
-    compare_tables(&mut result, &baseline.scores, current);
-    result.improvement = improvement(&result, &baseline.scores);
+    compare_tables_and_mirror(&mut result, &baseline.scores, current);
     result
 }
 
 /// Judge `current` against `baseline` (same seeds, same slots) with the
 /// engine: PASS, FAIL, or ERROR when the engine refuses.
 pub fn compare_tables(result: &mut BenchResult, baseline: &ScoreTable, current: ScoreTable) {
+    compare_into(result, baseline, current, false);
+}
+
+/// [`compare_tables`], and the mirror test on `−d` for a compared
+/// benchmark (`result.improvement`: a significant improvement), from the
+/// same permutation pass.
+pub fn compare_tables_and_mirror(
+    result: &mut BenchResult,
+    baseline: &ScoreTable,
+    current: ScoreTable,
+) {
+    compare_into(result, baseline, current, true);
+}
+
+fn compare_into(
+    result: &mut BenchResult,
+    baseline: &ScoreTable,
+    current: ScoreTable,
+    mirrored: bool,
+) {
     let options = CompareOptions {
         alpha: result.alpha,
         min_effect: result.min_effect,
     };
-    match stats::compare(&result.name, &result.seeds, baseline, &current, &options) {
-        Ok(comparison) => {
+    let (name, seeds) = (&result.name, &result.seeds);
+    match stats::compare_mirrored(name, seeds, baseline, &current, &options, mirrored) {
+        Ok((comparison, mirror)) => {
             result.status = if comparison.passed() {
                 Status::Pass
             } else {
                 Status::Fail
             };
             result.comparison = Some(comparison);
+            result.improvement = mirror;
         }
         Err(e) => result.error = Some(e.to_string()),
     }
     result.current = Some(current);
     result.reference = Some(baseline.clone());
-}
-
-/// The mirror test on `−d` for a compared benchmark (`None` for NEW and
-/// ERROR): a significant improvement.
-pub fn improvement(result: &BenchResult, baseline: &ScoreTable) -> Option<Mirror> {
-    let cmp = result.comparison.as_ref()?;
-    let current = result.current.as_ref()?;
-    stats::mirror(
-        &result.name,
-        &result.seeds,
-        baseline,
-        current,
-        cmp.alpha,
-        cmp.min_effect,
-    )
-    .ok()
 }
 
 /// With the library unchanged, the same seeds must give the same scores;

@@ -50,25 +50,8 @@ pub fn mirror_of(
     min_effect: Option<f64>,
     rng_seed: u64,
 ) -> Result<Mirror, StatsError> {
-    let n = diffs.n_seeds();
-    let negated = Differences::new(
-        n,
-        (0..diffs.n_slots())
-            .map(|s| diffs.column(s).iter().map(|d| -d).collect())
-            .collect(),
-        (0..diffs.n_slots())
-            .map(|s| diffs.baseline_mean(s))
-            .collect(),
-    )?;
-    let criterion = Criterion::new(alpha, n, min_effect);
-    let tests: Vec<_> = (0..negated.n_slots())
-        .map(|s| slot_test(negated.column(s)))
-        .collect();
-    let flagged = tests
-        .iter()
-        .enumerate()
-        .map(|(s, t)| criterion.flagged(t.mean, t.t, negated.effect_denominator(s)))
-        .collect();
+    let negated = negate(diffs)?;
+    let criterion = Criterion::new(alpha, negated.n_seeds(), min_effect);
     let meta = meta_p(
         &negated,
         &criterion,
@@ -78,11 +61,37 @@ pub fn mirror_of(
             rng_seed,
         },
     );
-    Ok(Mirror {
-        meta_p: meta.p,
-        severity: super::severity(&criterion, &negated, &tests),
+    Ok(mirror_with(&negated, &criterion, meta.p))
+}
+
+/// `−diffs`, with the same baseline means.
+pub(super) fn negate(diffs: &Differences) -> Result<Differences, StatsError> {
+    Differences::new(
+        diffs.n_seeds(),
+        (0..diffs.n_slots())
+            .map(|s| diffs.column(s).iter().map(|d| -d).collect())
+            .collect(),
+        (0..diffs.n_slots())
+            .map(|s| diffs.baseline_mean(s))
+            .collect(),
+    )
+}
+
+/// The mirror test's outcome on `negated` given its meta-p.
+pub(super) fn mirror_with(negated: &Differences, criterion: &Criterion, meta_p: f64) -> Mirror {
+    let tests: Vec<_> = (0..negated.n_slots())
+        .map(|s| slot_test(negated.column(s)))
+        .collect();
+    let flagged = tests
+        .iter()
+        .enumerate()
+        .map(|(s, t)| criterion.flagged(t.mean, t.t, negated.effect_denominator(s)))
+        .collect();
+    Mirror {
+        meta_p,
+        severity: super::severity(criterion, negated, &tests),
         flagged,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -122,5 +131,54 @@ mod tests {
         assert!(!down.improved(0.05) && down.flagged == [false], "{down:?}");
         let same = mirror("b", &seeds, &table(base.clone()), &table(base), 0.05, None).unwrap();
         assert!(!same.improved(0.05), "{same:?}");
+    }
+
+    /// The one-pass compare + mirror gives, bit for bit, what the two
+    /// calls give: sampled and enumerated patterns, gains, losses, zero and
+    /// constant differences (the degenerate and cancellation paths), with
+    /// and without a `min_effect` gate.
+    #[test]
+    fn one_pass_compare_and_mirror_match_the_two_calls() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for (n, slots) in [(6, 3), (12, 40), (30, 50), (100, 200)] {
+            for shift in [-0.05, 0.0, 0.05] {
+                let keys: Vec<SlotKey> = (0..slots as i64).map(|s| SlotKey::new(s, "m")).collect();
+                let mut base = Vec::new();
+                let mut cur = Vec::new();
+                for s in 0..slots {
+                    let b: Vec<f64> = (0..n).map(|_| 0.5 + 0.1 * rng.random::<f64>()).collect();
+                    let c: Vec<f64> = match s % 5 {
+                        0 => b.clone(),
+                        1 => b.iter().map(|v| v + shift).collect(),
+                        2 => b.iter().map(|v| v + shift * 1e-15).collect(),
+                        _ => b
+                            .iter()
+                            .map(|v| v + shift + 0.02 * rng.random::<f64>())
+                            .collect(),
+                    };
+                    base.push(b);
+                    cur.push(c);
+                }
+                let base = ScoreTable::new(keys.clone(), base).unwrap();
+                let cur = ScoreTable::new(keys, cur).unwrap();
+                let seeds: Vec<u64> = (0..n as u64).collect();
+                for min_effect in [None, Some(0.01)] {
+                    let opts = super::super::CompareOptions {
+                        alpha: 0.05,
+                        min_effect,
+                    };
+                    let alone = super::super::compare("b", &seeds, &base, &cur, &opts).unwrap();
+                    let mirror_alone = mirror("b", &seeds, &base, &cur, 0.05, min_effect).unwrap();
+                    let (both, mirror_both) =
+                        super::super::compare_mirrored("b", &seeds, &base, &cur, &opts, true)
+                            .unwrap();
+                    assert_eq!(format!("{alone:?}"), format!("{both:?}"));
+                    let mirror_both = mirror_both.unwrap();
+                    assert_eq!(mirror_alone.meta_p.to_bits(), mirror_both.meta_p.to_bits());
+                    assert_eq!(mirror_alone, mirror_both);
+                }
+            }
+        }
     }
 }

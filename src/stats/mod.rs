@@ -151,6 +151,20 @@ pub fn compare(
     current: &ScoreTable,
     opts: &CompareOptions,
 ) -> Result<Comparison, StatsError> {
+    compare_mirrored(bench, seeds, baseline, current, opts, false).map(|(comparison, _)| comparison)
+}
+
+/// [`compare`], and with `mirrored` the [`mirror`] test of the same tables,
+/// their permutations run in one pass (the same patterns serve both): the
+/// same numbers as the two calls, in about the time of one.
+pub fn compare_mirrored(
+    bench: &str,
+    seeds: &[u64],
+    baseline: &ScoreTable,
+    current: &ScoreTable,
+    opts: &CompareOptions,
+    mirrored: bool,
+) -> Result<(Comparison, Option<Mirror>), StatsError> {
     let alpha = opts.alpha;
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(StatsError::InvalidAlpha(alpha));
@@ -167,15 +181,19 @@ pub fn compare(
     let tests: Vec<SlotTest> = (0..diffs.n_slots())
         .map(|s| slot_test(diffs.column(s)))
         .collect();
-    let meta = meta_p(
-        &diffs,
-        &criterion,
-        &PermutationOptions {
-            statistic: Statistic::Severity,
-            n_permutations: N_PERMUTATIONS,
-            rng_seed: permutation_seed(bench, seeds),
-        },
-    );
+    let options = PermutationOptions {
+        statistic: Statistic::Severity,
+        n_permutations: N_PERMUTATIONS,
+        rng_seed: permutation_seed(bench, seeds),
+    };
+    let (meta, mirror) = if mirrored {
+        let (meta, mirror_meta) = permute::meta_p_mirrored(&diffs, &criterion, &options);
+        let negated = mirror::negate(&diffs)?;
+        let mirror = mirror::mirror_with(&negated, &criterion, mirror_meta.p);
+        (meta, Some(mirror))
+    } else {
+        (meta_p(&diffs, &criterion, &options), None)
+    };
     let slots = baseline
         .slots()
         .iter()
@@ -201,7 +219,7 @@ pub fn compare(
             }
         })
         .collect();
-    Ok(Comparison {
+    let comparison = Comparison {
         slots,
         severity: severity(&criterion, &diffs, &tests),
         meta_p: meta.p,
@@ -210,5 +228,6 @@ pub fn compare(
         alpha,
         min_effect: opts.min_effect,
         n_seeds: n,
-    })
+    };
+    Ok((comparison, mirror))
 }

@@ -79,19 +79,50 @@ pub struct MetaP {
 
 /// The sign-flip meta-p of `diffs` under `criterion`.
 pub fn meta_p(diffs: &Differences, criterion: &Criterion, options: &PermutationOptions) -> MetaP {
-    let n = diffs.n_seeds();
+    let (patterns, exact, observed_row) = patterns_for(diffs.n_seeds(), options);
+    let stats = statistics(diffs, criterion, options.statistic, &patterns);
+    summarize(&stats, exact, observed_row, options)
+}
+
+/// [`meta_p`] of `diffs` and of `−diffs` (the mirror test) under the same
+/// patterns, in one pass: a pattern's sum for `−d` is minus its sum for
+/// `d`, so the table lookups — most of the work — are shared. Both are bit
+/// for bit what two [`meta_p`] calls give.
+pub fn meta_p_mirrored(
+    diffs: &Differences,
+    criterion: &Criterion,
+    options: &PermutationOptions,
+) -> (MetaP, MetaP) {
+    let (patterns, exact, observed_row) = patterns_for(diffs.n_seeds(), options);
+    let [stats, mirrored] = statistics_of(diffs, criterion, options.statistic, &patterns, true);
+    (
+        summarize(&stats, exact, observed_row, options),
+        summarize(&mirrored, exact, observed_row, options),
+    )
+}
+
+/// The patterns of a test on `n` seeds, whether they are all of them, and
+/// the row of the observed data. The observed data is pattern 0 when
+/// enumerating, and an extra last row when sampling, so that it goes
+/// through the very same arithmetic as the patterns it is compared with.
+fn patterns_for(n: usize, options: &PermutationOptions) -> (Vec<u8>, bool, usize) {
     let exact = n < 63 && (1usize << n) <= options.n_permutations;
-    // The observed data is pattern 0 when enumerating, and an extra last
-    // row when sampling, so that it goes through the very same arithmetic
-    // as the patterns it is compared with.
-    let (patterns, observed_row) = if exact {
-        (signs::enumerate(n), 0)
+    if exact {
+        (signs::enumerate(n), true, 0)
     } else {
         let mut p = signs::sample(n, options.n_permutations, options.rng_seed);
         p.resize(p.len() + signs::n_chunks(n), 0);
-        (p, options.n_permutations)
-    };
-    let stats = statistics(diffs, criterion, options.statistic, &patterns);
+        (p, false, options.n_permutations)
+    }
+}
+
+/// The meta-p from every pattern's statistic.
+fn summarize(
+    stats: &[f64],
+    exact: bool,
+    observed_row: usize,
+    options: &PermutationOptions,
+) -> MetaP {
     let observed = stats[observed_row];
     let threshold = observed - TIE_RTOL * observed.abs();
     let (n_permutations, n_extreme) = if exact {
@@ -142,6 +173,34 @@ struct SlotConstants {
     denominator: Vec<f64>,
 }
 
+impl SlotConstants {
+    fn new(diffs: &Differences) -> SlotConstants {
+        let nf = diffs.n_seeds() as f64;
+        let (sum_sq, scale): (Vec<f64>, Vec<f64>) = (0..diffs.n_slots())
+            .map(|s| numeric::scaled_sum_of_squares(diffs.column(s)))
+            .unzip();
+        let rms: Vec<f64> = sum_sq.iter().map(|q| (q / nf).sqrt()).collect();
+        let cancellation_floor: Vec<f64> = sum_sq.iter().map(|q| q * CANCELLATION_RATIO).collect();
+        // sd ≤ 1e-12·rms ⇔ centred ≤ (n−1)·1e-24·Σd²/n; 2× leaves room for
+        // rounding. Always below the cancellation floor for n < 1e20.
+        let degenerate_rtol_sq = DEGENERATE_RTOL * DEGENERATE_RTOL;
+        SlotConstants {
+            exact_below: cancellation_floor
+                .iter()
+                .zip(&sum_sq)
+                .map(|(f, q)| f.max(2.0 * (nf - 1.0) * degenerate_rtol_sq * q / nf))
+                .collect(),
+            scale,
+            sum_sq,
+            rms,
+            cancellation_floor,
+            denominator: (0..diffs.n_slots())
+                .map(|s| diffs.effect_denominator(s))
+                .collect(),
+        }
+    }
+}
+
 /// `statistic` under each pattern (rows of `patterns`, one byte per chunk).
 ///
 /// Each pattern's value is summed over slots in slot order by one thread, so
@@ -152,32 +211,24 @@ pub fn statistics(
     statistic: Statistic,
     patterns: &[u8],
 ) -> Vec<f64> {
+    let [stats, _] = statistics_of(diffs, criterion, statistic, patterns, false);
+    stats
+}
+
+/// [`statistics`] of `diffs`, and with `mirrored` of `−diffs` too (else
+/// empty).
+fn statistics_of(
+    diffs: &Differences,
+    criterion: &Criterion,
+    statistic: Statistic,
+    patterns: &[u8],
+    mirrored: bool,
+) -> [Vec<f64>; 2] {
     let n = diffs.n_seeds();
     let nc = signs::n_chunks(n);
     let n_rows = patterns.len() / nc;
     let nf = n as f64;
-    let (sum_sq, scale): (Vec<f64>, Vec<f64>) = (0..diffs.n_slots())
-        .map(|s| numeric::scaled_sum_of_squares(diffs.column(s)))
-        .unzip();
-    let rms: Vec<f64> = sum_sq.iter().map(|q| (q / nf).sqrt()).collect();
-    let cancellation_floor: Vec<f64> = sum_sq.iter().map(|q| q * CANCELLATION_RATIO).collect();
-    // sd ≤ 1e-12·rms ⇔ centred ≤ (n−1)·1e-24·Σd²/n; 2× leaves room for
-    // rounding. Always below the cancellation floor for n < 1e20.
-    let degenerate_rtol_sq = DEGENERATE_RTOL * DEGENERATE_RTOL;
-    let constants = SlotConstants {
-        exact_below: cancellation_floor
-            .iter()
-            .zip(&sum_sq)
-            .map(|(f, q)| f.max(2.0 * (nf - 1.0) * degenerate_rtol_sq * q / nf))
-            .collect(),
-        scale,
-        sum_sq,
-        rms,
-        cancellation_floor,
-        denominator: (0..diffs.n_slots())
-            .map(|s| diffs.effect_denominator(s))
-            .collect(),
-    };
+    let constants = SlotConstants::new(diffs);
     // t < t_crit < 0 ⇔ S < 0 and S²(n−1) > t_crit²·n·(Σd² − S²/n): a test
     // without division or square root that discards most slot-patterns.
     // The 1e-6 slack only lets more through to the exact computation.
@@ -194,7 +245,9 @@ pub fn statistics(
         sqrt_n: nf.sqrt(),
         prefilter,
     };
-    let mut out = vec![0.0; n_rows];
+    // Each row: the statistic of `d`, then (mirrored) of `−d`.
+    let directions = if mirrored { 2 } else { 1 };
+    let mut out = vec![0.0; n_rows * directions];
     let mut table = Vec::new();
     let parallel = n_rows * diffs.n_slots() * nc >= PARALLEL_WORK;
     for first in (0..diffs.n_slots()).step_by(SLOT_BLOCK) {
@@ -202,19 +255,28 @@ pub fn statistics(
         engine.tabulate(first, width, &mut table);
         let task = |(t, rows): (usize, &mut [f64])| {
             let first_row = t * PATTERN_TASK;
-            for (r, acc) in rows.iter_mut().enumerate() {
+            for (r, accs) in rows.chunks_exact_mut(directions).enumerate() {
                 let row = first_row + r;
                 let pattern = &patterns[row * nc..(row + 1) * nc];
-                *acc = engine.add_block(*acc, pattern, &table, first, width);
+                engine.add_block(accs, pattern, &table, first, width);
             }
         };
         if parallel {
-            out.par_chunks_mut(PATTERN_TASK).enumerate().for_each(task);
+            out.par_chunks_mut(PATTERN_TASK * directions)
+                .enumerate()
+                .for_each(task);
         } else {
-            out.chunks_mut(PATTERN_TASK).enumerate().for_each(task);
+            out.chunks_mut(PATTERN_TASK * directions)
+                .enumerate()
+                .for_each(task);
         }
     }
-    out
+    if !mirrored {
+        return [out, Vec::new()];
+    }
+    let (forward, mirror): (Vec<f64>, Vec<f64>) =
+        out.chunks_exact(2).map(|pair| (pair[0], pair[1])).unzip();
+    [forward, mirror]
 }
 
 struct Engine<'a> {
@@ -263,15 +325,19 @@ impl Engine<'_> {
         }
     }
 
-    /// `acc` plus the terms of slots `first..first + width` under `pattern`.
+    /// Add to `accs[0]` the terms of slots `first..first + width` under
+    /// `pattern`, and (when there are two) to `accs[1]` their terms on `−d`.
+    ///
+    /// `−d`'s sums are the negated sums, exactly but for the sign of a
+    /// zero, which no term reads (a zero mean or t never counts).
     fn add_block(
         &self,
-        mut acc: f64,
+        accs: &mut [f64],
         pattern: &[u8],
         table: &[f64],
         first: usize,
         width: usize,
-    ) -> f64 {
+    ) {
         let row = |c: usize| -> &[f64; SLOT_BLOCK] {
             let start = (c * 256 + pattern[c] as usize) * SLOT_BLOCK;
             table[start..start + SLOT_BLOCK].try_into().unwrap()
@@ -283,13 +349,29 @@ impl Engine<'_> {
             }
         }
         let sums = &sums[..width];
+        accs[0] = self.add_terms::<false>(accs[0], sums, pattern, first);
+        if let Some(acc) = accs.get_mut(1) {
+            *acc = self.add_terms::<true>(*acc, sums, pattern, first);
+        }
+    }
+
+    /// `acc` plus the terms of slots `first..` whose sums are `sums`, or
+    /// `−sums` when `MIRRORED`.
+    fn add_terms<const MIRRORED: bool>(
+        &self,
+        mut acc: f64,
+        sums: &[f64],
+        pattern: &[u8],
+        first: usize,
+    ) -> f64 {
+        let signed = |s: f64| if MIRRORED { -s } else { s };
         let Some(k) = self.prefilter else {
             for (b, &sum) in sums.iter().enumerate() {
-                acc += self.term(first + b, sum, pattern);
+                acc += self.term(first + b, signed(sum), pattern, MIRRORED);
             }
             return acc;
         };
-        let range = first..first + width;
+        let range = first..first + sums.len();
         // Branch-free (`&`, `|`, not `&&`, `||`) so that it vectorises; a
         // set bit marks a slot-pattern that needs the exact computation.
         let mut candidates: u64 = 0;
@@ -299,6 +381,7 @@ impl Engine<'_> {
             .zip(&self.constants.exact_below[range])
             .enumerate()
         {
+            let s = signed(s);
             let centred = q - s * s * self.inv_n;
             let hit = (s < 0.0) & ((centred <= low) | (s * s >= k * centred));
             candidates |= u64::from(hit) << b;
@@ -306,13 +389,14 @@ impl Engine<'_> {
         while candidates != 0 {
             let b = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
-            acc += self.term(first + b, sums[b], pattern);
+            acc += self.term(first + b, signed(sums[b]), pattern, MIRRORED);
         }
         acc
     }
 
-    /// Slot `s`'s term under `pattern`, given its signed (scaled) sum.
-    fn term(&self, s: usize, sum: f64, pattern: &[u8]) -> f64 {
+    /// Slot `s`'s term under `pattern`, given its signed (scaled) sum, on
+    /// `−d` when `mirrored`.
+    fn term(&self, s: usize, sum: f64, pattern: &[u8], mirrored: bool) -> f64 {
         let k = self.constants;
         let n = self.n as f64;
         let centred = k.sum_sq[s] - sum * sum * self.inv_n;
@@ -326,7 +410,7 @@ impl Engine<'_> {
             };
             (mean, t)
         } else {
-            self.direct(s, pattern)
+            self.direct(s, pattern, mirrored)
         };
         // The gate compares the mean in the metric's units (exact scaling).
         self.criterion
@@ -334,16 +418,19 @@ impl Engine<'_> {
     }
 
     /// Mean and t of slot `s` under `pattern`, the two-pass way, on the
-    /// scaled differences.
+    /// scaled differences (negated when `mirrored`).
     #[cold]
-    fn direct(&self, s: usize, pattern: &[u8]) -> (f64, f64) {
+    fn direct(&self, s: usize, pattern: &[u8], mirrored: bool) -> (f64, f64) {
         let scale = self.constants.scale[s];
         let signed: Vec<f64> = self
             .diffs
             .column(s)
             .iter()
             .enumerate()
-            .map(|(i, &d)| (if signs::flipped(pattern, i) { -d } else { d }) / scale)
+            .map(|(i, &d)| {
+                let d = if mirrored { -d } else { d };
+                (if signs::flipped(pattern, i) { -d } else { d }) / scale
+            })
             .collect();
         let mean = numeric::mean(&signed);
         let sd = numeric::std_ddof1_around(&signed, mean);
