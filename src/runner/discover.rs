@@ -143,13 +143,12 @@ pub fn library_files_in(
             if !build::is_shared_library(path) {
                 return Err(DiscoverError::NotALibrary(path.clone()));
             }
-            // A bare file name would send the loader through
-            // LD_LIBRARY_PATH and the system directories instead.
-            let path = match path.parent() {
-                Some(parent) if parent.as_os_str().is_empty() => Path::new(".").join(path),
-                _ => path.clone(),
-            };
-            walk.files.push(LibraryFile { path, named: true });
+            // Loaders take `library::canonical(path)`, so a bare file name
+            // never reaches `dlopen`'s search of LD_LIBRARY_PATH.
+            walk.files.push(LibraryFile {
+                path: path.clone(),
+                named: true,
+            });
         } else {
             let repo = scope::repository(path);
             let mut scope = Scope::new(repo.as_ref());
