@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::util::{Pybench, Run, TestRepo, workspace};
+use crate::util::{NOISE_RS, Pybench, Run, TestRepo, workspace};
 
 /// A benchmark crate whose loss is `0.5 + shift + noise(seed)`. Every test
 /// of this file writes one named `abtest`, so each builds it into its own
@@ -29,14 +29,7 @@ pybench = {{ path = {:?} }}
     );
     repo.write("bench/Cargo.toml", manifest.as_bytes());
     let source = format!(
-        r#"/// Deterministic noise in [-0.1, 0.1] from the seed (splitmix64).
-fn noise(seed: u64) -> f64 {{
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 0.2 - 0.1
-}}
-
+        r#"{NOISE_RS}
 pybench::bench! {{
     #[settings(n_seeds = 20)]
     pub fn bench_ab(seed: u64) -> pybench::Metrics {{

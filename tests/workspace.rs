@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::util::{Pybench, Run, TestDir, TestRepo, workspace};
+use crate::util::{NOISE_RS, Pybench, Run, TestDir, TestRepo, workspace};
 
 /// A library crate in `model/` whose `loss` is `0.5 + shift + noise(seed)`;
 /// its package is called `core`, which must not shadow what `bench!` uses.
@@ -14,14 +14,7 @@ pub fn write_model(repo: &TestRepo, shift: f64) {
         b"[package]\nname = \"core\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
     );
     let source = format!(
-        r#"/// Deterministic noise in [-0.1, 0.1] from the seed (splitmix64).
-fn noise(seed: u64) -> f64 {{
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 0.2 - 0.1
-}}
-
+        r#"{NOISE_RS}
 pub fn loss(seed: u64) -> f64 {{
     0.5 + {shift:?} + noise(seed)
 }}

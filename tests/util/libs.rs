@@ -13,6 +13,18 @@ pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Rust source of `fn noise(seed: u64) -> f64`: deterministic noise in
+/// [-0.1, 0.1] from the seed (splitmix64), for the benchmark crates tests
+/// write.
+pub const NOISE_RS: &str = "/// Deterministic noise in [-0.1, 0.1] from the seed (splitmix64).
+fn noise(seed: u64) -> f64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 0.2 - 0.1
+}
+";
+
 /// The synthetic example's Cargo package (pybench builds it).
 pub fn synthetic() -> PathBuf {
     workspace().join("examples/synthetic")

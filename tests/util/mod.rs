@@ -7,4 +7,4 @@ mod libs;
 
 pub use command::{Pybench, Run, baseline_bytes, baseline_path};
 pub use fixture::{TestDir, TestRepo, copy_dir};
-pub use libs::{c_example, c_library, faults, synthetic, workspace};
+pub use libs::{NOISE_RS, c_example, c_library, faults, synthetic, workspace};
