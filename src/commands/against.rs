@@ -189,7 +189,7 @@ impl Pair {
             result.error = Some(e.to_string());
             return result;
         }
-        verdict::fingerprint(&mut result, Environment::current(&new.library.path), None);
+        verdict::fingerprint(&mut result, Environment::current(&new.source.path), None);
         if settings.adaptive {
             let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
             let reference = adaptive::Reference::Revision;

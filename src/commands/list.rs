@@ -37,7 +37,7 @@ pub fn run(args: &RunArgs, n_seeds: Option<usize>, benchmarks: &[Benchmark], sto
             text,
             "{}  {detail}  {baseline}  {}",
             terminal::bench_name(&bench.name),
-            bench.library.named.display()
+            bench.source.named.display()
         );
     }
     report::print(&text);

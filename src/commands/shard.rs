@@ -38,7 +38,7 @@ pub fn run(
     // Its ERROR is named after the library's path: no shard file name.
     if let Some(failed) = benchmarks.iter().find(|b| b.library_failed()) {
         return Err(ShardError::LibraryFailed {
-            library: failed.library.named.clone(),
+            library: failed.source.named.clone(),
             cause: failed.failure().unwrap_or_default(),
         }
         .into());
@@ -133,7 +133,7 @@ fn run_one(
     seeds: Vec<u64>,
     args: &RunArgs,
 ) -> ShardFile {
-    let environment = Environment::current(&bench.library.path);
+    let environment = Environment::current(&bench.source.path);
     let mut file = ShardFile {
         format_version: FORMAT_VERSION,
         pybench_version: env!("CARGO_PKG_VERSION").into(),
@@ -148,7 +148,7 @@ fn run_one(
             min_effect: overrides.min_effect,
         },
         seeds,
-        library: bench.library.path.clone(),
+        library: bench.source.path.clone(),
         library_hash: environment.library_hash.clone(),
         environment,
         error: None,

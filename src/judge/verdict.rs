@@ -122,7 +122,7 @@ pub fn run_benchmark(
     }
     fingerprint(
         &mut result,
-        Environment::current(&bench.library.path),
+        Environment::current(&bench.source.path),
         stored,
     );
     if let Some(baseline) = stored

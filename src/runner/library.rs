@@ -3,7 +3,8 @@
 //! Exports are listed from the file itself (ELF, Mach-O, PE) before anything
 //! is loaded, so a library without benchmarks never runs its constructors.
 //! Loading one and calling its companions happens in a describe worker
-//! (`describe.rs`), or here only with `--in-process`.
+//! (`describe.rs`), or here only with `--in-process`. `libraries.rs` is
+//! the backend that lists and runs them.
 
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use object::{Object, ObjectSymbol};
 
 use pybench::abi::{BenchFn, MetaFn};
 
+use super::backend::{Backend, Source};
 use crate::settings::{DeclaredSettings, Overrides, Settings, SettingsError};
 
 /// The ABI version this host speaks: a companion's `"abi"` must equal it.
@@ -31,13 +33,13 @@ pub enum LibraryError {
     Load { path: PathBuf, reason: String },
 }
 
-/// A benchmark found in a library: its declared settings, or why they are
-/// unusable (reported as that benchmark's ERROR); with `--in-process`, its
-/// entry point too.
+/// A benchmark found in a source file (a shared library, a Python file):
+/// its declared settings, or why they are unusable (reported as that
+/// benchmark's ERROR); with `--in-process`, a library's entry point too.
 #[derive(Clone)]
 pub struct Benchmark {
     pub name: String,
-    pub library: Arc<Library>,
+    pub source: Arc<Source>,
     /// Set only when the library is loaded in this process.
     pub entry: Option<BenchFn>,
     pub settings: Result<DeclaredSettings, SettingsError>,
@@ -60,28 +62,6 @@ impl Benchmark {
     pub fn resolve_settings(&self, overrides: &Overrides) -> Result<Settings, SettingsError> {
         let declared = self.settings.as_ref().map_err(Clone::clone)?;
         Settings::resolve(declared, overrides)
-    }
-}
-
-/// A benchmark library: its canonical path and, when it is loaded in this
-/// process, its handle (benchmarks hold it, through an `Arc`, so their
-/// entry points stay valid).
-pub struct Library {
-    /// Canonical: the file loaded and hashed.
-    pub path: PathBuf,
-    /// As discovered, for display.
-    pub named: PathBuf,
-    _handle: Option<libloading::Library>,
-}
-
-impl Library {
-    /// A library that is not loaded here (a worker loads it).
-    pub fn unloaded(path: PathBuf, named: PathBuf) -> Library {
-        Library {
-            path,
-            named,
-            _handle: None,
-        }
     }
 }
 
@@ -187,6 +167,7 @@ pub fn symbol<T: Copy>(
 pub fn load_benchmarks(
     path: &Path,
     skipped: &mut Vec<String>,
+    backend: Arc<dyn Backend>,
 ) -> Result<Vec<Benchmark>, LibraryError> {
     let named = path.to_path_buf();
     let path = canonical(path)?;
@@ -201,16 +182,12 @@ pub fn load_benchmarks(
         let meta = symbol::<MetaFn>(&handle, &path, &companion)?;
         benchmarks.push((name, entry, read_settings(meta)));
     }
-    let library = Arc::new(Library {
-        path,
-        named,
-        _handle: Some(handle),
-    });
+    let library = Arc::new(Source::new(path, named, backend).holding(Box::new(handle)));
     Ok(benchmarks
         .into_iter()
         .map(|(name, entry, settings)| Benchmark {
             name,
-            library: Arc::clone(&library),
+            source: Arc::clone(&library),
             entry: Some(entry),
             settings,
         })

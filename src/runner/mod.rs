@@ -1,14 +1,17 @@
 //! From PATH arguments to per-seed outcomes: find and build benchmark
-//! libraries ([`discover`], [`build`]), list their benchmarks ([`library`])
-//! and read their settings in describe workers ([`describe`]), draw seeds
-//! ([`seeds`]), and call them ([`call`]) in a worker process ([`isolate`]).
-//! Only `--in-process` loads a library, and runs its code, here.
+//! sources ([`discover`], [`build`]), then hand each to the backend of its
+//! kind ([`backend`]): shared libraries (listed in [`library`], described
+//! in describe workers by [`describe`], called through [`call`] in a worker
+//! process by [`isolate`]). Seeds are drawn by [`seeds`]. Only
+//! `--in-process` loads a library, and runs its code, here.
 
+pub mod backend;
 pub mod build;
 pub mod call;
 pub mod describe;
 pub mod discover;
 pub mod isolate;
+pub mod libraries;
 pub mod library;
 mod protocol;
 pub mod revision;
@@ -18,16 +21,15 @@ pub mod worker;
 pub mod workspace;
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
 pub use call::{Reply, RunError, SeedOutcome, SeedResult};
 pub use discover::{DiscoverError, LibraryFile};
 pub use library::{Benchmark, LibraryError};
 pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
 
-use crate::settings::{Settings, SettingsError};
-use library::Library;
+use crate::settings::Settings;
+pub use backend::{Backend, Outcomes, RunPlan, Source};
+pub use libraries::Libraries;
 
 /// `--bench x` and `--bench bench_x` both name `bench_x`.
 pub fn bench_name_matches(wanted: &str, name: &str) -> bool {
@@ -85,8 +87,8 @@ pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
     if let Some(pair) = benchmarks.windows(2).find(|w| w[0].name == w[1].name) {
         return Err(DiscoverError::Duplicate {
             name: pair[0].name.clone(),
-            first: pair[0].library.named.clone(),
-            second: pair[1].library.named.clone(),
+            first: pair[0].source.named.clone(),
+            second: pair[1].source.named.clone(),
         });
     }
     if benchmarks.is_empty() {
@@ -107,104 +109,12 @@ pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
     Ok(benchmarks)
 }
 
-/// The benchmarks of `files`: loaded here with `--in-process`, else read
-/// by describe workers (all libraries at once), so that no code of theirs
-/// runs in this process.
+/// The benchmarks of `files`, each file listed by the backend of its kind.
 pub fn load_libraries(
     files: &[LibraryFile],
     search: &Search,
 ) -> Result<Vec<Benchmark>, DiscoverError> {
-    let mut benchmarks = Vec::new();
-    let mut requests = Vec::new();
-    for file in files {
-        let mut skipped = Vec::new();
-        let found = if search.in_process {
-            let found = library::load_benchmarks(&file.path, &mut skipped)?;
-            let empty = found.is_empty();
-            benchmarks.extend(found);
-            !empty
-        } else {
-            let path = library::canonical(&file.path)?;
-            let symbols = library::exported_symbols(&path)?;
-            let companions = library::benchmark_symbols(&symbols, &mut skipped);
-            let found = !companions.is_empty();
-            if found {
-                requests.push(Undescribed {
-                    named: file.path.clone(),
-                    path,
-                    pairs: companions,
-                });
-            }
-            found
-        };
-        if search.verbose {
-            for name in skipped {
-                eprintln!(
-                    "note: {name} in {} has no pybench_meta companion; skipped",
-                    file.path.display()
-                );
-            }
-        }
-        if !found && file.named {
-            return Err(DiscoverError::LibraryWithoutBenchmarks(file.path.clone()));
-        }
-        if !found && search.verbose {
-            eprintln!("note: skipped {}: no benchmarks", file.path.display());
-        }
-    }
-    benchmarks.extend(described(requests, search.timeout));
-    Ok(benchmarks)
-}
-
-/// A library with benchmarks whose settings are still to be read.
-struct Undescribed {
-    /// As discovered (the name of its ERROR if it fails).
-    named: PathBuf,
-    /// Canonical: what the worker loads and the fingerprint hashes.
-    path: PathBuf,
-    /// Its `(benchmark, companion)` exports.
-    pairs: Vec<(String, String)>,
-}
-
-/// The benchmarks of `requests`, each library described by a worker.
-fn described(requests: Vec<Undescribed>, timeout: Option<f64>) -> Vec<Benchmark> {
-    let jobs: Vec<describe::Request> = requests
-        .iter()
-        .map(|u| describe::Request {
-            library: u.path.clone(),
-            companions: u.pairs.iter().map(|(_, c)| c.clone()).collect(),
-        })
-        .collect();
-    let descriptions = describe::describe_all(&jobs, describe::limit(timeout));
-    let mut benchmarks = Vec::new();
-    for (Undescribed { named, path, pairs }, description) in requests.into_iter().zip(descriptions)
-    {
-        let library = Arc::new(Library::unloaded(path, named.clone()));
-        match description {
-            Ok(settings) => benchmarks.extend(pairs.into_iter().zip(settings).map(
-                |((name, _), settings)| Benchmark {
-                    name,
-                    library: Arc::clone(&library),
-                    entry: None,
-                    settings,
-                },
-            )),
-            Err(cause) => benchmarks.push(Benchmark {
-                name: named.display().to_string(),
-                library,
-                entry: None,
-                settings: Err(SettingsError::LibraryFailed(cause)),
-            }),
-        }
-    }
-    benchmarks
-}
-
-/// What running one or more sides of a benchmark gave: results
-/// `[side][seed index]`, and what the benchmark printed.
-pub struct Outcomes {
-    pub outcomes: Result<Vec<Vec<SeedResult>>, RunError>,
-    pub output: String,
+    Libraries::shared().list(files, search)
 }
 
 /// Run `benches` (one side, or two for `--against`) on `seeds`, in a worker
@@ -218,63 +128,11 @@ pub fn run_sides(
     reply: Reply,
     seed_done: impl Fn() + Sync,
 ) -> Outcomes {
-    // More workers than seeds would only be idle threads.
-    let workers = settings.workers.min(seeds.len()).max(1);
-    if in_process {
-        let Some(entries) = benches.iter().map(|b| b.entry).collect::<Option<Vec<_>>>() else {
-            return Outcomes {
-                outcomes: Err(RunError::Worker(
-                    "the library is not loaded in this process".into(),
-                )),
-                output: String::new(),
-            };
-        };
-        let last_side = |index| call::side_order(index, entries.len())[entries.len() - 1];
-        let outcomes = call::call_all(
-            &entries,
-            seeds,
-            workers,
-            reply,
-            &crate::scores::SlotSets::default(),
-            |_| {},
-            |index, side, _| {
-                if side == last_side(index) {
-                    seed_done();
-                }
-            },
-        );
-        return Outcomes {
-            outcomes,
-            output: String::new(),
-        };
-    }
-    let exe = match isolate::own_executable() {
-        Ok(exe) => exe,
-        Err(e) => {
-            return Outcomes {
-                outcomes: Err(e),
-                output: String::new(),
-            };
-        }
-    };
-    let sides: Vec<isolate::Side> = benches
-        .iter()
-        .map(|b| isolate::Side {
-            library: b.library.path.clone(),
-            bench: b.name.clone(),
-        })
-        .collect();
-    let worker = isolate::run_in_worker(
-        &exe,
-        &sides,
-        seeds,
-        workers,
+    let plan = RunPlan {
+        settings,
+        in_process,
         reply,
-        settings.timeout.map(Duration::from_secs_f64),
-        seed_done,
-    );
-    Outcomes {
-        outcomes: worker.outcomes,
-        output: worker.output,
-    }
+        seed_done: &seed_done,
+    };
+    backend::run_sides(benches, seeds, &plan)
 }

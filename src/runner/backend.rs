@@ -1,0 +1,110 @@
+//! The runner's backend seam. A benchmark comes from a source file of some
+//! kind — a shared library, a Python file — and each kind has a backend
+//! that does two things: list the benchmarks of its files with their
+//! declared settings, and run seeds of one benchmark (one side, or two for
+//! `--against`), streaming each seed's outcome as it ends. Everything above
+//! the runner holds a [`Benchmark`] and calls [`run_sides`]; it never learns
+//! which backend it talks to.
+
+use std::any::Any;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::call::{Reply, RunError, SeedResult};
+use super::discover::{DiscoverError, LibraryFile};
+use super::{Benchmark, Search};
+use crate::settings::Settings;
+
+/// One kind of benchmark source.
+pub trait Backend: Send + Sync {
+    /// What its files are, for messages ("shared library", "Python file").
+    fn kind(&self) -> &'static str;
+
+    /// The benchmarks of `files` (all of this kind), with their declared
+    /// settings. A file that cannot be listed comes as one benchmark named
+    /// after it whose settings hold the cause
+    /// ([`Benchmark::library_failed`]).
+    fn list(&self, files: &[LibraryFile], search: &Search)
+    -> Result<Vec<Benchmark>, DiscoverError>;
+
+    /// Run `sides` (benchmarks of this kind) on `seeds`, as `plan` says.
+    fn run(&self, sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes;
+}
+
+/// How a run's seeds go: its settings, where they run, what each seed
+/// hands back, and whom to tell as each seed ends.
+pub struct RunPlan<'a> {
+    pub settings: &'a Settings,
+    /// Run in this process (`--in-process`) where the backend can.
+    pub in_process: bool,
+    pub reply: Reply,
+    /// Called once per seed, when every side of it has run.
+    pub seed_done: &'a (dyn Fn() + Sync),
+}
+
+/// What running one or more sides of a benchmark gave: results
+/// `[side][seed index]`, and what the benchmark printed.
+pub struct Outcomes {
+    pub outcomes: Result<Vec<Vec<SeedResult>>, RunError>,
+    pub output: String,
+}
+
+impl Outcomes {
+    /// A run that failed before any seed ran.
+    pub fn failed(error: RunError) -> Outcomes {
+        Outcomes {
+            outcomes: Err(error),
+            output: String::new(),
+        }
+    }
+}
+
+/// The file a benchmark comes from, and the backend that runs it.
+pub struct Source {
+    /// Canonical: the file loaded and hashed.
+    pub path: PathBuf,
+    /// As discovered, for display.
+    pub named: PathBuf,
+    pub backend: Arc<dyn Backend>,
+    /// Whatever must outlive the benchmarks' entry points (a library
+    /// loaded in this process).
+    _keep_alive: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl Source {
+    pub fn new(path: PathBuf, named: PathBuf, backend: Arc<dyn Backend>) -> Source {
+        Source {
+            path,
+            named,
+            backend,
+            _keep_alive: None,
+        }
+    }
+
+    /// A source whose `loaded` state must live as long as it does.
+    pub fn holding(mut self, loaded: Box<dyn Any + Send + Sync>) -> Source {
+        self._keep_alive = Some(loaded);
+        self
+    }
+}
+
+/// Run `benches` (one side, or two for `--against`) on `seeds` through
+/// their backend. Every side must be of one kind.
+pub fn run_sides(benches: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes {
+    let Some(first) = benches.first() else {
+        return Outcomes::failed(RunError::Worker("no side to run".into()));
+    };
+    let backend = &first.source.backend;
+    if let Some(other) = benches
+        .iter()
+        .find(|b| b.source.backend.kind() != backend.kind())
+    {
+        return Outcomes::failed(RunError::Worker(format!(
+            "{} is a {} on one side and a {} on the other",
+            first.name,
+            backend.kind(),
+            other.source.backend.kind()
+        )));
+    }
+    backend.run(benches, seeds, plan)
+}

@@ -1,0 +1,186 @@
+//! The shared-library backend: lists a library's exports and reads their
+//! companions in describe workers (`describe.rs`), and runs seeds in a
+//! worker process (`isolate.rs`), or here with `--in-process`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::backend::{Backend, Outcomes, RunPlan, Source};
+use super::call::{self, RunError};
+use super::discover::{DiscoverError, LibraryFile};
+use super::library::{self, Benchmark};
+use super::{Search, describe, isolate};
+use crate::settings::SettingsError;
+
+/// Shared libraries with `bench_*` exports and their companions.
+pub struct Libraries;
+
+impl Libraries {
+    pub fn shared() -> Arc<dyn Backend> {
+        Arc::new(Libraries)
+    }
+}
+
+impl Backend for Libraries {
+    fn kind(&self) -> &'static str {
+        "shared library"
+    }
+
+    /// Loaded here with `--in-process`, else read by describe workers (all
+    /// libraries at once), so that no code of theirs runs in this process.
+    fn list(
+        &self,
+        files: &[LibraryFile],
+        search: &Search,
+    ) -> Result<Vec<Benchmark>, DiscoverError> {
+        let backend = Libraries::shared();
+        let mut benchmarks = Vec::new();
+        let mut requests = Vec::new();
+        for file in files {
+            let mut skipped = Vec::new();
+            let found = if search.in_process {
+                let found =
+                    library::load_benchmarks(&file.path, &mut skipped, Arc::clone(&backend))?;
+                let empty = found.is_empty();
+                benchmarks.extend(found);
+                !empty
+            } else {
+                let path = library::canonical(&file.path)?;
+                let symbols = library::exported_symbols(&path)?;
+                let companions = library::benchmark_symbols(&symbols, &mut skipped);
+                let found = !companions.is_empty();
+                if found {
+                    requests.push(Undescribed {
+                        named: file.path.clone(),
+                        path,
+                        pairs: companions,
+                    });
+                }
+                found
+            };
+            if search.verbose {
+                for name in skipped {
+                    eprintln!(
+                        "note: {name} in {} has no pybench_meta companion; skipped",
+                        file.path.display()
+                    );
+                }
+            }
+            if !found && file.named {
+                return Err(DiscoverError::LibraryWithoutBenchmarks(file.path.clone()));
+            }
+            if !found && search.verbose {
+                eprintln!("note: skipped {}: no benchmarks", file.path.display());
+            }
+        }
+        benchmarks.extend(described(requests, search.timeout, &backend));
+        Ok(benchmarks)
+    }
+
+    fn run(&self, benches: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes {
+        // More workers than seeds would only be idle threads.
+        let workers = plan.settings.workers.min(seeds.len()).max(1);
+        if plan.in_process {
+            return in_process(benches, seeds, workers, plan);
+        }
+        let exe = match isolate::own_executable() {
+            Ok(exe) => exe,
+            Err(e) => return Outcomes::failed(e),
+        };
+        let sides: Vec<isolate::Side> = benches
+            .iter()
+            .map(|b| isolate::Side {
+                library: b.source.path.clone(),
+                bench: b.name.clone(),
+            })
+            .collect();
+        let worker = isolate::run_in_worker(
+            &exe,
+            &sides,
+            seeds,
+            workers,
+            plan.reply,
+            plan.settings.timeout.map(Duration::from_secs_f64),
+            plan.seed_done,
+        );
+        Outcomes {
+            outcomes: worker.outcomes,
+            output: worker.output,
+        }
+    }
+}
+
+fn in_process(benches: &[&Benchmark], seeds: &[u64], workers: usize, plan: &RunPlan) -> Outcomes {
+    let Some(entries) = benches.iter().map(|b| b.entry).collect::<Option<Vec<_>>>() else {
+        return Outcomes::failed(RunError::Worker(
+            "the library is not loaded in this process".into(),
+        ));
+    };
+    let last_side = |index| call::side_order(index, entries.len())[entries.len() - 1];
+    let outcomes = call::call_all(
+        &entries,
+        seeds,
+        workers,
+        plan.reply,
+        &crate::scores::SlotSets::default(),
+        |_| {},
+        |index, side, _| {
+            if side == last_side(index) {
+                (plan.seed_done)();
+            }
+        },
+    );
+    Outcomes {
+        outcomes,
+        output: String::new(),
+    }
+}
+
+/// A library with benchmarks whose settings are still to be read.
+struct Undescribed {
+    /// As discovered (the name of its ERROR if it fails).
+    named: PathBuf,
+    /// Canonical: what the worker loads and the fingerprint hashes.
+    path: PathBuf,
+    /// Its `(benchmark, companion)` exports.
+    pairs: Vec<(String, String)>,
+}
+
+/// The benchmarks of `requests`, each library described by a worker.
+fn described(
+    requests: Vec<Undescribed>,
+    timeout: Option<f64>,
+    backend: &Arc<dyn Backend>,
+) -> Vec<Benchmark> {
+    let jobs: Vec<describe::Request> = requests
+        .iter()
+        .map(|u| describe::Request {
+            library: u.path.clone(),
+            companions: u.pairs.iter().map(|(_, c)| c.clone()).collect(),
+        })
+        .collect();
+    let descriptions = describe::describe_all(&jobs, describe::limit(timeout));
+    let mut benchmarks = Vec::new();
+    for (Undescribed { named, path, pairs }, description) in requests.into_iter().zip(descriptions)
+    {
+        let source = Arc::new(Source::new(path, named.clone(), Arc::clone(backend)));
+        match description {
+            Ok(settings) => benchmarks.extend(pairs.into_iter().zip(settings).map(
+                |((name, _), settings)| Benchmark {
+                    name,
+                    source: Arc::clone(&source),
+                    entry: None,
+                    settings,
+                },
+            )),
+            Err(cause) => benchmarks.push(Benchmark {
+                name: named.display().to_string(),
+                source,
+                entry: None,
+                settings: Err(SettingsError::LibraryFailed(cause)),
+            }),
+        }
+    }
+    benchmarks
+}
