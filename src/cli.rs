@@ -120,6 +120,11 @@ pub struct SearchArgs {
     /// Load Cargo packages' last release build instead of building them.
     #[arg(long)]
     pub no_build: bool,
+    /// The Python interpreter of Python benchmark files [default:
+    /// $PYBENCH_PYTHON, the active virtual or conda environment,
+    /// .venv at the project root, python3 on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
 }
 
 /// How each benchmark runs and is judged (each overrides the benchmark's).
@@ -369,6 +374,7 @@ impl SearchArgs {
             selection: self.store.selection(),
             in_process: false,
             timeout: None,
+            python: self.python.clone(),
         }
     }
 }

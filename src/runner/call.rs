@@ -31,6 +31,9 @@ pub enum RunError {
     TimedOut { seconds: f64, seed: u64 },
     #[error("worker process failed: {0}")]
     Worker(String),
+    /// A Python benchmark file failed to import: the whole message.
+    #[error("{0}")]
+    Import(String),
     #[error("interrupted")]
     Interrupted,
 }

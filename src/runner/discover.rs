@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use super::Search;
 use super::build::{self, BuildError};
 use super::library::LibraryError;
+use super::python::{InterpreterError, is_python_file};
 use super::scope::{self, Scope};
 use super::workspace::{self, WorkspaceError};
 
@@ -49,6 +50,12 @@ pub enum DiscoverError {
     NoCdylib(PathBuf),
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),
+    #[error("cannot list the Python benchmark files: {0}")]
+    PythonListing(String),
+    #[error("{0} defines no bench_* function")]
+    PythonWithoutBenchmarks(PathBuf),
+    #[error(transparent)]
+    Interpreter(#[from] InterpreterError),
 }
 
 impl DiscoverError {
@@ -59,7 +66,7 @@ impl DiscoverError {
                 "pass a benchmark library, a Cargo package or a directory; the default is ./benchmarks"
             }
             DiscoverError::NotALibrary(_) => {
-                "pybench loads .so, .dylib and .dll files and builds Cargo packages"
+                "pybench loads .so, .dylib and .dll files, runs .py files and builds Cargo packages"
             }
             DiscoverError::Build(_) => {
                 "fix the build errors above, or pass --no-build to use the last build"
@@ -80,6 +87,13 @@ impl DiscoverError {
                 "add `crate-type = [\"cdylib\"]` under [lib] in its Cargo.toml"
             }
             DiscoverError::Workspace(e) => e.hint(),
+            DiscoverError::PythonListing(_) => {
+                "run the interpreter named by -v by hand: is it Python 3.9 or newer?"
+            }
+            DiscoverError::PythonWithoutBenchmarks(_) => {
+                "a Python benchmark is a function `def bench_NAME(seed)` defined at the top level of the file"
+            }
+            DiscoverError::Interpreter(e) => e.hint(),
         }
     }
 }
@@ -140,7 +154,7 @@ pub fn library_files_in(
             return Err(DiscoverError::Missing(path.clone()));
         }
         if path.is_file() {
-            if !build::is_shared_library(path) {
+            if !build::is_shared_library(path) && !is_python_file(path) {
                 return Err(DiscoverError::NotALibrary(path.clone()));
             }
             // Loaders take `library::canonical(path)`, so a bare file name
@@ -239,6 +253,11 @@ impl Walk<'_> {
                     }
                     None => self.directory(&entry, false, scope)?,
                 }
+            } else if is_python_file(&entry) {
+                self.files.push(LibraryFile {
+                    path: entry,
+                    named: false,
+                });
             } else if build::is_shared_library(&entry) {
                 self.note(format_args!("found library {}", entry.display()));
                 self.files.push(LibraryFile {

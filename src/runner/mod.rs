@@ -14,6 +14,7 @@ pub mod isolate;
 pub mod libraries;
 pub mod library;
 mod protocol;
+pub mod python;
 pub mod revision;
 pub mod scope;
 pub mod seeds;
@@ -73,6 +74,8 @@ pub struct Search {
     pub in_process: bool,
     /// `--timeout`: also the limit on describing one library.
     pub timeout: Option<f64>,
+    /// `--python`: the interpreter of Python benchmark files.
+    pub python: Option<PathBuf>,
 }
 
 /// Every selected benchmark of every PATH, sorted by name. A library that
@@ -110,11 +113,21 @@ pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
 }
 
 /// The benchmarks of `files`, each file listed by the backend of its kind.
+/// An interpreter is chosen only when there are Python files.
 pub fn load_libraries(
     files: &[LibraryFile],
     search: &Search,
 ) -> Result<Vec<Benchmark>, DiscoverError> {
-    Libraries::shared().list(files, search)
+    let (python_files, libraries): (Vec<LibraryFile>, Vec<LibraryFile>) = files
+        .iter()
+        .cloned()
+        .partition(|f| python::is_python_file(&f.path));
+    let mut benchmarks = Libraries::shared().list(&libraries, search)?;
+    if !python_files.is_empty() {
+        let python = python::Python::for_search(search)?;
+        benchmarks.extend(python.list(&python_files, search)?);
+    }
+    Ok(benchmarks)
 }
 
 /// Run `benches` (one side, or two for `--against`) on `seeds`, in a worker

@@ -51,6 +51,12 @@ impl<'repo> Scope<'repo> {
         if name.starts_with('.') {
             return Some("a hidden directory");
         }
+        if name == "__pycache__" {
+            return Some("Python's bytecode cache");
+        }
+        if dir.join("pyvenv.cfg").is_file() {
+            return Some("a Python virtual environment");
+        }
         if self.ignored(dir) {
             return Some("ignored by git");
         }

@@ -4,7 +4,9 @@
 mod command;
 mod fixture;
 mod libs;
+mod python;
 
 pub use command::{Pybench, Run, baseline_bytes, baseline_path};
 pub use fixture::{TestDir, TestRepo, copy_dir};
 pub use libs::{NOISE_RS, c_example, c_library, faults, synthetic, workspace};
+pub use python::{numpy_python, python3};

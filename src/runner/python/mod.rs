@@ -1,0 +1,227 @@
+//! The Python backend: `bench_*` functions defined in `.py` files, as the
+//! Python pybench runs them, listed with `ast` ([`listing`]) and run in
+//! pools of fresh interpreters ([`pool`]), each running the worker script
+//! shipped in the binary (`worker.py`, through [`process`]). No Python
+//! code runs in pybench itself.
+
+pub mod interpreter;
+mod listing;
+mod pool;
+mod process;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::{Deserializer, Visitor};
+
+use super::backend::{Backend, Outcomes, RunPlan, Source};
+use super::discover::{DiscoverError, LibraryFile};
+use super::library::Benchmark;
+use super::{Search, describe};
+use crate::settings::DeclaredSettings;
+pub use interpreter::{Interpreter, InterpreterError};
+pub use process::WORKER_SCRIPT;
+
+/// Whether `path` names a Python file.
+pub fn is_python_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py")
+}
+
+/// Python benchmark files run by one interpreter.
+#[derive(Clone)]
+pub struct Python {
+    pub interpreter: Interpreter,
+    /// Put first on `sys.path` (a revision's checkout for `--against`).
+    pub paths: Vec<PathBuf>,
+    pub verbose: bool,
+    /// `--timeout`: also the limit on importing a file to list it.
+    pub timeout: Option<f64>,
+}
+
+impl Python {
+    /// The backend for a search: its interpreter chosen (and, under `-v`,
+    /// printed).
+    pub fn for_search(search: &Search) -> Result<Python, InterpreterError> {
+        let env = |name: &str| std::env::var(name).ok();
+        let interpreter = interpreter::choose(&interpreter::Choice {
+            flag: search.python.as_deref(),
+            configured: None,
+            env: &env,
+            project_root: super::workspace::project_root(),
+        })?;
+        if search.verbose {
+            eprintln!(
+                "pybench: Python interpreter {} (from {})",
+                interpreter.path.display(),
+                interpreter.chosen_by
+            );
+        }
+        Ok(Python {
+            interpreter,
+            paths: Vec::new(),
+            verbose: search.verbose,
+            timeout: search.timeout,
+        })
+    }
+
+    /// This backend as the backend of `source` has it (a revision's
+    /// source carries its own `sys.path`).
+    fn for_source(&self, _source: &Source) -> Python {
+        self.clone()
+    }
+
+    /// The environment of worker `index` of `workers`: each variable is
+    /// set only when the user has not set it.
+    pub fn environment(&self, workers: usize, index: usize) -> Vec<(String, String)> {
+        worker_environment(&|name| std::env::var(name).ok(), cores(), workers, index)
+    }
+
+    /// Under `-v`, the first worker's environment.
+    fn print_environment(&self, workers: usize) {
+        if self.verbose {
+            let shown: Vec<String> = self
+                .environment(workers, 0)
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            eprintln!("pybench: Python worker environment: {}", shown.join(" "));
+        }
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// What a worker gets added to its environment (see the module docs of
+/// the README's Python section): thread counts split between workers,
+/// unbuffered output, GPU memory shared, CUDA devices spread, and its
+/// number.
+pub fn worker_environment(
+    env: &dyn Fn(&str) -> Option<String>,
+    cores: usize,
+    workers: usize,
+    index: usize,
+) -> Vec<(String, String)> {
+    let mut set = Vec::new();
+    let mut default = |name: &str, value: String| {
+        if env(name).is_none() {
+            set.push((name.to_string(), value));
+        }
+    };
+    let threads = (cores / workers.max(1)).max(1).to_string();
+    for name in ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"] {
+        default(name, threads.clone());
+    }
+    default("PYTHONUNBUFFERED", "1".into());
+    if workers > 1 {
+        default("XLA_PYTHON_CLIENT_PREALLOCATE", "false".into());
+        default("TF_FORCE_GPU_ALLOW_GROWTH", "true".into());
+    }
+    if let Some(devices) = env("CUDA_VISIBLE_DEVICES") {
+        let list: Vec<&str> = devices.split(',').map(str::trim).collect();
+        if list.len() >= 2 {
+            set.push((
+                "CUDA_VISIBLE_DEVICES".into(),
+                list[index % list.len()].to_string(),
+            ));
+        }
+    }
+    set.push(("PYBENCH_WORKER".into(), index.to_string()));
+    set.push(("PYBENCH_WORKERS".into(), workers.to_string()));
+    set
+}
+
+impl Backend for Python {
+    fn kind(&self) -> &'static str {
+        "Python file"
+    }
+
+    fn list(
+        &self,
+        files: &[LibraryFile],
+        _search: &Search,
+    ) -> Result<Vec<Benchmark>, DiscoverError> {
+        let backend: Arc<dyn Backend> = Arc::new(self.clone());
+        listing::list(self, &backend, files, describe::limit(self.timeout))
+    }
+
+    fn run(&self, sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes {
+        pool::run(self, sides, seeds, plan)
+    }
+}
+
+/// The settings a benchmark may declare, as named in a companion's JSON
+/// (and so as keyword defaults of a Python benchmark): every field of
+/// [`DeclaredSettings`] but `abi`, read from its `Deserialize`, so that a
+/// new setting needs no change here.
+pub fn settings_keys() -> Vec<&'static str> {
+    struct Fields(&'static [&'static str]);
+    impl<'de> Deserializer<'de> for &mut Fields {
+        type Error = serde::de::value::Error;
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(serde::de::Error::custom("fields read"))
+        }
+        fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut fields = Fields(&[]);
+    let _ = <DeclaredSettings as serde::Deserialize>::deserialize(&mut fields);
+    fields.0.iter().copied().filter(|f| *f != "abi").collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_keys_are_the_companions() {
+        let keys = settings_keys();
+        for key in [
+            "n_seeds",
+            "alpha",
+            "min_effect",
+            "workers",
+            "timeout",
+            "adaptive",
+            "looks",
+        ] {
+            assert!(keys.contains(&key), "{key} missing from {keys:?}");
+        }
+        assert!(!keys.contains(&"abi"));
+    }
+
+    #[test]
+    fn worker_environment_splits_threads_and_devices() {
+        let user = |name: &str| match name {
+            "CUDA_VISIBLE_DEVICES" => Some("0,1,2".to_string()),
+            "MKL_NUM_THREADS" => Some("7".to_string()),
+            _ => None,
+        };
+        let env = worker_environment(&user, 8, 3, 4);
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("OMP_NUM_THREADS"), Some("2"));
+        assert_eq!(get("MKL_NUM_THREADS"), None, "the user's value stays");
+        assert_eq!(get("CUDA_VISIBLE_DEVICES"), Some("1"));
+        assert_eq!(get("XLA_PYTHON_CLIENT_PREALLOCATE"), Some("false"));
+        assert_eq!(
+            (get("PYBENCH_WORKER"), get("PYBENCH_WORKERS")),
+            (Some("4"), Some("3"))
+        );
+        let single = worker_environment(&|_| None, 1, 1, 0);
+        assert!(single.iter().all(|(k, _)| k != "TF_FORCE_GPU_ALLOW_GROWTH"));
+        assert!(single.contains(&("OMP_NUM_THREADS".into(), "1".into())));
+    }
+}
