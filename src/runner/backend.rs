@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::call::{Reply, RunError, SeedResult};
 use super::discover::{DiscoverError, LibraryFile};
-use super::{Benchmark, Search};
+use super::{Benchmark, RunContext, Search};
 use crate::settings::Settings;
 
 /// One kind of benchmark source.
@@ -24,8 +24,12 @@ pub trait Backend: Send + Sync {
     /// settings. A file that cannot be listed comes as one benchmark named
     /// after it whose settings hold the cause
     /// ([`Benchmark::library_failed`]).
-    fn list(&self, files: &[LibraryFile], search: &Search)
-    -> Result<Vec<Benchmark>, DiscoverError>;
+    fn list(
+        &self,
+        context: &RunContext,
+        files: &[LibraryFile],
+        search: &Search,
+    ) -> Result<Vec<Benchmark>, DiscoverError>;
 
     /// Run `sides` (benchmarks of this kind) on `seeds`, as `plan` says.
     fn run(&self, sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes;
@@ -34,6 +38,8 @@ pub trait Backend: Send + Sync {
 /// How a run's seeds go: its settings, where they run, what each seed
 /// hands back, and whom to tell as each seed ends.
 pub struct RunPlan<'a> {
+    /// Stops the run on a signal.
+    pub context: &'a RunContext,
     pub settings: &'a Settings,
     /// Run in this process (`--in-process`) where the backend can.
     pub in_process: bool,

@@ -10,7 +10,7 @@ use super::backend::{Backend, Outcomes, RunPlan, Source};
 use super::call::{self, RunError};
 use super::discover::{DiscoverError, LibraryFile};
 use super::library::{self, Benchmark};
-use super::{Search, describe, isolate};
+use super::{RunContext, Search, describe, isolate};
 use crate::settings::SettingsError;
 
 /// Shared libraries with `bench_*` exports and their companions.
@@ -31,6 +31,7 @@ impl Backend for Libraries {
     /// libraries at once), so that no code of theirs runs in this process.
     fn list(
         &self,
+        context: &RunContext,
         files: &[LibraryFile],
         search: &Search,
     ) -> Result<Vec<Benchmark>, DiscoverError> {
@@ -74,7 +75,7 @@ impl Backend for Libraries {
                 eprintln!("note: skipped {}: no benchmarks", file.path.display());
             }
         }
-        benchmarks.extend(described(requests, search.timeout, &backend));
+        benchmarks.extend(described(context, requests, search.timeout, &backend));
         Ok(benchmarks)
     }
 
@@ -96,6 +97,7 @@ impl Backend for Libraries {
             })
             .collect();
         let worker = isolate::run_in_worker(
+            plan.context,
             &exe,
             &sides,
             seeds,
@@ -149,6 +151,7 @@ struct Undescribed {
 
 /// The benchmarks of `requests`, each library described by a worker.
 fn described(
+    context: &RunContext,
     requests: Vec<Undescribed>,
     timeout: Option<f64>,
     backend: &Arc<dyn Backend>,
@@ -160,7 +163,7 @@ fn described(
             companions: u.pairs.iter().map(|(_, c)| c.clone()).collect(),
         })
         .collect();
-    let descriptions = describe::describe_all(&jobs, describe::limit(timeout));
+    let descriptions = describe::describe_all(context, &jobs, describe::limit(timeout));
     let mut benchmarks = Vec::new();
     for (Undescribed { named, path, pairs }, description) in requests.into_iter().zip(descriptions)
     {

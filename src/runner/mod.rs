@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod build;
 pub mod call;
+pub mod context;
 pub mod describe;
 pub mod discover;
 pub mod isolate;
@@ -24,6 +25,7 @@ pub mod workspace;
 use std::path::PathBuf;
 
 pub use call::{Reply, RunError, SeedOutcome, SeedResult};
+pub use context::{RunContext, Stopped};
 pub use discover::{DiscoverError, LibraryFile};
 pub use library::{Benchmark, LibraryError};
 pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
@@ -83,9 +85,9 @@ pub struct Search {
 /// whose settings hold the cause ([`Benchmark::library_failed`]); it is
 /// kept whatever `--bench` selects, since it may hold the benchmark asked
 /// for.
-pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
+pub fn benchmarks(context: &RunContext, search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
     let files = discover::library_files(search)?;
-    let mut benchmarks = load_libraries(&files, search)?;
+    let mut benchmarks = load_libraries(context, &files, search)?;
     benchmarks.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(pair) = benchmarks.windows(2).find(|w| w[0].name == w[1].name) {
         return Err(DiscoverError::Duplicate {
@@ -115,6 +117,7 @@ pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
 /// The benchmarks of `files`, each file listed by the backend of its kind.
 /// An interpreter is chosen only when there are Python files.
 pub fn load_libraries(
+    context: &RunContext,
     files: &[LibraryFile],
     search: &Search,
 ) -> Result<Vec<Benchmark>, DiscoverError> {
@@ -122,10 +125,10 @@ pub fn load_libraries(
         .iter()
         .cloned()
         .partition(|f| python::is_python_file(&f.path));
-    let mut benchmarks = Libraries::shared().list(&libraries, search)?;
+    let mut benchmarks = Libraries::shared().list(context, &libraries, search)?;
     if !python_files.is_empty() {
         let python = python::Python::for_search(search)?;
-        benchmarks.extend(python.list(&python_files, search)?);
+        benchmarks.extend(python.list(context, &python_files, search)?);
     }
     Ok(benchmarks)
 }
@@ -134,6 +137,7 @@ pub fn load_libraries(
 /// process unless `in_process`, each seed coming back as `reply` asks;
 /// `seed_done` is called once per seed, when every side of it has run.
 pub fn run_sides(
+    context: &RunContext,
     benches: &[&Benchmark],
     seeds: &[u64],
     settings: &Settings,
@@ -142,6 +146,7 @@ pub fn run_sides(
     seed_done: impl Fn() + Sync,
 ) -> Outcomes {
     let plan = RunPlan {
+        context,
         settings,
         in_process,
         reply,

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::process::ask_once;
 use super::{Python, settings_keys};
+use crate::runner::RunContext;
 use crate::runner::backend::{Backend, Source};
 use crate::runner::discover::{DiscoverError, LibraryFile};
 use crate::runner::library::{self, Benchmark};
@@ -49,6 +50,7 @@ struct Imported {
 /// The benchmarks of `files`, each with its declared settings; a file that
 /// cannot be read or imported is one benchmark named after it.
 pub(super) fn list(
+    context: &RunContext,
     python: &Python,
     backend: &Arc<dyn Backend>,
     files: &[LibraryFile],
@@ -63,7 +65,7 @@ pub(super) fn list(
         "files": canonical,
         "settings": settings_keys(),
     });
-    let listed: Listed = ask_once(python, &request, limit)
+    let listed: Listed = ask_once(context, python, &request, limit)
         .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
         .map_err(DiscoverError::PythonListing)?;
     let mut benchmarks = Vec::new();
@@ -82,7 +84,13 @@ pub(super) fn list(
             }
             continue;
         }
-        benchmarks.extend(file_benchmarks(python, &source, listed.benches, limit));
+        benchmarks.extend(file_benchmarks(
+            context,
+            python,
+            &source,
+            listed.benches,
+            limit,
+        ));
     }
     Ok(benchmarks)
 }
@@ -90,6 +98,7 @@ pub(super) fn list(
 /// A file's benchmarks: from the `ast` listing, or from an import when a
 /// default needs one.
 fn file_benchmarks(
+    context: &RunContext,
     python: &Python,
     source: &Arc<Source>,
     benches: Vec<ListedBench>,
@@ -99,7 +108,7 @@ fn file_benchmarks(
     let mut declared: Vec<(String, Map<String, Value>)> =
         benches.into_iter().map(|b| (b.name, b.settings)).collect();
     if needs_import {
-        match import_settings(python, source, limit) {
+        match import_settings(context, python, source, limit) {
             Ok(mut live) => {
                 for (name, settings) in &mut declared {
                     if let Some(read) = live.remove(name) {
@@ -123,6 +132,7 @@ fn file_benchmarks(
 
 /// Import the file in a worker and read its functions' setting defaults.
 fn import_settings(
+    context: &RunContext,
     python: &Python,
     source: &Source,
     limit: Duration,
@@ -133,7 +143,7 @@ fn import_settings(
         "paths": python.paths,
         "settings": settings_keys(),
     });
-    let reply: Imported = ask_once(python, &request, limit)
+    let reply: Imported = ask_once(context, python, &request, limit)
         .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))?;
     match reply.import_error {
         Some(error) => Err(error),

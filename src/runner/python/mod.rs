@@ -17,7 +17,7 @@ use serde::de::{Deserializer, Visitor};
 use super::backend::{Backend, Outcomes, RunPlan, Source};
 use super::discover::{DiscoverError, LibraryFile};
 use super::library::Benchmark;
-use super::{Search, describe};
+use super::{RunContext, Search, describe};
 use crate::settings::DeclaredSettings;
 pub use interpreter::{Interpreter, InterpreterError};
 pub use process::WORKER_SCRIPT;
@@ -139,11 +139,18 @@ impl Backend for Python {
 
     fn list(
         &self,
+        context: &RunContext,
         files: &[LibraryFile],
         _search: &Search,
     ) -> Result<Vec<Benchmark>, DiscoverError> {
         let backend: Arc<dyn Backend> = Arc::new(self.clone());
-        listing::list(self, &backend, files, describe::limit(self.timeout))
+        listing::list(
+            context,
+            self,
+            &backend,
+            files,
+            describe::limit(self.timeout),
+        )
     }
 
     fn run(&self, sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes {

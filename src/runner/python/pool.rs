@@ -5,7 +5,6 @@
 //! it first gets its stacks dumped (faulthandler), then, a second later,
 //! its worker's process group killed.
 
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,6 @@ use super::Python;
 use super::process::{Line, Spawned};
 use crate::runner::backend::{Outcomes, RunPlan};
 use crate::runner::call::{RunError, SeedOutcome, SeedResult};
-use crate::runner::isolate::INTERRUPTED;
 use crate::runner::library::Benchmark;
 use crate::scores::SlotSets;
 
@@ -123,7 +121,7 @@ impl Run<'_> {
                     return Err(RunError::Worker("every Python worker is gone".into()));
                 }
             }
-            if INTERRUPTED.load(Ordering::SeqCst) {
+            if self.plan.context.stopped().is_some() {
                 return Err(RunError::Interrupted);
             }
             if let Some(limit) = timeout {

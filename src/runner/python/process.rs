@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::Python;
+use crate::runner::RunContext;
 use crate::runner::isolate::{self, Captured};
 
 /// The worker script, shipped inside the binary.
@@ -48,6 +49,7 @@ impl Spawned {
             use std::os::unix::process::CommandExt;
             command.process_group(0);
         }
+        isolate::die_with_parent(&mut command);
         let mut child = command.spawn()?;
         let stdout = child.stdout.take().expect("stdout is piped");
         std::thread::spawn(move || {
@@ -151,13 +153,14 @@ impl Stopped {
 
 /// Wait up to `limit` for the next line of `lines` and read it as JSON.
 pub(super) fn receive(
+    context: &RunContext,
     lines: &Receiver<Line>,
     worker: &mut Spawned,
     limit: Duration,
 ) -> Result<Value, Stopped> {
     let deadline = Instant::now() + limit;
     loop {
-        if isolate::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        if context.stopped().is_some() {
             return Err(Stopped::Interrupted);
         }
         let left = deadline.saturating_duration_since(Instant::now());
@@ -177,12 +180,17 @@ pub(super) fn receive(
 }
 
 /// Start one worker, send it `request` and read its one reply within `limit`.
-pub(super) fn ask_once(python: &Python, request: &Value, limit: Duration) -> Result<Value, String> {
+pub(super) fn ask_once(
+    context: &RunContext,
+    python: &Python,
+    request: &Value,
+    limit: Duration,
+) -> Result<Value, String> {
     let (tx, lines) = mpsc::channel();
     let mut worker = Spawned::start(python, &python.environment(1, 0), 0, tx)
         .map_err(|e| format!("cannot start {}: {e}", python.interpreter.path.display()))?;
     worker.send(request);
-    let reply = receive(&lines, &mut worker, limit);
+    let reply = receive(context, &lines, &mut worker, limit);
     let output = worker.finish();
     reply.map_err(|stopped| stopped.explain(&output))
 }
