@@ -97,6 +97,9 @@ def bench_counted(seed, *, n_seeds=12, workers=3):
     with open(LOG, "a") as log:
         log.write("seed " + " ".join("%s=%s" % (k, os.environ.get(k)) for k in keys) + "\n")
     return 0.5 + (seed % 100) / 1000
+
+def bench_counted_too(seed, *, n_seeds=12, workers=3, adaptive=True, looks=(6, 12)):
+    return (seed % 1000) / 1000
 "#;
 
 pbtest!(
@@ -116,9 +119,31 @@ pbtest!(
         let run = cmd.run_env(&[], &env);
         assert_eq!(run.code, 0, "{run:?}");
         let text = std::fs::read_to_string(&log).unwrap();
-        let mut imports: Vec<&str> = text.lines().filter(|l| l.starts_with("import")).collect();
-        imports.sort();
-        assert_eq!(imports, ["import 0", "import 1", "import 2"], "{text}");
+        let imports = |text: &str| {
+            let mut found: Vec<String> = text
+                .lines()
+                .filter(|l| l.starts_with("import"))
+                .map(String::from)
+                .collect();
+            found.sort();
+            found
+        };
+        // Two benchmarks, one import per worker.
+        assert_eq!(
+            imports(&text),
+            ["import 0", "import 1", "import 2"],
+            "{text}"
+        );
+        // A check (adaptive, in looks) reuses the pool too.
+        std::fs::remove_file(&log).unwrap();
+        let check = cmd.run_env(&[], &env);
+        assert_eq!(check.code, 0, "{check:?}");
+        let checked = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(
+            imports(&checked),
+            ["import 0", "import 1", "import 2"],
+            "{checked}"
+        );
         let seeds: Vec<&str> = text.lines().filter(|l| l.starts_with("seed")).collect();
         assert_eq!(seeds.len(), 12, "{text}");
         let cores = std::thread::available_parallelism().map_or(1, usize::from);

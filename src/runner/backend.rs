@@ -33,6 +33,10 @@ pub trait Backend: Send + Sync {
 
     /// Run `sides` (benchmarks of this kind) on `seeds`, as `plan` says.
     fn run(&self, sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes;
+
+    /// This backend as itself, for a backend that needs its own
+    /// settings back from a side's [`Source`].
+    fn as_any(&self) -> &dyn Any;
 }
 
 /// How a run's seeds go: its settings, where they run, what each seed

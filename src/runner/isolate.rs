@@ -396,6 +396,12 @@ impl Captured {
         Captured { buffer, done }
     }
 
+    /// What was captured so far, taken out while the process runs on.
+    pub(super) fn take(&self) -> String {
+        let mut kept = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        String::from_utf8_lossy(&std::mem::take(&mut *kept)).into_owned()
+    }
+
     /// What was captured, once the pipe closes or [`DRAIN`] has passed
     /// (a process outside the group may still hold it open).
     pub(super) fn finish(self) -> String {

@@ -79,6 +79,10 @@ impl Backend for Libraries {
         Ok(benchmarks)
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn run(&self, benches: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes {
         // More workers than seeds would only be idle threads.
         let workers = plan.settings.workers.min(seeds.len()).max(1);

@@ -8,13 +8,14 @@ pub mod interpreter;
 mod listing;
 mod pool;
 mod process;
+mod run;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::de::{Deserializer, Visitor};
 
-use super::backend::{Backend, Outcomes, RunPlan, Source};
+use super::backend::{Backend, Outcomes, RunPlan};
 use super::discover::{DiscoverError, LibraryFile};
 use super::library::Benchmark;
 use super::{RunContext, Search, describe};
@@ -36,6 +37,8 @@ pub struct Python {
     pub verbose: bool,
     /// `--timeout`: also the limit on importing a file to list it.
     pub timeout: Option<f64>,
+    /// Workers kept between runs of a file.
+    pools: Arc<pool::Pools>,
 }
 
 impl Python {
@@ -61,13 +64,19 @@ impl Python {
             paths: Vec::new(),
             verbose: search.verbose,
             timeout: search.timeout,
+            pools: Arc::default(),
         })
     }
 
-    /// This backend as the backend of `source` has it (a revision's
-    /// source carries its own `sys.path`).
-    fn for_source(&self, _source: &Source) -> Python {
-        self.clone()
+    /// The Python backend of `bench` (each side of an `--against` run has
+    /// its own, with its own `sys.path`).
+    fn of(bench: &Benchmark) -> &Python {
+        bench
+            .source
+            .backend
+            .as_any()
+            .downcast_ref::<Python>()
+            .expect("run_sides gives a backend only sides of its own kind")
     }
 
     /// The environment of worker `index` of `workers`: each variable is
@@ -77,7 +86,7 @@ impl Python {
     }
 
     /// Under `-v`, the first worker's environment.
-    fn print_environment(&self, workers: usize) {
+    pub(super) fn print_environment(&self, workers: usize) {
         if self.verbose {
             let shown: Vec<String> = self
                 .environment(workers, 0)
@@ -154,7 +163,11 @@ impl Backend for Python {
     }
 
     fn run(&self, sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes {
-        pool::run(self, sides, seeds, plan)
+        run::run(sides, seeds, plan)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

@@ -80,6 +80,14 @@ impl Spawned {
         }
     }
 
+    /// What the worker printed since last asked.
+    pub(super) fn output(&self) -> String {
+        self.captured
+            .as_ref()
+            .map(Captured::take)
+            .unwrap_or_default()
+    }
+
     /// Ask the worker for every thread's stack (faulthandler, on stderr).
     #[cfg(unix)]
     pub(super) fn dump_stacks(&self) {

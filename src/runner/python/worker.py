@@ -320,9 +320,11 @@ def main():
     for line in requests:
         request = json.loads(line)
         reply = serve[request["op"]](request)
+        # What the request printed goes out before its reply.
+        sys.stdout.flush()
+        sys.stderr.flush()
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
-        sys.stderr.flush()
 
 
 if __name__ == "__main__":
