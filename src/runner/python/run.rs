@@ -50,7 +50,7 @@ pub(super) fn run(sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcom
     };
     for bench in sides {
         let python = Python::of(bench);
-        match python.pools.take(&python, &bench.source.path, workers) {
+        match python.pools.take(python, &bench.source.path, workers) {
             Ok(pool) => run.pools.push(pool),
             Err(error) => return run.finish(Err(error)),
         }
