@@ -70,6 +70,13 @@ pbtest!(
         let third = cmd.run_env(&["--yes"], &python);
         assert!(third.line_of("bench_model").contains("FAIL"), "{third:?}");
         assert!(third.line_of("bench_broken").contains("ERROR"), "{third:?}");
+        // The code identity covers the module the file imports: a change
+        // there is not "the same code giving different scores".
+        assert!(!third.stderr.contains("not deterministic"), "{third:?}");
+        let env: serde_json::Value = serde_json::from_str(model_line).unwrap();
+        let python = &env["env"]["python"];
+        assert!(python["version"].as_str().unwrap().starts_with("3."), "{python}");
+        assert_eq!(python["interpreter"], python3());
         assert_eq!(third.code, 1, "a FAIL exits 1 whatever else went wrong");
     }
 );

@@ -17,7 +17,6 @@ use crate::runner::{self, Benchmark, LibraryFile, RunContext, Search, SeedSource
 use crate::settings::{Overrides, RunMode};
 use crate::stats;
 use crate::store::Store;
-use crate::store::fingerprint::Environment;
 use crate::store::git;
 
 /// The whole `--against REV` run; the result is the exit code.
@@ -189,7 +188,7 @@ impl Pair {
             result.error = Some(e.to_string());
             return result;
         }
-        verdict::fingerprint(&mut result, Environment::current(&new.source.path), None);
+        verdict::fingerprint(&mut result, new.source.environment(), None);
         if settings.adaptive {
             let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
             let reference = adaptive::Reference::Revision;

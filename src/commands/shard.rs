@@ -18,7 +18,7 @@ use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardF
 use crate::settings::{Overrides, RunMode};
 use crate::stats;
 use crate::store::Store;
-use crate::store::fingerprint::{Environment, StoredSettings};
+use crate::store::fingerprint::StoredSettings;
 
 /// Exit code 0 once every file is written, even for a benchmark that
 /// errored: the error is in its file, and `pybench merge` reports it.
@@ -133,7 +133,7 @@ fn run_one(
     seeds: Vec<u64>,
     args: &RunArgs,
 ) -> ShardFile {
-    let environment = Environment::current(&bench.source.path);
+    let environment = bench.source.environment();
     let mut file = ShardFile {
         format_version: FORMAT_VERSION,
         pybench_version: env!("CARGO_PKG_VERSION").into(),

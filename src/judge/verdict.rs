@@ -127,11 +127,7 @@ pub fn run_benchmark(
         result.error = Some(e.to_string());
         return result;
     }
-    fingerprint(
-        &mut result,
-        Environment::current(&bench.source.path),
-        stored,
-    );
+    fingerprint(&mut result, bench.source.environment(), stored);
     if let Some(baseline) = stored
         && settings.adaptive
     {

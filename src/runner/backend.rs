@@ -14,6 +14,7 @@ use super::call::{Reply, RunError, SeedResult};
 use super::discover::{DiscoverError, LibraryFile};
 use super::{Benchmark, RunContext, Search};
 use crate::settings::Settings;
+use crate::store::fingerprint::Environment;
 
 /// One kind of benchmark source.
 pub trait Backend: Send + Sync {
@@ -33,6 +34,12 @@ pub trait Backend: Send + Sync {
 
     /// Run `sides` (benchmarks of this kind) on `seeds`, as `plan` says.
     fn run(&self, sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes;
+
+    /// The machine and code identity `source` runs with: by default the
+    /// hash of the file itself.
+    fn environment(&self, source: &Source) -> Environment {
+        Environment::current(&source.path)
+    }
 
     /// This backend as itself, for a backend that needs its own
     /// settings back from a side's [`Source`].
@@ -89,6 +96,12 @@ impl Source {
             backend,
             _keep_alive: None,
         }
+    }
+
+    /// The machine and code identity this source runs with (its
+    /// backend's notion: a library's hash, a Python file's code).
+    pub fn environment(&self) -> Environment {
+        self.backend.environment(self)
     }
 
     /// A source whose `loaded` state must live as long as it does.

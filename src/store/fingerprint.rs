@@ -22,8 +22,22 @@ pub struct Environment {
     /// `None` for libraries not built by rustc.
     pub rustc: Option<String>,
     pub pybench: String,
-    /// `sha256:` and the hex digest of the library file.
+    /// `sha256:` and the hex digest of the library file; for a Python
+    /// benchmark, of its code identity (see [`PythonEnvironment`]).
     pub library_hash: String,
+    /// The interpreter of a Python benchmark and its workers' environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<PythonEnvironment>,
+}
+
+/// What a Python benchmark ran with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PythonEnvironment {
+    /// `sys.version`'s first word, e.g. `3.11.2`.
+    pub version: String,
+    pub interpreter: String,
+    /// The variables pybench set for the first worker (`NAME=value`).
+    pub worker_env: Vec<String>,
 }
 
 /// The settings a baseline was measured with.
@@ -53,6 +67,16 @@ impl Environment {
             hash: hash_bytes(&[]),
             rustc: None,
         });
+        Environment::of_code(hash, rustc, None)
+    }
+
+    /// This machine, and code whose identity is `hash`, built by `rustc`
+    /// or run by `python`.
+    pub fn of_code(
+        hash: String,
+        rustc: Option<String>,
+        python: Option<PythonEnvironment>,
+    ) -> Environment {
         Environment {
             cpu: cpu_model(),
             cores: std::thread::available_parallelism().map_or(1, usize::from),
@@ -61,6 +85,7 @@ impl Environment {
             rustc,
             pybench: env!("CARGO_PKG_VERSION").to_string(),
             library_hash: hash,
+            python,
         }
     }
 
@@ -83,6 +108,10 @@ impl Environment {
             quoted(current.rustc.as_deref().unwrap_or("none")),
         );
         field("pybench", self.pybench.clone(), current.pybench.clone());
+        let version = |env: &Environment| env.python.as_ref().map(|p| p.version.clone());
+        if let (Some(was), Some(now)) = (version(self), version(current)) {
+            field("python", was, now);
+        }
         // The library hash is left out: a changed library is what a
         // regression check is for. It serves the determinism check instead.
         out
@@ -130,6 +159,7 @@ mod tests {
             rustc: Some("1.95.0".into()),
             pybench: "0.1.0".into(),
             library_hash: "sha256:00".into(),
+            python: None,
         }
     }
 

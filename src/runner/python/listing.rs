@@ -23,6 +23,8 @@ use crate::settings::{DeclaredSettings, SettingsError};
 #[derive(Deserialize)]
 struct Listed {
     files: Vec<ListedFile>,
+    /// The interpreter's version, `3.11.2`.
+    python: String,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +70,7 @@ pub(super) fn list(
     let listed: Listed = ask_once(context, python, &request, limit)
         .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
         .map_err(DiscoverError::PythonListing)?;
+    let _ = python.version.set(listed.python);
     let mut benchmarks = Vec::new();
     for ((file, path), listed) in files.iter().zip(canonical).zip(listed.files) {
         let source = Arc::new(Source::new(path, file.path.clone(), Arc::clone(backend)));

@@ -4,6 +4,7 @@
 //! shipped in the binary (`worker.py`, through [`process`]). No Python
 //! code runs in pybench itself.
 
+mod identity;
 pub mod interpreter;
 mod listing;
 mod pool;
@@ -11,15 +12,16 @@ mod process;
 mod run;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::{Deserializer, Visitor};
 
-use super::backend::{Backend, Outcomes, RunPlan};
+use super::backend::{Backend, Outcomes, RunPlan, Source};
 use super::discover::{DiscoverError, LibraryFile};
 use super::library::Benchmark;
 use super::{RunContext, Search, describe};
 use crate::settings::DeclaredSettings;
+use crate::store::fingerprint::{Environment, PythonEnvironment};
 pub use interpreter::{Interpreter, InterpreterError};
 pub use process::WORKER_SCRIPT;
 
@@ -39,6 +41,10 @@ pub struct Python {
     pub timeout: Option<f64>,
     /// Workers kept between runs of a file.
     pools: Arc<pool::Pools>,
+    /// The interpreter's version, once a worker said it.
+    version: Arc<OnceLock<String>>,
+    /// The project's Python sources, for code identities.
+    sources: Arc<OnceLock<Vec<PathBuf>>>,
 }
 
 impl Python {
@@ -65,6 +71,8 @@ impl Python {
             verbose: search.verbose,
             timeout: search.timeout,
             pools: Arc::default(),
+            version: Arc::default(),
+            sources: Arc::default(),
         })
     }
 
@@ -81,7 +89,7 @@ impl Python {
 
     /// The environment of worker `index` of `workers`: each variable is
     /// set only when the user has not set it.
-    pub fn environment(&self, workers: usize, index: usize) -> Vec<(String, String)> {
+    pub fn worker_env(&self, workers: usize, index: usize) -> Vec<(String, String)> {
         worker_environment(&|name| std::env::var(name).ok(), cores(), workers, index)
     }
 
@@ -89,7 +97,7 @@ impl Python {
     pub(super) fn print_environment(&self, workers: usize) {
         if self.verbose {
             let shown: Vec<String> = self
-                .environment(workers, 0)
+                .worker_env(workers, 0)
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
@@ -168,6 +176,27 @@ impl Backend for Python {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+
+    /// The code identity: the file, the project's Python sources and the
+    /// interpreter; with the interpreter's version and the worker
+    /// environment (of one worker).
+    fn environment(&self, source: &Source) -> Environment {
+        let version = self.version.get().cloned().unwrap_or_default();
+        let sources = self
+            .sources
+            .get_or_init(|| identity::project_sources(super::workspace::project_root()));
+        let hash = identity::code_hash(&source.path, sources, &self.interpreter.path, &version);
+        let python = PythonEnvironment {
+            version,
+            interpreter: self.interpreter.path.display().to_string(),
+            worker_env: self
+                .worker_env(1, 0)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+        };
+        Environment::of_code(hash, None, Some(python))
     }
 }
 

@@ -56,7 +56,7 @@ impl Pool {
         };
         python.print_environment(pool.key.workers);
         for index in 0..pool.key.workers {
-            let env = python.environment(pool.key.workers, index);
+            let env = python.worker_env(pool.key.workers, index);
             let mut process = Spawned::start(python, &env, index, tx.clone()).map_err(|e| {
                 RunError::Worker(format!(
                     "cannot start {}: {e}",

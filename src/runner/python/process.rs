@@ -195,7 +195,7 @@ pub(super) fn ask_once(
     limit: Duration,
 ) -> Result<Value, String> {
     let (tx, lines) = mpsc::channel();
-    let mut worker = Spawned::start(python, &python.environment(1, 0), 0, tx)
+    let mut worker = Spawned::start(python, &python.worker_env(1, 0), 0, tx)
         .map_err(|e| format!("cannot start {}: {e}", python.interpreter.path.display()))?;
     worker.send(request);
     let reply = receive(context, &lines, &mut worker, limit);

@@ -164,7 +164,7 @@ def serve_list(request):
             files.append({"file": path, "error": describe(error)})
         except OSError as error:
             files.append({"file": path, "error": "cannot read it: %s" % error.strerror})
-    return {"files": files}
+    return {"files": files, "python": "%d.%d.%d" % sys.version_info[:3]}
 
 
 # --- importing and running -----------------------------------------------
@@ -190,7 +190,14 @@ def import_file(path, paths):
     sys.path[:0] = list(paths) + [os.path.dirname(path)]
     with open(path, "rb") as file:
         code = compile(file.read(), path, "exec", dont_inherit=True)
-    exec(code, module.__dict__)
+    # Modules the file imports from beside it leave no __pycache__ in the
+    # user's tree either; installed packages keep the caches they have.
+    writes_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        exec(code, module.__dict__)
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
     return module
 
 
