@@ -75,7 +75,10 @@ pbtest!(
         assert!(!third.stderr.contains("not deterministic"), "{third:?}");
         let env: serde_json::Value = serde_json::from_str(model_line).unwrap();
         let python = &env["env"]["python"];
-        assert!(python["version"].as_str().unwrap().starts_with("3."), "{python}");
+        assert!(
+            python["version"].as_str().unwrap().starts_with("3."),
+            "{python}"
+        );
         assert_eq!(python["interpreter"], python3());
         assert_eq!(third.code, 1, "a FAIL exits 1 whatever else went wrong");
     }
