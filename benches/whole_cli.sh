@@ -8,6 +8,8 @@
 #   PYBENCH_BIN=/path/to/pybench benches/whole_cli.sh    (time another build)
 #
 # Cases: the synthetic example (examples/synthetic, 30 seeds),
+# the numpy loss curve of examples/python, the workers = 4 overhead of
+# Python workers,
 # and a C benchmark serving a stored 100 seeds × 1000 slots table
 # (benches/fixtures/table.c, the table read once per process).
 set -euo pipefail
@@ -47,3 +49,49 @@ repo_with table "$scratch/libtable.so"
 
 (cd "$scratch/synthetic" && python3 "$timeit" "synthetic (30 seeds)" "$runs" "$pybench" ./libsynthetic.so)
 (cd "$scratch/table" && python3 "$timeit" "table (100 seeds × 1000 slots)" "$runs" "$pybench" ./libtable.so)
+
+# Python benchmarks, run by the interpreter in $PYBENCH_PYTHON (python3 by
+# default; the loss curve needs numpy). With PYTHON_PYBENCH set to the
+# Python pybench 0.1.0's `pybench` command (see README: its source
+# install), the loss curve's rerun is timed with it too, on the same
+# baseline file.
+export PYBENCH_PYTHON="${PYBENCH_PYTHON:-python3}"
+python_repo() {
+    local dir="$scratch/$1"
+    shift
+    mkdir -p "$dir/benchmarks" && cp "$@" "$dir/benchmarks/" && cd "$dir"
+    git init --quiet .
+    "$pybench" update --yes >/dev/null
+    sleep 3
+    git add -A
+    git -c user.email=bench@example.com -c user.name=bench commit --quiet -m baseline
+    cd "$root"
+}
+if "$PYBENCH_PYTHON" -c "import numpy" 2>/dev/null; then
+    python_repo loss examples/python/benchmarks/bench_loss_curve.py examples/python/benchmarks/train.py
+    (cd "$scratch/loss" && python3 "$timeit" "numpy loss curve (30 seeds × 3 checkpoints)" "$runs" "$pybench")
+    if [ -n "${PYTHON_PYBENCH:-}" ]; then
+        # shellcheck disable=SC2086  # a command with its arguments
+        (cd "$scratch/loss" && python3 "$timeit" "numpy loss curve, Python pybench 0.1.0" "$runs" $PYTHON_PYBENCH)
+    else
+        echo "numpy loss curve, Python pybench 0.1.0: not timed (set PYTHON_PYBENCH; it is not on PyPI)"
+    fi
+else
+    echo "numpy loss curve: skipped, $PYBENCH_PYTHON has no numpy"
+fi
+
+# The workers = 4 overhead: a 0.5 s import, 12 seeds of 0.2 s each; ideal
+# wall time 0.5 + ⌈12/4⌉ × 0.2 = 1.1 s (plus pybench's own start).
+mkdir -p "$scratch/overhead-src"
+cat >"$scratch/overhead-src/bench_sleepy.py" <<'PY'
+import time
+
+time.sleep(0.5)
+
+
+def bench_sleepy(seed, *, n_seeds=12, workers=4):
+    time.sleep(0.2)
+    return (seed % 1000) / 1000
+PY
+python_repo overhead "$scratch/overhead-src/bench_sleepy.py"
+(cd "$scratch/overhead" && python3 "$timeit" "workers=4 overhead (ideal 1.1 s)" "$runs" "$pybench")

@@ -375,6 +375,7 @@ impl SearchArgs {
             in_process: false,
             timeout: None,
             python: self.python.clone(),
+            python_paths: Vec::new(),
         }
     }
 }

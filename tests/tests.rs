@@ -34,6 +34,7 @@ mod load_faults;
 mod messages;
 mod output_details;
 mod parsers_prop;
+mod python_against;
 mod python_discovery;
 mod python_faults;
 mod python_run;

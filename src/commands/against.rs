@@ -134,7 +134,11 @@ fn revision_benchmarks(
             named: false,
         })
         .collect();
-    let mut previous = runner::load_libraries(context, &files, search)?;
+    let search = Search {
+        python_paths: build.python_paths(),
+        ..search.clone()
+    };
+    let mut previous = runner::load_libraries(context, &files, &search)?;
     context.check()?;
     previous.retain(|b| b.library_failed() || search.selection.selects(&b.name));
     previous.sort_by(|a, b| a.name.cmp(&b.name));

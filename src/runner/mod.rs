@@ -78,6 +78,9 @@ pub struct Search {
     pub timeout: Option<f64>,
     /// `--python`: the interpreter of Python benchmark files.
     pub python: Option<PathBuf>,
+    /// Put first on the `sys.path` of Python benchmark files (REV's
+    /// checkout for `--against`).
+    pub python_paths: Vec<PathBuf>,
 }
 
 /// Every selected benchmark of every PATH, sorted by name. A library that

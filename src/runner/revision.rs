@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::discover::{self, DiscoverError};
+use super::python::is_python_file;
 use crate::store::atomic;
 use crate::store::checkout;
 use crate::store::fingerprint::hash_bytes;
@@ -55,12 +56,65 @@ pub struct CacheRecord {
 
 pub const RECORD_FILE: &str = "record.json";
 
+/// Where a commit's checkout is kept when its Python files run from it.
+const TREE_DIR: &str = "tree";
+
 /// REV's libraries, ready to load, and how to name REV in the report.
 pub struct RevisionBuild {
     pub label: String,
     pub short: String,
+    /// Built libraries (copied into the cache) and Python files (in REV's
+    /// kept checkout).
     pub libraries: Vec<PathBuf>,
     pub reused: bool,
+    /// REV's checkout, kept when it has Python benchmark files: they run
+    /// from it, and it goes first on their `sys.path`.
+    pub tree: Option<PathBuf>,
+}
+
+impl RevisionBuild {
+    /// What REV's Python workers put first on `sys.path`: the checkout's
+    /// root and its `src/` if there is one, so that REV's own package is
+    /// imported there, not an editable install of the working tree.
+    pub fn python_paths(&self) -> Vec<PathBuf> {
+        let Some(tree) = &self.tree else {
+            return Vec::new();
+        };
+        let src = tree.join("src");
+        std::iter::once(tree.clone())
+            .chain(src.is_dir().then_some(src))
+            .collect()
+    }
+}
+
+/// The files that pin a Python project's dependencies.
+fn dependency_files(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| {
+            name == "pyproject.toml"
+                || name == "uv.lock"
+                || (name.starts_with("requirements") && name.ends_with(".txt"))
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The dependency files that differ between two checkouts (present on
+/// one side only, or with other bytes).
+pub fn dependency_differences(old: &Path, new: &Path) -> Vec<String> {
+    let mut names = dependency_files(old);
+    names.extend(dependency_files(new));
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|name| std::fs::read(old.join(name)).ok() != std::fs::read(new.join(name)).ok())
+        .collect()
 }
 
 /// The cache directory of `commit`.
@@ -96,11 +150,23 @@ pub fn prepare(rev: &str, paths: &[PathBuf]) -> Result<RevisionBuild, RevisionEr
         }
         None => (build(&cwd, &revision, relative, &root)?, false),
     };
+    let kept = cache_dir(&revision.git_dir, &revision.id).join(TREE_DIR);
+    let tree = libraries.iter().any(|l| is_python_file(l)).then_some(kept);
+    if let Some(tree) = &tree {
+        let differ = dependency_differences(tree, &revision.workdir);
+        if !differ.is_empty() {
+            eprintln!(
+                "warning: {} differ between {label} and the working tree, but both sides run in one Python environment",
+                differ.join(", ")
+            );
+        }
+    }
     Ok(RevisionBuild {
         label,
         short: revision.short,
         libraries,
         reused,
+        tree,
     })
 }
 
@@ -161,7 +227,9 @@ fn build(
         target_dir: Some(&root.join("target")),
         ..discover::Options::default()
     };
-    let files = discover::library_files_in(&present, &options)?;
+    let (python, files): (Vec<_>, Vec<_>) = discover::library_files_in(&present, &options)?
+        .into_iter()
+        .partition(|f| is_python_file(&f.path));
     let dir = cache_dir(&revision.git_dir, &revision.id);
     let libs_dir = dir.join("libs");
     let mut libraries = Vec::new();
@@ -178,6 +246,26 @@ fn build(
         atomic::write(&copy, "library", &bytes).map_err(|e| io("cannot cache a library", e))?;
         hashes.push(hash_bytes(&bytes));
         libraries.push(copy);
+    }
+    if !python.is_empty() {
+        // Python files run where they are, beside the code they import:
+        // the checkout is kept, by commit.
+        let kept = dir.join(TREE_DIR);
+        if kept.exists() {
+            std::fs::remove_dir_all(&kept).map_err(|e| io("cannot clear a kept checkout", e))?;
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| io("cannot create the build cache", e))?;
+        std::fs::rename(&tree, &kept).map_err(|e| io("cannot keep the checkout", e))?;
+        for file in python {
+            let path = file
+                .path
+                .strip_prefix(&tree)
+                .map(|relative| kept.join(relative))
+                .unwrap_or(file.path);
+            let bytes = std::fs::read(&path).map_err(|e| io("cannot read a Python file", e))?;
+            hashes.push(hash_bytes(&bytes));
+            libraries.push(path);
+        }
     }
     let record_path = dir.join(RECORD_FILE);
     let record = CacheRecord {

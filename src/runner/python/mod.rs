@@ -67,7 +67,7 @@ impl Python {
         }
         Ok(Python {
             interpreter,
-            paths: Vec::new(),
+            paths: search.python_paths.clone(),
             verbose: search.verbose,
             timeout: search.timeout,
             pools: Arc::default(),
