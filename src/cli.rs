@@ -144,13 +144,15 @@ pub struct SettingsArgs {
 /// What a judged run prints and which report files it writes.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// Also write the results as JSON to FILE.
+    /// Also write the results as JSON to FILE (`-`: to stdout, with the
+    /// text report on stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Also write the results as JUnit XML to FILE.
+    /// Also write the results as JUnit XML to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Also write each slot's current mean in Bencher Metric Format to FILE.
+    /// Also write each slot's current mean in Bencher Metric Format to FILE
+    /// (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub bmf: Option<PathBuf>,
     /// Write one SVG per benchmark to DIR: baseline and current means ± sd.
@@ -303,7 +305,8 @@ pub struct CompareArgs {
     /// Only this benchmark (repeatable); `bench_x` or `x`.
     #[arg(long = "bench", value_name = "NAME")]
     pub benches: Vec<String>,
-    /// Also write the comparison as JSON to FILE.
+    /// Also write the comparison as JSON to FILE (`-`: stdout, with the
+    /// table on stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }

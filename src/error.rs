@@ -41,6 +41,8 @@ pub enum Error {
     NothingToCompare(#[from] NothingToCompare),
     #[error(transparent)]
     Shard(#[from] ShardError),
+    #[error("{0} both name stdout (-), which holds one document")]
+    StdoutTwice(String),
 }
 
 /// Why `pybench compare` cannot use one of its inputs.
@@ -105,6 +107,7 @@ impl Error {
                 "compare two runs of the same benchmarks; the notes above name each side's"
             }
             Error::Shard(e) => e.hint(),
+            Error::StdoutTwice(_) => "send one report to stdout and write the others to files",
         })
     }
 

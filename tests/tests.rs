@@ -46,6 +46,7 @@ mod stats_permutation;
 mod stats_scale;
 mod stats_scipy;
 mod stats_sequential;
+mod stdout_reports;
 mod store_inputs;
 mod store_safety;
 mod store_writes;

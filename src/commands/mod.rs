@@ -97,9 +97,15 @@ pub fn pipeline(
     mode: RunMode,
     started: Instant,
 ) -> Result<Pipeline, Error> {
-    let mut exports = ExportManager::new(&reports.targets());
+    let targets = reports.targets();
+    let on_stdout = targets.on_stdout();
+    if on_stdout.len() > 1 {
+        return Err(Error::StdoutTwice(on_stdout.join(" and ")));
+    }
+    let mut exports = ExportManager::new(&targets);
     exports.open_all()?;
     Ok(Pipeline {
+        text_to_stderr: !on_stdout.is_empty(),
         mode,
         family,
         yes: write.yes,

@@ -33,6 +33,8 @@ pub struct Pipeline {
     pub verbose: bool,
     /// Only FAIL and ERROR lines and the summary.
     pub quiet: bool,
+    /// A report goes to stdout (`--json -`), so the text goes to stderr.
+    pub text_to_stderr: bool,
     pub started: Instant,
     /// Every report target, checked before anything ran.
     pub exports: ExportManager,
@@ -171,6 +173,15 @@ impl Pipeline {
     /// Print unless `-q`.
     pub fn print(&self, text: &str) {
         if !self.quiet {
+            self.text(text);
+        }
+    }
+
+    /// Print the text report: to stdout, unless a report holds it.
+    fn text(&self, text: &str) {
+        if self.text_to_stderr {
+            report::eprint(text);
+        } else {
             report::print(text);
         }
     }
@@ -195,7 +206,7 @@ impl Pipeline {
             ));
         }
         if self.quiet {
-            report::print(&terminal::quiet_lines(
+            self.text(&terminal::quiet_lines(
                 results,
                 family,
                 seconds,

@@ -14,15 +14,19 @@ use crate::result::{self, BenchResult, Status};
 pub struct GithubExporter {
     summary: Option<PathBuf>,
     annotate: bool,
+    /// Stdout holds a `-` report, so the annotations go to stderr (the
+    /// runner reads workflow commands from both).
+    to_stderr: bool,
 }
 
 impl GithubExporter {
-    pub fn from_env() -> GithubExporter {
+    pub fn from_env(to_stderr: bool) -> GithubExporter {
         GithubExporter {
             summary: std::env::var_os("GITHUB_STEP_SUMMARY")
                 .filter(|p| !p.is_empty())
                 .map(|p| super::absolute(&PathBuf::from(p))),
             annotate: std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true"),
+            to_stderr,
         }
     }
 
@@ -44,7 +48,9 @@ impl Exporter for GithubExporter {
     }
 
     fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
-        if self.annotate {
+        if self.annotate && self.to_stderr {
+            super::eprint(&annotations(run.results));
+        } else if self.annotate {
             super::print(&annotations(run.results));
         }
         match &self.summary {
