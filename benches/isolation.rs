@@ -11,7 +11,7 @@ use pybench_cli::scores::SlotSets;
 
 fn faults_library() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/faults");
-    build::build_package(&dir, None)
+    build::build_package(&dir, None, false)
         .expect("build examples/faults")
         .into_iter()
         .next()

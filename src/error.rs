@@ -43,6 +43,8 @@ pub enum Error {
     Shard(#[from] ShardError),
     #[error("{0} both name stdout (-), which holds one document")]
     StdoutTwice(String),
+    #[error("no baseline of {name} in {}", .path.display())]
+    NotStored { name: String, path: PathBuf },
 }
 
 /// Why `pybench compare` cannot use one of its inputs.
@@ -108,6 +110,7 @@ impl Error {
             }
             Error::Shard(e) => e.hint(),
             Error::StdoutTwice(_) => "send one report to stdout and write the others to files",
+            Error::NotStored { .. } => "`pybench show` lists the stored benchmarks",
         })
     }
 

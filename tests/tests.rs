@@ -32,6 +32,8 @@ mod library_hash;
 mod library_paths;
 mod load_faults;
 mod messages;
+mod missing;
+mod new_user;
 mod output_details;
 mod parsers_prop;
 mod reference_baselines;

@@ -4,6 +4,7 @@
 pub mod against;
 pub mod check;
 pub mod compare;
+pub mod forget;
 pub mod list;
 pub mod merge;
 pub mod seeds;
@@ -67,6 +68,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
         }
         Some(Command::Seeds(seeds)) => seeds::run(seeds),
         Some(Command::Merge(merge)) => merge::run(merge),
+        Some(Command::Forget(forget)) => forget::run(forget),
     }
 }
 
@@ -113,5 +115,6 @@ pub fn pipeline(
         quiet: reports.quiet,
         started,
         exports,
+        missing: Vec::new(),
     })
 }

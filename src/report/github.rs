@@ -103,7 +103,7 @@ pub fn summary(results: &[BenchResult]) -> String {
         count(Status::Fail),
         count(Status::Pass),
         count(Status::New),
-        count(Status::Error)
+        count(Status::Error) + count(Status::Missing)
     );
     // The adjusted column only when the run was corrected.
     let corrected = results.iter().any(|r| r.family.is_some());
@@ -120,6 +120,7 @@ pub fn summary(results: &[BenchResult]) -> String {
             Status::Fail => "❌",
             Status::New => "🆕",
             Status::Error => "💥",
+            Status::Missing => "❓ MISSING",
         };
         let (flagged, meta_p) = match &r.comparison {
             Some(c) => (
@@ -133,7 +134,7 @@ pub fn summary(results: &[BenchResult]) -> String {
             None => ("–".into(), "–".into()),
         };
         let detail = match r.status {
-            Status::Error => r.error.clone().unwrap_or_default(),
+            Status::Error | Status::Missing => r.error.clone().unwrap_or_default(),
             Status::New => match &r.against {
                 Some(rev) => format!("only in the working tree, not in {}", rev.label),
                 None if r.saved => "baseline saved".into(),
@@ -206,6 +207,7 @@ pub fn annotations(results: &[BenchResult]) -> String {
         let title = match r.status {
             Status::Fail => format!("pybench: {} regressed", terminal::escape(&r.name)),
             Status::Error => format!("pybench: {} errored", terminal::escape(&r.name)),
+            Status::Missing => format!("pybench: {} is missing", terminal::escape(&r.name)),
             _ => continue,
         };
         // The benchmark's text escaped and cut as on the terminal; then the
