@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
 use crate::result::BenchResult;
-use crate::runner::{self, Benchmark, Search, SeedSource};
+use crate::runner::{self, Benchmark, RunContext, Search, SeedSource};
 use crate::settings::{DEFAULT_ALPHA, RunMode};
 use crate::stats::Family;
 use crate::store::{self, Store};
@@ -41,21 +41,28 @@ pub(super) fn run_mode(
     n_seeds: Option<usize>,
 ) -> Result<i32, Error> {
     let started = Instant::now();
-    let mut pipeline = super::pipeline(&args.reports, &args.write, how.family, mode, started)?;
+    let context = RunContext::catching_signals();
+    let mut pipeline = super::pipeline(
+        context,
+        &args.reports,
+        &args.write,
+        how.family,
+        mode,
+        started,
+    )?;
     let seed_source = SeedSource::from_env()?;
     // Resolved once: MISSING is decided against the paths searched.
     let mut search = args.search();
     search.paths = runner::discover::resolve_paths(&search.paths, search.verbose, search.quiet)?;
-    let benchmarks = super::discover(&search)?;
+    let benchmarks = super::discover(&context, &search)?;
     if args.shard.shard.is_some() {
-        let code = super::shard::run(args, mode, n_seeds, &benchmarks)?;
+        let code = super::shard::run(&context, args, mode, n_seeds, &benchmarks)?;
         let store = Store::open(&args.search.store.baseline())?;
         return Ok(shard_missing(&search, &benchmarks, &store, mode, code));
     }
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
     let mut store = Store::open(&args.search.store.baseline())?;
-    super::catch_interrupts();
     if args.list {
         return Ok(super::list::run(args, n_seeds, &benchmarks, &store));
     }
@@ -65,6 +72,7 @@ pub(super) fn run_mode(
     }
     let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
+        context,
         in_process: args.in_process,
         progress: &progress,
         family_size: family_size(
