@@ -11,7 +11,7 @@ use pybench_cli::scores::SlotSets;
 
 fn faults_library() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/faults");
-    build::build_package(&dir, None)
+    build::build_package(&dir, None, false)
         .expect("build examples/faults")
         .into_iter()
         .next()
@@ -22,6 +22,7 @@ fn isolation(c: &mut Criterion) {
     let path = faults_library();
     let mut skipped = Vec::new();
     let benchmarks = library::load_benchmarks(
+        &path,
         &path,
         &mut skipped,
         pybench_cli::runner::Libraries::shared(),

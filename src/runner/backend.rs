@@ -82,6 +82,9 @@ pub struct Source {
     pub path: PathBuf,
     /// As discovered, for display.
     pub named: PathBuf,
+    /// Where it comes from: its Cargo package's directory, or the file
+    /// itself. A baseline records it, to tell MISSING from out of scope.
+    pub origin: PathBuf,
     pub backend: Arc<dyn Backend>,
     /// Whatever must outlive the benchmarks' entry points (a library
     /// loaded in this process).
@@ -89,10 +92,16 @@ pub struct Source {
 }
 
 impl Source {
-    pub fn new(path: PathBuf, named: PathBuf, backend: Arc<dyn Backend>) -> Source {
+    pub fn new(
+        path: PathBuf,
+        named: PathBuf,
+        origin: PathBuf,
+        backend: Arc<dyn Backend>,
+    ) -> Source {
         Source {
             path,
             named,
+            origin,
             backend,
             _keep_alive: None,
         }

@@ -41,8 +41,12 @@ impl Backend for Libraries {
         for file in files {
             let mut skipped = Vec::new();
             let found = if search.in_process {
-                let found =
-                    library::load_benchmarks(&file.path, &mut skipped, Arc::clone(&backend))?;
+                let found = library::load_benchmarks(
+                    &file.path,
+                    &canonical_source(file),
+                    &mut skipped,
+                    Arc::clone(&backend),
+                )?;
                 let empty = found.is_empty();
                 benchmarks.extend(found);
                 !empty
@@ -54,6 +58,7 @@ impl Backend for Libraries {
                 if found {
                     requests.push(Undescribed {
                         named: file.path.clone(),
+                        source: canonical_source(file),
                         path,
                         pairs: companions,
                     });
@@ -143,10 +148,20 @@ fn in_process(benches: &[&Benchmark], seeds: &[u64], workers: usize, plan: &RunP
     }
 }
 
+/// Where `file` comes from, made absolute now: an `--in-process`
+/// benchmark may change the current directory before it is recorded.
+fn canonical_source(file: &LibraryFile) -> PathBuf {
+    file.source
+        .canonicalize()
+        .unwrap_or_else(|_| file.source.clone())
+}
+
 /// A library with benchmarks whose settings are still to be read.
 struct Undescribed {
     /// As discovered (the name of its ERROR if it fails).
     named: PathBuf,
+    /// Its package's directory, or the file.
+    source: PathBuf,
     /// Canonical: what the worker loads and the fingerprint hashes.
     path: PathBuf,
     /// Its `(benchmark, companion)` exports.
@@ -169,9 +184,19 @@ fn described(
         .collect();
     let descriptions = describe::describe_all(context, &jobs, describe::limit(timeout));
     let mut benchmarks = Vec::new();
-    for (Undescribed { named, path, pairs }, description) in requests.into_iter().zip(descriptions)
-    {
-        let source = Arc::new(Source::new(path, named.clone(), Arc::clone(backend)));
+    for (request, description) in requests.into_iter().zip(descriptions) {
+        let Undescribed {
+            named,
+            source: origin,
+            path,
+            pairs,
+        } = request;
+        let source = Arc::new(Source::new(
+            path,
+            named.clone(),
+            origin,
+            Arc::clone(backend),
+        ));
         match description {
             Ok(settings) => benchmarks.extend(pairs.into_iter().zip(settings).map(
                 |((name, _), settings)| Benchmark {

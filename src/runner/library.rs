@@ -166,6 +166,7 @@ pub fn symbol<T: Copy>(
 /// return its benchmarks (empty if it exports none).
 pub fn load_benchmarks(
     path: &Path,
+    source: &Path,
     skipped: &mut Vec<String>,
     backend: Arc<dyn Backend>,
 ) -> Result<Vec<Benchmark>, LibraryError> {
@@ -182,7 +183,8 @@ pub fn load_benchmarks(
         let meta = symbol::<MetaFn>(&handle, &path, &companion)?;
         benchmarks.push((name, entry, read_settings(meta)));
     }
-    let library = Arc::new(Source::new(path, named, backend).holding(Box::new(handle)));
+    let library =
+        Arc::new(Source::new(path, named, source.to_path_buf(), backend).holding(Box::new(handle)));
     Ok(benchmarks
         .into_iter()
         .map(|(name, entry, settings)| Benchmark {

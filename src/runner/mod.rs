@@ -22,7 +22,7 @@ pub mod seeds;
 pub mod worker;
 pub mod workspace;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use call::{Reply, RunError, SeedOutcome, SeedResult};
 pub use context::{RunContext, Stopped};
@@ -71,6 +71,8 @@ pub struct Search {
     pub no_build: bool,
     /// Print the exports skipped for want of a companion.
     pub verbose: bool,
+    /// `-q`: no word about what is searched and built.
+    pub quiet: bool,
     pub selection: Selection,
     /// Load the libraries in this process rather than in describe workers.
     pub in_process: bool,
@@ -81,6 +83,36 @@ pub struct Search {
     /// Put first on the `sys.path` of Python benchmark files (REV's
     /// checkout for `--against`).
     pub python_paths: Vec<PathBuf>,
+}
+
+/// `source` (a package directory or library file) as a baseline records
+/// it: a `/`-separated path from the project root; None outside it.
+pub fn source_key(source: &Path) -> Option<String> {
+    let root = workspace::project_root().canonicalize().ok()?;
+    let source = source.canonicalize().ok()?;
+    let relative = source.strip_prefix(&root).ok()?;
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_str().map(str::to_string))
+        .collect::<Option<_>>()?;
+    Some(if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// Whether a benchmark recorded at `key` ([`source_key`]) lies within
+/// one of the `searched` paths, so that a search there should find it.
+pub fn in_scope(key: &str, searched: &[PathBuf]) -> bool {
+    let Ok(root) = workspace::project_root().canonicalize() else {
+        return false;
+    };
+    let source = if key == "." { root } else { root.join(key) };
+    searched
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .any(|p| source.starts_with(p))
 }
 
 /// Every selected benchmark of every PATH, sorted by name. A library that

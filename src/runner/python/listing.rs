@@ -73,7 +73,12 @@ pub(super) fn list(
     let _ = python.version.set(listed.python);
     let mut benchmarks = Vec::new();
     for ((file, path), listed) in files.iter().zip(canonical).zip(listed.files) {
-        let source = Arc::new(Source::new(path, file.path.clone(), Arc::clone(backend)));
+        let source = Arc::new(Source::new(
+            path.clone(),
+            file.path.clone(),
+            path,
+            Arc::clone(backend),
+        ));
         if let Some(error) = listed.error {
             benchmarks.push(failed_file(&source, error));
             continue;
