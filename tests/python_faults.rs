@@ -181,3 +181,55 @@ pbtest!(
         );
     }
 );
+
+/// Two benchmarks: a quick one, then one whose seed starts a child process
+/// of its own and sleeps.
+const SLEEPING: &str = r#"import subprocess, time
+
+def bench_a_quick(seed, *, n_seeds=5):
+    return seed % 7
+
+def bench_b_sleeps(seed, *, n_seeds=5):
+    subprocess.Popen(["sleep", "60"])
+    time.sleep(60)
+    return 1.0
+"#;
+
+pbtest!(
+    sigterm_stops_python_workers_and_what_they_started,
+    |dir: TestDir, cmd: Pybench| {
+        use std::time::{Duration, Instant};
+
+        use crate::fault_suite::signals::{gone_within, marked};
+        use crate::store_safety::Running;
+
+        let bench = dir.path().join("benchmarks");
+        std::fs::create_dir_all(&bench).unwrap();
+        std::fs::write(bench.join("bench_sleeping.py"), SLEEPING).unwrap();
+        let mark = format!("python-TERM-{}", std::process::id());
+        let env = [
+            ("PYBENCH_PYTHON", python3()),
+            ("PYBENCH_TEST_MARK", mark.as_str()),
+        ];
+        let running = Running::until(&cmd, &["--family", "none"], &env, "bench_a_quick");
+        // pybench, the worker, and the process its seed started.
+        let started = Instant::now();
+        while marked(&mark).len() < 3 && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(marked(&mark).len() >= 3, "the seed is running");
+        let pid = running.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = running.finish();
+        assert_eq!(out.code, 143, "{out:?}");
+        let left = gone_within(&mark, Duration::from_secs(2));
+        assert!(
+            left.is_empty(),
+            "no Python worker or child of one outlives the run: {left:?}"
+        );
+    }
+);

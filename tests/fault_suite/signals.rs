@@ -13,7 +13,7 @@ use crate::util::{Pybench, TestDir, baseline_bytes, c_library};
 
 /// Processes (not zombies) whose environment holds `PYBENCH_TEST_MARK=mark`:
 /// a run and every worker it started, which inherit its environment.
-fn marked(mark: &str) -> Vec<u32> {
+pub(crate) fn marked(mark: &str) -> Vec<u32> {
     let needle = format!("PYBENCH_TEST_MARK={mark}");
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -31,7 +31,7 @@ fn marked(mark: &str) -> Vec<u32> {
 }
 
 /// Wait up to `limit` for no marked process to be left; those left.
-fn gone_within(mark: &str, limit: Duration) -> Vec<u32> {
+pub(crate) fn gone_within(mark: &str, limit: Duration) -> Vec<u32> {
     let started = Instant::now();
     loop {
         let left = marked(mark);
