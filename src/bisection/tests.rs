@@ -10,7 +10,11 @@ fn drive(n: usize, oracle: impl Fn(usize) -> Probe) -> (Bisection, Vec<usize>) {
     let mut order = Vec::new();
     while let Some(next) = bisection.next() {
         assert!(next < n, "probe {next} of {n}");
-        assert_eq!(bisection.probe(next), None, "probed {next} twice: {order:?}");
+        assert_eq!(
+            bisection.probe(next),
+            None,
+            "probed {next} twice: {order:?}"
+        );
         assert_eq!(bisection.answer(), Answer::Open);
         bisection.record(next, oracle(next));
         order.push(next);
@@ -55,13 +59,20 @@ fn every_culprit_and_every_skip_set_gives_the_true_boundary() {
                     continue;
                 }
                 let last = (culprit..n).find(|&i| !is_skipped(i)).unwrap();
-                let first = (0..culprit).rev().find(|&i| !is_skipped(i)).map_or(0, |i| i + 1);
+                let first = (0..culprit)
+                    .rev()
+                    .find(|&i| !is_skipped(i))
+                    .map_or(0, |i| i + 1);
                 let expected = if first == last {
                     Answer::Culprit(last)
                 } else {
                     Answer::Range { first, last }
                 };
-                assert_eq!(bisection.answer(), expected, "n {n} culprit {culprit} skipped {skipped:b}");
+                assert_eq!(
+                    bisection.answer(),
+                    expected,
+                    "n {n} culprit {culprit} skipped {skipped:b}"
+                );
                 assert!(bisection.contradictions().is_empty());
                 if skipped == 0 {
                     // BAD, then at most ⌈log2 n⌉ probes: the level's premise.
@@ -92,7 +103,8 @@ fn every_non_monotone_oracle_ends_on_a_pass_fail_boundary_with_its_contradiction
                 _ => Probe::Skip,
             };
             let (bisection, order) = drive(n, verdict);
-            let passes = |i: Option<usize>| i.is_none_or(|i| bisection.probe(i) == Some(Probe::Pass));
+            let passes =
+                |i: Option<usize>| i.is_none_or(|i| bisection.probe(i) == Some(Probe::Pass));
             match bisection.answer() {
                 Answer::Culprit(c) => {
                     assert_eq!(bisection.probe(c), Some(Probe::Fail));
@@ -110,7 +122,10 @@ fn every_non_monotone_oracle_ends_on_a_pass_fail_boundary_with_its_contradiction
             }
             let mut expected = Vec::new();
             for &fail in order.iter().filter(|&&i| verdict(i) == Probe::Fail) {
-                for &pass in order.iter().filter(|&&i| verdict(i) == Probe::Pass && i > fail) {
+                for &pass in order
+                    .iter()
+                    .filter(|&&i| verdict(i) == Probe::Pass && i > fail)
+                {
                     expected.push((fail, pass));
                 }
             }

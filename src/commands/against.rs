@@ -124,7 +124,10 @@ fn gone_lines(previous: &[Benchmark], current: &[Benchmark], label: &str) -> Str
 
 /// REV's selected benchmarks, sorted by name, read as the working tree's
 /// are (in describe workers unless `--in-process`).
-fn revision_benchmarks(search: &Search, build: &RevisionBuild) -> Result<Vec<Benchmark>, Error> {
+pub(crate) fn revision_benchmarks(
+    search: &Search,
+    build: &RevisionBuild,
+) -> Result<Vec<Benchmark>, Error> {
     let files: Vec<LibraryFile> = build
         .libraries
         .iter()

@@ -2,6 +2,7 @@
 //! drives the layers below, and returns the exit code.
 
 pub mod against;
+pub mod bisect;
 pub mod check;
 pub mod compare;
 pub mod list;
@@ -67,6 +68,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
         }
         Some(Command::Seeds(seeds)) => seeds::run(seeds),
         Some(Command::Merge(merge)) => merge::run(merge),
+        Some(Command::Bisect(args)) => bisect::run(args),
     }
 }
 
@@ -74,6 +76,15 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
 /// be installed once per process, which is all a run needs.
 pub fn catch_interrupts() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
+}
+
+/// `Err(Interrupted)` once Ctrl-C arrived.
+pub fn stop_if_interrupted() -> Result<(), Error> {
+    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        Err(Error::Interrupted)
+    } else {
+        Ok(())
+    }
 }
 
 /// The selected benchmarks of `search`, with Ctrl-C caught first: the
