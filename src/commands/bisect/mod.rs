@@ -19,7 +19,7 @@ use crate::cli::BisectArgs;
 use crate::error::{BisectError, Error};
 use crate::exit;
 use crate::report::progress::Progress;
-use crate::runner::{self, Benchmark, SeedSource};
+use crate::runner::{self, Benchmark, RunContext, SeedSource};
 use crate::settings::Overrides;
 use crate::store::Store;
 use crate::store::git;
@@ -31,7 +31,6 @@ use probe::{Commits, ProbeRecord, Session};
 /// The whole `pybench bisect` run; the result is the exit code.
 pub fn run(args: &BisectArgs) -> Result<i32, Error> {
     let started = Instant::now();
-    super::catch_interrupts();
     let cwd = std::env::current_dir().unwrap_or_default();
     let (revisions, paths) = split_args(&args.args)?;
     let store = Store::open(&args.store.baseline())?;
@@ -56,7 +55,9 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         printer.note("the working tree is dirty: bisect judges commits, not uncommitted changes");
     }
     let progress = Progress::for_terminal(args.quiet);
+    let context = RunContext::catching_signals();
     let session = Session {
+        context,
         overrides: Overrides {
             adaptive: args.adaptive.then_some(true),
             ..args.settings.overrides(None)
@@ -65,7 +66,7 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         progress: &progress,
         m: range.candidates.len(),
     };
-    let mut commits = Commits::new(search);
+    let mut commits = Commits::new(context, search);
     printer.header(&range, &good, &bad);
     let outcomes = bisect_all(&range, &store, &session, &mut commits, &printer)?;
     let code = printer.conclude(&range, &outcomes, started.elapsed().as_secs_f64());
@@ -134,8 +135,10 @@ fn bisect_all(
     printer: &output::Printer,
 ) -> Result<Vec<Outcome>, Error> {
     let bad = range.candidates.len() - 1;
-    let at_bad: Vec<Benchmark> = match commits.benchmarks(&range.candidates[bad]) {
-        Ok(benches) => benches.to_vec(),
+    let loaded = commits.benchmarks(&range.candidates[bad]).map(<[Benchmark]>::to_vec);
+    session.context.check()?;
+    let at_bad: Vec<Benchmark> = match loaded {
+        Ok(benches) => benches,
         Err(reason) => {
             return Err(BisectError::BadUnusable {
                 commit: range.bad.short.clone(),

@@ -10,7 +10,7 @@ use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
 use crate::result::{BenchResult, Status};
 use crate::runner::revision;
-use crate::runner::{self, Benchmark, Search, SeedSource, call};
+use crate::runner::{self, Benchmark, RunContext, Search, SeedSource, call};
 use crate::settings::Overrides;
 use crate::store::Baseline;
 use crate::store::Store;
@@ -20,13 +20,15 @@ use crate::store::range::{Commit, CommitRange};
 /// Every commit built so far, and what loading it gave: its selected
 /// benchmarks, or why it cannot be probed.
 pub struct Commits {
+    context: RunContext,
     search: Search,
     loaded: HashMap<String, Result<Vec<Benchmark>, String>>,
 }
 
 impl Commits {
-    pub fn new(search: Search) -> Commits {
+    pub fn new(context: RunContext, search: Search) -> Commits {
         Commits {
+            context,
             search,
             loaded: HashMap::new(),
         }
@@ -34,23 +36,23 @@ impl Commits {
 
     /// `commit`'s benchmarks, built (or taken from the cache) on first use.
     pub fn benchmarks(&mut self, commit: &Commit) -> Result<&[Benchmark], String> {
-        let search = &self.search;
+        let (context, search) = (&self.context, &self.search);
         self.loaded
             .entry(commit.id.clone())
-            .or_insert_with(|| load(search, commit))
+            .or_insert_with(|| load(context, search, commit))
             .as_deref()
             .map_err(Clone::clone)
     }
 }
 
-fn load(search: &Search, commit: &Commit) -> Result<Vec<Benchmark>, String> {
+fn load(context: &RunContext, search: &Search, commit: &Commit) -> Result<Vec<Benchmark>, String> {
     let build = revision::prepare(&commit.id, &search.paths).map_err(|e| match e {
         revision::RevisionError::Discover(crate::runner::DiscoverError::Build(_)) => {
             "did not build".to_string()
         }
         other => other.to_string(),
     })?;
-    super::super::against::revision_benchmarks(search, &build).map_err(|e| e.to_string())
+    super::super::against::revision_benchmarks(context, search, &build).map_err(|e| e.to_string())
 }
 
 /// Where GOOD's side of every probe comes from.
@@ -71,6 +73,7 @@ pub struct Reference {
 
 /// What every probe of the run shares.
 pub struct Session<'a> {
+    pub context: RunContext,
     pub overrides: Overrides,
     pub seed_source: SeedSource,
     pub progress: &'a Progress,
@@ -101,6 +104,7 @@ pub struct ProbeRecord {
 impl Session<'_> {
     fn execution(&self) -> Execution<'_> {
         Execution {
+            context: self.context,
             in_process: false,
             progress: self.progress,
             family_size: 1,
@@ -135,7 +139,10 @@ impl Session<'_> {
             reason: Some(reason),
             result: None,
         };
-        let benches = match commits.benchmarks(&commit) {
+        let loaded = commits.benchmarks(&commit);
+        // A build or describe worker stopped by a signal is no skip.
+        self.context.check()?;
+        let benches = match loaded {
             Ok(benches) => benches,
             Err(reason) => return Ok(skip(reason)),
         };
@@ -147,7 +154,7 @@ impl Session<'_> {
             ..self.overrides.clone()
         };
         let result = judge_probe(at_commit, &reference.baseline, &overrides, self);
-        super::super::stop_if_interrupted()?;
+        self.context.check()?;
         let verdict = match result.status {
             Status::Fail => Probe::Fail,
             Status::Pass => Probe::Pass,
@@ -208,7 +215,9 @@ pub fn reference(
             source: ReferenceSource::Stored,
         }));
     }
-    let at_good = match commits.benchmarks(&range.good) {
+    let loaded = commits.benchmarks(&range.good).map(<[Benchmark]>::to_vec);
+    session.context.check()?;
+    let at_good = match loaded {
         Ok(benches) => benches.iter().find(|b| b.name == bench.name).cloned(),
         Err(reason) => return Ok(Err(format!("GOOD {}: {reason}", range.good.short))),
     };
@@ -227,7 +236,7 @@ pub fn reference(
         |b| b.seeds.clone(),
     );
     let (outcomes, _) = session.execution().run(&[&at_good], &seeds, &settings);
-    super::super::stop_if_interrupted()?;
+    session.context.check()?;
     let table = outcomes.and_then(|mut sides| {
         call::into_table(&seeds, &sides.remove(0)).map_err(|e| e.to_string())
     });
