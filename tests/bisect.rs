@@ -139,6 +139,7 @@ pbtest!(
             run.stdout
         );
         let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        crate::reports::assert_valid(&crate::reports::schema("bisect.schema.json"), &report);
         let bench = &report["benchmarks"][0];
         assert_eq!(bench["answer"]["kind"], "culprit");
         assert_eq!(bench["answer"]["first"]["id"], ids[8].as_str());
@@ -188,5 +189,35 @@ pbtest!(
             "bisect changed the repository"
         );
         assert!(!repo.path().join(".git/worktrees").exists());
+    }
+);
+
+pbtest!(
+    ctrl_c_stops_a_bisection_with_130_and_leaves_the_repository_as_it_was,
+    |repo: TestRepo, cmd: Pybench| {
+        let cmd = cmd.own_target_dir();
+        repo.write(".gitignore", b"target/\n");
+        write_crate(&repo, 0.0, 0, true);
+        let good = repo.commit_all("the benchmark");
+        for (salt, subject) in [(1, "one"), (2, "two"), (3, "three")] {
+            write_crate(&repo, 0.08, salt, true);
+            repo.commit_all(subject);
+        }
+        let before = snapshot(repo.path());
+        // BAD's probe line, then Ctrl-C while the next commit builds.
+        let child =
+            crate::store_safety::Running::until(&cmd, &["bisect", &good, "bench"], &[], "three");
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = child.finish();
+        assert_eq!(out.code, 130, "{}", out.stderr);
+        assert!(!out.stdout.contains("first bad commit"), "{}", out.stdout);
+        assert!(
+            before == snapshot(repo.path()),
+            "bisect changed the repository"
+        );
     }
 );

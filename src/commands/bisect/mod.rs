@@ -135,7 +135,9 @@ fn bisect_all(
     printer: &output::Printer,
 ) -> Result<Vec<Outcome>, Error> {
     let bad = range.candidates.len() - 1;
-    let loaded = commits.benchmarks(&range.candidates[bad]).map(<[Benchmark]>::to_vec);
+    let loaded = commits
+        .benchmarks(&range.candidates[bad])
+        .map(<[Benchmark]>::to_vec);
     session.context.check()?;
     let at_bad: Vec<Benchmark> = match loaded {
         Ok(benches) => benches,

@@ -316,6 +316,7 @@ fn sensitivity(probe: &ProbeRecord) -> String {
 pub fn write_json(path: &Path, range: &CommitRange, outcomes: &[Outcome]) -> Result<(), Error> {
     let document = json!({
         "schema_version": crate::report::json::SCHEMA_VERSION,
+        "kind": "bisect",
         "pybench_version": env!("CARGO_PKG_VERSION"),
         "good": range.good,
         "bad": range.bad,

@@ -45,7 +45,7 @@ struct Args {
     /// study (not part of all): adaptive, adaptive-null, adaptive-mde,
     /// adaptive-large, adaptive-correlated-null, adaptive-local-spike. And
     /// the bisection study (not part of all): bisect, bisect-null,
-    /// bisect-1sd, bisect-1sd-all-redrawn, bisect-two.
+    /// bisect-1sd, bisect-1sd-all-redrawn, bisect-two, bisect-1sd-at-alpha.
     #[arg(long, default_value = "all")]
     cases: String,
     /// Print JSON instead of Markdown.

@@ -35,6 +35,8 @@ pub struct BisectCase {
     pub regressions: usize,
     /// The share `f` of the noise variance each commit redraws.
     pub redrawn: f64,
+    /// Each probe at `alpha` itself, not `alpha/⌈log2 m⌉` (for comparison).
+    pub uncorrected: bool,
 }
 
 /// Every bisection case, in report order.
@@ -44,24 +46,35 @@ pub const BISECT_CASES: &[BisectCase] = &[
         summary: "no regression in 16 commits, each redrawing half the noise variance",
         regressions: 0,
         redrawn: 0.5,
+        uncorrected: false,
     },
     BisectCase {
         name: "bisect-1sd",
         summary: "one 1-sd regression at a random one of 16 commits, half the noise redrawn per commit",
         regressions: 1,
         redrawn: 0.5,
+        uncorrected: false,
     },
     BisectCase {
         name: "bisect-1sd-all-redrawn",
         summary: "one 1-sd regression, every commit redrawing all the noise (pairing cancels nothing)",
         regressions: 1,
         redrawn: 1.0,
+        uncorrected: false,
     },
     BisectCase {
         name: "bisect-two",
         summary: "two 1-sd regressions at random commits, half the noise redrawn: is the first one named?",
         regressions: 2,
         redrawn: 0.5,
+        uncorrected: false,
+    },
+    BisectCase {
+        name: "bisect-1sd-at-alpha",
+        summary: "bisect-1sd with every probe at alpha itself, without the division by ⌈log2 m⌉",
+        regressions: 1,
+        redrawn: 0.5,
+        uncorrected: true,
     },
 ];
 
@@ -145,7 +158,11 @@ pub fn replicate(case: &BisectCase, config: &BisectConfig, r: usize) -> (Named, 
             scores(&seed_part, own, shift, &mut rng)
         })
         .collect();
-    let level = probe_alpha(ALPHA, CANDIDATES);
+    let level = if case.uncorrected {
+        ALPHA
+    } else {
+        probe_alpha(ALPHA, CANDIDATES)
+    };
     let mut bisection = Bisection::new(CANDIDATES);
     let mut probes = 0;
     while let Some(c) = bisection.next() {
