@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{NOISE_RS, Pybench, TestRepo, workspace};
+use crate::util::{NOISE_RS, Pybench, Run, TestRepo, workspace};
 
 /// The benchmark crate at one commit: `0.5 + shift + noise(seed) +
 /// noise(seed ^ salt)`, the second term redrawn whenever `salt` changes
@@ -89,90 +89,85 @@ fn history(repo: &TestRepo, cmd: &Pybench) -> Vec<String> {
     ids
 }
 
+/// Every one of `texts` is in `run`'s stdout.
+fn assert_prints(run: &Run, texts: &[&str]) {
+    for text in texts {
+        assert!(run.stdout.contains(text), "no {text:?} in:\n{}", run.stdout);
+    }
+}
+
+/// The defaults: GOOD is the baseline's commit, BAD is HEAD, the benchmark
+/// is the one that FAILs; probes pair with the stored scores.
+fn bisect_with_the_defaults(repo: &TestRepo, cmd: &Pybench, ids: &[String]) {
+    let json = repo.path().join("target/bisect.json");
+    let run = cmd.run(&["bisect", "bench", "--json", json.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // The middle of the range does not build: a probe there is skipped.
+    let skipped = |i: usize| {
+        let start = format!("  {}  ", &ids[i][..7]);
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with(&start) && l.ends_with("SKIP  did not build"))
+    };
+    assert!(skipped(5) || skipped(6), "{}", run.stdout);
+    assert_prints(
+        &run,
+        &[
+            &format!(
+                "bench_ab: first bad commit: {} cache the gradients\n",
+                &ids[8][..7]
+            ),
+            "alpha/⌈log2 12⌉ = 0.05/4 = 0.0125, against its stored scores",
+            &format!("  culprit {}  cache the gradients", &ids[8][..7]),
+            &format!("  parent  {}  finish the rewrite", &ids[7][..7]),
+            "SKIP  did not build",
+            "  sensitivity: 20 seeds detect a drop of ",
+        ],
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    crate::reports::assert_valid(&crate::reports::schema("bisect.schema.json"), &report);
+    let bench = &report["benchmarks"][0];
+    assert_eq!(bench["answer"]["kind"], "culprit");
+    assert_eq!(bench["answer"]["first"]["id"], ids[8].as_str());
+    assert_eq!(bench["probe_alpha"], 0.0125);
+    assert_eq!(bench["reference"], "stored");
+    assert_eq!(report["good"]["id"], ids[0].as_str());
+    assert_eq!(report["candidates"], 12);
+}
+
 pbtest!(
     bisect_names_the_regressing_commit_and_touches_nothing,
     |repo: TestRepo, cmd: Pybench| {
         let cmd = cmd.own_target_dir();
         let ids = history(&repo, &cmd);
-        let culprit = &ids[8][..7];
+        let expected = format!(
+            "bench_ab: first bad commit: {} cache the gradients\n",
+            &ids[8][..7]
+        );
         let before = snapshot(repo.path());
-
-        // The defaults: GOOD is the baseline's commit, BAD is HEAD, the
-        // benchmark is the one that FAILs; probes pair with the stored scores.
-        let json = repo.path().join("target/bisect.json");
-        let run = cmd.run(&["bisect", "bench", "--json", json.to_str().unwrap()]);
-        assert_eq!(run.code, 0, "{run:?}");
-        let expected = format!("bench_ab: first bad commit: {culprit} cache the gradients\n");
-        assert!(run.stdout.contains(&expected), "{}", run.stdout);
-        assert!(
-            run.stdout
-                .contains("alpha/⌈log2 12⌉ = 0.05/4 = 0.0125, against its stored scores"),
-            "{}",
-            run.stdout
-        );
-        assert!(
-            run.stdout
-                .contains(&format!("  culprit {culprit}  cache the gradients")),
-            "{}",
-            run.stdout
-        );
-        assert!(
-            run.stdout
-                .contains(&format!("  parent  {}  finish the rewrite", &ids[7][..7])),
-            "{}",
-            run.stdout
-        );
-        assert!(
-            run.stdout
-                .contains(&format!("{}  half-done rewrite", &ids[5][..7]))
-                || run
-                    .stdout
-                    .contains(&format!("{}  rewrite, still broken", &ids[6][..7])),
-            "a skipped probe: {}",
-            run.stdout
-        );
-        assert!(run.stdout.contains("SKIP  did not build"), "{}", run.stdout);
-        assert!(
-            run.stdout
-                .contains("  sensitivity: 20 seeds detect a drop of "),
-            "{}",
-            run.stdout
-        );
-        let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-        crate::reports::assert_valid(&crate::reports::schema("bisect.schema.json"), &report);
-        let bench = &report["benchmarks"][0];
-        assert_eq!(bench["answer"]["kind"], "culprit");
-        assert_eq!(bench["answer"]["first"]["id"], ids[8].as_str());
-        assert_eq!(bench["probe_alpha"], 0.0125);
-        assert_eq!(bench["reference"], "stored");
-        assert_eq!(report["good"]["id"], ids[0].as_str());
-        assert_eq!(report["candidates"], 12);
+        bisect_with_the_defaults(&repo, &cmd, &ids);
 
         // The explicit range from c2, which has no baseline of its own: GOOD
         // runs once on the baseline's seeds.
         let range = format!("{}..HEAD", &ids[2][..7]);
         let run = cmd.run(&["bisect", &range, "bench"]);
         assert_eq!(run.code, 0, "{run:?}");
-        assert!(run.stdout.contains(&expected), "{}", run.stdout);
-        assert!(
-            run.stdout.contains("GOOD run once on the baseline's seeds"),
-            "{}",
-            run.stdout
-        );
+        assert_prints(&run, &[&expected, "GOOD run once on the baseline's seeds"]);
+
+        // Adaptive looks: the same answer, clear probes stopping early.
+        let run = cmd.run(&["bisect", "--adaptive", "bench"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_prints(&run, &[&expected, " of 20 seeds)"]);
 
         // No regression between c0 and c7: exit 2, one error line.
         let run = cmd.run(&["bisect", &ids[0], &ids[7], "bench"]);
         assert_eq!(run.code, 2, "{run:?}");
-        assert!(
-            run.stdout.contains("bench_ab: no regression: BAD"),
-            "{}",
-            run.stdout
-        );
+        assert_prints(&run, &["bench_ab: no regression: BAD"]);
         assert_eq!(run.error_lines().len(), 1, "{}", run.stderr);
+        let error = run.error_lines()[0];
         assert!(
-            run.error_lines()[0].starts_with("error: bisect: no regression between GOOD"),
-            "{}",
-            run.stderr
+            error.starts_with("error: bisect: no regression between GOOD"),
+            "{error}"
         );
 
         // GOOD after BAD: not an ancestor, exit 2.
