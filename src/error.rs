@@ -45,6 +45,10 @@ pub enum Error {
     Shard(#[from] ShardError),
     #[error("bisect: {0}")]
     Bisect(#[from] BisectError),
+    #[error("{0} both name stdout (-), which holds one document")]
+    StdoutTwice(String),
+    #[error("no baseline of {name} in {}", .path.display())]
+    NotStored { name: String, path: PathBuf },
 }
 
 /// Why `pybench bisect` names no commit.
@@ -161,6 +165,8 @@ impl Error {
             }
             Error::Shard(e) => e.hint(),
             Error::Bisect(e) => e.hint(),
+            Error::StdoutTwice(_) => "send one report to stdout and write the others to files",
+            Error::NotStored { .. } => "`pybench show` lists the stored benchmarks",
         })
     }
 

@@ -33,6 +33,14 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
     let started = Instant::now();
     let cwd = std::env::current_dir().unwrap_or_default();
     let (revisions, paths) = split_args(&args.args)?;
+    // Checked before anything builds, as a check's report targets are.
+    if let Some(path) = args
+        .json
+        .as_deref()
+        .filter(|p| !crate::report::is_stdout(p))
+    {
+        crate::report::probe_file(path)?;
+    }
     let store = Store::open(&args.store.baseline())?;
     let selection = args.store.selection();
     let good = match revisions.0 {
@@ -48,9 +56,10 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         selection,
         in_process: false,
         timeout: args.settings.timeout,
+        quiet: args.quiet,
     };
-    search.paths = runner::discover::resolve_paths(&search.paths, false)?;
-    let printer = output::Printer::new(args.quiet);
+    search.paths = runner::discover::resolve_paths(&search.paths, false, args.quiet)?;
+    let printer = output::Printer::new(args.quiet, args.json.as_deref());
     if git::repo_state(&cwd)?.is_some_and(|r| r.dirty) {
         printer.note("the working tree is dirty: bisect judges commits, not uncommitted changes");
     }

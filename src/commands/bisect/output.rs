@@ -31,18 +31,31 @@ pub struct Outcome {
 /// Prints the run as it goes (stdout), notes on stderr.
 pub struct Printer {
     quiet: bool,
+    /// `--json -`: stdout holds that document, the text goes to stderr.
+    to_stderr: bool,
 }
 
 /// The subject column's width.
 const SUBJECT: usize = 40;
 
 impl Printer {
-    pub fn new(quiet: bool) -> Printer {
-        Printer { quiet }
+    pub fn new(quiet: bool, json: Option<&Path>) -> Printer {
+        Printer {
+            quiet,
+            to_stderr: json.is_some_and(report::is_stdout),
+        }
     }
 
     fn say(&self, text: &str) {
         if !self.quiet {
+            self.out(text);
+        }
+    }
+
+    fn out(&self, text: &str) {
+        if self.to_stderr {
+            report::eprint(text);
+        } else {
             report::print(text);
         }
     }
@@ -103,7 +116,7 @@ impl Printer {
             terminal::rule(),
             terminal::count(probes, "probe")
         ));
-        report::print(&out);
+        self.out(&out);
         if outcomes.iter().any(|o| named(&o.answer)) {
             return Ok(());
         }

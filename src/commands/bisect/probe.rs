@@ -46,12 +46,13 @@ impl Commits {
 }
 
 fn load(context: &RunContext, search: &Search, commit: &Commit) -> Result<Vec<Benchmark>, String> {
-    let build = revision::prepare(&commit.id, &search.paths).map_err(|e| match e {
-        revision::RevisionError::Discover(crate::runner::DiscoverError::Build(_)) => {
-            "did not build".to_string()
-        }
-        other => other.to_string(),
-    })?;
+    let build =
+        revision::prepare(&commit.id, &search.paths, search.quiet).map_err(|e| match e {
+            revision::RevisionError::Discover(crate::runner::DiscoverError::Build(_)) => {
+                "did not build".to_string()
+            }
+            other => other.to_string(),
+        })?;
     super::super::against::revision_benchmarks(context, search, &build).map_err(|e| e.to_string())
 }
 
@@ -251,6 +252,7 @@ pub fn reference(
                 scores,
                 env: Some(Environment::current(&at_good.library.path)),
                 settings: None,
+                source: stored.and_then(|b| b.source.clone()),
             },
             source: ReferenceSource::RunAtGood,
         }),
