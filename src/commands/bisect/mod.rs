@@ -57,6 +57,8 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         in_process: false,
         timeout: args.settings.timeout,
         quiet: args.quiet,
+        python: None,
+        python_paths: Vec::new(),
     };
     search.paths = runner::discover::resolve_paths(&search.paths, false, args.quiet)?;
     let printer = output::Printer::new(args.quiet, args.json.as_deref());

@@ -14,7 +14,6 @@ use crate::runner::{self, Benchmark, RunContext, Search, SeedSource, call};
 use crate::settings::Overrides;
 use crate::store::Baseline;
 use crate::store::Store;
-use crate::store::fingerprint::Environment;
 use crate::store::range::{Commit, CommitRange};
 
 /// Every commit built so far, and what loading it gave: its selected
@@ -250,7 +249,7 @@ pub fn reference(
                 git_dirty: false,
                 seeds,
                 scores,
-                env: Some(Environment::current(&at_good.library.path)),
+                env: Some(at_good.source.environment()),
                 settings: None,
                 source: stored.and_then(|b| b.source.clone()),
             },
