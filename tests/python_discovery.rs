@@ -281,6 +281,25 @@ pbtest!(
                 "error: PYBENCH_PYTHON names /nowhere/python, which is not a file (hint: name an existing Python interpreter)"
             ]
         );
+        write(
+            dir.path(),
+            "pyproject.toml",
+            &format!("[tool.pybench]\npython = {:?}\n", python3()),
+        );
+        let configured = cmd
+            .command(&["--list", "-v"])
+            .env_remove("PYBENCH_PYTHON")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&configured.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "Python interpreter {} (from `python` in [tool.pybench])",
+                python3()
+            )),
+            "{stderr}"
+        );
+        std::fs::remove_file(dir.path().join("pyproject.toml")).unwrap();
         let bare = cmd
             .command(&["--list"])
             .env("PATH", dir.path().join("empty-bin"))

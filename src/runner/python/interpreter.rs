@@ -22,6 +22,8 @@ pub enum InterpreterError {
     NotFound,
     #[error("{chosen_by} names {}, which is not a file", .path.display())]
     Missing { path: PathBuf, chosen_by: String },
+    #[error("cannot read [tool.pybench] python in {}: {reason}", .path.display())]
+    Config { path: PathBuf, reason: String },
 }
 
 impl InterpreterError {
@@ -31,6 +33,9 @@ impl InterpreterError {
                 "pass --python PATH or set PYBENCH_PYTHON (or `python` in [tool.pybench] of pyproject.toml), activate a virtual or conda environment, create .venv at the project root, or put python3 on PATH"
             }
             InterpreterError::Missing { .. } => "name an existing Python interpreter",
+            InterpreterError::Config { .. } => {
+                "write `python = \"PATH\"` under [tool.pybench], a string (relative to the project root)"
+            }
         }
     }
 }
@@ -109,6 +114,31 @@ fn named_interpreter(path: PathBuf, chosen_by: &str) -> Result<Interpreter, Inte
             path,
             chosen_by: chosen_by.into(),
         })
+}
+
+/// `python = "…"` under `[tool.pybench]` in `root`'s `pyproject.toml`,
+/// relative to `root`; `None` without one.
+pub fn configured(root: &Path) -> Result<Option<PathBuf>, InterpreterError> {
+    let path = root.join("pyproject.toml");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let failed = |reason: String| InterpreterError::Config {
+        path: path.clone(),
+        reason,
+    };
+    let document: toml_edit::DocumentMut = text.parse().map_err(|e| failed(format!("{e}")))?;
+    let Some(value) = document
+        .get("tool")
+        .and_then(|t| t.get("pybench"))
+        .and_then(|t| t.get("python"))
+    else {
+        return Ok(None);
+    };
+    let python = value
+        .as_str()
+        .ok_or_else(|| failed("it is not a string".into()))?;
+    Ok(Some(root.join(python)))
 }
 
 /// The first executable file `name` in the `PATH` list `dirs`.
@@ -202,6 +232,27 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn pyproject_names_the_interpreter() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(configured(dir.path()).unwrap().is_none());
+        let toml = dir.path().join("pyproject.toml");
+        std::fs::write(&toml, "[project]\nname = \"x\"\n").unwrap();
+        assert!(configured(dir.path()).unwrap().is_none());
+        std::fs::write(&toml, "[tool.pybench]\npython = \"envs/x/bin/python\"\n").unwrap();
+        assert_eq!(
+            configured(dir.path()).unwrap(),
+            Some(dir.path().join("envs/x/bin/python"))
+        );
+        std::fs::write(&toml, "[tool.pybench]\npython = 3\n").unwrap();
+        assert!(
+            configured(dir.path())
+                .unwrap_err()
+                .to_string()
+                .ends_with("it is not a string")
+        );
     }
 
     #[test]

@@ -52,11 +52,12 @@ impl Python {
     /// printed).
     pub fn for_search(search: &Search) -> Result<Python, InterpreterError> {
         let env = |name: &str| std::env::var(name).ok();
+        let root = super::workspace::project_root();
         let interpreter = interpreter::choose(&interpreter::Choice {
             flag: search.python.as_deref(),
-            configured: None,
+            configured: interpreter::configured(root)?,
             env: &env,
-            project_root: super::workspace::project_root(),
+            project_root: root,
         })?;
         if search.verbose {
             eprintln!(
