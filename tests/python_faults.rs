@@ -36,6 +36,10 @@ def bench_text(seed, *, n_seeds=5):
 def bench_fine(seed, *, n_seeds=5):
     print("printed by the benchmark")
     return 0.5 + (seed % 100) / 1000
+
+def bench_lazy_import(seed, *, n_seeds=5):
+    import lazy_missing_module
+    return 1.0
 "#;
 
 pbtest!(
@@ -96,6 +100,9 @@ pbtest!(
                 line(bench)
             );
         }
+        let lazy = line("bench_lazy_import");
+        let lazy_import = "ERROR seed N: ModuleNotFoundError: No module named 'lazy_missing_module' (at benchmarks/bench_faults.py:35); interpreter /";
+        assert!(lazy.contains(lazy_import), "{lazy}");
         let missing = line("bench_m");
         let import = "ERROR cannot import benchmarks/bench_missing.py: ModuleNotFoundError: No module named 'no_such_module_here' (at benchmarks/bench_missing.py:1); interpreter /";
         assert!(missing.contains(import), "{missing}");

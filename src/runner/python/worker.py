@@ -70,6 +70,12 @@ def describe(error):
     return "%s (at %s)" % (text, where(error))
 
 
+def interpreter_of(error):
+    """For a failed import, which interpreter failed it: the wrong
+    environment is the usual cause."""
+    return "; interpreter %s" % sys.executable if isinstance(error, ImportError) else ""
+
+
 # --- listing without importing -------------------------------------------
 
 
@@ -225,9 +231,7 @@ def serve_import(request):
         Loaded.module = import_file(request["file"], request.get("paths", []))
     except BaseException as error:
         traceback.print_exc()
-        message = describe(error)
-        if isinstance(error, ImportError):
-            message += "; interpreter %s" % sys.executable
+        message = describe(error) + interpreter_of(error)
         if isinstance(error, SystemExit):
             message = "called sys.exit(%r) while importing" % (error.code,)
         return {"import_error": "cannot import %s: %s" % (shown(request["file"]), message)}
@@ -311,7 +315,7 @@ def serve_seed(request):
     except BaseException as error:
         # The benchmark's frames only: this script's own frame is left out.
         traceback.print_exception(type(error), error, error.__traceback__.tb_next)
-        return {"done": index, "error": describe(error)}
+        return {"done": index, "error": describe(error) + interpreter_of(error)}
     try:
         return {"done": index, "value": scores_json(value)}
     except BadValue as error:
