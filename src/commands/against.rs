@@ -11,7 +11,7 @@ use crate::judge::adaptive;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
 use crate::report::terminal;
-use crate::result::{BenchResult, Revision, Status};
+use crate::result::{BenchResult, Outcome, Plan, Revision};
 use crate::runner::revision::{self, RevisionBuild};
 use crate::runner::{self, Benchmark, LibraryFile, RunContext, Search, SeedSource};
 use crate::settings::{Overrides, RunMode};
@@ -152,20 +152,26 @@ struct Pair {
 impl Pair {
     /// A benchmark REV does not have.
     fn only_here(&self, bench: &Benchmark) -> BenchResult {
-        let (mut result, _) = verdict::start(bench, &self.overrides);
-        result.status = Status::New;
-        result.error = None;
-        result.against = Some(self.revision.clone());
-        result
+        let (plan, _) = verdict::start(bench, &self.overrides);
+        let plan = Plan {
+            against: Some(self.revision.clone()),
+            ..plan
+        };
+        plan.result(Outcome::New(None), String::new())
     }
 
     /// A library of REV that could not be described: an ERROR.
     fn failed_there(&self, bench: &Benchmark) -> BenchResult {
-        let (mut result, _) = verdict::start(bench, &self.overrides);
         let label = &self.revision.label;
-        result.error = result.error.map(|e| format!("at {label}: {e}"));
-        result.against = Some(self.revision.clone());
-        result
+        let (plan, settings) = verdict::start(bench, &self.overrides);
+        let plan = Plan {
+            against: Some(self.revision.clone()),
+            ..plan
+        };
+        plan.error(format!(
+            "at {label}: {}",
+            settings.err().unwrap_or_default()
+        ))
     }
 
     /// Run REV's and the working tree's benchmark on the same seeds, each
@@ -178,42 +184,45 @@ impl Pair {
         stored_seeds: Option<Vec<u64>>,
         execution: &Execution,
     ) -> BenchResult {
-        let (mut result, settings) = verdict::start(new, &self.overrides);
-        result.against = Some(self.revision.clone());
-        let Some(settings) = settings else {
-            return result;
+        let (plan, settings) = verdict::start(new, &self.overrides);
+        let plan = Plan {
+            against: Some(self.revision.clone()),
+            ..plan
         };
-        result.seeds = stored_seeds
+        let settings = match settings {
+            Ok(settings) => settings,
+            Err(e) => return plan.error(e),
+        };
+        let seeds = stored_seeds
             .unwrap_or_else(|| runner::fresh_seeds(settings.n_seeds, self.seed_source, &new.name));
-        if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
-            result.error = Some(e.to_string());
-            return result;
+        let plan = Plan { seeds, ..plan };
+        if let Err(e) = stats::check_reachable(settings.alpha, plan.seeds.len()) {
+            return plan.error(e.to_string());
         }
-        verdict::fingerprint(&mut result, Environment::current(&new.library.path), None);
+        let plan = verdict::fingerprinted(plan, Environment::current(&new.library.path), None);
         if settings.adaptive {
             let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
             let reference = adaptive::Reference::Revision;
-            return adaptive::run(result, &[old, new], &settings, reference, alpha, execution);
+            return adaptive::run(plan, &[old, new], &settings, reference, alpha, execution);
         }
-        let (outcomes, output) = execution.run(&[old, new], &result.seeds, &settings);
-        result.output = output;
+        let (outcomes, output) = execution.run(&[old, new], &plan.seeds, &settings);
         let label = &self.revision.label;
         let tables = outcomes.and_then(|sides| {
-            let old_table = runner::call::into_table(&result.seeds, &sides[0])
+            let old_table = runner::call::into_table(&plan.seeds, &sides[0])
                 .map_err(|e| format!("at {label}: {e}"))?;
             let new_table =
-                runner::call::into_table(&result.seeds, &sides[1]).map_err(|e| e.to_string())?;
+                runner::call::into_table(&plan.seeds, &sides[1]).map_err(|e| e.to_string())?;
             Ok((old_table, new_table))
         });
-        match tables {
-            Err(e) => result.error = Some(e),
+        let outcome = match tables {
+            Err(e) => Outcome::error(e),
             Ok((old_table, new_table)) => match old_table.slot_difference(&new_table) {
                 Some(difference) => {
-                    result.error = Some(format!("slots differ from {label}'s ({difference})"));
+                    Outcome::error(format!("slots differ from {label}'s ({difference})"))
                 }
-                None => verdict::compare_tables(&mut result, &old_table, new_table),
+                None => verdict::compare(&plan, old_table, new_table, false),
             },
-        }
-        result
+        };
+        plan.result(outcome, output)
     }
 }

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::judge::family;
 use crate::report::{self, ExportManager, Provenance, RunReport, terminal};
-use crate::result::{BenchResult, RunFamily, Status};
+use crate::result::{BenchResult, Outcome, RunFamily, Status};
 use crate::runner::RunContext;
 use crate::settings::RunMode;
 use crate::stats::Family;
@@ -75,28 +75,34 @@ impl Pipeline {
                 RunMode::Check => store.get(bench),
                 RunMode::Update => None,
             };
-            let mut result = produce(index, stored);
+            let result = produce(index, stored);
             self.context.check()?;
-            if result.status == Status::New && declined {
-                result.not_saved = Some(DIRTY);
-            } else if result.status == Status::New
-                && let Some(table) = &result.current
-            {
-                result.saved = true;
-                updates.push(Baseline {
-                    bench: result.name.clone(),
-                    timestamp: now_utc(),
-                    git_commit: repo.as_ref().and_then(|r| r.short_commit.clone()),
-                    git_dirty: repo.as_ref().is_some_and(|r| r.dirty),
-                    seeds: result.seeds.clone(),
-                    scores: table.clone(),
-                    env: result.env.clone(),
-                    settings: result.settings.clone(),
-                });
-            }
+            let result = match (&result.outcome, declined) {
+                (Outcome::New(_), true) => BenchResult {
+                    not_saved: Some(DIRTY),
+                    ..result
+                },
+                (Outcome::New(Some(table)), false) => {
+                    updates.push(Baseline {
+                        bench: result.name.clone(),
+                        timestamp: now_utc(),
+                        git_commit: repo.as_ref().and_then(|r| r.short_commit.clone()),
+                        git_dirty: repo.as_ref().is_some_and(|r| r.dirty),
+                        seeds: result.seeds.clone(),
+                        scores: table.clone(),
+                        env: result.env.clone(),
+                        settings: result.settings.clone(),
+                    });
+                    BenchResult {
+                        saved: true,
+                        ..result
+                    }
+                }
+                _ => result,
+            };
             self.take(result, &mut results);
         }
-        let unsaved = save(store, updates, &mut results);
+        let (results, unsaved) = save(store, updates, results);
         let summary = self.mode == RunMode::Check;
         self.conclude_with(results, "", repo.as_ref(), summary, unsaved)
     }
@@ -108,12 +114,14 @@ impl Pipeline {
     }
 
     /// Keep a produced result; show it now unless the lines wait.
-    pub fn take(&self, mut result: BenchResult, results: &mut Vec<BenchResult>) {
-        if !self.defers() {
-            family::sense_alone(&mut result);
+    pub fn take(&self, result: BenchResult, results: &mut Vec<BenchResult>) {
+        if self.defers() {
+            results.push(result);
+        } else {
+            let result = family::sense_alone(result);
             self.show(&result);
+            results.push(result);
         }
-        results.push(result);
     }
 
     /// Correct the run's verdicts, show what waited and then `trailer`,
@@ -132,19 +140,21 @@ impl Pipeline {
     /// when `unsaved`: that is an error, and a regression still exits 1.
     fn conclude_with(
         self,
-        mut results: Vec<BenchResult>,
+        results: Vec<BenchResult>,
         trailer: &str,
         repo: Option<&RepoState>,
         summary: bool,
         unsaved: bool,
     ) -> Result<i32, Error> {
-        let mut run_family = None;
-        if self.defers() {
-            run_family = family::correct(&mut results, self.family);
+        let (results, run_family) = if self.defers() {
+            let (results, run_family) = family::correct(results, self.family);
             for result in &results {
                 self.show(result);
             }
-        }
+            (results, run_family)
+        } else {
+            (results, None)
+        };
         self.print(trailer);
         if self.mode == RunMode::Check
             && let Some(repo) = repo
@@ -212,8 +222,8 @@ impl Pipeline {
         for failure in failed_writes {
             crate::error::print(&Error::Report(failure));
         }
-        let regressed = results.iter().any(|r| r.status == Status::Fail);
-        let errored = results.iter().any(|r| r.status == Status::Error);
+        let regressed = results.iter().any(|r| r.status() == Status::Fail);
+        let errored = results.iter().any(|r| r.status() == Status::Error);
         Ok(exit::of(regressed, errored || write_failed || unsaved))
     }
 
@@ -257,9 +267,9 @@ impl Pipeline {
 fn paired_sds(results: &[BenchResult]) -> sensitivity::Records {
     results
         .iter()
-        .filter(|r| r.against.is_none() && r.sequential.is_none())
+        .filter(|r| r.against.is_none() && r.sequential().is_none())
         .filter_map(|r| {
-            let slots = r.reference.as_ref()?.slots();
+            let slots = r.reference()?.slots();
             (slots.len() == r.sensitivity.len() && !slots.is_empty()).then(|| {
                 let sd = slots
                     .iter()
@@ -276,16 +286,21 @@ fn paired_sds(results: &[BenchResult]) -> sensitivity::Records {
         .collect()
 }
 
-/// Write the run's baselines; true when some were not saved. The lines
+/// Write the run's baselines: the results, and true when some were not
+/// saved (their results then say so). The lines
 /// that said "(baseline saved)" may already be on screen, so a failure is
 /// answered with one error line naming the benchmarks not saved, and their
 /// results (the deferred lines, the reports) say "not saved". The caller
 /// turns it into exit 2, or 1 when anything regressed: a failed write never
 /// hides a regression.
-fn save(store: &mut Store, updates: Vec<Baseline>, results: &mut [BenchResult]) -> bool {
+fn save(
+    store: &mut Store,
+    updates: Vec<Baseline>,
+    results: Vec<BenchResult>,
+) -> (Vec<BenchResult>, bool) {
     let names: Vec<String> = updates.iter().map(|b| b.bench.clone()).collect();
     let (error, unsaved) = match store.write(updates) {
-        Ok(written) if written.kept.is_empty() => return false,
+        Ok(written) if written.kept.is_empty() => return (results, false),
         Ok(written) => (
             StoreError::Changed {
                 path: store.path().to_path_buf(),
@@ -301,11 +316,18 @@ fn save(store: &mut Store, updates: Vec<Baseline>, results: &mut [BenchResult]) 
             names,
         ),
     };
-    for result in results.iter_mut().filter(|r| unsaved.contains(&r.name)) {
-        result.saved = false;
-    }
     crate::error::print(&Error::Store(error));
-    true
+    let results = results
+        .into_iter()
+        .map(|result| match unsaved.contains(&result.name) {
+            true => BenchResult {
+                saved: false,
+                ..result
+            },
+            false => result,
+        })
+        .collect();
+    (results, true)
 }
 
 fn now_utc() -> String {

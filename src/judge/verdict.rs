@@ -5,7 +5,7 @@
 
 use super::adaptive;
 use crate::report::progress::Progress;
-use crate::result::{BenchResult, Status};
+use crate::result::{BenchResult, Evidence, Outcome, Plan};
 use crate::runner::{self, Benchmark, Reply, RunContext, SeedResult, SeedSource};
 use crate::scaleout::Joined;
 use crate::scores::ScoreTable;
@@ -14,24 +14,21 @@ use crate::stats::{self, CompareOptions};
 use crate::store::Baseline;
 use crate::store::fingerprint::{Environment, StoredSettings};
 
-/// Resolve a benchmark's settings: its blank result and settings, or its
-/// ERROR result and no settings.
-pub fn start(bench: &Benchmark, overrides: &Overrides) -> (BenchResult, Option<Settings>) {
-    let mut result = BenchResult::new(
-        &bench.name,
-        overrides.alpha.unwrap_or(DEFAULT_ALPHA),
-        overrides.min_effect,
-    );
+/// Resolve a benchmark's settings: its plan, and its settings or why they
+/// are invalid (the plan then holds the flags' alpha and min_effect).
+pub fn start(bench: &Benchmark, overrides: &Overrides) -> (Plan, Result<Settings, String>) {
     match bench.resolve_settings(overrides) {
         Ok(settings) => {
-            result.alpha = settings.alpha;
-            result.min_effect = settings.min_effect;
-            result.settings = Some(StoredSettings::from(&settings));
-            (result, Some(settings))
+            let plan = Plan {
+                settings: Some(StoredSettings::from(&settings)),
+                ..Plan::new(&bench.name, settings.alpha, settings.min_effect)
+            };
+            (plan, Ok(settings))
         }
         Err(e) => {
-            result.error = Some(e.to_string());
-            (result, None)
+            let alpha = overrides.alpha.unwrap_or(DEFAULT_ALPHA);
+            let plan = Plan::new(&bench.name, alpha, overrides.min_effect);
+            (plan, Err(e.to_string()))
         }
     }
 }
@@ -115,20 +112,20 @@ pub fn run_benchmark(
     seed_source: SeedSource,
     execution: &Execution,
 ) -> BenchResult {
-    let (mut result, settings) = start(bench, overrides);
-    let Some(settings) = settings else {
-        return result;
+    let (plan, settings) = start(bench, overrides);
+    let settings = match settings {
+        Ok(settings) => settings,
+        Err(e) => return plan.error(e),
     };
-    result.seeds = match stored {
+    let seeds = match stored {
         Some(baseline) => baseline.seeds.clone(),
         None => runner::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
     };
-    if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
-        result.error = Some(e.to_string());
-        return result;
+    if let Err(e) = stats::check_reachable(settings.alpha, seeds.len()) {
+        return Plan { seeds, ..plan }.error(e.to_string());
     }
-    fingerprint(
-        &mut result,
+    let plan = fingerprinted(
+        Plan { seeds, ..plan },
         Environment::current(&bench.library.path),
         stored,
     );
@@ -137,26 +134,26 @@ pub fn run_benchmark(
     {
         let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
         let reference = adaptive::Reference::Stored(&baseline.scores);
-        return adaptive::run(result, &[bench], &settings, reference, alpha, execution);
+        return adaptive::run(plan, &[bench], &settings, reference, alpha, execution);
     }
-    let (outcomes, output) = execution.run(&[bench], &result.seeds, &settings);
-    result.output = output;
+    let (outcomes, output) = execution.run(&[bench], &plan.seeds, &settings);
     let outcomes = outcomes.map(|mut sides| sides.remove(0));
-    judge(result, stored, outcomes)
+    judge(plan, stored, outcomes, output)
 }
 
 /// Judge a benchmark joined from shards exactly as an unsharded run judges
 /// its outcomes.
 pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
-    let mut result = BenchResult::new(
-        &joined.name,
-        joined.settings.alpha,
-        joined.settings.min_effect,
-    );
-    result.seeds = joined.seeds.clone();
-    result.output = joined.output.clone();
-    result.settings = Some(joined.settings.clone());
-    fingerprint(&mut result, joined.environment.clone(), stored);
+    let plan = Plan {
+        seeds: joined.seeds.clone(),
+        settings: Some(joined.settings.clone()),
+        ..Plan::new(
+            &joined.name,
+            joined.settings.alpha,
+            joined.settings.min_effect,
+        )
+    };
+    let plan = fingerprinted(plan, joined.environment.clone(), stored);
     let outcomes = match &joined.error {
         Some(error) => Err(error.clone()),
         None => Ok(joined
@@ -166,92 +163,77 @@ pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
             .map(SeedResult::Raw)
             .collect()),
     };
-    judge(result, stored, outcomes)
+    judge(plan, stored, outcomes, joined.output.clone())
 }
 
-/// Record where `result` was measured, and how that differs from where its
-/// baseline was.
-pub fn fingerprint(result: &mut BenchResult, env: Environment, stored: Option<&Baseline>) {
-    if let Some(stored_env) = stored.and_then(|b| b.env.as_ref()) {
-        result.env_differences = stored_env.differences(&env);
+/// `plan` measured in `env`, with how that differs from where its baseline
+/// was.
+pub fn fingerprinted(plan: Plan, env: Environment, stored: Option<&Baseline>) -> Plan {
+    let env_differences = match stored.and_then(|b| b.env.as_ref()) {
+        Some(stored_env) => stored_env.differences(&env),
+        None => Vec::new(),
+    };
+    Plan {
+        env: Some(env),
+        env_differences,
+        ..plan
     }
-    result.env = Some(env);
 }
 
-/// Turn a benchmark's outcomes (in the order of `result.seeds`) into its
+/// Turn a benchmark's outcomes (in the order of `plan.seeds`) into its
 /// verdict against `stored`, or NEW without one.
 pub fn judge(
-    mut result: BenchResult,
+    plan: Plan,
     stored: Option<&Baseline>,
     outcomes: Result<Vec<SeedResult>, String>,
+    output: String,
 ) -> BenchResult {
     let current = match outcomes
-        .and_then(|o| runner::call::into_table(&result.seeds, &o).map_err(|e| e.to_string()))
+        .and_then(|o| runner::call::into_table(&plan.seeds, &o).map_err(|e| e.to_string()))
     {
         Ok(table) => table,
-        Err(e) => {
-            result.error = Some(e);
-            return result;
-        }
+        Err(e) => return plan.result(Outcome::error(e), output),
     };
     let Some(baseline) = stored else {
-        result.status = Status::New;
-        result.current = Some(current);
-        return result;
+        return plan.result(Outcome::New(Some(current)), output);
     };
     if let Some(difference) = baseline.scores.slot_difference(&current) {
-        result.error = Some(format!(
+        let message = format!(
             "slots differ from the baseline ({difference}). Re-run `pybench update` to reset."
-        ));
-        return result;
+        );
+        return plan.result(Outcome::error(message), output);
     }
-    result.nondeterministic_seed = first_unreproduced_seed(baseline, &current, result.env.as_ref());
-    compare_tables_and_mirror(&mut result, &baseline.scores, current);
-    result
+    let nondeterministic_seed = first_unreproduced_seed(baseline, &current, plan.env.as_ref());
+    let outcome = compare(&plan, baseline.scores.clone(), current, true);
+    BenchResult {
+        nondeterministic_seed,
+        ..plan.result(outcome, output)
+    }
 }
 
-/// Judge `current` against `baseline` (same seeds, same slots) with the
-/// engine: PASS, FAIL, or ERROR when the engine refuses.
-pub fn compare_tables(result: &mut BenchResult, baseline: &ScoreTable, current: ScoreTable) {
-    compare_into(result, baseline, current, false);
-}
-
-/// [`compare_tables`], and the mirror test on `−d` for a compared
-/// benchmark (`result.improvement`: a significant improvement), from the
-/// same permutation pass.
-pub fn compare_tables_and_mirror(
-    result: &mut BenchResult,
-    baseline: &ScoreTable,
-    current: ScoreTable,
-) {
-    compare_into(result, baseline, current, true);
-}
-
-fn compare_into(
-    result: &mut BenchResult,
-    baseline: &ScoreTable,
-    current: ScoreTable,
-    mirrored: bool,
-) {
+/// Judge `current` against `reference` (same seeds, same slots) with the
+/// engine, and with the mirror test on `−d` (a significant improvement)
+/// from the same permutation pass when `mirrored`: the evidence, or an
+/// ERROR when the engine refuses.
+pub fn compare(plan: &Plan, reference: ScoreTable, current: ScoreTable, mirrored: bool) -> Outcome {
     let options = CompareOptions {
-        alpha: result.alpha,
-        min_effect: result.min_effect,
+        alpha: plan.alpha,
+        min_effect: plan.min_effect,
     };
-    let (name, seeds) = (&result.name, &result.seeds);
-    match stats::compare_mirrored(name, seeds, baseline, &current, &options, mirrored) {
-        Ok((comparison, mirror)) => {
-            result.status = if comparison.passed() {
-                Status::Pass
-            } else {
-                Status::Fail
-            };
-            result.comparison = Some(comparison);
-            result.improvement = mirror;
-        }
-        Err(e) => result.error = Some(e.to_string()),
+    let (name, seeds) = (&plan.name, &plan.seeds);
+    match stats::compare_mirrored(name, seeds, &reference, &current, &options, mirrored) {
+        Ok((comparison, improvement)) => Outcome::Judged(Box::new(Evidence {
+            reference,
+            current,
+            comparison,
+            improvement,
+            sequential: None,
+        })),
+        Err(e) => Outcome::Error {
+            message: e.to_string(),
+            current: Some(current),
+        },
     }
-    result.current = Some(current);
-    result.reference = Some(baseline.clone());
 }
 
 /// With the library unchanged, the same seeds must give the same scores;

@@ -64,8 +64,8 @@ fn shape(table: &ScoreTable) -> String {
 
 /// The one-line verdict, plus the slot table under FAIL when `verbose`.
 pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
-    let detail = match (result.status, &result.current, &result.comparison) {
-        (Status::Error, ..) => shown(result.error.as_deref().unwrap_or_default()),
+    let detail = match (result.status(), result.current(), result.comparison()) {
+        (Status::Error, ..) => shown(result.error().unwrap_or_default()),
         (Status::New, None, _) if result.against.is_some() => {
             format!(
                 "only in the working tree, not in {}",
@@ -97,22 +97,25 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
             shape(table),
             cmp.n_flagged(),
             cmp.slots.len(),
-            p_text(cmp.meta_p, verdict_threshold(result))
+            p_text(
+                result.meta_p().unwrap_or(cmp.meta_p),
+                verdict_threshold(result)
+            )
         ),
         _ => String::new(),
     };
     let mut out = format!(
         "{}.......... {}{}   {}{}\n",
         padded_name(&result.name),
-        paint(result.status),
+        paint(result.status()),
         improved_label(result),
         detail,
         looks_text(result)
     );
     out.push_str(&improved_lines(result));
     if verbose
-        && result.status == Status::Fail
-        && let Some(cmp) = &result.comparison
+        && result.status() == Status::Fail
+        && let Some(cmp) = result.comparison()
     {
         let column = result
             .against
@@ -124,7 +127,7 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
     if verbose {
         out.push_str(&family_line(result));
     }
-    if verbose && matches!(result.status, Status::Fail | Status::Error) {
+    if verbose && matches!(result.status(), Status::Fail | Status::Error) {
         out.push_str(&captured_output(&result.output));
     }
     out
@@ -134,7 +137,7 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
 /// seeds)` after an early FAIL, `  (no drop at look 1/3: 10 of 30 seeds)`
 /// after an early PASS; nothing when it ran every seed.
 fn looks_text(result: &BenchResult) -> String {
-    let Some(seq) = &result.sequential else {
+    let Some(seq) = result.sequential() else {
         return String::new();
     };
     let outcome = &seq.outcome;
@@ -176,7 +179,7 @@ pub fn improved_lines(result: &BenchResult) -> String {
         } else {
             slots.join(", ")
         },
-        result.improvement.as_ref().map_or(1.0, |m| m.meta_p)
+        result.improvement().map_or(1.0, |m| m.meta_p)
     )
 }
 
@@ -208,7 +211,7 @@ fn captured_output(output: &str) -> String {
 /// unreliable. `baseline_column` heads the baseline's column (the revision,
 /// with `--against`).
 pub fn slot_table(result: &BenchResult, baseline_column: &str) -> String {
-    let Some(cmp) = &result.comparison else {
+    let Some(cmp) = result.comparison() else {
         return String::new();
     };
     let metrics: Vec<String> = cmp.slots.iter().map(|s| shown(&s.slot.metric)).collect();
@@ -360,7 +363,7 @@ pub fn quiet_lines(
     let mut text = String::new();
     for result in results
         .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+        .filter(|r| matches!(r.status(), Status::Fail | Status::Error))
     {
         text.push_str(&bench_lines(result, verbose));
     }
@@ -371,12 +374,12 @@ pub fn quiet_lines(
 
 /// `bench_x            updated   30 seeds` for `pybench update`.
 pub fn updated_line(result: &BenchResult) -> String {
-    match result.status {
+    match result.status() {
         Status::Error => format!(
             "{} {}   {}",
             padded_name(&result.name),
             paint(Status::Error),
-            shown(result.error.as_deref().unwrap_or_default())
+            shown(result.error().unwrap_or_default())
         ),
         _ => format!(
             "{} updated   {} seeds",
