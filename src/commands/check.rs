@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::cli::{CheckArgs, RunArgs};
 use crate::error::Error;
-use crate::judge::verdict::{self, Execution};
+use crate::judge::{Execution, References, verdict};
 use crate::report::progress::Progress;
 use crate::runner::{RunContext, SeedSource};
 use crate::settings::RunMode;
@@ -64,38 +64,22 @@ pub(super) fn run_mode(
     if how.adaptive {
         overrides.adaptive = Some(true);
     }
+    let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
+    let references = References::Stored(&mut store);
     let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
         context,
         in_process: args.in_process,
         progress: &progress,
-        family_size: family_size(
-            how.family,
-            mode,
-            benchmarks.iter().map(|b| store.get(&b.name)),
-        ),
+        family_size: pipeline.family_size(&names, &references),
     };
-    let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
-    pipeline.run(&names, &mut store, |index, stored| {
+    pipeline.run(&names, references, |index, reference| {
         verdict::run_benchmark(
             &benchmarks[index],
             &overrides,
-            stored,
+            reference,
             seed_source,
             &execution,
         )
     })
-}
-
-/// How many benchmarks a corrected check will judge: those with a stored
-/// baseline (1 when nothing is corrected).
-fn family_size<'a>(
-    family: Family,
-    mode: RunMode,
-    stored: impl Iterator<Item = Option<&'a crate::store::Baseline>>,
-) -> usize {
-    if mode != RunMode::Check || family == Family::None {
-        return 1;
-    }
-    stored.filter(Option::is_some).count().max(1)
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::cli::MergeArgs;
 use crate::error::Error;
-use crate::judge::verdict;
+use crate::judge::{References, verdict};
 use crate::runner::{DiscoverError, RunContext};
 use crate::scaleout::{self, Joined, ShardError};
 use crate::settings::RunMode;
@@ -40,9 +40,11 @@ pub fn run(args: &MergeArgs) -> Result<i32, Error> {
         check_baselines(args, &joined, &store)?;
     }
     let names: Vec<&str> = joined.iter().map(|j| j.name.as_str()).collect();
-    pipeline.run(&names, &mut store, |index, stored| {
-        verdict::judge_joined(&joined[index], stored)
-    })
+    pipeline.run(
+        &names,
+        References::Stored(&mut store),
+        |index, reference| verdict::judge_joined(&joined[index], reference.stored()),
+    )
 }
 
 /// The baselines the shards ran against are still the ones in the file.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::judge::verdict::{self, Execution};
+use crate::judge::{Execution, verdict};
 use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
 use crate::runner::{self, Benchmark, Reply, RunContext, RunError, SeedResult};

@@ -11,18 +11,11 @@ use crate::scores::ScoreTable;
 use crate::settings::Settings;
 use crate::stats::{Differences, SequentialOutcome, SequentialPlan, SequentialTest, Step};
 
-use super::verdict::{Execution, compare};
+use super::evidence::compare;
+use super::{Execution, Reference};
 
-/// What an adaptive check compares against.
-pub enum Reference<'a> {
-    /// The stored baseline (all its seeds are known before the run).
-    Stored(&'a ScoreTable),
-    /// `--against REV`: REV's side runs in the same looks (side 0).
-    Revision,
-}
-
-/// Run `sides` ([the benchmark] against a stored baseline, or [REV's, the
-/// working tree's]) on `plan.seeds` in looks, at `alpha` (the
+/// Run `sides` ([the benchmark] against its stored baseline, or [REV's,
+/// the working tree's] against a revision, REV's side in the same looks) on `plan.seeds` in looks, at `alpha` (the
 /// benchmark's, or its share of a corrected run's), and judge it.
 pub fn run(
     plan: Plan,
@@ -144,17 +137,19 @@ fn look_tables(
 ) -> Result<(ScoreTable, ScoreTable, Differences), String> {
     let table = |side: &[SeedResult]| call::into_table(seeds, side).map_err(|e| e.to_string());
     match reference {
-        Reference::Stored(stored) => {
+        Reference::Stored(baseline) => {
+            let stored = &baseline.scores;
             let current = table(&outcomes[0])?;
             let diffs = Differences::from_prefix(stored, &current).map_err(|e| e.to_string())?;
             Ok((stored.prefix(seeds.len()), current, diffs))
         }
-        Reference::Revision => {
+        Reference::Revision { .. } => {
             let old = table(&outcomes[0])?;
             let new = table(&outcomes[1])?;
             let diffs = Differences::from_tables(&old, &new).map_err(|e| e.to_string())?;
             Ok((old, new, diffs))
         }
+        Reference::None => Err("adaptive: nothing to compare with".into()),
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::error::Error;
 use crate::exit;
 use crate::judge::family;
+use crate::judge::{Reference, References};
 use crate::report::{self, ExportManager, Provenance, RunReport, terminal};
 use crate::result::{BenchResult, Outcome, RunFamily, Status};
 use crate::runner::RunContext;
@@ -40,15 +41,65 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Judge `benchmarks` in order (`produce` runs or joins one, given its
-    /// stored baseline in a check), print, write baselines and reports.
-    /// The result is the exit code.
+    /// Judge `benchmarks` in order against `references` (`produce` runs
+    /// or joins one, given its reference), print, write baselines (only
+    /// against stored ones) and reports. The result is the exit code.
     pub fn run(
         self,
         benchmarks: &[&str],
-        store: &mut Store,
-        mut produce: impl FnMut(usize, Option<&Baseline>) -> BenchResult,
+        mut references: References,
+        mut produce: impl FnMut(usize, Reference<'_>) -> BenchResult,
     ) -> Result<i32, Error> {
+        let (repo, saving) = self.prepare(benchmarks, &mut references)?;
+        self.print(&self.header(benchmarks, &references));
+        let mut results = Vec::with_capacity(benchmarks.len());
+        let mut updates = Vec::new();
+        for (index, bench) in benchmarks.iter().enumerate() {
+            let reference = match self.mode {
+                RunMode::Check => references.of(bench),
+                RunMode::Update => Reference::None,
+            };
+            let result = produce(index, reference);
+            self.context.check()?;
+            let result = saving.keep(result, &mut updates, repo.as_ref());
+            self.take(result, &mut results);
+        }
+        let (results, unsaved, trailer) = match &mut references {
+            References::Stored(store) => {
+                let (results, unsaved) = save(store, updates, results);
+                (results, unsaved, String::new())
+            }
+            References::Revision(against) => (results, false, against.trailer.clone()),
+        };
+        let summary = self.mode == RunMode::Check;
+        self.conclude_with(results, &trailer, repo.as_ref(), summary, unsaved)
+    }
+
+    /// How many benchmarks of a corrected check will be judged: an
+    /// adaptive check spends its alpha divided by it (1 when nothing is
+    /// corrected).
+    pub fn family_size(&self, benchmarks: &[&str], references: &References) -> usize {
+        if self.mode != RunMode::Check || self.family == Family::None {
+            return 1;
+        }
+        let judged = benchmarks.iter().filter(|b| references.of(b).judges());
+        judged.count().max(1)
+    }
+
+    /// The run's git state and how it saves NEW baselines: asked on a dirty
+    /// tree, and the file probed, before anything runs (a file that cannot
+    /// be written would otherwise be found only after every benchmark ran).
+    fn prepare(
+        &self,
+        benchmarks: &[&str],
+        references: &mut References,
+    ) -> Result<(Option<RepoState>, Saving), Error> {
+        let store = match references {
+            References::Revision(against) => {
+                return Ok((git::repo_state(&against.repo_dir)?, Saving::Off));
+            }
+            References::Stored(store) => store,
+        };
         let writes = match self.mode {
             RunMode::Check => benchmarks.iter().any(|b| store.get(b).is_none()),
             RunMode::Update => true,
@@ -56,55 +107,35 @@ impl Pipeline {
         let repo = git::repo_state(&git::existing_dir(store.path()))?;
         let declined = writes && !self.confirm_write(benchmarks, store, repo.as_ref())?;
         if writes && !declined {
-            // Before anything runs: a file that cannot be written would
-            // otherwise be found only after every benchmark ran.
             store.probe_write()?;
         }
+        let saving = if declined {
+            Saving::Declined
+        } else {
+            Saving::On
+        };
+        Ok((repo, saving))
+    }
+
+    /// The run's first lines, with every name it will print aligned.
+    fn header(&self, benchmarks: &[&str], references: &References) -> String {
+        if let References::Revision(against) = references {
+            let theirs = against.benchmarks.iter().map(|b| b.name.as_str());
+            terminal::align_names(benchmarks.iter().copied().chain(theirs));
+            return format!(
+                "pybench — {} discovered, against {}\n\n",
+                terminal::count(against.discovered, "benchmark"),
+                against.revision.label
+            );
+        }
         terminal::align_names(benchmarks.iter().copied());
-        self.print(&match self.mode {
+        match self.mode {
             RunMode::Check => format!("{}\n", terminal::header(benchmarks.len())),
             RunMode::Update => format!(
                 "pybench update — {} rewritten\n\n",
                 terminal::count(benchmarks.len(), "benchmark")
             ),
-        });
-        let mut results = Vec::with_capacity(benchmarks.len());
-        let mut updates = Vec::new();
-        for (index, bench) in benchmarks.iter().enumerate() {
-            let stored = match self.mode {
-                RunMode::Check => store.get(bench),
-                RunMode::Update => None,
-            };
-            let result = produce(index, stored);
-            self.context.check()?;
-            let result = match (&result.outcome, declined) {
-                (Outcome::New(_), true) => BenchResult {
-                    not_saved: Some(DIRTY),
-                    ..result
-                },
-                (Outcome::New(Some(table)), false) => {
-                    updates.push(Baseline {
-                        bench: result.name.clone(),
-                        timestamp: now_utc(),
-                        git_commit: repo.as_ref().and_then(|r| r.short_commit.clone()),
-                        git_dirty: repo.as_ref().is_some_and(|r| r.dirty),
-                        seeds: result.seeds.clone(),
-                        scores: table.clone(),
-                        env: result.env.clone(),
-                        settings: result.settings.clone(),
-                    });
-                    BenchResult {
-                        saved: true,
-                        ..result
-                    }
-                }
-                _ => result,
-            };
-            self.take(result, &mut results);
         }
-        let (results, unsaved) = save(store, updates, results);
-        let summary = self.mode == RunMode::Check;
-        self.conclude_with(results, "", repo.as_ref(), summary, unsaved)
     }
 
     /// Whether the lines wait for the whole run: a corrected verdict
@@ -258,6 +289,52 @@ impl Pipeline {
             (true, _) => Ok(true),
             (false, RunMode::Check) => Ok(false),
             (false, RunMode::Update) => Err(Error::DirtyTree(names)),
+        }
+    }
+}
+
+/// What a run does with a NEW benchmark's scores.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Saving {
+    /// Save them as its baseline.
+    On,
+    /// The user declined writing on a dirty tree: say so.
+    Declined,
+    /// The reference is a revision: nothing is ever written.
+    Off,
+}
+
+impl Saving {
+    /// `result` as it will be shown, its baseline added to `updates` when
+    /// it is one to write.
+    fn keep(
+        self,
+        result: BenchResult,
+        updates: &mut Vec<Baseline>,
+        repo: Option<&RepoState>,
+    ) -> BenchResult {
+        match (&result.outcome, self) {
+            (Outcome::New(_), Saving::Declined) => BenchResult {
+                not_saved: Some(DIRTY),
+                ..result
+            },
+            (Outcome::New(Some(table)), Saving::On) => {
+                updates.push(Baseline {
+                    bench: result.name.clone(),
+                    timestamp: now_utc(),
+                    git_commit: repo.and_then(|r| r.short_commit.clone()),
+                    git_dirty: repo.is_some_and(|r| r.dirty),
+                    seeds: result.seeds.clone(),
+                    scores: table.clone(),
+                    env: result.env.clone(),
+                    settings: result.settings.clone(),
+                });
+                BenchResult {
+                    saved: true,
+                    ..result
+                }
+            }
+            _ => result,
         }
     }
 }

@@ -3,14 +3,14 @@
 //! baseline (or call them NEW). Normal runs, `--against` and `merge` all
 //! make their verdicts here.
 
-use super::adaptive;
-use crate::report::progress::Progress;
-use crate::result::{BenchResult, Evidence, Outcome, Plan};
-use crate::runner::{self, Benchmark, Reply, RunContext, SeedResult, SeedSource};
+use super::evidence::compare;
+use super::{Execution, Reference, adaptive};
+use crate::result::{BenchResult, Outcome, Plan};
+use crate::runner::{self, Benchmark, SeedResult, SeedSource};
 use crate::scaleout::Joined;
 use crate::scores::ScoreTable;
 use crate::settings::{DEFAULT_ALPHA, Overrides, Settings};
-use crate::stats::{self, CompareOptions};
+use crate::stats;
 use crate::store::Baseline;
 use crate::store::fingerprint::{Environment, StoredSettings};
 
@@ -33,112 +33,78 @@ pub fn start(bench: &Benchmark, overrides: &Overrides) -> (Plan, Result<Settings
     }
 }
 
-/// How a benchmark's seeds run: in a worker process or here, and with
-/// which progress display.
-pub struct Execution<'a> {
-    pub context: RunContext,
-    pub in_process: bool,
-    pub progress: &'a Progress,
-    /// The number of benchmarks a corrected run judges (1 without a
-    /// correction): an adaptive check spends its alpha divided by this.
-    pub family_size: usize,
-}
-
-impl Execution<'_> {
-    /// Run `benches` (one side, or two for `--against`) on `seeds`:
-    /// outcomes `[side][seed]`, and what they printed.
-    pub fn run(
-        &self,
-        benches: &[&Benchmark],
-        seeds: &[u64],
-        settings: &Settings,
-    ) -> (Result<Vec<Vec<SeedResult>>, String>, String) {
-        let run = self.run_raw(benches, seeds, settings, Reply::Scores);
-        (run.outcomes.map_err(|e| e.to_string()), run.output)
-    }
-
-    /// [`Execution::run`] with its progress bar labelled `label`.
-    pub fn run_labeled(
-        &self,
-        label: &str,
-        benches: &[&Benchmark],
-        seeds: &[u64],
-        settings: &Settings,
-    ) -> (Result<Vec<Vec<SeedResult>>, String>, String) {
-        let run = self.run_bar(label, benches, seeds, settings, Reply::Scores);
-        (run.outcomes.map_err(|e| e.to_string()), run.output)
-    }
-
-    /// [`Execution::run`] with the runner's own error, for callers that
-    /// need to know which seed failed, and each seed as `reply` asks.
-    pub fn run_raw(
-        &self,
-        benches: &[&Benchmark],
-        seeds: &[u64],
-        settings: &Settings,
-        reply: Reply,
-    ) -> runner::Outcomes {
-        self.run_bar(&benches[0].name, benches, seeds, settings, reply)
-    }
-
-    fn run_bar(
-        &self,
-        label: &str,
-        benches: &[&Benchmark],
-        seeds: &[u64],
-        settings: &Settings,
-        reply: Reply,
-    ) -> runner::Outcomes {
-        let bar = self.progress.bench_started(label, seeds.len());
-        let run = runner::run_sides(
-            &self.context,
-            benches,
-            seeds,
-            settings,
-            self.in_process,
-            reply,
-            || bar.seed_done(),
-        );
-        self.progress.finish(bar);
-        run
-    }
-}
-
-/// Run one benchmark and judge it against its stored baseline, if any.
+/// Run one benchmark and judge it against `reference`: its stored
+/// baseline (on the baseline's seeds), a revision's build of it (on fresh
+/// seeds, or the ones the reference names), or nothing (NEW).
 pub fn run_benchmark(
     bench: &Benchmark,
     overrides: &Overrides,
-    stored: Option<&Baseline>,
+    reference: Reference,
     seed_source: SeedSource,
     execution: &Execution,
 ) -> BenchResult {
     let (plan, settings) = start(bench, overrides);
+    let plan = Plan {
+        against: reference.revision().cloned(),
+        ..plan
+    };
     let settings = match settings {
         Ok(settings) => settings,
         Err(e) => return plan.error(e),
     };
-    let seeds = match stored {
-        Some(baseline) => baseline.seeds.clone(),
-        None => runner::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
+    let seeds = match reference {
+        Reference::Stored(baseline) => baseline.seeds.clone(),
+        Reference::Revision {
+            seeds: Some(seeds), ..
+        } => seeds.to_vec(),
+        _ => runner::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
     };
     if let Err(e) = stats::check_reachable(settings.alpha, seeds.len()) {
         return Plan { seeds, ..plan }.error(e.to_string());
     }
-    let plan = fingerprinted(
-        Plan { seeds, ..plan },
-        Environment::current(&bench.library.path),
-        stored,
-    );
-    if let Some(baseline) = stored
-        && settings.adaptive
-    {
+    let stored = reference.stored();
+    let env = Environment::current(&bench.library.path);
+    let plan = fingerprinted(Plan { seeds, ..plan }, env, stored);
+    let sides = match reference {
+        Reference::Revision { bench: old, .. } => vec![old, bench],
+        _ => vec![bench],
+    };
+    if settings.adaptive && reference.judges() {
         let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
-        let reference = adaptive::Reference::Stored(&baseline.scores);
-        return adaptive::run(plan, &[bench], &settings, reference, alpha, execution);
+        return adaptive::run(plan, &sides, &settings, reference, alpha, execution);
     }
-    let (outcomes, output) = execution.run(&[bench], &plan.seeds, &settings);
-    let outcomes = outcomes.map(|mut sides| sides.remove(0));
-    judge(plan, stored, outcomes, output)
+    let (outcomes, output) = execution.run(&sides, &plan.seeds, &settings);
+    match reference.revision() {
+        Some(revision) => judge_pair(plan, &revision.label, outcomes, output),
+        None => judge(plan, stored, outcomes.map(|mut s| s.remove(0)), output),
+    }
+}
+
+/// Judge the working tree's side (1) of `outcomes` against the revision's
+/// (0), named `label`.
+fn judge_pair(
+    plan: Plan,
+    label: &str,
+    outcomes: Result<Vec<Vec<SeedResult>>, String>,
+    output: String,
+) -> BenchResult {
+    let tables = outcomes.and_then(|sides| {
+        let old_table = runner::call::into_table(&plan.seeds, &sides[0])
+            .map_err(|e| format!("at {label}: {e}"))?;
+        let new_table =
+            runner::call::into_table(&plan.seeds, &sides[1]).map_err(|e| e.to_string())?;
+        Ok((old_table, new_table))
+    });
+    let outcome = match tables {
+        Err(e) => Outcome::error(e),
+        Ok((old_table, new_table)) => match old_table.slot_difference(&new_table) {
+            Some(difference) => {
+                Outcome::error(format!("slots differ from {label}'s ({difference})"))
+            }
+            None => compare(&plan, old_table, new_table, false),
+        },
+    };
+    plan.result(outcome, output)
 }
 
 /// Judge a benchmark joined from shards exactly as an unsharded run judges
@@ -208,31 +174,6 @@ pub fn judge(
     BenchResult {
         nondeterministic_seed,
         ..plan.result(outcome, output)
-    }
-}
-
-/// Judge `current` against `reference` (same seeds, same slots) with the
-/// engine, and with the mirror test on `−d` (a significant improvement)
-/// from the same permutation pass when `mirrored`: the evidence, or an
-/// ERROR when the engine refuses.
-pub fn compare(plan: &Plan, reference: ScoreTable, current: ScoreTable, mirrored: bool) -> Outcome {
-    let options = CompareOptions {
-        alpha: plan.alpha,
-        min_effect: plan.min_effect,
-    };
-    let (name, seeds) = (&plan.name, &plan.seeds);
-    match stats::compare_mirrored(name, seeds, &reference, &current, &options, mirrored) {
-        Ok((comparison, improvement)) => Outcome::Judged(Box::new(Evidence {
-            reference,
-            current,
-            comparison,
-            improvement,
-            sequential: None,
-        })),
-        Err(e) => Outcome::Error {
-            message: e.to_string(),
-            current: Some(current),
-        },
     }
 }
 
