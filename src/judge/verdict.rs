@@ -17,17 +17,22 @@ use crate::store::fingerprint::{Environment, StoredSettings};
 /// Resolve a benchmark's settings: its plan, and its settings or why they
 /// are invalid (the plan then holds the flags' alpha and min_effect).
 pub fn start(bench: &Benchmark, overrides: &Overrides) -> (Plan, Result<Settings, String>) {
+    let source = runner::source_key(&bench.library.source);
     match bench.resolve_settings(overrides) {
         Ok(settings) => {
             let plan = Plan {
                 settings: Some(StoredSettings::from(&settings)),
+                source,
                 ..Plan::new(&bench.name, settings.alpha, settings.min_effect)
             };
             (plan, Ok(settings))
         }
         Err(e) => {
             let alpha = overrides.alpha.unwrap_or(DEFAULT_ALPHA);
-            let plan = Plan::new(&bench.name, alpha, overrides.min_effect);
+            let plan = Plan {
+                source,
+                ..Plan::new(&bench.name, alpha, overrides.min_effect)
+            };
             (plan, Err(e.to_string()))
         }
     }

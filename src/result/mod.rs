@@ -18,6 +18,9 @@ pub enum Status {
     Fail,
     New,
     Error,
+    /// In the baseline file, within the searched scope, but not discovered:
+    /// its regression gate would otherwise be gone without a word.
+    Missing,
 }
 
 impl Status {
@@ -27,7 +30,13 @@ impl Status {
             Status::Fail => "FAIL",
             Status::New => "NEW",
             Status::Error => "ERROR",
+            Status::Missing => "MISSING",
         }
+    }
+
+    /// Whether it makes the run exit 2 (unless something FAILed).
+    pub fn is_error(self) -> bool {
+        matches!(self, Status::Error | Status::Missing)
     }
 }
 
@@ -65,6 +74,8 @@ pub struct BenchResult {
     pub sensitivity: Vec<Mde>,
     /// Advice about the verdict's reach, for stderr and `--json`.
     pub notes: Vec<Note>,
+    /// Where it was found, from the project root (its baseline records it).
+    pub source: Option<String>,
 }
 
 /// What judging one benchmark found.
@@ -80,6 +91,8 @@ pub enum Outcome {
         message: String,
         current: Option<ScoreTable>,
     },
+    /// In the baseline file and in the searched scope, but not discovered.
+    Missing,
 }
 
 impl Outcome {
@@ -119,6 +132,8 @@ pub struct Plan {
     pub env: Option<Environment>,
     pub env_differences: Vec<String>,
     pub against: Option<Revision>,
+    /// Where it was found, from the project root.
+    pub source: Option<String>,
 }
 
 impl Plan {
@@ -133,6 +148,7 @@ impl Plan {
             env: None,
             env_differences: Vec::new(),
             against: None,
+            source: None,
         }
     }
 
@@ -155,6 +171,7 @@ impl Plan {
             family: None,
             sensitivity: Vec::new(),
             notes: Vec::new(),
+            source: self.source,
         }
     }
 
@@ -239,6 +256,12 @@ pub enum SlotVerdict {
 }
 
 impl BenchResult {
+    /// `name`, which has a baseline (measured with `alpha` and
+    /// `min_effect`) but was not discovered.
+    pub fn missing(name: &str, alpha: f64, min_effect: Option<f64>) -> BenchResult {
+        Plan::new(name, alpha, min_effect).result(Outcome::Missing, String::new())
+    }
+
     /// The verdict: the one place PASS and FAIL are decided. A compared
     /// benchmark FAILs when the run-level correction says so, else when its
     /// adaptive check stopped on a drop, else when its meta-p is below its
@@ -247,6 +270,7 @@ impl BenchResult {
         let evidence = match &self.outcome {
             Outcome::New(_) => return Status::New,
             Outcome::Error { .. } => return Status::Error,
+            Outcome::Missing => return Status::Missing,
             Outcome::Judged(evidence) => evidence,
         };
         let passed = match (
@@ -279,10 +303,11 @@ impl BenchResult {
         }
     }
 
-    /// Why it could not be judged (ERROR).
+    /// Why it could not be judged (ERROR, MISSING).
     pub fn error(&self) -> Option<&str> {
         match &self.outcome {
             Outcome::Error { message, .. } => Some(message),
+            Outcome::Missing => Some(MISSING),
             _ => None,
         }
     }
@@ -292,6 +317,7 @@ impl BenchResult {
         match &self.outcome {
             Outcome::New(current) | Outcome::Error { current, .. } => current.as_ref(),
             Outcome::Judged(evidence) => Some(&evidence.current),
+            Outcome::Missing => None,
         }
     }
 
@@ -348,6 +374,10 @@ impl BenchResult {
             .collect()
     }
 }
+
+/// Why a benchmark is MISSING, and what to do.
+pub const MISSING: &str = "in the baseline file but not discovered (hint: restore it, \
+     or run `pybench forget NAME` to drop its baseline on purpose)";
 
 /// How many results have `status`.
 pub fn count(results: &[BenchResult], status: Status) -> usize {
