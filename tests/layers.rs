@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["runner"],
     &["result"],
     &["store", "stats"],
-    &["scores", "settings", "exit"],
+    &["scores", "settings", "exit", "bisection"],
 ];
 
 fn layer_of(module: &str) -> usize {
