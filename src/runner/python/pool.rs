@@ -81,8 +81,12 @@ impl Pool {
         self.workers.iter().map(|w| w.process.output()).collect()
     }
 
-    /// End every worker; what they printed.
-    pub(super) fn end(self) -> String {
+    /// End every worker (all told at once, so they exit side by side);
+    /// what they printed.
+    pub(super) fn end(mut self) -> String {
+        for worker in &mut self.workers {
+            worker.process.close_input();
+        }
         self.workers
             .into_iter()
             .map(|w| w.process.finish())

@@ -117,6 +117,11 @@ impl Spawned {
         }
     }
 
+    /// Tell the worker there are no more requests: it exits.
+    pub(super) fn close_input(&mut self) {
+        drop(self.stdin.take());
+    }
+
     /// End the worker (its whole group) and return what it printed.
     pub(super) fn finish(mut self) -> String {
         drop(self.stdin.take());
