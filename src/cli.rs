@@ -57,6 +57,28 @@ pub enum Command {
     /// `pybench merge DIR...` takes the directories that `--shard K/N --out
     /// DIR` wrote, and prints, writes and exits exactly as the unsharded run.
     Merge(MergeArgs),
+    /// Name the commit of GOOD..BAD that introduced a regression.
+    ///
+    /// `pybench bisect [GOOD [BAD]] [PATH...]` (or `GOOD..BAD`): GOOD
+    /// defaults to the commit the stored baselines were measured at, BAD to
+    /// HEAD; each probe is a check against GOOD's scores at alpha/⌈log2 m⌉.
+    Bisect(BisectArgs),
+    /// Remove benchmarks' baselines on purpose (a benchmark deleted or
+    /// renamed), so that a check stops reporting them MISSING.
+    Forget(ForgetArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ForgetArgs {
+    /// The benchmarks whose baselines to remove; `bench_x` or `x`.
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+    /// The baseline file [default: .pybench/baselines.jsonl at the root of
+    /// the Cargo workspace, else of the git work tree, else here].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 /// `pybench [PATH...]`: a check, `--against REV`, `--list` or a shard.
@@ -144,13 +166,15 @@ pub struct SettingsArgs {
 /// What a judged run prints and which report files it writes.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// Also write the results as JSON to FILE.
+    /// Also write the results as JSON to FILE (`-`: to stdout, with the
+    /// text report on stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Also write the results as JUnit XML to FILE.
+    /// Also write the results as JUnit XML to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Also write each slot's current mean in Bencher Metric Format to FILE.
+    /// Also write each slot's current mean in Bencher Metric Format to FILE
+    /// (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub bmf: Option<PathBuf>,
     /// Write one SVG per benchmark to DIR: baseline and current means ± sd.
@@ -211,6 +235,29 @@ pub struct UpdateArgs {
     /// Hidden: accepted only to say why `update` cannot take it.
     #[arg(long, value_name = "REV", hide = true)]
     pub against: Option<String>,
+}
+
+/// `pybench bisect`: the commits are read with gix and built from
+/// checkouts in the `--against` cache; nothing in the work tree changes.
+#[derive(Debug, Clone, Args)]
+pub struct BisectArgs {
+    /// GOOD and BAD (or GOOD..BAD), then PATHs: an argument that names an
+    /// existing file or directory starts the PATHs.
+    #[arg(value_name = "GOOD [BAD] [PATH]")]
+    pub args: Vec<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// Judge each probe in looks and stop it as soon as its verdict is clear.
+    #[arg(long)]
+    pub adaptive: bool,
+    /// Also write the probes and the answer as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Print only the answer (and errors).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -303,7 +350,8 @@ pub struct CompareArgs {
     /// Only this benchmark (repeatable); `bench_x` or `x`.
     #[arg(long = "bench", value_name = "NAME")]
     pub benches: Vec<String>,
-    /// Also write the comparison as JSON to FILE.
+    /// Also write the comparison as JSON to FILE (`-`: stdout, with the
+    /// table on stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
@@ -366,6 +414,7 @@ impl SearchArgs {
             paths: self.paths(),
             no_build: self.no_build,
             verbose,
+            quiet: false,
             selection: self.store.selection(),
             in_process: false,
             timeout: None,
@@ -417,6 +466,7 @@ impl RunArgs {
         Search {
             in_process: self.in_process,
             timeout: self.settings.timeout,
+            quiet: self.reports.quiet,
             ..self.search.search(self.reports.verbose)
         }
     }

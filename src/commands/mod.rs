@@ -2,8 +2,10 @@
 //! drives the layers below, and returns the exit code.
 
 pub mod against;
+pub mod bisect;
 pub mod check;
 pub mod compare;
+pub mod forget;
 pub mod list;
 pub mod merge;
 pub mod seeds;
@@ -68,6 +70,8 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
         }
         Some(Command::Seeds(seeds)) => seeds::run(seeds),
         Some(Command::Merge(merge)) => merge::run(merge),
+        Some(Command::Bisect(args)) => bisect::run(args),
+        Some(Command::Forget(forget)) => forget::run(forget),
     }
 }
 
@@ -91,9 +95,15 @@ pub fn pipeline(
     mode: RunMode,
     started: Instant,
 ) -> Result<Pipeline, Error> {
-    let mut exports = ExportManager::new(&reports.targets());
+    let targets = reports.targets();
+    let on_stdout = targets.on_stdout();
+    if on_stdout.len() > 1 {
+        return Err(Error::StdoutTwice(on_stdout.join(" and ")));
+    }
+    let mut exports = ExportManager::new(&targets);
     exports.open_all()?;
     Ok(Pipeline {
+        text_to_stderr: !on_stdout.is_empty(),
         context,
         mode,
         family,
@@ -102,5 +112,6 @@ pub fn pipeline(
         quiet: reports.quiet,
         started,
         exports,
+        missing: Vec::new(),
     })
 }
