@@ -24,6 +24,7 @@ fn isolation(c: &mut Criterion) {
     let benchmarks = library::load_benchmarks(
         &path,
         &path,
+        None,
         &mut skipped,
         pybench_cli::runner::Libraries::shared(),
     )

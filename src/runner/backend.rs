@@ -85,6 +85,9 @@ pub struct Source {
     /// Where it comes from: its Cargo package's directory, or the file
     /// itself. A baseline records it, to tell MISSING from out of scope.
     pub origin: PathBuf,
+    /// `origin` as a baseline records it (`runner::source_key`): a path
+    /// from the project root; None outside it.
+    pub source_key: Option<String>,
     pub backend: Arc<dyn Backend>,
     /// Whatever must outlive the benchmarks' entry points (a library
     /// loaded in this process).
@@ -96,12 +99,14 @@ impl Source {
         path: PathBuf,
         named: PathBuf,
         origin: PathBuf,
+        source_key: Option<String>,
         backend: Arc<dyn Backend>,
     ) -> Source {
         Source {
             path,
             named,
             origin,
+            source_key,
             backend,
             _keep_alive: None,
         }

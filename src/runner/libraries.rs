@@ -10,7 +10,7 @@ use super::backend::{Backend, Outcomes, RunPlan, Source};
 use super::call::{self, RunError};
 use super::discover::{DiscoverError, LibraryFile};
 use super::library::{self, Benchmark};
-use super::{RunContext, Search, describe, isolate};
+use super::{RunContext, Search, describe, isolate, source_key};
 use crate::settings::SettingsError;
 
 /// Shared libraries with `bench_*` exports and their companions.
@@ -41,9 +41,12 @@ impl Backend for Libraries {
         for file in files {
             let mut skipped = Vec::new();
             let found = if search.in_process {
+                let source = canonical_source(file);
+                let key = source_key(&search.project, &source);
                 let found = library::load_benchmarks(
                     &file.path,
-                    &canonical_source(file),
+                    &source,
+                    key,
                     &mut skipped,
                     Arc::clone(&backend),
                 )?;
@@ -80,7 +83,13 @@ impl Backend for Libraries {
                 eprintln!("note: skipped {}: no benchmarks", file.path.display());
             }
         }
-        benchmarks.extend(described(context, requests, search.timeout, &backend));
+        benchmarks.extend(described(
+            context,
+            &search.project,
+            requests,
+            search.timeout,
+            &backend,
+        ));
         Ok(benchmarks)
     }
 
@@ -171,6 +180,7 @@ struct Undescribed {
 /// The benchmarks of `requests`, each library described by a worker.
 fn described(
     context: &RunContext,
+    project: &std::path::Path,
     requests: Vec<Undescribed>,
     timeout: Option<f64>,
     backend: &Arc<dyn Backend>,
@@ -191,10 +201,12 @@ fn described(
             path,
             pairs,
         } = request;
+        let key = source_key(project, &origin);
         let source = Arc::new(Source::new(
             path,
             named.clone(),
             origin,
+            key,
             Arc::clone(backend),
         ));
         match description {

@@ -189,10 +189,12 @@ unsafe fn symbol<T: Copy>(
 }
 
 /// Load `path` in this process (`--in-process`), call its companions, and
-/// return its benchmarks (empty if it exports none).
+/// return its benchmarks (empty if it exports none); `source` and its
+/// `source_key` say where it comes from.
 pub fn load_benchmarks(
     path: &Path,
     source: &Path,
+    source_key: Option<String>,
     skipped: &mut Vec<String>,
     backend: Arc<dyn Backend>,
 ) -> Result<Vec<Benchmark>, LibraryError> {
@@ -209,8 +211,10 @@ pub fn load_benchmarks(
         let meta = meta_fn(&handle, &path, &companion)?;
         benchmarks.push((name, entry, read_settings(meta)));
     }
-    let library =
-        Arc::new(Source::new(path, named, source.to_path_buf(), backend).holding(Box::new(handle)));
+    let library = Arc::new(
+        Source::new(path, named, source.to_path_buf(), source_key, backend)
+            .holding(Box::new(handle)),
+    );
     Ok(benchmarks
         .into_iter()
         .map(|(name, entry, settings)| Benchmark {

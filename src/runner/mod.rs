@@ -83,12 +83,15 @@ pub struct Search {
     /// Put first on the `sys.path` of Python benchmark files (REV's
     /// checkout for `--against`).
     pub python_paths: Vec<PathBuf>,
+    /// The project's root, as a path from the start directory: sources are
+    /// recorded relative to it, and a search does not leave it.
+    pub project: PathBuf,
 }
 
 /// `source` (a package directory or library file) as a baseline records
 /// it: a `/`-separated path from the project root; None outside it.
-pub fn source_key(source: &Path) -> Option<String> {
-    let root = workspace::project_root().canonicalize().ok()?;
+pub fn source_key(project: &Path, source: &Path) -> Option<String> {
+    let root = project.canonicalize().ok()?;
     let source = source.canonicalize().ok()?;
     let relative = source.strip_prefix(&root).ok()?;
     let parts: Vec<String> = relative
@@ -104,8 +107,8 @@ pub fn source_key(source: &Path) -> Option<String> {
 
 /// Whether a benchmark recorded at `key` ([`source_key`]) lies within
 /// one of the `searched` paths, so that a search there should find it.
-pub fn in_scope(key: &str, searched: &[PathBuf]) -> bool {
-    let Ok(root) = workspace::project_root().canonicalize() else {
+pub fn in_scope(project: &Path, key: &str, searched: &[PathBuf]) -> bool {
+    let Ok(root) = project.canonicalize() else {
         return false;
     };
     let source = if key == "." { root } else { root.join(key) };

@@ -59,6 +59,7 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         quiet: args.quiet,
         python: None,
         python_paths: Vec::new(),
+        project: args.store.project.root().to_path_buf(),
     };
     search.paths = runner::discover::resolve_paths(&search.paths, false, args.quiet)?;
     let printer = output::Printer::new(args.quiet, args.json.as_deref());

@@ -48,7 +48,7 @@ pub fn code_hash(
 /// The Python source files under `root`, sorted, canonical.
 pub fn project_sources(root: &Path) -> Vec<PathBuf> {
     let repo = scope::repository(root);
-    let mut scope = Scope::new(repo.as_ref());
+    let mut scope = Scope::new(repo.as_ref(), Some(root));
     let mut files = Vec::new();
     let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {

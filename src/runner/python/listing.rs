@@ -73,10 +73,12 @@ pub(super) fn list(
     let _ = python.version.set(listed.python);
     let mut benchmarks = Vec::new();
     for ((file, path), listed) in files.iter().zip(canonical).zip(listed.files) {
+        let key = super::super::source_key(&python.project, &path);
         let source = Arc::new(Source::new(
             path.clone(),
             file.path.clone(),
             path,
+            key,
             Arc::clone(backend),
         ));
         if let Some(error) = listed.error {

@@ -39,6 +39,8 @@ pub struct Python {
     pub verbose: bool,
     /// `--timeout`: also the limit on importing a file to list it.
     pub timeout: Option<f64>,
+    /// The project's root: its Python sources are the code identity.
+    pub project: PathBuf,
     /// Workers kept between runs of a file.
     pools: Arc<pool::Pools>,
     /// The interpreter's version, once a worker said it.
@@ -52,7 +54,7 @@ impl Python {
     /// printed).
     pub fn for_search(search: &Search) -> Result<Python, InterpreterError> {
         let env = |name: &str| std::env::var(name).ok();
-        let root = super::workspace::project_root();
+        let root = &search.project;
         let interpreter = interpreter::choose(&interpreter::Choice {
             flag: search.python.as_deref(),
             configured: interpreter::configured(root)?,
@@ -71,6 +73,7 @@ impl Python {
             paths: search.python_paths.clone(),
             verbose: search.verbose,
             timeout: search.timeout,
+            project: search.project.clone(),
             pools: Arc::default(),
             version: Arc::default(),
             sources: Arc::default(),
@@ -186,7 +189,7 @@ impl Backend for Python {
         let version = self.version.get().cloned().unwrap_or_default();
         let sources = self
             .sources
-            .get_or_init(|| identity::project_sources(super::workspace::project_root()));
+            .get_or_init(|| identity::project_sources(&self.project));
         let hash = identity::code_hash(&source.path, sources, &self.interpreter.path, &version);
         let python = PythonEnvironment {
             version,
