@@ -9,6 +9,7 @@ use crate::result::{BenchResult, Sequential, Status};
 use crate::runner::{Benchmark, SeedResult, call};
 use crate::scores::ScoreTable;
 use crate::settings::Settings;
+use crate::stats::family;
 use crate::stats::{Differences, SequentialOutcome, SequentialPlan, SequentialTest, Step};
 
 use super::verdict::{Execution, compare_tables_and_mirror};
@@ -42,7 +43,11 @@ pub fn run(
     let mut test = match SequentialTest::new(&result.name, &seeds, plan) {
         Ok(test) => test,
         Err(e) => {
-            result.error = Some(format!("adaptive: {e}"));
+            let share = family::bonferroni_share(alpha, settings.alpha, execution.family_size);
+            result.error = Some(match share {
+                Some(share) if alpha != settings.alpha => format!("adaptive: {e}; {share}"),
+                _ => format!("adaptive: {e}"),
+            });
             return result;
         }
     };

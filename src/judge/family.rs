@@ -112,24 +112,25 @@ fn apply(results: &mut [BenchResult], judged: &[usize], method: Family) -> Optio
     })
 }
 
-/// Say so when the benchmark's seeds cannot reach the corrected threshold.
+/// A benchmark whose seeds cannot reach its share of alpha under the
+/// correction could never FAIL alone: an ERROR saying so, unless it FAILed.
 fn reach_note(result: &mut BenchResult, method: Family, m: usize) {
     let n = result
         .sequential
         .as_ref()
         .map_or(result.seeds.len(), |s| s.planned_seeds);
-    let reach = family::reachability(n, result.alpha, m);
-    if !reach.reachable {
+    let Some(text) = family::unreachable_share(n, result.alpha, method, m) else {
+        return;
+    };
+    if result.status == Status::Fail {
+        let text = format!("{}: {text}", result.name);
         result.notes.push(Note {
             kind: NoteKind::Reach,
-            text: format!(
-                "{}: {n} seeds cannot reach the corrected threshold {} ({} over {m} benchmarks) on their own; it needs n_seeds ≥ {}",
-                result.name,
-                short(reach.threshold),
-                method.name().to_uppercase(),
-                reach.seeds_needed
-            ),
+            text,
         });
+    } else {
+        result.status = Status::Error;
+        result.error = Some(text);
     }
 }
 
@@ -176,9 +177,4 @@ fn sensitivity(result: &mut BenchResult, method: Family, m: usize) {
         }
     }
     result.sensitivity = mdes;
-}
-
-/// A probability in as few digits as tell it apart.
-fn short(p: f64) -> String {
-    format!("{}", (p * 1e6).round() / 1e6)
 }
