@@ -143,7 +143,10 @@ pbtest!(
 pub(crate) fn many_with_seeds(n_seeds: usize) -> String {
     let source = include_str!("fixtures/c/many.c")
         .replace("\\\"n_seeds\\\":12", &format!("\\\"n_seeds\\\":{n_seeds}"));
-    assert!(source.contains(&format!(":{n_seeds}}}")), "n_seeds replaced");
+    assert!(
+        source.contains(&format!(":{n_seeds}}}")),
+        "n_seeds replaced"
+    );
     c_library(&format!("many{n_seeds}"), &source)
         .to_str()
         .unwrap()
@@ -171,12 +174,20 @@ pbtest!(
                 )),
                 "{line}"
             );
-            assert!(run.stdout.contains("0 failed, 0 passed, 0 new, 20 errors"), "{}", run.stdout);
+            assert!(
+                run.stdout.contains("0 failed, 0 passed, 0 new, 20 errors"),
+                "{}",
+                run.stdout
+            );
         }
         // Alone, the same seeds do reach 0.05: the regression FAILs.
         let none = rerun(&cmd, &lib, "5", &["--family", "none"], &regress);
         assert_eq!(none.code, 1, "{none:?}");
-        assert!(none.line_of("bench_b07").contains(" FAIL "), "{}", none.stdout);
+        assert!(
+            none.line_of("bench_b07").contains(" FAIL "),
+            "{}",
+            none.stdout
+        );
         // An adaptive check says whose share its alpha is.
         let run = rerun(&cmd, &lib, "5", &["--adaptive"], &regress);
         assert_eq!(run.code, 2, "{run:?}");
