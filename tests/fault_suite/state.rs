@@ -4,7 +4,7 @@
 //! ends in a clear line and an exit code, never a hang, a lost update or a
 //! gate that cannot fail.
 
-use crate::util::{Pybench, TestRepo, baseline_bytes};
+use crate::util::{TestRepo, baseline_bytes};
 
 pbtest!(
     a_correction_no_benchmark_can_fail_is_an_error,
