@@ -5,6 +5,7 @@
 //! seed and the cause on one line, still report the healthy benchmark, and
 //! leave the baseline file's bytes as they were.
 
+mod signals;
 mod state;
 
 use std::path::{Path, PathBuf};
