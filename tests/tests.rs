@@ -26,6 +26,7 @@ mod family;
 mod fault_suite;
 mod fingerprint;
 mod git_module;
+mod hardening;
 mod hints;
 mod injection;
 mod library_hash;

@@ -11,6 +11,11 @@ use super::terminal::bench_name;
 /// first row is printed (every command knows its benchmarks by then).
 static NAME_WIDTH: AtomicUsize = AtomicUsize::new(18);
 
+/// The widest the name column grows: a longer name is cut with an
+/// ellipsis (the whole name is in `--json`), so that one 3000-character
+/// name does not widen every row.
+pub const MAX_NAME_WIDTH: usize = 60;
+
 /// Pad every name printed from now on to fit the longest of `names`.
 pub fn align_names<'a>(names: impl IntoIterator<Item = &'a str>) {
     let longest = names
@@ -18,13 +23,21 @@ pub fn align_names<'a>(names: impl IntoIterator<Item = &'a str>) {
         .map(|n| bench_name(n).chars().count() + 1)
         .max()
         .unwrap_or(0);
-    NAME_WIDTH.store(longest.max(18), Ordering::Relaxed);
+    NAME_WIDTH.store(longest.clamp(18, MAX_NAME_WIDTH), Ordering::Relaxed);
 }
 
 /// The name (escaped) padded to the run's name width; never without a
 /// space after it.
 pub fn padded_name(name: &str) -> String {
-    let name = bench_name(name);
+    let mut name = bench_name(name);
+    if name.chars().count() >= MAX_NAME_WIDTH {
+        let at = name
+            .char_indices()
+            .nth(MAX_NAME_WIDTH - 2)
+            .map_or(0, |(at, _)| at);
+        name.truncate(at);
+        name.push('…');
+    }
     let width = NAME_WIDTH.load(Ordering::Relaxed);
     let pad = width.saturating_sub(name.chars().count()).max(1);
     format!("{name}{}", " ".repeat(pad))
