@@ -11,10 +11,13 @@ use super::terminal::bench_name;
 /// first row is printed (every command knows its benchmarks by then).
 static NAME_WIDTH: AtomicUsize = AtomicUsize::new(18);
 
-/// The widest the name column grows: a longer name is cut with an
-/// ellipsis (the whole name is in `--json`), so that one 3000-character
-/// name does not widen every row.
+/// The widest the name column grows: a longer name overflows its own row
+/// only, so that one long name does not widen every row.
 pub const MAX_NAME_WIDTH: usize = 60;
+
+/// The most characters of a name a row shows; a longer one is cut with an
+/// ellipsis (the whole name is in `--json`). A library's path fits.
+pub const MAX_NAME_CHARS: usize = 200;
 
 /// Pad every name printed from now on to fit the longest of `names`.
 pub fn align_names<'a>(names: impl IntoIterator<Item = &'a str>) {
@@ -30,10 +33,10 @@ pub fn align_names<'a>(names: impl IntoIterator<Item = &'a str>) {
 /// space after it.
 pub fn padded_name(name: &str) -> String {
     let mut name = bench_name(name);
-    if name.chars().count() >= MAX_NAME_WIDTH {
+    if name.chars().count() > MAX_NAME_CHARS {
         let at = name
             .char_indices()
-            .nth(MAX_NAME_WIDTH - 2)
+            .nth(MAX_NAME_CHARS - 1)
             .map_or(0, |(at, _)| at);
         name.truncate(at);
         name.push('…');

@@ -138,9 +138,10 @@ fn run_build(
     for package in packages {
         command.args(["-p", package]);
     }
+    let shown = workspace::relative_to_cwd(dir).display().to_string();
     let what = match packages.len() {
-        0 | 1 => dir.display().to_string(),
-        n => format!("{n} packages of {}", dir.display()),
+        0 | 1 => shown,
+        n => format!("{n} packages of {shown}"),
     };
     if !terminal {
         command.arg("--quiet");

@@ -227,12 +227,20 @@ pub fn group_by_workspace(dirs: &[PathBuf]) -> Vec<BuildGroup> {
     groups.into_iter().map(|(_, group)| group).collect()
 }
 
-/// The ids of the members of `meta` at or under `dir`.
+/// The ids of the members of `meta` a build of `dir` selects, as cargo
+/// would: the package at `dir`, else (a virtual manifest, a directory of
+/// crates) every member under it.
 fn selected(meta: &Metadata, dir: &Path) -> Vec<String> {
-    meta.members()
+    let under: Vec<&Package> = meta
+        .members()
         .filter(|p| super::build::under(&p.manifest_path, dir))
-        .map(|p| p.id.clone())
-        .collect()
+        .collect();
+    // Under `dir` and `dir` under it: the package at `dir`.
+    let at_dir = under.iter().find(|p| super::build::under(dir, p.dir()));
+    match at_dir {
+        Some(package) => vec![package.id.clone()],
+        None => under.iter().map(|p| p.id.clone()).collect(),
+    }
 }
 
 /// The paths a run with no PATH argument searches, each printed as the

@@ -58,7 +58,8 @@ pub fn write(path: &Path, prefix: &str, bytes: &[u8]) -> std::io::Result<()> {
     let dir = parent_dir(path);
     std::fs::create_dir_all(dir)?;
     let mode = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_file() => meta.permissions().mode() & 0o7777,
+        // Not set-id or sticky bits: those are not a report's to keep.
+        Ok(meta) if meta.is_file() => meta.permissions().mode() & 0o777,
         _ => 0o666,
     };
     let mut file = tempfile::Builder::new()
