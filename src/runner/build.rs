@@ -50,9 +50,13 @@ pub(super) fn cargo() -> Command {
 /// on a terminal; without one (CI), one line says that the build started
 /// and one how long it took, so a log shows where the minutes went while
 /// stdout stays clean. `target_dir` overrides cargo's target directory.
-pub fn build_package(dir: &Path, target_dir: Option<&Path>) -> Result<Vec<PathBuf>, BuildError> {
+pub fn build_package(
+    dir: &Path,
+    target_dir: Option<&Path>,
+    quiet: bool,
+) -> Result<Vec<PathBuf>, BuildError> {
     let manifest = dir.join("Cargo.toml");
-    let artifacts = run_build(dir, &manifest, &[], target_dir)?;
+    let artifacts = run_build(dir, &manifest, &[], target_dir, quiet)?;
     let mut libraries: Vec<PathBuf> = artifacts
         .into_iter()
         .filter(|a| a.manifest_path.as_ref().is_some_and(|m| under(m, dir)))
@@ -69,16 +73,17 @@ pub fn build_package(dir: &Path, target_dir: Option<&Path>) -> Result<Vec<PathBu
 pub fn build_packages(
     dirs: &[PathBuf],
     target_dir: Option<&Path>,
+    quiet: bool,
 ) -> Result<Vec<Vec<PathBuf>>, BuildError> {
     if let [dir] = dirs {
-        return Ok(vec![build_package(dir, target_dir)?]);
+        return Ok(vec![build_package(dir, target_dir, quiet)?]);
     }
     let mut out = vec![Vec::new(); dirs.len()];
     for group in workspace::group_by_workspace(dirs) {
         let Some(root) = group.root else {
             // Cargo cannot read it: build it alone, so its errors show.
             for (index, _) in group.members {
-                out[index] = build_package(&dirs[index], target_dir)?;
+                out[index] = build_package(&dirs[index], target_dir, quiet)?;
             }
             continue;
         };
@@ -93,7 +98,7 @@ pub fn build_packages(
         if ids.is_empty() {
             continue;
         }
-        let artifacts = run_build(&root, &root.join("Cargo.toml"), &ids, target_dir)?;
+        let artifacts = run_build(&root, &root.join("Cargo.toml"), &ids, target_dir, quiet)?;
         for (index, own) in &group.members {
             let mut libraries: Vec<PathBuf> = artifacts
                 .iter()
@@ -117,12 +122,13 @@ struct Artifact {
 
 /// Run `cargo build --release` for `manifest` (with `-p` for each of
 /// `packages`, none for its default), saying so on stderr without a
-/// terminal; every `cdylib` artifact cargo reports.
+/// terminal unless `quiet` (`-q`); every `cdylib` artifact cargo reports.
 fn run_build(
     dir: &Path,
     manifest: &Path,
     packages: &[&str],
     target_dir: Option<&Path>,
+    quiet: bool,
 ) -> Result<Vec<Artifact>, BuildError> {
     let started = std::time::Instant::now();
     let terminal = std::io::stderr().is_terminal();
@@ -143,8 +149,10 @@ fn run_build(
         0 | 1 => shown,
         n => format!("{n} packages of {shown}"),
     };
-    if !terminal {
+    if !terminal || quiet {
         command.arg("--quiet");
+    }
+    if !terminal && !quiet {
         eprintln!("building {what} (cargo build --release)");
     }
     let mut child = command
@@ -193,7 +201,7 @@ fn run_build(
             status: status.to_string(),
         });
     }
-    if !terminal {
+    if !terminal && !quiet {
         eprintln!("built {what} in {:.1}s", started.elapsed().as_secs_f64());
     }
     Ok(artifacts)

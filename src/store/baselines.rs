@@ -26,6 +26,10 @@ pub struct Baseline {
     pub env: Option<Environment>,
     /// The settings it was measured with.
     pub settings: Option<StoredSettings>,
+    /// Where its benchmark was found, from the project root: its Cargo
+    /// package's directory or its library file. A check searching there
+    /// that does not find it reports it MISSING.
+    pub source: Option<String>,
 }
 
 /// Why one line of the file cannot be read.
@@ -71,6 +75,8 @@ struct LineIn {
     env: Option<Environment>,
     #[serde(default, deserialize_with = "lenient")]
     settings: Option<StoredSettings>,
+    #[serde(default, deserialize_with = "lenient")]
+    source: Option<String>,
 }
 
 fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
@@ -95,6 +101,8 @@ struct LineOut<'a> {
     env: &'a Option<Environment>,
     #[serde(skip_serializing_if = "Option::is_none")]
     settings: &'a Option<StoredSettings>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: &'a Option<String>,
 }
 
 struct Nested<'a>(&'a ScoreTable);
@@ -171,6 +179,7 @@ impl Baseline {
             scores,
             env: raw.env,
             settings: raw.settings,
+            source: raw.source,
         })
     }
 
@@ -186,6 +195,7 @@ impl Baseline {
             scores: Nested(&self.scores),
             env: &self.env,
             settings: &self.settings,
+            source: &self.source,
         };
         let mut out = Vec::new();
         let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonStyle);
@@ -230,6 +240,7 @@ pub(super) mod tests {
             .unwrap(),
             env: None,
             settings: None,
+            source: None,
         }
     }
 
