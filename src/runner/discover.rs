@@ -149,6 +149,10 @@ pub fn library_files_in(
         if !path.exists() {
             return Err(DiscoverError::Missing(path.clone()));
         }
+        if !path.is_file() && !path.is_dir() {
+            // A FIFO or a device: nothing pybench could load or search.
+            return Err(DiscoverError::NotALibrary(path.clone()));
+        }
         if path.is_file() {
             if !build::is_shared_library(path) {
                 return Err(DiscoverError::NotALibrary(path.clone()));
@@ -254,6 +258,11 @@ impl Walk<'_> {
                     }
                     None => self.directory(&entry, false, scope)?,
                 }
+            } else if build::is_shared_library(&entry) && !entry.is_file() {
+                self.note(format_args!(
+                    "skipped {}: not a regular file",
+                    entry.display()
+                ));
             } else if build::is_shared_library(&entry) {
                 self.note(format_args!("found library {}", entry.display()));
                 self.files.push(LibraryFile {

@@ -93,9 +93,9 @@ impl Library {
 /// Only the headers and symbol tables are read, not the whole file (a
 /// library with debug info is megabytes).
 pub fn exported_symbols(path: &Path) -> Result<Vec<String>, LibraryError> {
-    let file = std::fs::File::open(path).map_err(|source| LibraryError::Read {
+    let file = crate::store::atomic::open_regular(path).map_err(|source| LibraryError::Read {
         path: path.to_path_buf(),
-        source,
+        source: source.into(),
     })?;
     let data = object::read::ReadCache::new(file);
     let file = object::File::parse(&data).map_err(|e| LibraryError::Parse {

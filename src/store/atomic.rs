@@ -188,6 +188,20 @@ pub(super) fn read_open(
     Ok(Some((meta, bytes)))
 }
 
+/// Open `path` for reading without blocking, and only if it is a regular
+/// file: a FIFO named like a library cannot hang a run, nor a device
+/// read forever.
+pub fn open_regular(path: &Path) -> Result<File, FileError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    match kind(&file.metadata()?) {
+        Some(what) => Err(FileError::NotRegular(what)),
+        None => Ok(file),
+    }
+}
+
 /// Whether the calling process may access `path` as `mode` (`libc::W_OK`…).
 fn accessible(path: &Path, mode: libc::c_int) -> std::io::Result<()> {
     let c_path = CString::new(path.as_os_str().as_bytes())

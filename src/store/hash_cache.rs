@@ -109,7 +109,7 @@ static RUN: Mutex<Option<RunCache>> = Mutex::new(None);
 /// (a symlink, `..`) is one file, with one entry.
 pub fn identity(path: &Path, rustc_of: fn(&File) -> Option<String>) -> Option<Identity> {
     let path = std::fs::canonicalize(path).ok()?;
-    let mut file = open_regular(&path)?;
+    let mut file = atomic::open_regular(&path).ok()?;
     let key = Key::of(&path, &file.metadata().ok()?);
     let mut run = RUN.lock().unwrap_or_else(|e| e.into_inner());
     let run = run.get_or_insert_with(RunCache::default);
@@ -183,18 +183,6 @@ pub fn save() {
             let _ = atomic::write(&cache, "library-hashes", &text);
         }
     }
-}
-
-/// The library file, opened without blocking and only if it is regular: a
-/// FIFO or device node named as a library is not read.
-fn open_regular(path: &Path) -> Option<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .ok()?;
-    file.metadata().ok()?.is_file().then_some(file)
 }
 
 /// `sha256:<hex>` of `bytes`.

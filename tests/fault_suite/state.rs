@@ -286,3 +286,22 @@ pbtest!(
         assert_eq!(stored(&cmd.run(&["update", &arg, "--yes"])), real);
     }
 );
+
+pbtest!(
+    a_fifo_named_like_a_library_is_skipped_or_refused,
+    |dir: TestDir, cmd: Pybench| {
+        let (library, _) = library_in(dir.path());
+        make_node("mkfifo", &library.with_file_name("libfifo.so"), &[]);
+        // Searched: skipped, never opened (it would block).
+        completes(&cmd, &["libs"]);
+        // Named: refused, and said so.
+        let run = run_within(&cmd, &["libs/libfifo.so"], 30);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stderr
+                .contains("not a shared library or a directory: libs/libfifo.so"),
+            "{}",
+            run.stderr
+        );
+    }
+);
