@@ -74,7 +74,9 @@ pub struct Library {
     /// Where it comes from: its Cargo package's directory, or the file
     /// itself. A baseline records it, to tell MISSING from out of scope.
     pub source: PathBuf,
-    _handle: Option<libloading::Library>,
+    /// Never unloaded: a thread the benchmark left running may still be in
+    /// its code after the run (a late `emit`); the process's exit unloads it.
+    _handle: Option<std::mem::ManuallyDrop<libloading::Library>>,
 }
 
 impl Library {
@@ -210,7 +212,7 @@ pub fn load_benchmarks(
         path,
         named,
         source: source.to_path_buf(),
-        _handle: Some(handle),
+        _handle: Some(std::mem::ManuallyDrop::new(handle)),
     });
     Ok(benchmarks
         .into_iter()
