@@ -30,6 +30,7 @@ mod git_module;
 mod hardening;
 mod hints;
 mod injection;
+mod layers;
 mod library_hash;
 mod library_paths;
 mod load_faults;
