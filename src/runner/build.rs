@@ -55,7 +55,11 @@ pub fn build_package(
     let artifacts = run_build(dir, &manifest, &[], target_dir, quiet)?;
     let mut libraries: Vec<PathBuf> = artifacts
         .into_iter()
-        .filter(|a| a.manifest_path.as_ref().is_some_and(|m| under(m, dir)))
+        .filter(|a| {
+            a.manifest_path
+                .as_ref()
+                .is_some_and(|m| workspace::under(m, dir))
+        })
         .flat_map(|a| a.filenames)
         .collect();
     libraries.sort();
@@ -203,15 +207,6 @@ fn run_build(
     Ok(artifacts)
 }
 
-/// Whether the manifest cargo names is at or under `dir`: as cargo names it
-/// (a workspace member that is a symlink to a crate elsewhere) or resolved
-/// (a package named through a symlinked parent).
-pub fn under(manifest: &Path, dir: &Path) -> bool {
-    let resolved = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let named = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    manifest.starts_with(&named) || resolved(manifest).starts_with(resolved(dir))
-}
-
 /// The `cdylib` files a previous `cargo build --release` left for the
 /// package at `dir`, located through `cargo metadata` (no build).
 pub fn built_libraries(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
@@ -222,7 +217,7 @@ pub fn built_libraries(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
     let release = meta.target_directory.join("release");
     let mut libraries: Vec<PathBuf> = meta
         .members()
-        .filter(|p| under(&p.manifest_path, dir))
+        .filter(|p| workspace::under(&p.manifest_path, dir))
         .flat_map(|p| &p.targets)
         .filter(|t| t.is_cdylib())
         .map(|t| {

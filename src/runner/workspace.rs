@@ -191,6 +191,15 @@ fn cargo_error(stderr: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Whether the manifest cargo names is at or under `dir`: as cargo names it
+/// (a workspace member that is a symlink to a crate elsewhere) or resolved
+/// (a package named through a symlinked parent).
+pub fn under(manifest: &Path, dir: &Path) -> bool {
+    let resolved = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let named = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    manifest.starts_with(&named) || resolved(manifest).starts_with(resolved(dir))
+}
+
 /// Packages to build together: a workspace's root (`None` when cargo
 /// cannot read it) and, per directory (by its index), the ids of the
 /// workspace members a build of it selects.
@@ -230,15 +239,15 @@ pub fn group_by_workspace(dirs: &[PathBuf]) -> Vec<BuildGroup> {
 /// would: the package at `dir`, else (a virtual manifest, a directory of
 /// crates) every member under it.
 fn selected(meta: &Metadata, dir: &Path) -> Vec<String> {
-    let under: Vec<&Package> = meta
+    let inside: Vec<&Package> = meta
         .members()
-        .filter(|p| super::build::under(&p.manifest_path, dir))
+        .filter(|p| under(&p.manifest_path, dir))
         .collect();
     // Under `dir` and `dir` under it: the package at `dir`.
-    let at_dir = under.iter().find(|p| super::build::under(dir, p.dir()));
+    let at_dir = inside.iter().find(|p| under(dir, p.dir()));
     match at_dir {
         Some(package) => vec![package.id.clone()],
-        None => under.iter().map(|p| p.id.clone()).collect(),
+        None => inside.iter().map(|p| p.id.clone()).collect(),
     }
 }
 
@@ -370,7 +379,7 @@ pub fn packages_without_cdylib(dir: &Path) -> Vec<Package> {
     } = meta;
     packages
         .into_iter()
-        .filter(|p| workspace_members.contains(&p.id) && super::build::under(&p.manifest_path, dir))
+        .filter(|p| workspace_members.contains(&p.id) && under(&p.manifest_path, dir))
         .filter(|p| p.uses_pybench() && !p.builds_cdylib())
         .collect()
 }
