@@ -116,5 +116,6 @@ pub fn pipeline(
         started,
         exports,
         missing: Vec::new(),
+        column: Default::default(),
     })
 }
