@@ -85,6 +85,7 @@ fn merge_1000(c: &mut Criterion) {
         .unwrap(),
         env: None,
         settings: None,
+        inputs: None,
     };
     let dirs = vec![dir.path().to_path_buf()];
 

@@ -53,6 +53,7 @@ fn parse(c: &mut Criterion) {
         scores: table,
         env: None,
         settings: None,
+        inputs: None,
     }
     .to_line();
     group.bench_function("baseline_line_100x1000", |b| {

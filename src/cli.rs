@@ -348,6 +348,7 @@ impl SettingsArgs {
             workers: self.workers,
             timeout: self.timeout,
             adaptive: None,
+            project_inputs: Vec::new(),
         }
     }
 }

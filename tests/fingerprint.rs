@@ -8,16 +8,16 @@ use crate::util::{Pybench, Run, TestDir, baseline_path, synthetic};
 
 /// What the Python tool reads from a line: bench, seeds, n, and each
 /// slot's (step, metric, number of values).
-struct PythonView {
-    bench: String,
-    seeds: Vec<u64>,
-    n: usize,
-    slots: Vec<(String, String, usize)>,
+pub struct PythonView {
+    pub bench: String,
+    pub seeds: Vec<u64>,
+    pub n: usize,
+    pub slots: Vec<(String, String, usize)>,
 }
 
 /// The Python pybench 0.1.0's reading of a baseline line, as documented in
 /// DESIGN.md: it takes these keys, with these types, and ignores the rest.
-fn read_like_the_python_tool(line: &str) -> PythonView {
+pub fn read_like_the_python_tool(line: &str) -> PythonView {
     let value: Value = serde_json::from_str(line).unwrap();
     let object = value.as_object().unwrap();
     let bench = object["bench"].as_str().unwrap().to_string();

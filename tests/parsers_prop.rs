@@ -105,6 +105,7 @@ proptest! {
             scores,
             env: None,
             settings: None,
+            inputs: None,
         };
         let line = baseline.to_line();
         prop_assert_eq!(Baseline::from_line(&line).unwrap(), baseline.clone());

@@ -28,6 +28,8 @@ mod fingerprint;
 mod git_module;
 mod hints;
 mod injection;
+mod inputs;
+mod inputs_more;
 mod library_hash;
 mod library_paths;
 mod load_faults;

@@ -48,7 +48,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let pair = Pair {
         overrides: Overrides {
             adaptive: check.adaptive.then_some(true),
-            ..args.settings.overrides(None)
+            ..super::overrides(&args.settings, None)?
         },
         seed_source,
         revision: Revision {

@@ -53,7 +53,7 @@ pub(super) fn run_mode(
     if args.list {
         return Ok(super::list::run(args, n_seeds, &benchmarks, &store));
     }
-    let mut overrides = args.settings.overrides(n_seeds);
+    let mut overrides = super::overrides(&args.settings, n_seeds)?;
     if how.adaptive {
         overrides.adaptive = Some(true);
     }

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, ReportArgs, WriteArgs};
+use crate::cli::{Cli, Command, ReportArgs, SettingsArgs, WriteArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::judge::Pipeline;
@@ -24,7 +24,7 @@ use crate::report::ExportManager;
 use crate::runner::describe::{DESCRIBE_ARG, describe_main};
 use crate::runner::isolate::{INTERRUPTED, WORKER_ARG, worker_main};
 use crate::runner::{self, Benchmark, Search};
-use crate::settings::RunMode;
+use crate::settings::{Overrides, RunMode};
 use crate::stats::Family;
 
 /// The whole process after `main`: a worker's job, or parse `args` (with
@@ -86,6 +86,17 @@ pub fn discover(search: &Search) -> Result<Vec<Benchmark>, Error> {
         return Err(Error::Interrupted);
     }
     Ok(benchmarks)
+}
+
+/// What the settings flags override, with the project's inputs (which
+/// every benchmark reads besides its own).
+pub fn overrides(settings: &SettingsArgs, n_seeds: Option<usize>) -> Result<Overrides, Error> {
+    let project_inputs =
+        runner::workspace::project_inputs().map_err(runner::DiscoverError::from)?;
+    Ok(Overrides {
+        project_inputs,
+        ..settings.overrides(n_seeds)
+    })
 }
 
 /// The judging pipeline as the flags configure it, with every report

@@ -43,7 +43,7 @@ pub fn run(
         }
         .into());
     }
-    let overrides = args.settings.overrides(n_seeds);
+    let overrides = super::overrides(&args.settings, n_seeds)?;
     // Seeds first, for every benchmark: a missing plan entry is found before
     // anything runs.
     let seeds_of = seeds_of(args, mode, &overrides, benchmarks)?;

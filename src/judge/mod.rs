@@ -6,6 +6,7 @@
 pub mod adaptive;
 pub mod compare;
 pub mod family;
+pub mod inputs;
 pub mod pipeline;
 pub mod verdict;
 

@@ -93,6 +93,7 @@ impl Pipeline {
                     scores: table.clone(),
                     env: result.env.clone(),
                     settings: result.settings.clone(),
+                    inputs: result.inputs.clone(),
                 });
             }
             self.take(result, &mut results);

@@ -112,6 +112,9 @@ pub fn run_benchmark(
     let Some(settings) = settings else {
         return result;
     };
+    if !super::inputs::pin_into(&mut result, &settings, stored) {
+        return result;
+    }
     result.seeds = match stored {
         Some(baseline) => baseline.seeds.clone(),
         None => runner::fresh_seeds(settings.n_seeds, seed_source, &bench.name),

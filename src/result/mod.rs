@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::scores::ScoreTable;
 use crate::stats::{Comparison, Family, Mde, Mirror, SequentialOutcome, SlotResult};
 use crate::store::fingerprint::{Environment, StoredSettings};
+use crate::store::inputs::Pins;
 
 /// The verdict on one benchmark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +58,9 @@ pub struct BenchResult {
     pub env: Option<Environment>,
     /// The settings this run used.
     pub settings: Option<StoredSettings>,
+    /// The hash of each input it names, as this run found them (absent
+    /// when it names none).
+    pub inputs: Option<Pins>,
     /// How this machine differs from the one the baseline was measured on.
     pub env_differences: Vec<String>,
     /// Same library, same seed, different scores: the first such seed.
@@ -166,6 +170,7 @@ impl BenchResult {
             improvement: None,
             env: None,
             settings: None,
+            inputs: None,
             env_differences: Vec::new(),
             nondeterministic_seed: None,
             against: None,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::ser::Formatter;
 
 use super::fingerprint::{Environment, StoredSettings};
+use super::inputs::Pins;
 use crate::scores::ScoreTable;
 
 /// One benchmark's stored baseline.
@@ -26,6 +27,8 @@ pub struct Baseline {
     pub env: Option<Environment>,
     /// The settings it was measured with.
     pub settings: Option<StoredSettings>,
+    /// The hash of each input it names (absent when it names none).
+    pub inputs: Option<Pins>,
 }
 
 /// Why one line of the file cannot be read.
@@ -71,6 +74,9 @@ struct LineIn {
     env: Option<Environment>,
     #[serde(default, deserialize_with = "lenient")]
     settings: Option<StoredSettings>,
+    // Not lenient: a pin that cannot be read must not read as "no inputs".
+    #[serde(default)]
+    inputs: Option<Pins>,
 }
 
 fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
@@ -95,6 +101,8 @@ struct LineOut<'a> {
     env: &'a Option<Environment>,
     #[serde(skip_serializing_if = "Option::is_none")]
     settings: &'a Option<StoredSettings>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inputs: &'a Option<Pins>,
 }
 
 struct Nested<'a>(&'a ScoreTable);
@@ -171,6 +179,7 @@ impl Baseline {
             scores,
             env: raw.env,
             settings: raw.settings,
+            inputs: raw.inputs,
         })
     }
 
@@ -186,6 +195,7 @@ impl Baseline {
             scores: Nested(&self.scores),
             env: &self.env,
             settings: &self.settings,
+            inputs: &self.inputs,
         };
         let mut out = Vec::new();
         let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonStyle);
@@ -230,6 +240,7 @@ pub(super) mod tests {
             .unwrap(),
             env: None,
             settings: None,
+            inputs: None,
         }
     }
 
