@@ -55,7 +55,8 @@ fn isolation(c: &mut Criterion) {
                 bench: "bench_tiny".into(),
             };
             let reply = call::Reply::Scores;
-            isolate::run_in_worker(exe, &[side], &seeds, workers, reply, None, || {})
+            let context = pybench_cli::runner::RunContext::catching_signals();
+            isolate::run_in_worker(&context, exe, &[side], &seeds, workers, reply, None, || {})
                 .outcomes
                 .unwrap()
         })

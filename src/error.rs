@@ -8,6 +8,7 @@ use crate::exit;
 use crate::report::ReportError;
 use crate::runner::DiscoverError;
 use crate::runner::SeedEntropyError;
+use crate::runner::Stopped;
 use crate::runner::revision::RevisionError;
 use crate::scaleout::ShardError;
 use crate::store::StoreError;
@@ -31,8 +32,8 @@ pub enum Error {
     Report(#[from] ReportError),
     #[error(transparent)]
     SeedEntropy(#[from] SeedEntropyError),
-    #[error("interrupted; the baseline file was left as it was")]
-    Interrupted,
+    #[error("{}; the baseline file was left as it was", stopped_by(.0))]
+    Interrupted(Stopped),
     #[error("cannot read an answer from the terminal: {0}")]
     Prompt(std::io::Error),
     #[error("cannot compare {}: {reason}", .path.display())]
@@ -93,7 +94,7 @@ impl Error {
             Error::DirtyTree(_) => "commit first, or pass --yes to write anyway",
             Error::Report(_) => "check the path and its permissions",
             Error::SeedEntropy(_) => "unset it, or give a whole number",
-            Error::Interrupted => "run again; baselines are only written when a run completes",
+            Error::Interrupted(_) => "run again; baselines are only written when a run completes",
             Error::Prompt(_) => "pass --yes to write without asking",
             Error::ReadInput { .. } => {
                 "pass two `--json` reports or two baseline files (.pybench/baselines.jsonl)"
@@ -108,12 +109,34 @@ impl Error {
         })
     }
 
-    /// The process exit code: 130 for Ctrl-C, else 2.
+    /// The process exit code: 128 + the signal for a run stopped by one
+    /// (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP), else 2.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Interrupted => exit::INTERRUPTED,
+            Error::Interrupted(stopped) => stopped.exit_code(),
             _ => exit::ERROR,
         }
+    }
+}
+
+/// "interrupted" for Ctrl-C, "stopped by SIGTERM" for the others.
+fn stopped_by(stopped: &Stopped) -> String {
+    #[cfg(unix)]
+    if stopped.signal != libc::SIGINT {
+        let name = match stopped.signal {
+            libc::SIGTERM => "SIGTERM".to_string(),
+            libc::SIGHUP => "SIGHUP".to_string(),
+            other => format!("signal {other}"),
+        };
+        return format!("stopped by {name}");
+    }
+    let _ = stopped;
+    "interrupted".to_string()
+}
+
+impl From<Stopped> for Error {
+    fn from(stopped: Stopped) -> Error {
+        Error::Interrupted(stopped)
     }
 }
 

@@ -7,8 +7,16 @@ pub const OK: i32 = 0;
 pub const REGRESSION: i32 = 1;
 /// Bad input or a broken benchmark, and nothing regressed.
 pub const ERROR: i32 = 2;
-/// Ctrl-C (SIGINT): 128 + 2, the shell's convention. Nothing was written.
-pub const INTERRUPTED: i32 = 130;
+/// A worker process's own exit code when it could not even start its job
+/// (it says why on its last stderr line). Never pybench's exit code.
+pub const WORKER_SETUP_FAILED: i32 = 3;
+
+/// A run stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP exits 128 + the
+/// signal's number, the shell's convention: 130, 143, 129. Nothing was
+/// written.
+pub fn stopped_by(signal: i32) -> i32 {
+    128 + signal
+}
 
 /// The exit code of a run from what it found: a regression wins over an
 /// error, which wins over success.

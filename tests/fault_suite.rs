@@ -5,6 +5,8 @@
 //! seed and the cause on one line, still report the healthy benchmark, and
 //! leave the baseline file's bytes as they were.
 
+mod signals;
+
 use std::path::{Path, PathBuf};
 
 use crate::util::{Pybench, Run, TestDir, baseline_bytes, c_library, faults, workspace};

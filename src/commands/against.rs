@@ -3,7 +3,6 @@
 //! the same run, on the same machine — the strongest pairing there is.
 //! Nothing is written to the baseline file.
 
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::cli::CheckArgs;
@@ -13,9 +12,8 @@ use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
 use crate::report::terminal;
 use crate::result::{BenchResult, Revision, Status};
-use crate::runner::isolate::INTERRUPTED;
 use crate::runner::revision::{self, RevisionBuild};
-use crate::runner::{self, Benchmark, LibraryFile, Search, SeedSource};
+use crate::runner::{self, Benchmark, LibraryFile, RunContext, Search, SeedSource};
 use crate::settings::{Overrides, RunMode};
 use crate::stats;
 use crate::store::Store;
@@ -28,7 +26,9 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     // Read now: an --in-process benchmark may change the current directory.
     let cwd = std::env::current_dir().unwrap_or_default();
     let args = &check.run;
+    let context = RunContext::catching_signals();
     let pipeline = super::pipeline(
+        context,
         &args.reports,
         &args.write,
         check.family,
@@ -41,10 +41,9 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     if build.reused {
         eprintln!("using the cached build of {}", build.label);
     }
-    let current = super::discover(&search)?;
-    let previous = revision_benchmarks(&search, &build)?;
+    let current = super::discover(&context, &search)?;
+    let previous = revision_benchmarks(&context, &search, &build)?;
     let store = Store::open(&args.search.store.baseline())?;
-    super::catch_interrupts();
     let pair = Pair {
         overrides: Overrides {
             adaptive: check.adaptive.then_some(true),
@@ -62,6 +61,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
         .filter(|c| previous.iter().any(|p| p.name == c.name))
         .count();
     let execution = Execution {
+        context,
         in_process: args.in_process,
         progress: &progress,
         family_size: if check.family == crate::stats::Family::None {
@@ -88,9 +88,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
             }
             None => pair.only_here(bench),
         };
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            return Err(Error::Interrupted);
-        }
+        context.check()?;
         pipeline.take(result, &mut results);
     }
     for bench in previous.iter().filter(|p| p.library_failed()) {
@@ -124,7 +122,11 @@ fn gone_lines(previous: &[Benchmark], current: &[Benchmark], label: &str) -> Str
 
 /// REV's selected benchmarks, sorted by name, read as the working tree's
 /// are (in describe workers unless `--in-process`).
-fn revision_benchmarks(search: &Search, build: &RevisionBuild) -> Result<Vec<Benchmark>, Error> {
+fn revision_benchmarks(
+    context: &RunContext,
+    search: &Search,
+    build: &RevisionBuild,
+) -> Result<Vec<Benchmark>, Error> {
     let files: Vec<LibraryFile> = build
         .libraries
         .iter()
@@ -133,10 +135,8 @@ fn revision_benchmarks(search: &Search, build: &RevisionBuild) -> Result<Vec<Ben
             named: false,
         })
         .collect();
-    let mut previous = runner::load_libraries(&files, search)?;
-    if INTERRUPTED.load(Ordering::SeqCst) {
-        return Err(Error::Interrupted);
-    }
+    let mut previous = runner::load_libraries(context, &files, search)?;
+    context.check()?;
     previous.retain(|b| b.library_failed() || search.selection.selects(&b.name));
     previous.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(previous)

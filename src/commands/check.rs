@@ -8,7 +8,7 @@ use crate::cli::{CheckArgs, RunArgs};
 use crate::error::Error;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
-use crate::runner::SeedSource;
+use crate::runner::{RunContext, SeedSource};
 use crate::settings::RunMode;
 use crate::stats::Family;
 use crate::store::{self, Store};
@@ -40,16 +40,23 @@ pub(super) fn run_mode(
     n_seeds: Option<usize>,
 ) -> Result<i32, Error> {
     let started = Instant::now();
-    let pipeline = super::pipeline(&args.reports, &args.write, how.family, mode, started)?;
+    let context = RunContext::catching_signals();
+    let pipeline = super::pipeline(
+        context,
+        &args.reports,
+        &args.write,
+        how.family,
+        mode,
+        started,
+    )?;
     let seed_source = SeedSource::from_env()?;
-    let benchmarks = super::discover(&args.search())?;
+    let benchmarks = super::discover(&context, &args.search())?;
     if args.shard.shard.is_some() {
-        return super::shard::run(args, mode, n_seeds, &benchmarks);
+        return super::shard::run(&context, args, mode, n_seeds, &benchmarks);
     }
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
     let mut store = Store::open(&args.search.store.baseline())?;
-    super::catch_interrupts();
     if args.list {
         return Ok(super::list::run(args, n_seeds, &benchmarks, &store));
     }
@@ -59,6 +66,7 @@ pub(super) fn run_mode(
     }
     let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
+        context,
         in_process: args.in_process,
         progress: &progress,
         family_size: family_size(

@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::cli::MergeArgs;
 use crate::error::Error;
 use crate::judge::verdict;
-use crate::runner::DiscoverError;
+use crate::runner::{DiscoverError, RunContext};
 use crate::scaleout::{self, Joined, ShardError};
 use crate::settings::RunMode;
 use crate::store::{self, Store};
@@ -24,7 +24,16 @@ pub fn run(args: &MergeArgs) -> Result<i32, Error> {
     }
     joined.retain(|j| selection.selects(&j.name));
     let mode = joined[0].mode;
-    let pipeline = super::pipeline(&args.reports, &args.write, args.family, mode, started)?;
+    // A signal stops the merge before any baseline is written, as a run.
+    let context = RunContext::catching_signals();
+    let pipeline = super::pipeline(
+        context,
+        &args.reports,
+        &args.write,
+        args.family,
+        mode,
+        started,
+    )?;
     let _lock = store::lock(&args.store.baseline(), !args.write.no_wait)?;
     let mut store = Store::open(&args.store.baseline())?;
     if mode == RunMode::Check {

@@ -22,8 +22,9 @@ use crate::exit;
 use crate::judge::Pipeline;
 use crate::report::ExportManager;
 use crate::runner::describe::{DESCRIBE_ARG, describe_main};
-use crate::runner::isolate::{INTERRUPTED, WORKER_ARG, worker_main};
-use crate::runner::{self, Benchmark, Search};
+use crate::runner::isolate::WORKER_ARG;
+use crate::runner::worker::worker_main;
+use crate::runner::{self, Benchmark, RunContext, Search};
 use crate::settings::{Overrides, RunMode};
 use crate::stats::Family;
 
@@ -70,21 +71,13 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
     }
 }
 
-/// Ctrl-C stops the workers and nothing is written. The handler can only
-/// be installed once per process, which is all a run needs.
-pub fn catch_interrupts() {
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
-}
-
-/// The selected benchmarks of `search`, with Ctrl-C caught first: the
-/// describe workers lead process groups of their own, so the terminal's
-/// Ctrl-C reaches only pybench, which must stop them.
-pub fn discover(search: &Search) -> Result<Vec<Benchmark>, Error> {
-    catch_interrupts();
-    let benchmarks = runner::benchmarks(search)?;
-    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
-        return Err(Error::Interrupted);
-    }
+/// The selected benchmarks of `search`. `context` must already catch
+/// signals: the describe workers lead process groups of their own, so the
+/// terminal's Ctrl-C (or a SIGTERM) reaches only pybench, which must stop
+/// them.
+pub fn discover(context: &RunContext, search: &Search) -> Result<Vec<Benchmark>, Error> {
+    let benchmarks = runner::benchmarks(context, search)?;
+    context.check()?;
     Ok(benchmarks)
 }
 
@@ -102,6 +95,7 @@ pub fn overrides(settings: &SettingsArgs, n_seeds: Option<usize>) -> Result<Over
 /// The judging pipeline as the flags configure it, with every report
 /// target checked before anything runs.
 pub fn pipeline(
+    context: RunContext,
     reports: &ReportArgs,
     write: &WriteArgs,
     family: Family,
@@ -111,6 +105,7 @@ pub fn pipeline(
     let mut exports = ExportManager::new(&reports.targets());
     exports.open_all()?;
     Ok(Pipeline {
+        context,
         mode,
         family,
         yes: write.yes,

@@ -9,13 +9,14 @@ use crate::cli::SeedsArgs;
 use crate::error::Error;
 use crate::exit;
 use crate::report::{self, terminal, terminal::shown};
-use crate::runner::{self, SeedSource};
+use crate::runner::{self, RunContext, SeedSource};
 use crate::scaleout::SeedPlan;
 use crate::scaleout::plan::{FORMAT_VERSION, Planned};
 
 pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
     let source = SeedSource::from_env()?;
-    let benchmarks = super::discover(&args.search.search(args.verbose))?;
+    let context = RunContext::catching_signals();
+    let benchmarks = super::discover(&context, &args.search.search(args.verbose))?;
     let path = args
         .seed_plan
         .clone()

@@ -5,7 +5,6 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
 use crate::cli::RunArgs;
 use crate::error::Error;
@@ -13,8 +12,7 @@ use crate::exit;
 use crate::judge::verdict::{self, Execution};
 use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
-use crate::runner::isolate::INTERRUPTED;
-use crate::runner::{self, Benchmark, Reply, RunError, SeedResult};
+use crate::runner::{self, Benchmark, Reply, RunContext, RunError, SeedResult};
 use crate::scaleout::file::FORMAT_VERSION;
 use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile};
 use crate::settings::{Overrides, RunMode};
@@ -25,6 +23,7 @@ use crate::store::fingerprint::{Environment, StoredSettings};
 /// Exit code 0 once every file is written, even for a benchmark that
 /// errored: the error is in its file, and `pybench merge` reports it.
 pub fn run(
+    context: &RunContext,
     args: &RunArgs,
     mode: RunMode,
     n_seeds: Option<usize>,
@@ -50,17 +49,16 @@ pub fn run(
     for bench in benchmarks {
         ShardFile::probe(out_dir, &bench.name, shard)?;
     }
-    super::catch_interrupts();
     let mut out = format!(
         "pybench — shard {shard} of {}\n\n",
         terminal::count(benchmarks.len(), "benchmark")
     );
     terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
     for (bench, (seeds_from, seeds)) in benchmarks.iter().zip(seeds_of) {
-        let file = run_one(bench, &overrides, shard, mode, seeds_from, seeds, args);
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            return Err(Error::Interrupted);
-        }
+        let file = run_one(
+            context, bench, &overrides, shard, mode, seeds_from, seeds, args,
+        );
+        context.check()?;
         let path = file.write(out_dir)?;
         let detail = match &file.error {
             Some(error) => format!("ERROR (recorded for merge): {}", shown(error)),
@@ -124,7 +122,9 @@ fn seeds_of(
 }
 
 /// Run one benchmark's share of `seeds`.
+#[allow(clippy::too_many_arguments)]
 fn run_one(
+    context: &RunContext,
     bench: &Benchmark,
     overrides: &Overrides,
     shard: Shard,
@@ -178,6 +178,7 @@ fn run_one(
     }
     let quiet = Progress::new(false);
     let execution = Execution {
+        context: *context,
         in_process: args.in_process,
         progress: &quiet,
         family_size: 1,

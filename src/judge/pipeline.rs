@@ -5,7 +5,6 @@
 //! share it, so a merged run reads exactly as an unsharded one.
 
 use std::io::IsTerminal;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::error::Error;
@@ -13,7 +12,7 @@ use crate::exit;
 use crate::judge::family;
 use crate::report::{self, ExportManager, Provenance, RunReport, terminal};
 use crate::result::{BenchResult, RunFamily, Status};
-use crate::runner::isolate::INTERRUPTED;
+use crate::runner::RunContext;
 use crate::settings::RunMode;
 use crate::stats::Family;
 use crate::store::git::{self, RepoState};
@@ -25,6 +24,8 @@ pub const DIRTY: &str = "working tree dirty (commit, or pass --yes)";
 
 /// How the pipeline reports and writes.
 pub struct Pipeline {
+    /// The run's signals: a stopped run writes nothing.
+    pub context: RunContext,
     pub mode: RunMode,
     /// The run-level correction of a check's verdicts.
     pub family: Family,
@@ -75,9 +76,7 @@ impl Pipeline {
                 RunMode::Update => None,
             };
             let mut result = produce(index, stored);
-            if INTERRUPTED.load(Ordering::SeqCst) {
-                return Err(Error::Interrupted);
-            }
+            self.context.check()?;
             if result.status == Status::New && declined {
                 result.not_saved = Some(DIRTY);
             } else if result.status == Status::New

@@ -6,7 +6,7 @@
 use super::adaptive;
 use crate::report::progress::Progress;
 use crate::result::{BenchResult, Status};
-use crate::runner::{self, Benchmark, Reply, SeedResult, SeedSource};
+use crate::runner::{self, Benchmark, Reply, RunContext, SeedResult, SeedSource};
 use crate::scaleout::Joined;
 use crate::scores::ScoreTable;
 use crate::settings::{DEFAULT_ALPHA, Overrides, Settings};
@@ -39,6 +39,7 @@ pub fn start(bench: &Benchmark, overrides: &Overrides) -> (BenchResult, Option<S
 /// How a benchmark's seeds run: in a worker process or here, and with
 /// which progress display.
 pub struct Execution<'a> {
+    pub context: RunContext,
     pub in_process: bool,
     pub progress: &'a Progress,
     /// The number of benchmarks a corrected run judges (1 without a
@@ -92,9 +93,15 @@ impl Execution<'_> {
         reply: Reply,
     ) -> runner::Outcomes {
         let bar = self.progress.bench_started(label, seeds.len());
-        let run = runner::run_sides(benches, seeds, settings, self.in_process, reply, || {
-            bar.seed_done()
-        });
+        let run = runner::run_sides(
+            &self.context,
+            benches,
+            seeds,
+            settings,
+            self.in_process,
+            reply,
+            || bar.seed_done(),
+        );
         self.progress.finish(bar);
         run
     }

@@ -22,9 +22,11 @@ use serde::{Deserialize, Serialize};
 
 use pybench::abi::MetaFn;
 
-use super::isolate::{self, Captured, INTERRUPTED};
+use super::context::RunContext;
+use super::isolate::{self, Captured};
 use super::library::{self, LibraryError, parse_settings};
-use super::worker::{WORKER_SETUP_FAILED, private_stdout};
+use super::worker::private_stdout;
+use crate::exit::WORKER_SETUP_FAILED;
 use crate::settings::{DeclaredSettings, MAX_TIMEOUT, SettingsError};
 
 /// The hidden first argument that turns pybench into a describe worker.
@@ -87,7 +89,11 @@ pub fn limit(timeout: Option<f64>) -> Duration {
 
 /// Describe every library, each in its own worker, concurrently; the
 /// descriptions come back in the order of `requests`.
-pub fn describe_all(requests: &[Request], limit: Duration) -> Vec<Description> {
+pub fn describe_all(
+    context: &RunContext,
+    requests: &[Request],
+    limit: Duration,
+) -> Vec<Description> {
     let exe = match isolate::own_executable() {
         Ok(exe) => exe,
         Err(e) => return requests.iter().map(|_| Err(e.to_string())).collect(),
@@ -103,7 +109,7 @@ pub fn describe_all(requests: &[Request], limit: Duration) -> Vec<Description> {
                         let Some(request) = requests.get(index) else {
                             return mine;
                         };
-                        mine.push((index, describe(&exe, request, limit)));
+                        mine.push((index, describe(context, &exe, request, limit)));
                     }
                 })
             })
@@ -126,7 +132,7 @@ enum Stopped {
 }
 
 /// Describe one library in a worker started from `exe`.
-fn describe(exe: &Path, request: &Request, limit: Duration) -> Description {
+fn describe(context: &RunContext, exe: &Path, request: &Request, limit: Duration) -> Description {
     let mut child = isolate::spawn(exe, DESCRIBE_ARG)
         .map_err(|e| format!("cannot start a worker process: {e}"))?;
     if let Some(mut stdin) = child.stdin.take() {
@@ -139,7 +145,7 @@ fn describe(exe: &Path, request: &Request, limit: Duration) -> Description {
     }
     let captured = Captured::start(child.stderr.take().expect("stderr is piped"));
     let reports = read_reports(child.stdout.take().expect("stdout is piped"));
-    let followed = follow(&child, &reports, &request.companions, limit);
+    let followed = follow(context, &child, &reports, &request.companions, limit);
     isolate::kill_group(&child);
     let status = child.wait();
     let output = captured.finish();
@@ -172,6 +178,7 @@ fn read_reports(stdout: ChildStdout) -> mpsc::Receiver<Result<Report, String>> {
 /// Follow the worker until every companion's text is in, it fails, it
 /// exits, or `limit` passes.
 fn follow(
+    context: &RunContext,
     child: &Child,
     reports: &mpsc::Receiver<Result<Report, String>>,
     companions: &[String],
@@ -187,7 +194,7 @@ fn follow(
         } else {
             "while loading".to_string()
         };
-        if INTERRUPTED.load(Ordering::SeqCst) {
+        if context.stopped().is_some() {
             return Err(Stopped::Because(format!("{stage}: interrupted")));
         }
         if started.elapsed() > limit {

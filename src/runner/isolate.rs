@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use super::call::{Reply, RunError, SeedResult};
-use super::protocol::{Decoded, Decoder, Event};
-use super::worker::WORKER_SETUP_FAILED;
+use super::context::RunContext;
+pub use super::protocol::Side;
+use super::protocol::{Decoded, Decoder, Event, Job};
+use crate::exit::WORKER_SETUP_FAILED;
 
 pub use super::worker::worker_main;
 
@@ -24,25 +24,6 @@ pub const WORKER_ARG: &str = "__worker";
 
 /// The most of a benchmark's own output kept for `-v` (the tail is kept).
 const MAX_CAPTURED_BYTES: usize = 1 << 20;
-
-/// One side of a run: a benchmark in a library. A run has one side, or two
-/// with `--against` (the revision's and the working tree's).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Side {
-    pub library: PathBuf,
-    pub bench: String,
-}
-
-#[derive(Serialize, Deserialize)]
-pub(super) struct Job {
-    pub(super) sides: Vec<Side>,
-    pub(super) seeds: Vec<u64>,
-    pub(super) workers: usize,
-    pub(super) reply: Reply,
-}
-
-/// Set by the Ctrl-C handler; running workers are killed when it is seen.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// The results of every side and seed (`[side][seed index]`), plus what
 /// the benchmarks printed.
@@ -64,9 +45,12 @@ const IDLE_POLLS: u32 = 20;
 /// `reply` says whether seeds come back as scores or as text.
 ///
 /// The worker leads its own process group. When it ends (or times out, or
-/// Ctrl-C) the whole group is killed, so a process a benchmark left behind
-/// can neither hold the pipes open nor outlive the run.
+/// `context` is stopped by a signal) the whole group is killed, so a
+/// process a benchmark left behind can neither hold the pipes open nor
+/// outlive the run.
+#[allow(clippy::too_many_arguments)]
 pub fn run_in_worker(
+    context: &RunContext,
     exe: &Path,
     sides: &[Side],
     seeds: &[u64],
@@ -96,12 +80,13 @@ pub fn run_in_worker(
         in_flight: Vec::new(),
         seeds,
         on_done,
+        context,
     };
     let early_error = watch.follow(&mut child, &messages, timeout);
     if early_error.is_none() {
         // The channel closes as the worker exits: let it finish exiting
         // before its group is killed, or the kill would be its cause of death.
-        while !has_exited(&child) && !INTERRUPTED.load(Ordering::SeqCst) {
+        while !has_exited(&child) && context.stopped().is_none() {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
@@ -116,7 +101,10 @@ pub fn run_in_worker(
 }
 
 /// Start pybench as a worker of kind `role` (`WORKER_ARG` or the describe
-/// job's), leading its own process group, with every stdio piped.
+/// job's), leading its own process group, with every stdio piped. It
+/// must be started from a thread that outlives it: on Linux the worker is
+/// killed when that thread ends, which is how it dies with a pybench that
+/// was killed outright (SIGKILL) instead of running on as an orphan.
 pub(super) fn spawn(exe: &Path, role: &str) -> std::io::Result<Child> {
     let mut command = Command::new(exe);
     command
@@ -128,6 +116,25 @@ pub(super) fn spawn(exe: &Path, role: &str) -> std::io::Result<Child> {
     {
         use std::os::unix::process::CommandExt;
         command.process_group(0);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: prctl and getppid are async-signal-safe, and the closure
+        // touches no memory but the copied pid.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent died before the death signal was armed.
+                if libc::getppid() != parent {
+                    return Err(std::io::Error::other("pybench exited"));
+                }
+                Ok(())
+            });
+        }
     }
     command.spawn()
 }
@@ -188,6 +195,7 @@ struct Watch<'a, F: Fn()> {
     in_flight: Vec<(usize, Instant)>,
     seeds: &'a [u64],
     on_done: F,
+    context: &'a RunContext,
 }
 
 impl<F: Fn()> Watch<'_, F> {
@@ -213,7 +221,7 @@ impl<F: Fn()> Watch<'_, F> {
                 Err(mpsc::RecvTimeoutError::Timeout) => drained = true,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return None,
             }
-            if INTERRUPTED.load(Ordering::SeqCst) {
+            if self.context.stopped().is_some() {
                 return Some(RunError::Interrupted);
             }
             if let (Some(limit), Some(&(index, started))) = (timeout, self.in_flight.first())
@@ -283,7 +291,7 @@ impl<F: Fn()> Watch<'_, F> {
         };
         match status {
             Err(e) => Err(RunError::Worker(format!("cannot wait for the worker: {e}"))),
-            Ok(_) if INTERRUPTED.load(Ordering::SeqCst) => Err(RunError::Interrupted),
+            Ok(_) if self.context.stopped().is_some() => Err(RunError::Interrupted),
             // A benchmark's exit(0) ends the worker "successfully" mid-seed.
             Ok(status) if status.success() => self
                 .outcomes

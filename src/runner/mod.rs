@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod call;
+pub mod context;
 pub mod describe;
 pub mod discover;
 pub mod isolate;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use call::{Reply, RunError, SeedOutcome, SeedResult};
+pub use context::{RunContext, Stopped};
 pub use discover::{DiscoverError, LibraryFile};
 pub use library::{Benchmark, LibraryError};
 pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
@@ -78,9 +80,9 @@ pub struct Search {
 /// whose settings hold the cause ([`Benchmark::library_failed`]); it is
 /// kept whatever `--bench` selects, since it may hold the benchmark asked
 /// for.
-pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
+pub fn benchmarks(context: &RunContext, search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
     let files = discover::library_files(search)?;
-    let mut benchmarks = load_libraries(&files, search)?;
+    let mut benchmarks = load_libraries(context, &files, search)?;
     benchmarks.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(pair) = benchmarks.windows(2).find(|w| w[0].name == w[1].name) {
         return Err(DiscoverError::Duplicate {
@@ -111,6 +113,7 @@ pub fn benchmarks(search: &Search) -> Result<Vec<Benchmark>, DiscoverError> {
 /// by describe workers (all libraries at once), so that no code of theirs
 /// runs in this process.
 pub fn load_libraries(
+    context: &RunContext,
     files: &[LibraryFile],
     search: &Search,
 ) -> Result<Vec<Benchmark>, DiscoverError> {
@@ -152,7 +155,7 @@ pub fn load_libraries(
             eprintln!("note: skipped {}: no benchmarks", file.path.display());
         }
     }
-    benchmarks.extend(described(requests, search.timeout));
+    benchmarks.extend(described(context, requests, search.timeout));
     Ok(benchmarks)
 }
 
@@ -167,7 +170,11 @@ struct Undescribed {
 }
 
 /// The benchmarks of `requests`, each library described by a worker.
-fn described(requests: Vec<Undescribed>, timeout: Option<f64>) -> Vec<Benchmark> {
+fn described(
+    context: &RunContext,
+    requests: Vec<Undescribed>,
+    timeout: Option<f64>,
+) -> Vec<Benchmark> {
     let jobs: Vec<describe::Request> = requests
         .iter()
         .map(|u| describe::Request {
@@ -175,7 +182,7 @@ fn described(requests: Vec<Undescribed>, timeout: Option<f64>) -> Vec<Benchmark>
             companions: u.pairs.iter().map(|(_, c)| c.clone()).collect(),
         })
         .collect();
-    let descriptions = describe::describe_all(&jobs, describe::limit(timeout));
+    let descriptions = describe::describe_all(context, &jobs, describe::limit(timeout));
     let mut benchmarks = Vec::new();
     for (Undescribed { named, path, pairs }, description) in requests.into_iter().zip(descriptions)
     {
@@ -211,6 +218,7 @@ pub struct Outcomes {
 /// process unless `in_process`, each seed coming back as `reply` asks;
 /// `seed_done` is called once per seed, when every side of it has run.
 pub fn run_sides(
+    context: &RunContext,
     benches: &[&Benchmark],
     seeds: &[u64],
     settings: &Settings,
@@ -265,6 +273,7 @@ pub fn run_sides(
         })
         .collect();
     let worker = isolate::run_in_worker(
+        context,
         &exe,
         &sides,
         seeds,

@@ -9,8 +9,25 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::call::{MAX_RESULT_BYTES, SeedOutcome, SeedResult};
+use super::call::{MAX_RESULT_BYTES, Reply, SeedOutcome, SeedResult};
 use crate::scores::{ScoreError, SeedScores, SlotKey, SlotSets};
+
+/// One side of a run: a benchmark in a library. A run has one side, or two
+/// with `--against` (the revision's and the working tree's).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Side {
+    pub library: std::path::PathBuf,
+    pub bench: String,
+}
+
+/// What the parent asks of a worker, as JSON on the worker's stdin.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Job {
+    pub(super) sides: Vec<Side>,
+    pub(super) seeds: Vec<u64>,
+    pub(super) workers: usize,
+    pub(super) reply: Reply,
+}
 
 /// A JSON [`Message`] follows.
 const JSON: u8 = b'J';

@@ -11,8 +11,9 @@ use std::sync::Mutex;
 use pybench::abi::BenchFn;
 
 use super::call::{self as run, RunError};
-use super::isolate::Job;
-use super::{library, protocol};
+use super::library;
+use super::protocol::{self, Job};
+use crate::exit::WORKER_SETUP_FAILED;
 use crate::scores::SlotSets;
 
 /// Why a worker could not run its job (its last stderr line, exit code 3).
@@ -34,9 +35,6 @@ pub(super) enum WorkerError {
     #[error(transparent)]
     Run(#[from] RunError),
 }
-
-/// The worker's exit code when it could not even start the benchmark.
-pub const WORKER_SETUP_FAILED: i32 = 3;
 
 /// The worker side: read the job, run it, stream the outcomes. Returns the
 /// process exit code.
@@ -74,9 +72,14 @@ fn serve() -> Result<(), WorkerError> {
     }
     let send = |frame: &[u8]| {
         let mut channel = channel.lock().unwrap_or_else(|e| e.into_inner());
-        // The parent gone means nobody is listening: nothing left to do.
-        let _ = channel.write_all(frame);
-        let _ = channel.flush();
+        if channel
+            .write_all(frame)
+            .and_then(|()| channel.flush())
+            .is_err()
+        {
+            // The parent is gone: nobody will read another seed.
+            parent_gone();
+        }
     };
     // A new slot list goes out before any seed that uses it.
     let sets = SlotSets::announcing(|id, slots| send(&protocol::slots(id, slots)));
@@ -90,6 +93,23 @@ fn serve() -> Result<(), WorkerError> {
         |index, side, result| send(&protocol::done(index, side, result, &sets)),
     )?;
     Ok(())
+}
+
+/// Stop at once, with every process the benchmark started: the worker
+/// leads its group (the parent made it so), and the seeds still running
+/// in its threads must not finish for nobody.
+fn parent_gone() -> ! {
+    #[cfg(unix)]
+    // SAFETY: signalling our own process group, which we lead, or
+    // ending this process without running other threads' code.
+    unsafe {
+        if libc::getpgrp() == libc::getpid() {
+            libc::kill(0, libc::SIGKILL);
+        }
+        libc::_exit(WORKER_SETUP_FAILED)
+    }
+    #[cfg(not(unix))]
+    std::process::exit(WORKER_SETUP_FAILED)
 }
 
 /// Keep the real stdout for the channel and send fd 1 to stderr.

@@ -17,6 +17,9 @@
 //! For a one-slot benchmark the meta-p is close to the slot's t-test p; with
 //! many slots the MDE is that of the slot alone.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use statrs::distribution::{Continuous, ContinuousCDF};
 use statrs::function::erf::erfc;
 
@@ -100,21 +103,79 @@ pub fn noncentrality_approx(alpha: f64, n: usize, power: f64) -> f64 {
     t_upper(alpha, n) + t_quantile(power, n)
 }
 
-/// `λ*`: `P(nct(n − 1, λ*) > t_{1−α,n−1}) = power`, by bisection.
+/// `λ*`: `P(nct(n − 1, λ*) > t_{1−α,n−1}) = power`.
+///
+/// It depends on `(α, n, power)` alone, while a run asks for it once per
+/// slot and `show --sensitivity` once per step of its search over `n`: each
+/// distinct triple is solved once per process and remembered.
 pub fn noncentrality(alpha: f64, n: usize, power: f64) -> f64 {
+    static SOLVED: Mutex<BTreeMap<(u64, usize, u64), f64>> = Mutex::new(BTreeMap::new());
+    let key = (alpha.to_bits(), n, power.to_bits());
+    let solved = |map: &BTreeMap<_, f64>| map.get(&key).copied();
+    if let Some(lambda) = SOLVED.lock().ok().and_then(|map| solved(&map)) {
+        return lambda;
+    }
+    let lambda = solve_noncentrality(alpha, n, power);
+    if let Ok(mut map) = SOLVED.lock() {
+        map.insert(key, lambda);
+    }
+    lambda
+}
+
+/// [`noncentrality`]'s root, to `1e-12` relative: bracketed from the
+/// shortcut (which misses the root by a few per cent), then regula falsi
+/// with the Illinois step, which shrinks both ends of the bracket and needs
+/// a handful of tail evaluations where bisection needs forty.
+fn solve_noncentrality(alpha: f64, n: usize, power: f64) -> f64 {
     let nu = n as f64 - 1.0;
     let c = t_upper(alpha, n);
-    let mut hi = noncentrality_approx(alpha, n, power).max(1.0);
-    while nct_sf(c, nu, hi) < power {
-        hi *= 2.0;
+    let gap = |lambda: f64| nct_sf(c, nu, lambda) - power;
+    // `gap` rises with λ and is below 0 at λ = 0 (where the tail is α).
+    let start = noncentrality_approx(alpha, n, power).max(1.0);
+    let mut step = 0.05 * start;
+    let (mut lo, mut hi) = (start, start);
+    let (mut gap_lo, mut gap_hi) = (gap(start), gap(start));
+    if gap_lo < 0.0 {
+        while gap_hi < 0.0 {
+            (lo, gap_lo) = (hi, gap_hi);
+            hi += step;
+            step *= 2.0;
+            gap_hi = gap(hi);
+        }
+    } else {
+        while gap_lo >= 0.0 && lo > 0.0 {
+            (hi, gap_hi) = (lo, gap_lo);
+            lo = (lo - step).max(0.0);
+            step *= 2.0;
+            gap_lo = gap(lo);
+        }
     }
-    let mut lo = 0.0;
+    // The end that stayed put last time has its gap halved (Illinois).
+    // After a dozen secant steps (never seen), plain bisection.
+    let mut kept = 0i8;
+    let mut steps = 0;
     while hi - lo > 1e-12 * hi {
+        let secant = hi - gap_hi * (hi - lo) / (gap_hi - gap_lo);
         let mid = 0.5 * (lo + hi);
-        if nct_sf(c, nu, mid) < power {
-            lo = mid;
+        steps += 1;
+        let x = if steps <= 12 && secant > lo && secant < hi {
+            secant
         } else {
-            hi = mid;
+            mid
+        };
+        let g = gap(x);
+        if g < 0.0 {
+            (lo, gap_lo) = (x, g);
+            if kept == -1 {
+                gap_hi *= 0.5;
+            }
+            kept = -1;
+        } else {
+            (hi, gap_hi) = (x, g);
+            if kept == 1 {
+                gap_lo *= 0.5;
+            }
+            kept = 1;
         }
     }
     0.5 * (lo + hi)
@@ -187,17 +248,59 @@ pub fn seeds_needed(alpha: f64, sd: f64, drop: f64) -> SeedsNeeded {
     if drop.is_nan() || drop <= 0.0 || mde(alpha, SEEDS_CAP, sd) > drop {
         return SeedsNeeded::MoreThan(SEEDS_CAP);
     }
-    // The MDE falls with n: bisect for the first n at or below the drop.
-    let (mut lo, mut hi) = (1, SEEDS_CAP); // mde(lo) > drop or lo = 1; mde(hi) ≤ drop
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if mde(alpha, mid, sd) <= drop {
-            hi = mid;
+    SeedsNeeded::Seeds(first_detecting(alpha, sd, drop))
+}
+
+/// The first `n ≥ 2` whose MDE is at most `drop`, given that [`SEEDS_CAP`]'s
+/// is. `λ*` falls with `n`, so `λ*` at a computed `n` bounds it for every
+/// larger `n` (from above) or smaller `n` (from below); each bound settles
+/// a run of `n` without solving for their `λ*`, so a search takes a few
+/// solves where bisection over `n` takes seventeen. Bounds decide only with
+/// a margin over rounding; every other `n` is decided as [`mde`] decides it.
+fn first_detecting(alpha: f64, sd: f64, drop: f64) -> usize {
+    const MARGIN: f64 = 1e-9;
+    let solve = |n: usize| noncentrality(alpha, n, POWER);
+    let mde_with = |lambda: f64, n: usize| lambda * sd / (n as f64).sqrt();
+    let first_over = |lambda: f64| ((lambda * sd / drop).powi(2).ceil()) as usize;
+    // `lo` misses the drop (or is 1) and `hi` meets it; `miss` and `hit`
+    // hold the largest missing and the smallest meeting `(n, λ*)` solved.
+    let (mut lo, mut miss): (usize, Option<(usize, f64)>) = (1, None);
+    let mut hit = (SEEDS_CAP, solve(SEEDS_CAP));
+    let mut hi = SEEDS_CAP;
+    loop {
+        // λ*(n) ≥ hit's for n < hit's n: n misses while that bound does.
+        let mut k = first_over(hit.1).clamp(lo + 1, hi) - 1;
+        while k > lo && mde_with(hit.1, k) <= drop * (1.0 + MARGIN) {
+            k -= 1;
+        }
+        lo = lo.max(k);
+        // λ*(n) ≤ miss's for n > miss's n: n meets the drop while that bound does.
+        if let Some((_, lambda)) = miss {
+            let mut k = first_over(lambda).clamp(lo + 1, hi);
+            while k < hi && mde_with(lambda, k) > drop * (1.0 - MARGIN) {
+                k += 1;
+            }
+            hi = k;
+        }
+        if hi - lo <= 1 {
+            return hi.max(2);
+        }
+        // Solve next to an end known by a bound only: that tightens the
+        // other end most; else split the bracket (geometrically: n spans decades).
+        let probe = if miss.is_none_or(|(n, _)| n != lo) {
+            lo + 1
+        } else if hit.0 != hi {
+            hi - 1
         } else {
-            lo = mid;
+            ((lo as f64 * hi as f64).sqrt() as usize).clamp(lo + 1, hi - 1)
+        };
+        let lambda = solve(probe);
+        if mde_with(lambda, probe) <= drop {
+            (hi, hit) = (probe, (probe, lambda));
+        } else {
+            (lo, miss) = (probe, Some((probe, lambda)));
         }
     }
-    SeedsNeeded::Seeds(hi.max(2))
 }
 
 /// 8-point Gauss–Legendre nodes on [−1, 1] (positive half) and weights.
@@ -293,6 +396,35 @@ mod tests {
             seeds_needed(0.01, 1.0, 1e-6),
             SeedsNeeded::MoreThan(SEEDS_CAP)
         );
+    }
+
+    /// The search over `n` answers as bisection on [`mde`] itself does.
+    #[test]
+    fn seeds_needed_matches_bisection_on_the_mde() {
+        let bisect = |alpha: f64, sd: f64, drop: f64| {
+            if mde(alpha, SEEDS_CAP, sd) > drop {
+                return SeedsNeeded::MoreThan(SEEDS_CAP);
+            }
+            let (mut lo, mut hi) = (1, SEEDS_CAP);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if mde(alpha, mid, sd) <= drop {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            SeedsNeeded::Seeds(hi.max(2))
+        };
+        for alpha in [0.05, 0.0025, 5e-5] {
+            for drop in [3.0, 1.2, 0.9, 0.5, 0.2, 0.071, 0.03, 0.013] {
+                assert_eq!(
+                    seeds_needed(alpha, 1.0, drop),
+                    bisect(alpha, 1.0, drop),
+                    "alpha {alpha} drop {drop}"
+                );
+            }
+        }
     }
 
     #[test]
