@@ -11,7 +11,7 @@ use pybench_cli::scores::SlotSets;
 
 fn faults_library() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/faults");
-    build::build_package(&dir, None)
+    build::build_package(&dir, None, false)
         .expect("build examples/faults")
         .into_iter()
         .next()
@@ -21,7 +21,7 @@ fn faults_library() -> PathBuf {
 fn isolation(c: &mut Criterion) {
     let path = faults_library();
     let mut skipped = Vec::new();
-    let benchmarks = library::load_benchmarks(&path, &mut skipped).unwrap();
+    let benchmarks = library::load_benchmarks(&path, &path, &mut skipped).unwrap();
     let tiny = benchmarks.iter().find(|b| b.name == "bench_tiny").unwrap();
     let entry = tiny.entry.expect("loaded in this process");
     let seeds = run::fresh_seeds(10_000, run::SeedSource::Fixed(1), "bench_tiny");

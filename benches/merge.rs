@@ -86,6 +86,7 @@ fn merge_1000(c: &mut Criterion) {
         env: None,
         settings: None,
         inputs: None,
+        source: None,
     };
     let dirs = vec![dir.path().to_path_buf()];
 

@@ -54,6 +54,7 @@ fn parse(c: &mut Criterion) {
         env: None,
         settings: None,
         inputs: None,
+        source: None,
     }
     .to_line();
     group.bench_function("baseline_line_100x1000", |b| {

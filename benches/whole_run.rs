@@ -17,7 +17,7 @@ fn workspace() -> &'static Path {
 }
 
 fn synthetic_library() -> PathBuf {
-    build::build_package(&workspace().join("examples/synthetic"), None)
+    build::build_package(&workspace().join("examples/synthetic"), None, false)
         .expect("build examples/synthetic")
         .into_iter()
         .next()

@@ -57,6 +57,22 @@ pub enum Command {
     /// `pybench merge DIR...` takes the directories that `--shard K/N --out
     /// DIR` wrote, and prints, writes and exits exactly as the unsharded run.
     Merge(MergeArgs),
+    /// Remove benchmarks' baselines on purpose (a benchmark deleted or
+    /// renamed), so that a check stops reporting them MISSING.
+    Forget(ForgetArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ForgetArgs {
+    /// The benchmarks whose baselines to remove; `bench_x` or `x`.
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+    /// The baseline file [default: .pybench/baselines.jsonl at the root of
+    /// the Cargo workspace, else of the git work tree, else here].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 /// `pybench [PATH...]`: a check, `--against REV`, `--list` or a shard.
@@ -144,13 +160,15 @@ pub struct SettingsArgs {
 /// What a judged run prints and which report files it writes.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// Also write the results as JSON to FILE.
+    /// Also write the results as JSON to FILE (`-`: to stdout, with the
+    /// text report on stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Also write the results as JUnit XML to FILE.
+    /// Also write the results as JUnit XML to FILE (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Also write each slot's current mean in Bencher Metric Format to FILE.
+    /// Also write each slot's current mean in Bencher Metric Format to FILE
+    /// (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub bmf: Option<PathBuf>,
     /// Write one SVG per benchmark to DIR: baseline and current means ± sd.
@@ -303,7 +321,8 @@ pub struct CompareArgs {
     /// Only this benchmark (repeatable); `bench_x` or `x`.
     #[arg(long = "bench", value_name = "NAME")]
     pub benches: Vec<String>,
-    /// Also write the comparison as JSON to FILE.
+    /// Also write the comparison as JSON to FILE (`-`: stdout, with the
+    /// table on stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
@@ -367,6 +386,7 @@ impl SearchArgs {
             paths: self.paths(),
             no_build: self.no_build,
             verbose,
+            quiet: false,
             selection: self.store.selection(),
             in_process: false,
             timeout: None,
@@ -418,6 +438,7 @@ impl RunArgs {
         Search {
             in_process: self.in_process,
             timeout: self.settings.timeout,
+            quiet: self.reports.quiet,
             ..self.search.search(self.reports.verbose)
         }
     }

@@ -42,6 +42,10 @@ pub enum Error {
     NothingToCompare(#[from] NothingToCompare),
     #[error(transparent)]
     Shard(#[from] ShardError),
+    #[error("{0} both name stdout (-), which holds one document")]
+    StdoutTwice(String),
+    #[error("no baseline of {name} in {}", .path.display())]
+    NotStored { name: String, path: PathBuf },
 }
 
 /// Why `pybench compare` cannot use one of its inputs.
@@ -106,6 +110,8 @@ impl Error {
                 "compare two runs of the same benchmarks; the notes above name each side's"
             }
             Error::Shard(e) => e.hint(),
+            Error::StdoutTwice(_) => "send one report to stdout and write the others to files",
+            Error::NotStored { .. } => "`pybench show` lists the stored benchmarks",
         })
     }
 

@@ -357,3 +357,57 @@ pbtest!(
         );
     }
 );
+
+// A library that vanished from a searched directory: its benchmark stays
+// in the baseline file, so it is MISSING (exit 2), the other benchmark is
+// still judged, and the file is untouched.
+pbtest!(vanished_library_is_missing, |dir: TestDir, cmd: Pybench| {
+    let libs = dir.path().join("libs");
+    std::fs::create_dir_all(&libs).unwrap();
+    let solver = crate::util::c_example();
+    let gone = c_fault("FAULT_NONE");
+    for lib in [&solver, &gone] {
+        std::fs::copy(lib, libs.join(lib.file_name().unwrap())).unwrap();
+    }
+    let bytes = with_healthy_baseline(&dir, &cmd, &["libs"]);
+    std::fs::remove_file(libs.join(gone.file_name().unwrap())).unwrap();
+    let run = cmd.run(&["libs"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.line_of("bench_solver").contains(" PASS "),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.line_of("bench_fault"),
+        "bench_fault       .......... MISSING   in the baseline file but not discovered \
+         (hint: restore it, or run `pybench forget NAME` to drop its baseline on purpose)"
+    );
+    assert!(
+        run.stdout
+            .contains("0 failed, 1 passed, 0 new, 1 missing  in "),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        baseline_bytes(dir.path()).unwrap(),
+        bytes,
+        "baseline bytes unchanged"
+    );
+    // A shard of a check decides it as the check does, after writing its files.
+    let run = cmd.run(&["libs", "--shard", "1/2", "--out", "shards"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.line_of("bench_fault").contains(" MISSING   "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        dir.path()
+            .join("shards")
+            .read_dir()
+            .unwrap()
+            .next()
+            .is_some()
+    );
+});

@@ -106,6 +106,7 @@ proptest! {
             env: None,
             settings: None,
             inputs: None,
+            source: dirty.then(|| "bench/sub dir".to_string()),
         };
         let line = baseline.to_line();
         prop_assert_eq!(Baseline::from_line(&line).unwrap(), baseline.clone());

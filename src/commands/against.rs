@@ -37,8 +37,8 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     )?;
     let seed_source = SeedSource::from_env()?;
     let search = resolved_search(args)?;
-    let build = revision::prepare(rev, &search.paths)?;
-    if build.reused {
+    let build = revision::prepare(rev, &search.paths, search.quiet)?;
+    if build.reused && !search.quiet {
         eprintln!("using the cached build of {}", build.label);
     }
     let current = super::discover(&context, &search)?;
@@ -102,7 +102,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
 /// The run's search with its paths resolved: both sides search the same.
 fn resolved_search(args: &crate::cli::RunArgs) -> Result<runner::Search, Error> {
     let mut search = args.search();
-    search.paths = runner::discover::resolve_paths(&search.paths, search.verbose)?;
+    search.paths = runner::discover::resolve_paths(&search.paths, search.verbose, search.quiet)?;
     Ok(search)
 }
 
@@ -133,6 +133,7 @@ fn revision_benchmarks(
         .map(|path| LibraryFile {
             path: path.clone(),
             named: false,
+            source: path.clone(),
         })
         .collect();
     let mut previous = runner::load_libraries(context, &files, search)?;

@@ -8,8 +8,9 @@ use crate::cli::{CheckArgs, RunArgs};
 use crate::error::Error;
 use crate::judge::verdict::{self, Execution};
 use crate::report::progress::Progress;
-use crate::runner::{RunContext, SeedSource};
-use crate::settings::RunMode;
+use crate::result::BenchResult;
+use crate::runner::{self, Benchmark, RunContext, Search, SeedSource};
+use crate::settings::{DEFAULT_ALPHA, RunMode};
 use crate::stats::Family;
 use crate::store::{self, Store};
 
@@ -41,7 +42,7 @@ pub(super) fn run_mode(
 ) -> Result<i32, Error> {
     let started = Instant::now();
     let context = RunContext::catching_signals();
-    let pipeline = super::pipeline(
+    let mut pipeline = super::pipeline(
         context,
         &args.reports,
         &args.write,
@@ -50,9 +51,14 @@ pub(super) fn run_mode(
         started,
     )?;
     let seed_source = SeedSource::from_env()?;
-    let benchmarks = super::discover(&context, &args.search())?;
+    // Resolved once: MISSING is decided against the paths searched.
+    let mut search = args.search();
+    search.paths = runner::discover::resolve_paths(&search.paths, search.verbose, search.quiet)?;
+    let benchmarks = super::discover(&context, &search)?;
     if args.shard.shard.is_some() {
-        return super::shard::run(&context, args, mode, n_seeds, &benchmarks);
+        let code = super::shard::run(&context, args, mode, n_seeds, &benchmarks)?;
+        let store = Store::open(&args.search.store.baseline())?;
+        return Ok(shard_missing(&search, &benchmarks, &store, mode, code));
     }
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
@@ -75,6 +81,9 @@ pub(super) fn run_mode(
             benchmarks.iter().map(|b| store.get(&b.name)),
         ),
     };
+    if mode == RunMode::Check {
+        pipeline.missing = missing(&search, &benchmarks, &store);
+    }
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
     pipeline.run(&names, &mut store, |index, stored| {
         verdict::run_benchmark(
@@ -85,6 +94,66 @@ pub(super) fn run_mode(
             &execution,
         )
     })
+}
+
+/// The benchmarks of the baseline file that a check searched for but did
+/// not discover: MISSING. A baseline records where its benchmark was found
+/// (`source`); it is in scope when that lies within a searched path (the
+/// PATHs, or the project's default ones) and `--bench` selects it. A line
+/// without `source` (older, or the Python tool's) cannot be placed, and is
+/// never MISSING.
+pub(super) fn missing(
+    search: &Search,
+    benchmarks: &[Benchmark],
+    store: &Store,
+) -> Vec<BenchResult> {
+    store
+        .baselines()
+        .filter(|b| search.selection.selects(&b.bench))
+        .filter(|b| {
+            b.source
+                .as_deref()
+                .is_some_and(|key| runner::in_scope(key, &search.paths))
+        })
+        // A library that failed to load has its own ERROR line.
+        .filter(|b| {
+            !benchmarks.iter().any(|found| {
+                found.library_failed() && runner::source_key(&found.library.source) == b.source
+            })
+        })
+        .filter(|b| !benchmarks.iter().any(|found| found.name == b.bench))
+        .map(|b| {
+            let (alpha, min_effect) = b
+                .settings
+                .as_ref()
+                .map_or((DEFAULT_ALPHA, None), |s| (s.alpha, s.min_effect));
+            BenchResult::missing(&b.bench, alpha, min_effect)
+        })
+        .collect()
+}
+
+/// A check's shard decides MISSING as the check would, after writing its
+/// files: `merge` sees only what the shards ran. Each MISSING line is
+/// printed, and the shard exits 2.
+fn shard_missing(
+    search: &Search,
+    benchmarks: &[Benchmark],
+    store: &Store,
+    mode: RunMode,
+    code: i32,
+) -> i32 {
+    if mode != RunMode::Check {
+        return code;
+    }
+    let missing = missing(search, benchmarks, store);
+    for result in &missing {
+        crate::report::print(&crate::report::terminal::bench_lines(result, false));
+    }
+    if missing.is_empty() {
+        code
+    } else {
+        crate::exit::ERROR
+    }
 }
 
 /// How many benchmarks a corrected check will judge: those with a stored

@@ -141,7 +141,12 @@ pub fn run(args: &CompareArgs) -> Result<i32, Error> {
             terminal::escape(&d.name)
         );
     }
-    report::print(&report::compare::render(&report));
+    // `--json -` makes stdout that one document.
+    if args.json.as_deref().is_some_and(report::is_stdout) {
+        report::eprint(&report::compare::render(&report));
+    } else {
+        report::print(&report::compare::render(&report));
+    }
     if let Some(path) = &args.json {
         report::compare::write_json(path, &report)?;
     }

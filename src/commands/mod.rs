@@ -4,6 +4,7 @@
 pub mod against;
 pub mod check;
 pub mod compare;
+pub mod forget;
 pub mod list;
 pub mod merge;
 pub mod seeds;
@@ -68,6 +69,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
         }
         Some(Command::Seeds(seeds)) => seeds::run(seeds),
         Some(Command::Merge(merge)) => merge::run(merge),
+        Some(Command::Forget(forget)) => forget::run(forget),
     }
 }
 
@@ -102,9 +104,15 @@ pub fn pipeline(
     mode: RunMode,
     started: Instant,
 ) -> Result<Pipeline, Error> {
-    let mut exports = ExportManager::new(&reports.targets());
+    let targets = reports.targets();
+    let on_stdout = targets.on_stdout();
+    if on_stdout.len() > 1 {
+        return Err(Error::StdoutTwice(on_stdout.join(" and ")));
+    }
+    let mut exports = ExportManager::new(&targets);
     exports.open_all()?;
     Ok(Pipeline {
+        text_to_stderr: !on_stdout.is_empty(),
         context,
         mode,
         family,
@@ -113,5 +121,6 @@ pub fn pipeline(
         quiet: reports.quiet,
         started,
         exports,
+        missing: Vec::new(),
     })
 }

@@ -34,9 +34,14 @@ pub struct Pipeline {
     pub verbose: bool,
     /// Only FAIL and ERROR lines and the summary.
     pub quiet: bool,
+    /// A report goes to stdout (`--json -`), so the text goes to stderr.
+    pub text_to_stderr: bool,
     pub started: Instant,
     /// Every report target, checked before anything ran.
     pub exports: ExportManager,
+    /// MISSING benchmarks: in the baseline file and in scope, but not
+    /// discovered. Shown after those that ran.
+    pub missing: Vec<BenchResult>,
 }
 
 impl Pipeline {
@@ -44,7 +49,7 @@ impl Pipeline {
     /// stored baseline in a check), print, write baselines and reports.
     /// The result is the exit code.
     pub fn run(
-        self,
+        mut self,
         benchmarks: &[&str],
         store: &mut Store,
         mut produce: impl FnMut(usize, Option<&Baseline>) -> BenchResult,
@@ -60,7 +65,8 @@ impl Pipeline {
             // otherwise be found only after every benchmark ran.
             store.probe_write()?;
         }
-        terminal::align_names(benchmarks.iter().copied());
+        let missing_names = self.missing.iter().map(|r| r.name.as_str());
+        terminal::align_names(benchmarks.iter().copied().chain(missing_names));
         self.print(&match self.mode {
             RunMode::Check => format!("{}\n", terminal::header(benchmarks.len())),
             RunMode::Update => format!(
@@ -93,9 +99,13 @@ impl Pipeline {
                     env: result.env.clone(),
                     settings: result.settings.clone(),
                     inputs: result.inputs.clone(),
+                    source: result.source.clone(),
                 });
             }
             self.take(result, &mut results);
+        }
+        for missing in std::mem::take(&mut self.missing) {
+            self.take(missing, &mut results);
         }
         let unsaved = save(store, updates, &mut results);
         let summary = self.mode == RunMode::Check;
@@ -171,6 +181,15 @@ impl Pipeline {
     /// Print unless `-q`.
     pub fn print(&self, text: &str) {
         if !self.quiet {
+            self.text(text);
+        }
+    }
+
+    /// Print the text report: to stdout, unless a report holds it.
+    fn text(&self, text: &str) {
+        if self.text_to_stderr {
+            report::eprint(text);
+        } else {
             report::print(text);
         }
     }
@@ -195,7 +214,7 @@ impl Pipeline {
             ));
         }
         if self.quiet {
-            report::print(&terminal::quiet_lines(
+            self.text(&terminal::quiet_lines(
                 results,
                 family,
                 seconds,
@@ -214,7 +233,7 @@ impl Pipeline {
             crate::error::print(&Error::Report(failure));
         }
         let regressed = results.iter().any(|r| r.status == Status::Fail);
-        let errored = results.iter().any(|r| r.status == Status::Error);
+        let errored = results.iter().any(|r| r.status.is_error());
         Ok(exit::of(regressed, errored || write_failed || unsaved))
     }
 
@@ -228,29 +247,35 @@ impl Pipeline {
         store: &Store,
         repo: Option<&RepoState>,
     ) -> Result<bool, Error> {
-        if self.yes || !repo.is_some_and(|r| r.dirty) {
-            return Ok(true);
-        }
         let names: Vec<&str> = benchmarks
             .iter()
             .filter(|b| self.mode == RunMode::Update || store.get(b).is_none())
             .copied()
             .collect();
         let names = names.join(", ");
-        let confirmed = std::io::stdin().is_terminal() && {
-            eprint!("The git working tree is dirty. Write baselines for {names} anyway? [y/N] ");
-            let mut answer = String::new();
-            std::io::stdin()
-                .read_line(&mut answer)
-                .map_err(Error::Prompt)?;
-            matches!(answer.trim(), "y" | "Y" | "yes")
-        };
-        match (confirmed, self.mode) {
+        match (confirm_dirty(self.yes, repo, &names)?, self.mode) {
             (true, _) => Ok(true),
             (false, RunMode::Check) => Ok(false),
             (false, RunMode::Update) => Err(Error::DirtyTree(names)),
         }
     }
+}
+
+/// Whether the baselines of `names` may be written: yes on a clean tree or
+/// with `--yes`; on a dirty one, only when a terminal is there to ask and
+/// the answer is yes.
+pub fn confirm_dirty(yes: bool, repo: Option<&RepoState>, names: &str) -> Result<bool, Error> {
+    if yes || !repo.is_some_and(|r| r.dirty) {
+        return Ok(true);
+    }
+    Ok(std::io::stdin().is_terminal() && {
+        eprint!("The git working tree is dirty. Write baselines for {names} anyway? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(Error::Prompt)?;
+        matches!(answer.trim(), "y" | "Y" | "yes")
+    })
 }
 
 /// The paired sds of every benchmark compared with its stored baseline on

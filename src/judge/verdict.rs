@@ -22,6 +22,7 @@ pub fn start(bench: &Benchmark, overrides: &Overrides) -> (BenchResult, Option<S
         overrides.alpha.unwrap_or(DEFAULT_ALPHA),
         overrides.min_effect,
     );
+    result.source = runner::source_key(&bench.library.source);
     match bench.resolve_settings(overrides) {
         Ok(settings) => {
             result.alpha = settings.alpha;

@@ -14,15 +14,19 @@ use crate::result::{self, BenchResult, Status};
 pub struct GithubExporter {
     summary: Option<PathBuf>,
     annotate: bool,
+    /// Stdout holds a `-` report, so the annotations go to stderr (the
+    /// runner reads workflow commands from both).
+    to_stderr: bool,
 }
 
 impl GithubExporter {
-    pub fn from_env() -> GithubExporter {
+    pub fn from_env(to_stderr: bool) -> GithubExporter {
         GithubExporter {
             summary: std::env::var_os("GITHUB_STEP_SUMMARY")
                 .filter(|p| !p.is_empty())
                 .map(|p| super::absolute(&PathBuf::from(p))),
             annotate: std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true"),
+            to_stderr,
         }
     }
 
@@ -44,7 +48,9 @@ impl Exporter for GithubExporter {
     }
 
     fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
-        if self.annotate {
+        if self.annotate && self.to_stderr {
+            super::eprint(&annotations(run.results));
+        } else if self.annotate {
             super::print(&annotations(run.results));
         }
         match &self.summary {
@@ -97,7 +103,7 @@ pub fn summary(results: &[BenchResult]) -> String {
         count(Status::Fail),
         count(Status::Pass),
         count(Status::New),
-        count(Status::Error)
+        count(Status::Error) + count(Status::Missing)
     );
     // The adjusted column only when the run was corrected.
     let corrected = results.iter().any(|r| r.family.is_some());
@@ -114,6 +120,7 @@ pub fn summary(results: &[BenchResult]) -> String {
             Status::Fail => "❌",
             Status::New => "🆕",
             Status::Error => "💥",
+            Status::Missing => "❓ MISSING",
         };
         let (flagged, meta_p) = match &r.comparison {
             Some(c) => (
@@ -127,7 +134,7 @@ pub fn summary(results: &[BenchResult]) -> String {
             None => ("–".into(), "–".into()),
         };
         let detail = match r.status {
-            Status::Error => r.error.clone().unwrap_or_default(),
+            Status::Error | Status::Missing => r.error.clone().unwrap_or_default(),
             Status::New => match &r.against {
                 Some(rev) => format!("only in the working tree, not in {}", rev.label),
                 None if r.saved => "baseline saved".into(),
@@ -200,6 +207,7 @@ pub fn annotations(results: &[BenchResult]) -> String {
         let title = match r.status {
             Status::Fail => format!("pybench: {} regressed", terminal::escape(&r.name)),
             Status::Error => format!("pybench: {} errored", terminal::escape(&r.name)),
+            Status::Missing => format!("pybench: {} is missing", terminal::escape(&r.name)),
             _ => continue,
         };
         // The benchmark's text escaped and cut as on the terminal; then the

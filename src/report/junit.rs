@@ -39,6 +39,7 @@ fn escape_body(text: &str) -> String {
 pub fn message(result: &BenchResult) -> String {
     match (result.status, &result.comparison) {
         (Status::Error, _) => result.error.clone().unwrap_or_default(),
+        (Status::Missing, _) => format!("MISSING: {}", result.error.as_deref().unwrap_or_default()),
         (_, Some(cmp)) => match &result.family {
             Some(f) => format!(
                 "{}: {}/{} slots flagged, meta-p={}, adjusted {} ({} over {} benchmarks, run-level alpha={})",
@@ -67,7 +68,8 @@ pub fn message(result: &BenchResult) -> String {
 /// The JUnit XML document for a run.
 pub fn render(results: &[BenchResult], seconds: f64) -> String {
     let count = |status| result::count(results, status);
-    let (failures, errors) = (count(Status::Fail), count(Status::Error));
+    let failures = count(Status::Fail);
+    let errors = count(Status::Error) + count(Status::Missing);
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
@@ -95,7 +97,7 @@ pub fn render(results: &[BenchResult], seconds: f64) -> String {
                     escape_body(&table)
                 );
             }
-            Status::Error => {
+            Status::Error | Status::Missing => {
                 let _ = writeln!(
                     xml,
                     ">\n      <error message=\"{}\" type=\"error\">{}</error>\n    </testcase>",

@@ -78,6 +78,14 @@ impl Exporter for FileExporter {
     }
 }
 
+/// The report path that means standard output: `--json -`.
+pub const STDOUT: &str = "-";
+
+/// Whether `path` names standard output rather than a file.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == STDOUT
+}
+
 /// Where a run's reports go (the `--json`, `--junit`, `--bmf`, `--plot`
 /// flags) and whether to talk to GitHub Actions.
 #[derive(Clone, Debug, Default)]
@@ -88,6 +96,23 @@ pub struct Targets {
     pub plot: Option<PathBuf>,
     /// `$GITHUB_STEP_SUMMARY` and `GITHUB_ACTIONS=true` are honoured.
     pub github: bool,
+}
+
+impl Targets {
+    /// The flags of the file reports that go to stdout (`-`). Stdout then
+    /// holds that one document, so there may be at most one, and the text
+    /// report goes to stderr.
+    pub fn on_stdout(&self) -> Vec<&'static str> {
+        [
+            ("--json", &self.json),
+            ("--junit", &self.junit),
+            ("--bmf", &self.bmf),
+        ]
+        .into_iter()
+        .filter(|(_, path)| path.as_deref().is_some_and(is_stdout))
+        .map(|(flag, _)| flag)
+        .collect()
+    }
 }
 
 /// Every exporter of a run.
@@ -111,7 +136,11 @@ impl ExportManager {
         for (path, render) in files {
             if let Some(path) = path {
                 exporters.push(Box::new(FileExporter {
-                    path: absolute(path),
+                    path: if is_stdout(path) {
+                        path.clone()
+                    } else {
+                        absolute(path)
+                    },
                     render,
                 }));
             }
@@ -120,7 +149,8 @@ impl ExportManager {
             exporters.push(Box::new(plot::PlotExporter::new(absolute(dir))));
         }
         if targets.github {
-            exporters.push(Box::new(github::GithubExporter::from_env()));
+            let to_stderr = !targets.on_stdout().is_empty();
+            exporters.push(Box::new(github::GithubExporter::from_env(to_stderr)));
         }
         ExportManager { exporters }
     }
@@ -146,8 +176,12 @@ pub fn absolute(path: &Path) -> PathBuf {
 }
 
 /// Check that a report file can be created or replaced at `path` (its
-/// directory is created), without touching an existing file.
+/// directory is created), without touching an existing file. Stdout
+/// (`-`) always can.
 pub fn probe_file(path: &Path) -> Result<(), ReportError> {
+    if is_stdout(path) {
+        return Ok(());
+    }
     let error = |source| ReportError::new(path, source);
     if path.is_dir() {
         return Err(error(std::io::Error::other("it is a directory")));
@@ -161,9 +195,25 @@ pub fn probe_file(path: &Path) -> Result<(), ReportError> {
         .map_err(error)
 }
 
-/// Replace `path` with `bytes` atomically, creating its directory.
+/// Replace `path` with `bytes` atomically, creating its directory; `-`
+/// writes them to stdout.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    if is_stdout(path) {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(|e| ReportError::new(path, e));
+    }
     atomic::write(path, "report", bytes).map_err(|e| ReportError::new(path, e))
+}
+
+/// Print to stderr: the text report of a run whose stdout holds a
+/// `-` report.
+pub fn eprint(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
 }
 
 /// Print to stdout. A closed stdout (`pybench | head`) must not abort the

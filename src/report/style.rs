@@ -57,7 +57,7 @@ pub fn paint(status: Status) -> String {
         Status::Pass => AnsiColors::Green,
         Status::Fail => AnsiColors::Red,
         Status::New => AnsiColors::Yellow,
-        Status::Error => AnsiColors::BrightRed,
+        Status::Error | Status::Missing => AnsiColors::BrightRed,
     };
     colored(status.label(), color)
 }

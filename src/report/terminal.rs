@@ -65,7 +65,7 @@ fn shape(table: &ScoreTable) -> String {
 /// The one-line verdict, plus the slot table under FAIL when `verbose`.
 pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
     let detail = match (result.status, &result.current, &result.comparison) {
-        (Status::Error, ..) => shown(result.error.as_deref().unwrap_or_default()),
+        (Status::Error | Status::Missing, ..) => shown(result.error.as_deref().unwrap_or_default()),
         (Status::New, None, _) if result.against.is_some() => {
             format!(
                 "only in the working tree, not in {}",
@@ -337,6 +337,10 @@ pub fn summary(results: &[BenchResult], family: Option<&RunFamily>, seconds: f64
             if errors == 1 { "" } else { "s" }
         );
     }
+    let missing = count(Status::Missing);
+    if missing > 0 {
+        let _ = write!(line, ", {missing} missing");
+    }
     if let Some(f) = family {
         let _ = write!(
             line,
@@ -360,7 +364,7 @@ pub fn quiet_lines(
     let mut text = String::new();
     for result in results
         .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+        .filter(|r| r.status == Status::Fail || r.status.is_error())
     {
         text.push_str(&bench_lines(result, verbose));
     }

@@ -19,6 +19,9 @@ pub enum Status {
     Fail,
     New,
     Error,
+    /// In the baseline file, within the searched scope, but not discovered:
+    /// its regression gate would otherwise be gone without a word.
+    Missing,
 }
 
 impl Status {
@@ -28,7 +31,13 @@ impl Status {
             Status::Fail => "FAIL",
             Status::New => "NEW",
             Status::Error => "ERROR",
+            Status::Missing => "MISSING",
         }
+    }
+
+    /// Whether it makes the run exit 2 (unless something FAILed).
+    pub fn is_error(self) -> bool {
+        matches!(self, Status::Error | Status::Missing)
     }
 }
 
@@ -80,6 +89,8 @@ pub struct BenchResult {
     /// An adaptive check's looks and where it stopped; `seeds` then holds
     /// only the seeds that ran.
     pub sequential: Option<Sequential>,
+    /// Where it was found, from the project root (its baseline records it).
+    pub source: Option<String>,
 }
 
 /// An adaptive check: how far it went.
@@ -179,6 +190,17 @@ impl BenchResult {
             sensitivity: Vec::new(),
             notes: Vec::new(),
             sequential: None,
+            source: None,
+        }
+    }
+
+    /// `name`, which has a baseline (measured with `alpha` and
+    /// `min_effect`) but was not discovered.
+    pub fn missing(name: &str, alpha: f64, min_effect: Option<f64>) -> BenchResult {
+        BenchResult {
+            status: Status::Missing,
+            error: Some(MISSING.to_string()),
+            ..BenchResult::new(name, alpha, min_effect)
         }
     }
 
@@ -220,6 +242,10 @@ impl BenchResult {
             .collect()
     }
 }
+
+/// Why a benchmark is MISSING, and what to do.
+pub const MISSING: &str = "in the baseline file but not discovered (hint: restore it, \
+     or run `pybench forget NAME` to drop its baseline on purpose)";
 
 /// How many results have `status`.
 pub fn count(results: &[BenchResult], status: Status) -> usize {

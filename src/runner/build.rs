@@ -48,7 +48,11 @@ pub(super) fn cargo() -> Command {
 /// on a terminal; without one (CI), one line says that the build started
 /// and one how long it took, so a log shows where the minutes went while
 /// stdout stays clean. `target_dir` overrides cargo's target directory.
-pub fn build_package(dir: &Path, target_dir: Option<&Path>) -> Result<Vec<PathBuf>, BuildError> {
+pub fn build_package(
+    dir: &Path,
+    target_dir: Option<&Path>,
+    quiet: bool,
+) -> Result<Vec<PathBuf>, BuildError> {
     let started = std::time::Instant::now();
     let terminal = std::io::stderr().is_terminal();
     let manifest = dir.join("Cargo.toml");
@@ -61,8 +65,10 @@ pub fn build_package(dir: &Path, target_dir: Option<&Path>) -> Result<Vec<PathBu
         "--release",
         "--message-format=json-render-diagnostics",
     ]);
-    if !terminal {
+    if !terminal || quiet {
         command.arg("--quiet");
+    }
+    if !terminal && !quiet {
         eprintln!("building {} (cargo build --release)", dir.display());
     }
     let mut child = command
@@ -116,7 +122,7 @@ pub fn build_package(dir: &Path, target_dir: Option<&Path>) -> Result<Vec<PathBu
             status: status.to_string(),
         });
     }
-    if !terminal {
+    if !terminal && !quiet {
         eprintln!(
             "built {} in {:.1}s",
             dir.display(),

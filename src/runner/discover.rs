@@ -91,6 +91,8 @@ pub struct LibraryFile {
     /// True when the user named this file itself (so having no benchmarks
     /// is an error, not something to skip).
     pub named: bool,
+    /// The Cargo package directory it was built from, or the file itself.
+    pub source: PathBuf,
 }
 
 /// How a search goes.
@@ -102,23 +104,30 @@ pub struct Options<'a> {
     pub target_dir: Option<&'a Path>,
     /// Say on stderr what was searched and why anything was skipped.
     pub verbose: bool,
+    /// `-q`: no word about what is searched and built.
+    pub quiet: bool,
 }
 
 /// The library files of a search's PATHs (or of the project's default).
 pub fn library_files(search: &Search) -> Result<Vec<LibraryFile>, DiscoverError> {
-    let paths = resolve_paths(&search.paths, search.verbose)?;
+    let paths = resolve_paths(&search.paths, search.verbose, search.quiet)?;
     let options = Options {
         no_build: search.no_build,
         target_dir: None,
         verbose: search.verbose,
+        quiet: search.quiet,
     };
     library_files_in(&paths, &options)
 }
 
 /// The PATH arguments, or the project's default paths when there are none.
-pub fn resolve_paths(paths: &[PathBuf], verbose: bool) -> Result<Vec<PathBuf>, DiscoverError> {
+pub fn resolve_paths(
+    paths: &[PathBuf],
+    verbose: bool,
+    quiet: bool,
+) -> Result<Vec<PathBuf>, DiscoverError> {
     if paths.is_empty() {
-        Ok(workspace::default_paths(verbose)?)
+        Ok(workspace::default_paths(verbose, quiet)?)
     } else {
         Ok(paths.to_vec())
     }
@@ -148,6 +157,7 @@ pub fn library_files_in(
             walk.files.push(LibraryFile {
                 path: path.clone(),
                 named: true,
+                source: path.clone(),
             });
         } else {
             let repo = scope::repository(path);
@@ -242,6 +252,7 @@ impl Walk<'_> {
             } else if build::is_shared_library(&entry) {
                 self.note(format_args!("found library {}", entry.display()));
                 self.files.push(LibraryFile {
+                    source: entry.clone(),
                     path: entry,
                     named: false,
                 });
@@ -262,7 +273,7 @@ impl Walk<'_> {
         let libraries = if self.options.no_build {
             build::built_libraries(dir)?
         } else {
-            build::build_package(dir, self.options.target_dir)?
+            build::build_package(dir, self.options.target_dir, self.options.quiet)?
         };
         if libraries.is_empty() {
             let rlibs = workspace::packages_without_cdylib(dir);
@@ -288,7 +299,11 @@ impl Walk<'_> {
                 path.display(),
                 dir.display()
             ));
-            self.files.push(LibraryFile { path, named: false });
+            self.files.push(LibraryFile {
+                path,
+                named: false,
+                source: dir.to_path_buf(),
+            });
         }
         Ok(())
     }

@@ -71,15 +71,19 @@ pub struct Library {
     pub path: PathBuf,
     /// As discovered, for display.
     pub named: PathBuf,
+    /// Where it comes from: its Cargo package's directory, or the file
+    /// itself. A baseline records it, to tell MISSING from out of scope.
+    pub source: PathBuf,
     _handle: Option<libloading::Library>,
 }
 
 impl Library {
     /// A library that is not loaded here (a worker loads it).
-    pub fn unloaded(path: PathBuf, named: PathBuf) -> Library {
+    pub fn unloaded(path: PathBuf, named: PathBuf, source: PathBuf) -> Library {
         Library {
             path,
             named,
+            source,
             _handle: None,
         }
     }
@@ -186,6 +190,7 @@ pub fn symbol<T: Copy>(
 /// return its benchmarks (empty if it exports none).
 pub fn load_benchmarks(
     path: &Path,
+    source: &Path,
     skipped: &mut Vec<String>,
 ) -> Result<Vec<Benchmark>, LibraryError> {
     let named = path.to_path_buf();
@@ -204,6 +209,7 @@ pub fn load_benchmarks(
     let library = Arc::new(Library {
         path,
         named,
+        source: source.to_path_buf(),
         _handle: Some(handle),
     });
     Ok(benchmarks

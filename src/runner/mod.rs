@@ -18,7 +18,7 @@ pub mod seeds;
 pub mod worker;
 pub mod workspace;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,11 +68,43 @@ pub struct Search {
     pub no_build: bool,
     /// Print the exports skipped for want of a companion.
     pub verbose: bool,
+    /// `-q`: no word about what is searched and built.
+    pub quiet: bool,
     pub selection: Selection,
     /// Load the libraries in this process rather than in describe workers.
     pub in_process: bool,
     /// `--timeout`: also the limit on describing one library.
     pub timeout: Option<f64>,
+}
+
+/// `source` (a package directory or library file) as a baseline records
+/// it: a `/`-separated path from the project root; None outside it.
+pub fn source_key(source: &Path) -> Option<String> {
+    let root = workspace::project_root().canonicalize().ok()?;
+    let source = source.canonicalize().ok()?;
+    let relative = source.strip_prefix(&root).ok()?;
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_str().map(str::to_string))
+        .collect::<Option<_>>()?;
+    Some(if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// Whether a benchmark recorded at `key` ([`source_key`]) lies within
+/// one of the `searched` paths, so that a search there should find it.
+pub fn in_scope(key: &str, searched: &[PathBuf]) -> bool {
+    let Ok(root) = workspace::project_root().canonicalize() else {
+        return false;
+    };
+    let source = if key == "." { root } else { root.join(key) };
+    searched
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .any(|p| source.starts_with(p))
 }
 
 /// Every selected benchmark of every PATH, sorted by name. A library that
@@ -122,7 +154,8 @@ pub fn load_libraries(
     for file in files {
         let mut skipped = Vec::new();
         let found = if search.in_process {
-            let found = library::load_benchmarks(&file.path, &mut skipped)?;
+            let found =
+                library::load_benchmarks(&file.path, &canonical_source(file), &mut skipped)?;
             let empty = found.is_empty();
             benchmarks.extend(found);
             !empty
@@ -134,6 +167,7 @@ pub fn load_libraries(
             if found {
                 requests.push(Undescribed {
                     named: file.path.clone(),
+                    source: canonical_source(file),
                     path,
                     pairs: companions,
                 });
@@ -159,10 +193,20 @@ pub fn load_libraries(
     Ok(benchmarks)
 }
 
+/// Where `file` comes from, made absolute now: an `--in-process`
+/// benchmark may change the current directory before it is recorded.
+fn canonical_source(file: &LibraryFile) -> PathBuf {
+    file.source
+        .canonicalize()
+        .unwrap_or_else(|_| file.source.clone())
+}
+
 /// A library with benchmarks whose settings are still to be read.
 struct Undescribed {
     /// As discovered (the name of its ERROR if it fails).
     named: PathBuf,
+    /// Its package's directory, or the file.
+    source: PathBuf,
     /// Canonical: what the worker loads and the fingerprint hashes.
     path: PathBuf,
     /// Its `(benchmark, companion)` exports.
@@ -184,9 +228,14 @@ fn described(
         .collect();
     let descriptions = describe::describe_all(context, &jobs, describe::limit(timeout));
     let mut benchmarks = Vec::new();
-    for (Undescribed { named, path, pairs }, description) in requests.into_iter().zip(descriptions)
-    {
-        let library = Arc::new(Library::unloaded(path, named.clone()));
+    for (request, description) in requests.into_iter().zip(descriptions) {
+        let Undescribed {
+            named,
+            source,
+            path,
+            pairs,
+        } = request;
+        let library = Arc::new(Library::unloaded(path, named.clone(), source));
         match description {
             Ok(settings) => benchmarks.extend(pairs.into_iter().zip(settings).map(
                 |((name, _), settings)| Benchmark {

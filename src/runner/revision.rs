@@ -70,7 +70,8 @@ pub fn cache_dir(git_dir: &Path, commit: &str) -> PathBuf {
 
 /// Materialise REV and build the benchmark packages of `paths` in it,
 /// unless the cache already holds that build.
-pub fn prepare(rev: &str, paths: &[PathBuf]) -> Result<RevisionBuild, RevisionError> {
+/// `quiet` (`-q`) builds REV without a word.
+pub fn prepare(rev: &str, paths: &[PathBuf], quiet: bool) -> Result<RevisionBuild, RevisionError> {
     let cwd = std::env::current_dir().map_err(|e| io("no working directory", e))?;
     let revision = checkout::resolve_revision(&cwd, rev)?.ok_or(RevisionError::NoRepository)?;
     let label = format!("{rev} ({})", revision.short);
@@ -94,7 +95,7 @@ pub fn prepare(rev: &str, paths: &[PathBuf]) -> Result<RevisionBuild, RevisionEr
                 .map_err(|e| io("cannot update the build cache", e))?;
             (record.libraries, true)
         }
-        None => (build(&cwd, &revision, relative, &root)?, false),
+        None => (build(&cwd, &revision, relative, &root, quiet)?, false),
     };
     Ok(RevisionBuild {
         label,
@@ -141,6 +142,7 @@ fn build(
     revision: &checkout::Revision,
     relative: Vec<PathBuf>,
     root: &Path,
+    quiet: bool,
 ) -> Result<Vec<PathBuf>, RevisionError> {
     // Every revision is checked out at the same place and built into one
     // target directory of its own: cargo's fingerprints name source paths
@@ -159,6 +161,7 @@ fn build(
         .collect();
     let options = discover::Options {
         target_dir: Some(&root.join("target")),
+        quiet,
         ..discover::Options::default()
     };
     let files = discover::library_files_in(&present, &options)?;

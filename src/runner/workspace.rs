@@ -199,7 +199,7 @@ pub fn metadata(dir: &Path) -> Result<Metadata, WorkspaceError> {
 /// user would name it from the start directory. Prints on stderr, in one
 /// line, what was chosen (unless `./benchmarks`), and a warning for each
 /// member that depends on pybench but builds no `cdylib`.
-pub fn default_paths(verbose: bool) -> Result<Vec<PathBuf>, WorkspaceError> {
+pub fn default_paths(verbose: bool, quiet: bool) -> Result<Vec<PathBuf>, WorkspaceError> {
     let benchmarks = PathBuf::from("benchmarks");
     if benchmarks.exists() {
         return Ok(vec![benchmarks]);
@@ -211,10 +211,12 @@ pub fn default_paths(verbose: bool) -> Result<Vec<PathBuf>, WorkspaceError> {
     let meta = metadata(&cwd)?;
     if let Some((paths, key)) = configured(&meta)? {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        eprintln!("pybench: benchmarking {} (from {key})", shown.join(", "));
+        if !quiet {
+            eprintln!("pybench: benchmarking {} (from {key})", shown.join(", "));
+        }
         return Ok(paths);
     }
-    benchmark_crates(&meta, verbose)
+    benchmark_crates(&meta, verbose, quiet)
 }
 
 /// The paths `[workspace.metadata.pybench]` lists, else those every
@@ -272,7 +274,11 @@ fn listed(
 }
 
 /// The members that build a `cdylib` and depend on pybench.
-fn benchmark_crates(meta: &Metadata, verbose: bool) -> Result<Vec<PathBuf>, WorkspaceError> {
+fn benchmark_crates(
+    meta: &Metadata,
+    verbose: bool,
+    quiet: bool,
+) -> Result<Vec<PathBuf>, WorkspaceError> {
     let mut chosen = Vec::new();
     for package in meta.members() {
         if !package.uses_pybench() {
@@ -294,11 +300,13 @@ fn benchmark_crates(meta: &Metadata, verbose: bool) -> Result<Vec<PathBuf>, Work
         )));
     }
     let names: Vec<&str> = chosen.iter().map(|p| p.name.as_str()).collect();
-    eprintln!(
-        "pybench: benchmarking {} {} (the workspace members that build a cdylib and depend on pybench)",
-        if names.len() == 1 { "crate" } else { "crates" },
-        names.join(", ")
-    );
+    if !quiet {
+        eprintln!(
+            "pybench: benchmarking {} {} (the workspace members that build a cdylib and depend on pybench)",
+            if names.len() == 1 { "crate" } else { "crates" },
+            names.join(", ")
+        );
+    }
     Ok(chosen.iter().map(|p| relative_to_cwd(p.dir())).collect())
 }
 

@@ -208,6 +208,24 @@ impl Store {
         *self = now;
         Ok(written)
     }
+
+    /// Remove the lines of `benches` from the file as it is now (read
+    /// again; call it under the lock). Every other line stays byte for byte.
+    pub fn forget(&mut self, benches: &[String]) -> Result<(), StoreError> {
+        let mut now = Store::open(&self.path)?;
+        for bench in benches {
+            now.layout.remove(bench);
+            now.baselines.remove(bench);
+        }
+        atomic::replace(&self.path, "baselines", &now.layout.to_bytes()).map_err(|source| {
+            StoreError::Write {
+                path: self.path.clone(),
+                source,
+            }
+        })?;
+        *self = now;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

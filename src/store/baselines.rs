@@ -29,6 +29,10 @@ pub struct Baseline {
     pub settings: Option<StoredSettings>,
     /// The hash of each input it names (absent when it names none).
     pub inputs: Option<Pins>,
+    /// Where its benchmark was found, from the project root: its Cargo
+    /// package's directory or its library file. A check searching there
+    /// that does not find it reports it MISSING.
+    pub source: Option<String>,
 }
 
 /// Why one line of the file cannot be read.
@@ -77,6 +81,8 @@ struct LineIn {
     // Not lenient: a pin that cannot be read must not read as "no inputs".
     #[serde(default)]
     inputs: Option<Pins>,
+    #[serde(default, deserialize_with = "lenient")]
+    source: Option<String>,
 }
 
 fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
@@ -103,6 +109,7 @@ struct LineOut<'a> {
     settings: &'a Option<StoredSettings>,
     #[serde(skip_serializing_if = "Option::is_none")]
     inputs: &'a Option<Pins>,
+    source: &'a Option<String>,
 }
 
 struct Nested<'a>(&'a ScoreTable);
@@ -180,6 +187,7 @@ impl Baseline {
             env: raw.env,
             settings: raw.settings,
             inputs: raw.inputs,
+            source: raw.source,
         })
     }
 
@@ -196,6 +204,7 @@ impl Baseline {
             env: &self.env,
             settings: &self.settings,
             inputs: &self.inputs,
+            source: &self.source,
         };
         let mut out = Vec::new();
         let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonStyle);
@@ -241,6 +250,7 @@ pub(super) mod tests {
             env: None,
             settings: None,
             inputs: None,
+            source: None,
         }
     }
 

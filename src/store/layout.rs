@@ -118,6 +118,13 @@ impl Layout {
         );
     }
 
+    /// Remove `bench`'s line, if it has one; every other line stays.
+    pub fn remove(&mut self, bench: &str) {
+        if let Some(i) = self.position(bench) {
+            self.lines.remove(i);
+        }
+    }
+
     /// The ending most lines have (CRLF only when it outnumbers LF), for a
     /// new line.
     fn dominant_ending(&self) -> Ending {
@@ -179,6 +186,14 @@ mod tests {
             "a 1\r\nb 2\n\nc 1\r\n"
         );
         assert_eq!(put("a 1\nb 1", "b", "b 2"), "a 1\nb 2");
+    }
+
+    #[test]
+    fn a_removed_line_leaves_the_others_byte_for_byte() {
+        let mut l = layout("\u{feff}a 1\r\n\nb 1\nc 1");
+        l.remove("b");
+        l.remove("z");
+        assert_eq!(l.to_bytes(), "\u{feff}a 1\r\n\nc 1".as_bytes());
     }
 
     #[test]
