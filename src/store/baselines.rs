@@ -109,6 +109,7 @@ struct LineOut<'a> {
     settings: &'a Option<StoredSettings>,
     #[serde(skip_serializing_if = "Option::is_none")]
     inputs: &'a Option<Pins>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     source: &'a Option<String>,
 }
 
