@@ -14,6 +14,7 @@ pub mod hash_cache;
 pub mod inputs;
 pub mod layout;
 pub mod lock;
+pub mod range;
 pub mod sensitivity;
 
 pub use baseline_file::{Store, StoreError, Written};
