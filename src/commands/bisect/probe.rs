@@ -252,6 +252,14 @@ pub fn reference(
                 scores,
                 env: Some(Environment::current(&at_good.library.path)),
                 settings: None,
+                // GOOD ran on today's data: the probes are checked against it.
+                inputs: crate::judge::inputs::check(
+                    runner::workspace::project_root(),
+                    &settings.inputs,
+                    None,
+                )
+                .ok()
+                .flatten(),
                 source: stored.and_then(|b| b.source.clone()),
             },
             source: ReferenceSource::RunAtGood,
