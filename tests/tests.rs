@@ -31,6 +31,8 @@ mod hints;
 mod injection;
 mod inputs;
 mod inputs_more;
+mod inputs_scale;
+mod layers;
 mod library_hash;
 mod library_paths;
 mod load_faults;

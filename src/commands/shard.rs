@@ -9,16 +9,17 @@ use std::path::PathBuf;
 use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::judge::verdict::{self, Execution};
+use crate::judge::{Execution, verdict};
 use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
+use crate::runner::workspace::project_root;
 use crate::runner::{self, Benchmark, Reply, RunContext, RunError, SeedResult};
 use crate::scaleout::file::FORMAT_VERSION;
 use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile};
 use crate::settings::{Overrides, RunMode};
 use crate::stats;
-use crate::store::Store;
 use crate::store::fingerprint::{Environment, StoredSettings};
+use crate::store::{Baseline, Store};
 
 /// Exit code 0 once every file is written, even for a benchmark that
 /// errored: the error is in its file, and `pybench merge` reports it.
@@ -54,9 +55,16 @@ pub fn run(
         terminal::count(benchmarks.len(), "benchmark")
     );
     terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
-    for (bench, (seeds_from, seeds)) in benchmarks.iter().zip(seeds_of) {
+    for (bench, (seeds_from, seeds, stored)) in benchmarks.iter().zip(seeds_of) {
         let file = run_one(
-            context, bench, &overrides, shard, mode, seeds_from, seeds, args,
+            context,
+            bench,
+            &overrides,
+            shard,
+            mode,
+            (seeds_from, seeds),
+            stored.as_ref(),
+            args,
         );
         context.check()?;
         let path = file.write(out_dir)?;
@@ -73,6 +81,9 @@ pub fn run(
     Ok(exit::OK)
 }
 
+/// A benchmark's seeds, where they came from, and its stored baseline.
+type Planned = (SeedsFrom, Vec<u64>, Option<Baseline>);
+
 /// Each benchmark's seeds: its stored baseline's in a check, else the seed
 /// plan's.
 fn seeds_of(
@@ -80,7 +91,7 @@ fn seeds_of(
     mode: RunMode,
     overrides: &Overrides,
     benchmarks: &[Benchmark],
-) -> Result<Vec<(SeedsFrom, Vec<u64>)>, Error> {
+) -> Result<Vec<Planned>, Error> {
     // Read-only: a shard never writes baselines, so it takes no lock.
     let store = Store::open(&args.search.store.baseline())?;
     let plan_path: Option<PathBuf> = args.shard.seed_plan.clone().or_else(|| {
@@ -96,7 +107,11 @@ fn seeds_of(
         if mode == RunMode::Check
             && let Some(baseline) = store.get(&bench.name)
         {
-            seeds_of.push((SeedsFrom::Baseline, baseline.seeds.clone()));
+            seeds_of.push((
+                SeedsFrom::Baseline,
+                baseline.seeds.clone(),
+                Some(baseline.clone()),
+            ));
             continue;
         }
         let planned = plan
@@ -116,7 +131,7 @@ fn seeds_of(
             }
             .into());
         }
-        seeds_of.push((SeedsFrom::Plan, planned.to_vec()));
+        seeds_of.push((SeedsFrom::Plan, planned.to_vec(), None));
     }
     Ok(seeds_of)
 }
@@ -129,8 +144,8 @@ fn run_one(
     overrides: &Overrides,
     shard: Shard,
     mode: RunMode,
-    seeds_from: SeedsFrom,
-    seeds: Vec<u64>,
+    (seeds_from, seeds): (SeedsFrom, Vec<u64>),
+    stored: Option<&Baseline>,
     args: &RunArgs,
 ) -> ShardFile {
     let environment = Environment::current(&bench.library.path);
@@ -155,18 +170,32 @@ fn run_one(
         error_index: None,
         results: Vec::new(),
         output: String::new(),
+        inputs: None,
     };
-    let (result, settings) = verdict::start(bench, overrides);
-    file.settings.alpha = result.alpha;
-    file.settings.min_effect = result.min_effect;
-    let Some(settings) = settings else {
-        // As an unsharded run: the error comes before any seed is chosen.
-        file.seeds.clear();
-        file.indices.clear();
-        file.settings.n_seeds = 0;
-        file.error = result.error;
-        return file;
+    let (plan, settings) = verdict::start(bench, overrides);
+    file.settings.alpha = plan.alpha;
+    file.settings.min_effect = plan.min_effect;
+    let settings = match settings {
+        Ok(settings) => settings,
+        Err(e) => {
+            // As an unsharded run: the error comes before any seed is chosen.
+            file.seeds.clear();
+            file.indices.clear();
+            file.settings.n_seeds = 0;
+            file.error = Some(e);
+            return file;
+        }
     };
+    // As an unsharded run: changed inputs are an error before any seed runs.
+    match crate::judge::inputs::pin(&settings, stored) {
+        Ok(inputs) => file.inputs = inputs,
+        Err(changed) => {
+            // What this shard read, so that merge can say the shards disagree.
+            file.inputs = crate::store::inputs::pin_all(project_root(), &settings.inputs).ok();
+            file.error = Some(changed);
+            return file;
+        }
+    }
     if let Err(e) = stats::check_reachable(settings.alpha, file.seeds.len()) {
         file.error = Some(e.to_string());
         return file;

@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::result::BenchResult;
 use crate::runner::workspace::project_root;
 use crate::settings::Settings;
 use crate::store::Baseline;
@@ -15,20 +14,11 @@ use crate::store::inputs::{self, InputError, Pin, Pins};
 /// The most file names one message lists.
 const NAMED: usize = 3;
 
-/// Check `result`'s inputs (its `settings.inputs`, under the project
-/// root) before it runs: record their pins, or make it an ERROR and
-/// return false.
-pub fn pin_into(result: &mut BenchResult, settings: &Settings, stored: Option<&Baseline>) -> bool {
-    match check(project_root(), &settings.inputs, stored) {
-        Ok(pins) => {
-            result.inputs = pins;
-            true
-        }
-        Err(message) => {
-            result.error = Some(message);
-            false
-        }
-    }
+/// Check a benchmark's inputs (its `settings.inputs`, under the project
+/// root) before anything runs: their pins, or its ERROR message when they
+/// are not what `stored` pinned.
+pub fn pin(settings: &Settings, stored: Option<&Baseline>) -> Result<Option<Pins>, String> {
+    check(project_root(), &settings.inputs, stored)
 }
 
 /// The pins of `specs` under `root` for this run (`None` when it names no
@@ -48,10 +38,22 @@ pub fn check(
             .map(Some)
             .map_err(|e| format!("{e}; {}", hint(&e)));
     };
+    against(baseline, specs, |spec| inputs::pin(root, spec)).map(Some)
+}
+
+/// `specs` as `pin` finds them, against what `baseline` pinned: their pins,
+/// or the ERROR message naming each input that changed. A merge passes the
+/// pins its shards recorded; a check hashes the files.
+pub fn against(
+    baseline: &Baseline,
+    specs: &[String],
+    pin: impl Fn(&str) -> Result<Pin, InputError>,
+) -> Result<Pins, String> {
+    let pinned = baseline.inputs.clone().unwrap_or_default();
     let mut current = Pins::new();
     let mut changes = Vec::new();
     for spec in specs {
-        match (inputs::pin(root, spec), pinned.get(spec)) {
+        match (pin(spec), pinned.get(spec)) {
             (Ok(now), Some(was)) => {
                 changes.extend(change(spec, was, &now));
                 current.insert(spec.clone(), now);
@@ -67,7 +69,7 @@ pub fn check(
         changes.push(format!("input {spec} was removed from the settings"));
     }
     if changes.is_empty() {
-        return Ok(Some(current));
+        return Ok(current);
     }
     let measured = match &baseline.git_commit {
         Some(commit) => format!(" (measured at {commit})"),
@@ -77,6 +79,13 @@ pub fn check(
         "{} since the baseline{measured}; if intended, run `pybench update`",
         changes.join(", ")
     ))
+}
+
+/// Pins recorded by shards against what `baseline` pinned (for `merge`).
+pub fn recorded_against(baseline: &Baseline, recorded: Option<&Pins>) -> Result<Pins, String> {
+    let recorded = recorded.cloned().unwrap_or_default();
+    let specs: Vec<String> = recorded.keys().cloned().collect();
+    against(baseline, &specs, |spec| Ok(recorded[spec].clone()))
 }
 
 fn hint(error: &InputError) -> &'static str {

@@ -5,10 +5,14 @@
 
 pub mod adaptive;
 pub mod compare;
+pub mod evidence;
+pub mod execution;
 pub mod family;
 pub mod inputs;
 pub mod pipeline;
+pub mod reference;
 pub mod verdict;
 
+pub use execution::Execution;
 pub use pipeline::Pipeline;
-pub use verdict::Execution;
+pub use reference::{Against, Reference, References};

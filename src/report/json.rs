@@ -10,6 +10,7 @@ use crate::result::{BenchResult, FamilyOutcome, RunFamily, Sequential, SlotVerdi
 use crate::stats;
 use crate::store::fingerprint::Environment;
 use crate::store::git::RepoState;
+use crate::store::inputs::Pins;
 
 /// Bumped whenever a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -90,6 +91,8 @@ struct Bench<'a> {
     slots: Vec<Slot<'a>>,
     environment: Option<&'a Environment>,
     environment_differences: &'a [String],
+    /// Each input it names with its hash, as this run found them.
+    inputs: Option<&'a Pins>,
     nondeterministic_seed: Option<u64>,
     /// Its place in the run-level correction.
     family: Option<&'a FamilyOutcome>,
@@ -124,11 +127,10 @@ struct Slot<'a> {
 fn bench(result: &BenchResult) -> Bench<'_> {
     let values = |index: usize| -> &[f64] {
         result
-            .current
-            .as_ref()
+            .current()
             .map_or(&[][..], |table| table.column(index))
     };
-    let slots = match (&result.comparison, &result.current) {
+    let slots = match (result.comparison(), result.current()) {
         (Some(cmp), _) => cmp
             .slots
             .iter()
@@ -180,23 +182,24 @@ fn bench(result: &BenchResult) -> Bench<'_> {
     };
     Bench {
         name: &result.name,
-        status: result.status,
-        meta_p: result.comparison.as_ref().map(|c| c.meta_p),
+        status: result.status(),
+        meta_p: result.meta_p(),
         alpha: result.alpha,
         min_effect: result.min_effect,
         n_seeds: result.seeds.len(),
-        n_flagged: result.comparison.as_ref().map(|c| c.n_flagged()),
-        severity: result.comparison.as_ref().map(|c| c.severity),
-        error: result.error.as_deref(),
+        n_flagged: result.comparison().map(|c| c.n_flagged()),
+        severity: result.comparison().map(|c| c.severity),
+        error: result.error(),
         improved: result.improved(),
-        improvement_meta_p: result.improvement.as_ref().map(|m| m.meta_p),
+        improvement_meta_p: result.improvement().map(|m| m.meta_p),
         environment: result.env.as_ref(),
         environment_differences: &result.env_differences,
+        inputs: result.inputs.as_ref(),
         nondeterministic_seed: result.nondeterministic_seed,
         family: result.family.as_ref(),
         warnings: result.notes.iter().map(|n| n.text.as_str()).collect(),
         seeds_run: result.seeds.len(),
-        adaptive: result.sequential.as_ref(),
+        adaptive: result.sequential(),
         seeds: &result.seeds,
         slots,
     }

@@ -56,6 +56,26 @@ pub fn pin_all(root: &Path, specs: &[String]) -> Result<Pins, InputError> {
         .collect()
 }
 
+/// The first input on which two sets of pins disagree, as each side has
+/// it: `data/x.csv sha256:81bf9fa8d…`, or `data/x.csv unpinned`.
+pub fn first_difference(a: Option<&Pins>, b: Option<&Pins>) -> (String, String) {
+    let (a, b) = (
+        a.cloned().unwrap_or_default(),
+        b.cloned().unwrap_or_default(),
+    );
+    let spec = a
+        .keys()
+        .chain(b.keys())
+        .find(|spec| a.get(*spec) != b.get(*spec))
+        .cloned()
+        .unwrap_or_default();
+    let side = |pins: &Pins| match pins.get(&spec) {
+        Some(pin) => format!("{spec} {}…", pin.sha256.get(..19).unwrap_or(&pin.sha256)),
+        None => format!("{spec} unpinned"),
+    };
+    (side(&a), side(&b))
+}
+
 /// Pin one input: a glob (which may match nothing), else a path that must
 /// exist as a file or a directory.
 pub fn pin(root: &Path, spec: &str) -> Result<Pin, InputError> {
@@ -83,7 +103,7 @@ pub fn pin(root: &Path, spec: &str) -> Result<Pin, InputError> {
 }
 
 /// The pin of a set of files: the hash of their sorted names and hashes.
-fn combined(files: BTreeMap<String, String>) -> Pin {
+pub(crate) fn combined(files: BTreeMap<String, String>) -> Pin {
     let mut hasher = Sha256::new();
     for (name, hash) in &files {
         hasher.update(name.as_bytes());
@@ -204,6 +224,8 @@ fn slashed(path: &Path) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+pub mod at_revision;
 
 #[cfg(test)]
 mod tests;
