@@ -45,7 +45,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let store = Store::open(&args.search.store.baseline())?;
     let overrides = Overrides {
         adaptive: check.adaptive.then_some(true),
-        ..super::overrides(&args.settings, None)?
+        ..super::overrides(&args.settings)?
     };
     if let Some(note) = inputs_note(&current, &overrides, rev, &build.label)
         && !search.quiet

@@ -58,7 +58,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
 /// Run the command the user asked for; the result is the exit code.
 pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
     match &cli.command {
-        None => check::run(&cli.check),
+        None => check::run(cli.check.mode()),
         Some(Command::Update(update)) => update::run(update),
         Some(Command::Show(show)) => show::run(show),
         Some(Command::Compare(compare)) => compare::run(compare),
@@ -87,12 +87,12 @@ pub fn discover(context: &RunContext, search: &Search) -> Result<Vec<Benchmark>,
 
 /// What the settings flags override, with the project's inputs (which
 /// every benchmark reads besides its own).
-pub fn overrides(settings: &SettingsArgs, n_seeds: Option<usize>) -> Result<Overrides, Error> {
+pub fn overrides(settings: &SettingsArgs) -> Result<Overrides, Error> {
     let project_inputs =
         runner::workspace::project_inputs().map_err(runner::DiscoverError::from)?;
     Ok(Overrides {
         project_inputs,
-        ..settings.overrides(n_seeds)
+        ..settings.overrides()
     })
 }
 
