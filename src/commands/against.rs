@@ -7,12 +7,12 @@ use std::time::Instant;
 
 use crate::cli::CheckArgs;
 use crate::error::Error;
+use crate::judge::inputs::project_root;
 use crate::judge::{Against, Execution, Reference, References, verdict};
 use crate::report::progress::Progress;
 use crate::report::terminal;
 use crate::result::{BenchResult, Outcome, Plan, Revision};
 use crate::runner::revision::{self, RevisionBuild};
-use crate::runner::workspace::project_root;
 use crate::runner::{self, Benchmark, LibraryFile, RunContext, Search, SeedSource};
 use crate::settings::{Overrides, RunMode};
 use crate::store::Store;
@@ -36,7 +36,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     )?;
     let seed_source = SeedSource::from_env()?;
     let search = resolved_search(args)?;
-    let build = revision::prepare(rev, &search.paths, search.quiet)?;
+    let build = revision::prepare(rev, &search.paths, search.quiet, &search.project)?;
     if build.reused && !search.quiet {
         eprintln!("using the cached build of {}", build.label);
     }
@@ -179,7 +179,7 @@ fn inputs_note(
             continue;
         };
         for (spec, pin) in there {
-            let here = crate::store::inputs::pin(project_root(), &spec).ok();
+            let here = crate::store::inputs::pin(&project_root(), &spec).ok();
             if pin.is_some() && here != pin {
                 differ.insert(spec);
             }

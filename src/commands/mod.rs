@@ -88,8 +88,8 @@ pub fn discover(context: &RunContext, search: &Search) -> Result<Vec<Benchmark>,
 /// What the settings flags override, with the project's inputs (which
 /// every benchmark reads besides its own).
 pub fn overrides(settings: &SettingsArgs) -> Result<Overrides, Error> {
-    let project_inputs =
-        runner::workspace::project_inputs().map_err(runner::DiscoverError::from)?;
+    let project_inputs = runner::workspace::project_inputs(&crate::judge::inputs::project_root())
+        .map_err(runner::DiscoverError::from)?;
     Ok(Overrides {
         project_inputs,
         ..settings.overrides()
@@ -124,5 +124,6 @@ pub fn pipeline(
         started,
         exports,
         missing: Vec::new(),
+        column: Default::default(),
     })
 }

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
+use crate::judge::inputs::project_root;
 use crate::judge::{Execution, verdict};
 use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
-use crate::runner::workspace::project_root;
 use crate::runner::{self, Benchmark, Reply, RunContext, RunError, SeedResult};
 use crate::scaleout::file::FORMAT_VERSION;
 use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile, ShardSpec};
@@ -53,7 +53,7 @@ pub fn run(
         "pybench — shard {shard} of {}\n\n",
         terminal::count(benchmarks.len(), "benchmark")
     );
-    terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
+    let column = terminal::NameColumn::fitting(benchmarks.iter().map(|b| b.name.as_str()));
     for (bench, (seeds_from, seeds, stored)) in benchmarks.iter().zip(seeds_of) {
         let file = run_one(
             context,
@@ -71,7 +71,7 @@ pub fn run(
             Some(error) => format!("ERROR (recorded for merge): {}", shown(error)),
             None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
         };
-        let name = terminal::padded_name(&file.bench);
+        let name = column.pad(&file.bench);
         let _ = writeln!(out, "{name} {detail}   → {}", path.display());
     }
     if !args.reports.quiet {
@@ -190,7 +190,7 @@ fn run_one(
         Ok(inputs) => file.inputs = inputs,
         Err(changed) => {
             // What this shard read, so that merge can say the shards disagree.
-            file.inputs = crate::store::inputs::pin_all(project_root(), &settings.inputs).ok();
+            file.inputs = crate::store::inputs::pin_all(&project_root(), &settings.inputs).ok();
             file.error = Some(changed);
             return file;
         }

@@ -46,8 +46,8 @@ impl Commits {
 }
 
 fn load(context: &RunContext, search: &Search, commit: &Commit) -> Result<Vec<Benchmark>, String> {
-    let build =
-        revision::prepare(&commit.id, &search.paths, search.quiet).map_err(|e| match e {
+    let build = revision::prepare(&commit.id, &search.paths, search.quiet, &search.project)
+        .map_err(|e| match e {
             revision::RevisionError::Discover(crate::runner::DiscoverError::Build(_)) => {
                 "did not build".to_string()
             }
@@ -253,7 +253,7 @@ pub fn reference(
                 settings: None,
                 // GOOD ran on today's data: the probes are checked against it.
                 inputs: crate::judge::inputs::check(
-                    runner::workspace::project_root(),
+                    &crate::judge::inputs::project_root(),
                     &settings.inputs,
                     None,
                 )
