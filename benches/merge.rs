@@ -64,6 +64,7 @@ fn merge_1000(c: &mut Criterion) {
             error_index: None,
             results,
             output: String::new(),
+            inputs: None,
         }
         .write(dir.path())
         .unwrap();
@@ -85,6 +86,7 @@ fn merge_1000(c: &mut Criterion) {
         .unwrap(),
         env: None,
         settings: None,
+        inputs: None,
         source: None,
     };
     let dirs = vec![dir.path().to_path_buf()];

@@ -53,6 +53,7 @@ fn parse(c: &mut Criterion) {
         scores: table,
         env: None,
         settings: None,
+        inputs: None,
         source: None,
     }
     .to_line();

@@ -459,6 +459,7 @@ impl SettingsArgs {
             workers: self.workers,
             timeout: self.timeout,
             adaptive: None,
+            project_inputs: Vec::new(),
         }
     }
 }

@@ -4,6 +4,9 @@
 
 use serde::Deserialize;
 
+pub mod inputs;
+pub use inputs::InputSpecError;
+
 pub const DEFAULT_N_SEEDS: usize = 30;
 pub const DEFAULT_ALPHA: f64 = 0.05;
 
@@ -53,6 +56,8 @@ pub enum SettingsError {
     UnknownAbi { found: u32, supported: u32 },
     #[error("settings {0:?} lack the \"abi\" version")]
     NoAbi(String),
+    #[error("inputs: {0}")]
+    Inputs(#[from] InputSpecError),
     /// Its library could not be loaded or described (a describe worker
     /// exited, crashed or timed out): the whole message.
     #[error("{0}")]
@@ -197,6 +202,8 @@ pub struct DeclaredSettings {
     pub adaptive: Option<bool>,
     /// The seeds judged at each look, e.g. `[10, 20, 30]`.
     pub looks: Option<Vec<usize>>,
+    /// The data it reads: paths, directories or globs, pinned by hash.
+    pub inputs: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +218,8 @@ pub struct Settings {
     pub adaptive: bool,
     /// The looks (seeds judged at each), or the default ⅓, ⅔, all.
     pub looks: Option<Vec<usize>>,
+    /// The project's inputs, then the benchmark's own (see [`inputs`]).
+    pub inputs: Vec<String>,
 }
 
 /// Values given on the command line; `None` defers to the benchmark.
@@ -223,6 +232,9 @@ pub struct Overrides {
     pub timeout: Option<f64>,
     /// `--adaptive`.
     pub adaptive: Option<bool>,
+    /// The project's inputs (its config), which every benchmark reads
+    /// besides its own: unlike a flag, they add to what it declares.
+    pub project_inputs: Vec<String>,
 }
 
 impl Settings {
@@ -244,7 +256,18 @@ impl Settings {
             timeout: flags.timeout.or(declared.timeout),
             adaptive: flags.adaptive.or(declared.adaptive).unwrap_or(false),
             looks: declared.looks.clone(),
+            inputs: flags
+                .project_inputs
+                .iter()
+                .chain(declared.inputs.iter().flatten())
+                .fold(Vec::new(), |mut all, input| {
+                    if !all.contains(input) {
+                        all.push(input.clone());
+                    }
+                    all
+                }),
         };
+        inputs::validate(declared.inputs.as_deref().unwrap_or_default())?;
         n_seeds(settings.n_seeds)?;
         alpha(settings.alpha)?;
         settings.min_effect.map(min_effect).transpose()?;

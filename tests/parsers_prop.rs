@@ -105,6 +105,7 @@ proptest! {
             scores,
             env: None,
             settings: None,
+            inputs: None,
             source: dirty.then(|| "bench/sub dir".to_string()),
         };
         let line = baseline.to_line();

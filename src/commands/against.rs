@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::cli::CheckArgs;
 use crate::error::Error;
+use crate::judge::inputs::project_root;
 use crate::judge::{Against, Execution, Reference, References, verdict};
 use crate::report::progress::Progress;
 use crate::report::terminal;
@@ -15,6 +16,7 @@ use crate::runner::revision::{self, RevisionBuild};
 use crate::runner::{self, Benchmark, LibraryFile, RunContext, Search, SeedSource};
 use crate::settings::{Overrides, RunMode};
 use crate::store::Store;
+use crate::store::inputs::at_revision;
 
 /// The whole `--against REV` run; the result is the exit code. It is the
 /// ordinary pipeline with REV as the reference: nothing is written.
@@ -43,8 +45,13 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let store = Store::open(&args.search.store.baseline())?;
     let overrides = Overrides {
         adaptive: check.adaptive.then_some(true),
-        ..args.settings.overrides()
+        ..super::overrides(&args.settings)?
     };
+    if let Some(note) = inputs_note(&current, &overrides, rev, &build.label)
+        && !search.quiet
+    {
+        eprintln!("{note}");
+    }
     // The working tree's benchmarks, then each library of REV that could
     // not be described (an ERROR each).
     let failed: Vec<&Benchmark> = previous.iter().filter(|p| p.library_failed()).collect();
@@ -150,4 +157,43 @@ pub(crate) fn revision_benchmarks(
     previous.retain(|b| b.library_failed() || search.selection.selects(&b.name));
     previous.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(previous)
+}
+
+/// One line when REV tracks an input with other contents than the working
+/// tree has. Both sides read the working tree's inputs (REV's build runs
+/// here, not in its checkout), so the comparison is of code alone; the line
+/// says that data changed too. Inputs REV does not track are not compared.
+fn inputs_note(
+    current: &[Benchmark],
+    overrides: &Overrides,
+    rev: &str,
+    label: &str,
+) -> Option<String> {
+    let cwd = std::env::current_dir().ok()?;
+    let revision = crate::store::checkout::resolve_revision(&cwd, rev).ok()??;
+    let root = project_root().canonicalize().ok()?;
+    let workdir = revision.workdir.canonicalize().ok()?;
+    let prefix = root.strip_prefix(&workdir).ok()?.to_str()?.to_string();
+    let mut differ = std::collections::BTreeSet::new();
+    for bench in current {
+        let Ok(settings) = bench.resolve_settings(overrides) else {
+            continue;
+        };
+        let Ok(there) = at_revision::pins_at(&cwd, &revision.id, &prefix, &settings.inputs) else {
+            continue;
+        };
+        for (spec, pin) in there {
+            let here = crate::store::inputs::pin(&project_root(), &spec).ok();
+            if pin.is_some() && here != pin {
+                differ.insert(spec);
+            }
+        }
+    }
+    let differ: Vec<String> = differ.into_iter().collect();
+    (!differ.is_empty()).then(|| {
+        format!(
+            "note: inputs differ between {label} and the working tree ({}); both sides read the working tree's",
+            differ.join(", ")
+        )
+    })
 }

@@ -95,7 +95,7 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
     let mut store = Store::open(&args.search.store.baseline())?;
-    let mut overrides = args.settings.overrides();
+    let mut overrides = super::overrides(&args.settings)?;
     if how.adaptive {
         overrides.adaptive = Some(true);
     }

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, ReportArgs, WriteArgs};
+use crate::cli::{Cli, Command, ReportArgs, SettingsArgs, WriteArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::judge::Pipeline;
@@ -27,7 +27,7 @@ use crate::runner::describe::{DESCRIBE_ARG, describe_main};
 use crate::runner::isolate::WORKER_ARG;
 use crate::runner::worker::worker_main;
 use crate::runner::{self, Benchmark, RunContext, Search};
-use crate::settings::RunMode;
+use crate::settings::{Overrides, RunMode};
 use crate::stats::Family;
 
 /// The whole process after `main`: a worker's job, or parse `args` (with
@@ -86,6 +86,17 @@ pub fn discover(context: &RunContext, search: &Search) -> Result<Vec<Benchmark>,
     let benchmarks = runner::benchmarks(context, search)?;
     context.check()?;
     Ok(benchmarks)
+}
+
+/// What the settings flags override, with the project's inputs (which
+/// every benchmark reads besides its own).
+pub fn overrides(settings: &SettingsArgs) -> Result<Overrides, Error> {
+    let project_inputs = runner::workspace::project_inputs(&crate::judge::inputs::project_root())
+        .map_err(runner::DiscoverError::from)?;
+    Ok(Overrides {
+        project_inputs,
+        ..settings.overrides()
+    })
 }
 
 /// The judging pipeline as the flags configure it, with every report

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
+use crate::judge::inputs::project_root;
 use crate::judge::{Execution, verdict};
 use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
@@ -17,8 +18,8 @@ use crate::scaleout::file::FORMAT_VERSION;
 use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile, ShardSpec};
 use crate::settings::{Overrides, RunMode};
 use crate::stats;
-use crate::store::Store;
 use crate::store::fingerprint::StoredSettings;
+use crate::store::{Baseline, Store};
 
 /// Exit code 0 once every file is written, even for a benchmark that
 /// errored: the error is in its file, and `pybench merge` reports it.
@@ -41,7 +42,7 @@ pub fn run(
         }
         .into());
     }
-    let overrides = args.settings.overrides();
+    let overrides = super::overrides(&args.settings)?;
     // Seeds first, for every benchmark: a missing plan entry is found before
     // anything runs.
     let seeds_of = seeds_of(args, mode, &overrides, benchmarks)?;
@@ -53,9 +54,16 @@ pub fn run(
         terminal::count(benchmarks.len(), "benchmark")
     );
     let column = terminal::NameColumn::fitting(benchmarks.iter().map(|b| b.name.as_str()));
-    for (bench, (seeds_from, seeds)) in benchmarks.iter().zip(seeds_of) {
+    for (bench, (seeds_from, seeds, stored)) in benchmarks.iter().zip(seeds_of) {
         let file = run_one(
-            context, bench, &overrides, shard, mode, seeds_from, seeds, args,
+            context,
+            bench,
+            &overrides,
+            shard,
+            mode,
+            (seeds_from, seeds),
+            stored.as_ref(),
+            args,
         );
         context.check()?;
         let path = file.write(out_dir)?;
@@ -72,6 +80,9 @@ pub fn run(
     Ok(exit::OK)
 }
 
+/// A benchmark's seeds, where they came from, and its stored baseline.
+type Planned = (SeedsFrom, Vec<u64>, Option<Baseline>);
+
 /// Each benchmark's seeds: its stored baseline's in a check, else the seed
 /// plan's.
 fn seeds_of(
@@ -79,7 +90,7 @@ fn seeds_of(
     mode: RunMode,
     overrides: &Overrides,
     benchmarks: &[Benchmark],
-) -> Result<Vec<(SeedsFrom, Vec<u64>)>, Error> {
+) -> Result<Vec<Planned>, Error> {
     // Read-only: a shard never writes baselines, so it takes no lock.
     let store = Store::open(&args.search.store.baseline())?;
     let plan_path: Option<PathBuf> = args.shard.seed_plan.clone().or_else(|| {
@@ -95,7 +106,11 @@ fn seeds_of(
         if mode == RunMode::Check
             && let Some(baseline) = store.get(&bench.name)
         {
-            seeds_of.push((SeedsFrom::Baseline, baseline.seeds.clone()));
+            seeds_of.push((
+                SeedsFrom::Baseline,
+                baseline.seeds.clone(),
+                Some(baseline.clone()),
+            ));
             continue;
         }
         let planned = plan
@@ -115,7 +130,7 @@ fn seeds_of(
             }
             .into());
         }
-        seeds_of.push((SeedsFrom::Plan, planned.to_vec()));
+        seeds_of.push((SeedsFrom::Plan, planned.to_vec(), None));
     }
     Ok(seeds_of)
 }
@@ -128,8 +143,8 @@ fn run_one(
     overrides: &Overrides,
     shard: Shard,
     mode: RunMode,
-    seeds_from: SeedsFrom,
-    seeds: Vec<u64>,
+    (seeds_from, seeds): (SeedsFrom, Vec<u64>),
+    stored: Option<&Baseline>,
     args: &RunArgs,
 ) -> ShardFile {
     let environment = bench.source.environment();
@@ -154,6 +169,7 @@ fn run_one(
         error_index: None,
         results: Vec::new(),
         output: String::new(),
+        inputs: None,
     };
     let (plan, settings) = verdict::start(bench, overrides);
     file.settings.alpha = plan.alpha;
@@ -169,6 +185,16 @@ fn run_one(
             return file;
         }
     };
+    // As an unsharded run: changed inputs are an error before any seed runs.
+    match crate::judge::inputs::pin(&settings, stored) {
+        Ok(inputs) => file.inputs = inputs,
+        Err(changed) => {
+            // What this shard read, so that merge can say the shards disagree.
+            file.inputs = crate::store::inputs::pin_all(&project_root(), &settings.inputs).ok();
+            file.error = Some(changed);
+            return file;
+        }
+    }
     if let Err(e) = stats::check_reachable(settings.alpha, file.seeds.len()) {
         file.error = Some(e.to_string());
         return file;

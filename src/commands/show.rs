@@ -58,6 +58,13 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
             if baseline.git_dirty { " ⚠ dirty" } else { "" }
         );
         let _ = writeln!(out, "  {}", slot_means(baseline));
+        for (input, pin) in baseline.inputs.iter().flatten() {
+            let files = pin.files.as_ref().map_or(String::new(), |files| {
+                format!("  ({})", terminal::count(files.len(), "file"))
+            });
+            let input = terminal::shown(input);
+            let _ = writeln!(out, "  input {input}  {}{files}", pin.sha256);
+        }
     }
     if store.is_empty() {
         let _ = writeln!(out, "no baselines in {}", store.path().display());

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod evidence;
 pub mod execution;
 pub mod family;
+pub mod inputs;
 pub mod pipeline;
 pub mod reference;
 pub mod verdict;

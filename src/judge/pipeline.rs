@@ -357,6 +357,7 @@ impl Saving {
                     scores: table.clone(),
                     env: result.env.clone(),
                     settings: result.settings.clone(),
+                    inputs: result.inputs.clone(),
                     source: result.source.clone(),
                 });
                 BenchResult {

@@ -57,6 +57,10 @@ pub fn run_benchmark(
         Ok(settings) => settings,
         Err(e) => return plan.error(e),
     };
+    let plan = match super::inputs::pin(&settings, reference.stored()) {
+        Ok(inputs) => Plan { inputs, ..plan },
+        Err(changed) => return plan.error(changed),
+    };
     let seeds = match reference {
         Reference::Stored(baseline) => baseline.seeds.clone(),
         Reference::Revision {
@@ -118,12 +122,19 @@ pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
     let plan = Plan {
         seeds: joined.seeds.clone(),
         settings: Some(joined.settings.clone()),
+        inputs: joined.inputs.clone(),
         ..Plan::new(
             &joined.name,
             joined.settings.alpha,
             joined.settings.min_effect,
         )
     };
+    if let Some(baseline) = stored
+        && joined.error.is_none()
+        && let Err(changed) = super::inputs::recorded_against(baseline, joined.inputs.as_ref())
+    {
+        return plan.error(changed);
+    }
     let plan = fingerprinted(plan, joined.environment.clone(), stored);
     let outcomes = match &joined.error {
         Some(error) => Err(error.clone()),

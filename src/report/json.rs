@@ -10,6 +10,7 @@ use crate::result::{BenchResult, FamilyOutcome, RunFamily, Sequential, SlotVerdi
 use crate::stats;
 use crate::store::fingerprint::Environment;
 use crate::store::git::RepoState;
+use crate::store::inputs::Pins;
 
 /// Bumped whenever a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -90,6 +91,8 @@ struct Bench<'a> {
     slots: Vec<Slot<'a>>,
     environment: Option<&'a Environment>,
     environment_differences: &'a [String],
+    /// Each input it names with its hash, as this run found them.
+    inputs: Option<&'a Pins>,
     nondeterministic_seed: Option<u64>,
     /// Its place in the run-level correction.
     family: Option<&'a FamilyOutcome>,
@@ -191,6 +194,7 @@ fn bench(result: &BenchResult) -> Bench<'_> {
         improvement_meta_p: result.improvement().map(|m| m.meta_p),
         environment: result.env.as_ref(),
         environment_differences: &result.env_differences,
+        inputs: result.inputs.as_ref(),
         nondeterministic_seed: result.nondeterministic_seed,
         family: result.family.as_ref(),
         warnings: result.notes.iter().map(|n| n.text.as_str()).collect(),

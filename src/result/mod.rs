@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::scores::ScoreTable;
 use crate::stats::{Comparison, Family, Mde, Mirror, SequentialOutcome, SlotResult};
 use crate::store::fingerprint::{Environment, StoredSettings};
+use crate::store::inputs::Pins;
 
 /// The verdict on one benchmark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +62,9 @@ pub struct BenchResult {
     pub env: Option<Environment>,
     /// The settings this run used.
     pub settings: Option<StoredSettings>,
+    /// The hash of each input it names, as this run found them (absent
+    /// when it names none).
+    pub inputs: Option<Pins>,
     /// How this machine differs from the one the baseline was measured on.
     pub env_differences: Vec<String>,
     /// Same library, same seed, different scores: the first such seed.
@@ -134,6 +138,8 @@ pub struct Plan {
     pub against: Option<Revision>,
     /// Where it was found, from the project root.
     pub source: Option<String>,
+    /// The pins of the inputs it names, once checked.
+    pub inputs: Option<Pins>,
 }
 
 impl Plan {
@@ -149,6 +155,7 @@ impl Plan {
             env_differences: Vec::new(),
             against: None,
             source: None,
+            inputs: None,
         }
     }
 
@@ -165,6 +172,7 @@ impl Plan {
             output,
             env: self.env,
             settings: self.settings,
+            inputs: self.inputs,
             env_differences: self.env_differences,
             nondeterministic_seed: None,
             against: self.against,

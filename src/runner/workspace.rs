@@ -16,6 +16,8 @@ use crate::store::git;
 
 /// The Cargo.toml key that lists benchmark paths for a whole workspace.
 pub const WORKSPACE_KEY: &str = "[workspace.metadata.pybench] paths";
+/// The Cargo.toml key that lists the inputs every benchmark reads.
+pub const INPUTS_KEY: &str = "[workspace.metadata.pybench] inputs";
 /// The Cargo.toml key that lists benchmark paths for one package.
 pub const PACKAGE_KEY: &str = "[package.metadata.pybench] paths";
 
@@ -40,6 +42,11 @@ pub enum WorkspaceError {
         manifest: PathBuf,
         path: PathBuf,
     },
+    #[error("{INPUTS_KEY} in {}: {source}", .manifest.display())]
+    BadInputs {
+        manifest: PathBuf,
+        source: crate::settings::InputSpecError,
+    },
     #[error(
         "no benchmark crate in the workspace at {}: no member builds a cdylib and depends on pybench",
         .0.display()
@@ -61,6 +68,9 @@ impl WorkspaceError {
             }
             WorkspaceError::MissingPath { .. } => {
                 "fix or remove that entry; each path is relative to the Cargo.toml that lists it"
+            }
+            WorkspaceError::BadInputs { .. } => {
+                "write `inputs = [\"data/train.csv\", \"data/corpus\", \"data/*.parquet\"]`: paths, directories or globs relative to the project root"
             }
             WorkspaceError::NoBenchCrates(_) => {
                 "give a benchmark crate `crate-type = [\"cdylib\"]` under [lib] and a dependency on pybench, or list its path in [workspace.metadata.pybench] paths"
@@ -407,6 +417,46 @@ impl Project {
     pub fn default_baseline(&self) -> PathBuf {
         crate::store::default_path(self.root())
     }
+}
+
+/// The inputs every benchmark of the project reads: `[workspace.metadata.pybench]
+/// inputs` in the Cargo.toml at the project root, checked by the one
+/// validator of `inputs`; none without that key.
+pub fn project_inputs(root: &Path) -> Result<Vec<String>, WorkspaceError> {
+    let manifest = match root {
+        root if root == Path::new(".") => PathBuf::from("Cargo.toml"),
+        root => root.join("Cargo.toml"),
+    };
+    // Most projects configure nothing: only a manifest that mentions
+    // pybench is worth a `cargo metadata`.
+    let mentions = std::fs::read_to_string(&manifest).is_ok_and(|text| text.contains("pybench"));
+    if !mentions {
+        return Ok(Vec::new());
+    }
+    let meta = metadata(root)?;
+    let Some(value) = meta.metadata.get("pybench").and_then(|t| t.get("inputs")) else {
+        return Ok(Vec::new());
+    };
+    let bad = |what: String| WorkspaceError::BadPaths {
+        key: INPUTS_KEY,
+        manifest: relative_to_cwd(&manifest),
+        what,
+    };
+    let items = value
+        .as_array()
+        .ok_or_else(|| bad(format!("expected a list of paths, found {value}")))?;
+    let mut inputs = Vec::with_capacity(items.len());
+    for item in items {
+        let text = item
+            .as_str()
+            .ok_or_else(|| bad(format!("expected a path, found {item}")))?;
+        inputs.push(text.to_string());
+    }
+    crate::settings::inputs::validate(&inputs).map_err(|source| WorkspaceError::BadInputs {
+        manifest: relative_to_cwd(&manifest),
+        source,
+    })?;
+    Ok(inputs)
 }
 
 fn find_root(cwd: &Path) -> PathBuf {

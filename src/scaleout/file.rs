@@ -65,6 +65,10 @@ pub struct ShardFile {
     pub results: Vec<SeedRecord>,
     /// What the benchmark printed.
     pub output: String,
+    /// The hash of each input it names, as this shard found them: every
+    /// shard of a benchmark must have read the same data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<crate::store::inputs::Pins>,
 }
 
 /// The bytes of the file at `path`, which must be a regular file (or a

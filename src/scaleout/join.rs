@@ -30,6 +30,8 @@ pub struct Joined {
     pub output: String,
     /// Where the first shard ran (the fingerprint a baseline records).
     pub environment: Environment,
+    /// The pins of its inputs, on which every shard agrees.
+    pub inputs: Option<crate::store::inputs::Pins>,
 }
 
 /// Whether `name` is a shard file's: `BENCH.shard-K-of-N.json`.
@@ -169,6 +171,7 @@ pub fn join(name: String, mut shards: Vec<Located>) -> Result<Joined, ShardError
         output,
         name,
         environment: first.environment.clone(),
+        inputs: first.inputs.clone(),
     })
 }
 
@@ -205,6 +208,16 @@ fn check_agreement(
                 short(&first.library_hash),
                 short(&file.library_hash),
                 "build the benchmark library once and run every shard from that build (pass it as an artifact, with --no-build)",
+            ));
+        }
+        if file.inputs != first.inputs {
+            let (a, b) =
+                crate::store::inputs::first_difference(first.inputs.as_ref(), file.inputs.as_ref());
+            return Err(pair(
+                "read different inputs",
+                a,
+                b,
+                "run every shard on the same data: the files each benchmark names in `inputs`",
             ));
         }
         if file.settings != first.settings {
@@ -369,6 +382,7 @@ pub(crate) mod tests {
             error_index: None,
             results,
             output: format!("shard {k}\n"),
+            inputs: None,
         };
         (PathBuf::from(format!("d{k}/x.json")), file)
     }

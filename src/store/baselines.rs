@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::ser::Formatter;
 
 use super::fingerprint::{Environment, StoredSettings};
+use super::inputs::Pins;
 use crate::scores::ScoreTable;
 
 /// One benchmark's stored baseline.
@@ -26,6 +27,8 @@ pub struct Baseline {
     pub env: Option<Environment>,
     /// The settings it was measured with.
     pub settings: Option<StoredSettings>,
+    /// The hash of each input it names (absent when it names none).
+    pub inputs: Option<Pins>,
     /// Where its benchmark was found, from the project root: its Cargo
     /// package's directory or its library file. A check searching there
     /// that does not find it reports it MISSING.
@@ -75,6 +78,9 @@ struct LineIn {
     env: Option<Environment>,
     #[serde(default, deserialize_with = "lenient")]
     settings: Option<StoredSettings>,
+    // Not lenient: a pin that cannot be read must not read as "no inputs".
+    #[serde(default)]
+    inputs: Option<Pins>,
     #[serde(default, deserialize_with = "lenient")]
     source: Option<String>,
 }
@@ -101,6 +107,8 @@ struct LineOut<'a> {
     env: &'a Option<Environment>,
     #[serde(skip_serializing_if = "Option::is_none")]
     settings: &'a Option<StoredSettings>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inputs: &'a Option<Pins>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: &'a Option<String>,
 }
@@ -179,6 +187,7 @@ impl Baseline {
             scores,
             env: raw.env,
             settings: raw.settings,
+            inputs: raw.inputs,
             source: raw.source,
         })
     }
@@ -195,6 +204,7 @@ impl Baseline {
             scores: Nested(&self.scores),
             env: &self.env,
             settings: &self.settings,
+            inputs: &self.inputs,
             source: &self.source,
         };
         let mut out = Vec::new();
@@ -240,6 +250,7 @@ pub(super) mod tests {
             .unwrap(),
             env: None,
             settings: None,
+            inputs: None,
             source: None,
         }
     }

@@ -185,6 +185,15 @@ pub fn save() {
     }
 }
 
+/// The `sha256:` hash of the file at `path`, through the same cache as a
+/// library's identity: an input file is not read again while unchanged.
+pub fn content_hash(path: &Path) -> Option<String> {
+    fn no_rustc(_: &File) -> Option<String> {
+        None
+    }
+    identity(path, no_rustc).map(|identity| identity.hash)
+}
+
 /// `sha256:<hex>` of `bytes`.
 pub fn hash_bytes(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))

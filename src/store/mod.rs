@@ -11,6 +11,7 @@ pub mod checkout;
 pub mod fingerprint;
 pub mod git;
 pub mod hash_cache;
+pub mod inputs;
 pub mod layout;
 pub mod lock;
 pub mod own_file;

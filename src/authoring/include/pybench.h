@@ -20,7 +20,9 @@ typedef void (*pybench_emit)(void *ctx, const uint8_t *utf8, size_t len);
 
 /* Declare a benchmark's companion with its settings, e.g.
  *   PYBENCH_META(solver, "{\"abi\":1,\"n_seeds\":20}")
- * exports pybench_meta_solver, which marks bench_solver as a benchmark. */
+ * exports pybench_meta_solver, which marks bench_solver as a benchmark.
+ * The data a benchmark reads is pinned by hash with "inputs", e.g.
+ *   PYBENCH_META(trainer, "{\"abi\":1,\"inputs\":[\"data/train.csv\"]}") */
 #define PYBENCH_META(name, json) \
     PYBENCH_EXPORT const char *pybench_meta_##name(void) { return json; }
 

@@ -38,8 +38,11 @@ pub use output::{BenchOutput, Json, Metrics, Record};
 ///
 /// The macro exports `bench_NAME` and its companion `pybench_meta_bench_NAME`
 /// (a `macro_rules!` macro cannot strip the `bench_` prefix; pybench accepts
-/// both companion spellings). Settings are literals or, for `looks`, a
-/// bracketed list: `#[settings(adaptive = true, looks = [10, 20, 30])]`.
+/// both companion spellings). Settings are literals or, for `looks` and
+/// `inputs`, a bracketed list: `#[settings(adaptive = true, looks = [10, 20, 30])]`,
+/// `#[settings(inputs = ["data/train.csv", "data/corpus", "data/*.parquet"])]`
+/// (the data it reads, relative to the project root: pybench pins each
+/// input's hash in the baseline and refuses to judge changed data).
 ///
 /// pybench finds benchmarks by their `bench_` prefix, so a function named
 /// otherwise is a compile error rather than a benchmark that is never run:
@@ -169,6 +172,14 @@ mod tests {
     }
 
     crate::bench! {
+        /// Reads its data (not here: the test only reads the companion).
+        #[settings(n_seeds = 8, inputs = ["data/train.csv", "data/*.parquet"])]
+        fn bench_inputs(seed: u64) -> f64 {
+            seed as f64
+        }
+    }
+
+    crate::bench! {
         fn bench_fails(seed: u64) -> Result<f64, String> {
             if seed == 3 { Err("seed 3 is cursed".into()) } else { Ok(f64::NAN) }
         }
@@ -231,5 +242,15 @@ mod tests {
             r#"{"abi":1,"adaptive":true,"looks":[4, 8, 12]}"#
         );
         assert_eq!(bench_looks(3), 3.0);
+        unsafe extern "C" {
+            fn pybench_meta_bench_inputs() -> *const std::ffi::c_char;
+        }
+        // SAFETY: as above.
+        let meta = unsafe { CStr::from_ptr(pybench_meta_bench_inputs()) };
+        assert_eq!(
+            meta.to_str().unwrap(),
+            r#"{"abi":1,"n_seeds":8,"inputs":["data/train.csv", "data/*.parquet"]}"#
+        );
+        assert_eq!(bench_inputs(2), 2.0);
     }
 }

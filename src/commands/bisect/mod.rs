@@ -72,7 +72,7 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         context,
         overrides: Overrides {
             adaptive: args.adaptive.then_some(true),
-            ..args.settings.overrides()
+            ..super::overrides(&args.settings)?
         },
         seed_source: SeedSource::from_env()?,
         progress: &progress,

@@ -250,6 +250,14 @@ pub fn reference(
                 scores,
                 env: Some(at_good.source.environment()),
                 settings: None,
+                // GOOD ran on today's data: the probes are checked against it.
+                inputs: crate::judge::inputs::check(
+                    &crate::judge::inputs::project_root(),
+                    &settings.inputs,
+                    None,
+                )
+                .ok()
+                .flatten(),
                 source: stored.and_then(|b| b.source.clone()),
             },
             source: ReferenceSource::RunAtGood,
