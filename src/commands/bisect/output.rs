@@ -93,6 +93,21 @@ impl Printer {
         self.say(&format!("  {}\n", probe_line(record)));
     }
 
+    /// Once per benchmark, at its first judged probe: how this machine
+    /// differs from the one GOOD's scores were measured on.
+    pub fn environment(&self, record: &ProbeRecord) {
+        let Some(result) = &record.result else {
+            return;
+        };
+        if !result.env_differences.is_empty() {
+            self.note(&format!(
+                "{}: GOOD's scores were measured on another environment ({}); every probe shares the difference",
+                record.bench,
+                result.env_differences.join(", ")
+            ));
+        }
+    }
+
     /// Print each answer with its evidence; `Err` when none names a commit.
     pub fn conclude(
         &self,
