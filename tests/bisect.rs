@@ -270,3 +270,38 @@ pbtest!(
         );
     }
 );
+
+pbtest!(
+    skipped_commits_next_to_the_regression_leave_a_named_range,
+    |repo: TestRepo, cmd: Pybench| {
+        let cmd = cmd.own_target_dir();
+        repo.write(".gitignore", b"target/\n");
+        write_crate(&repo, 0.0, 0, true);
+        let good = repo.commit_all("the benchmark");
+        let mut ids = Vec::new();
+        for (builds, subject) in [(false, "broken"), (false, "still broken")] {
+            write_crate(&repo, 0.0, 1, builds);
+            ids.push(repo.commit_all(subject));
+        }
+        write_crate(&repo, 0.08, 2, true);
+        ids.push(repo.commit_all("fixed, and slower"));
+        let run = cmd.run(&["bisect", &good, "--bench", "ab", "bench"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let short: Vec<&str> = ids.iter().map(|id| &id[..7]).collect();
+        let range = format!(
+            "bench_ab: the first bad commit is one of {}..{} ({}, {} did not build)\n",
+            short[0], short[2], short[0], short[1]
+        );
+        assert_prints(
+            &run,
+            &[
+                &range,
+                &format!("  culprit {}  fixed, and slower", short[2]),
+            ],
+        );
+        assert_prints(
+            &run,
+            &[&format!("  parent  {}  is GOOD, the reference", &good[..7])],
+        );
+    }
+);

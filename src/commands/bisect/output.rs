@@ -270,15 +270,14 @@ fn answer_text(range: &CommitRange, outcome: &Outcome) -> String {
             terminal::escape(&c[last].subject)
         )
     } else {
-        let skipped: Vec<String> = (first..last)
+        let skipped: Vec<&ProbeRecord> = (first..last)
             .filter_map(|i| probe_at(&outcome.probes, i))
-            .map(|p| format!("{} {}", p.commit.short, skip_word(p)))
             .collect();
         format!(
             "{name}: the first bad commit is one of {}..{} ({})\n",
             c[first].short,
             c[last].short,
-            skipped.join(", ")
+            skipped_text(&skipped)
         )
     };
     let culprit = probe_at(&outcome.probes, last);
@@ -297,6 +296,23 @@ fn answer_text(range: &CommitRange, outcome: &Outcome) -> String {
     }
     out.push_str(&culprit.map_or(String::new(), sensitivity));
     out
+}
+
+/// `c5, c6 did not build; c7 errored`: runs of one reason, in order.
+fn skipped_text(skipped: &[&ProbeRecord]) -> String {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for probe in skipped {
+        let word = skip_word(probe);
+        match groups.last_mut() {
+            Some((last, commits)) if *last == word => commits.push(&probe.commit.short),
+            _ => groups.push((word, vec![&probe.commit.short])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(word, commits)| format!("{} {word}", commits.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn skip_word(probe: &ProbeRecord) -> String {
