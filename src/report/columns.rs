@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::terminal::bench_name;
+use super::escape::bench_name;
 
 /// The width names are padded to: 18 columns, as the reference does, or
 /// one more than the longest name of the run, so that every row's dots
