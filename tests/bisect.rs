@@ -210,8 +210,10 @@ pbtest!(
         );
         assert!(!repo.path().join(".git/worktrees").exists());
 
-        // A dirty tree is not a candidate, and bisect says so.
+        // A dirty tree is not a candidate, and bisect says so; stored scores
+        // from another machine are named once.
         repo.write("bench/src/lib.rs", b"// work in progress\n");
+        elsewhere(&repo);
         let run = cmd.run(&["bisect", "-q", "--bench", "ab", "bench"]);
         assert_eq!(run.code, 0, "{run:?}");
         assert!(
@@ -219,8 +221,25 @@ pbtest!(
             "{}",
             run.stderr
         );
+        let note = "GOOD's scores were measured on another environment (cpu \"";
+        assert_eq!(run.stderr.matches(note).count(), 1, "{}", run.stderr);
     }
 );
+
+/// Make the stored baselines read as measured on another CPU.
+fn elsewhere(repo: &TestRepo) {
+    let path = repo.path().join(".pybench/baselines.jsonl");
+    let mut lines = Vec::new();
+    for line in std::fs::read_to_string(&path).unwrap().lines() {
+        let mut baseline: Value = serde_json::from_str(line).unwrap();
+        baseline["env"]["cpu"] = Value::from("Elsewhere");
+        lines.push(serde_json::to_string(&baseline).unwrap());
+    }
+    repo.write(
+        ".pybench/baselines.jsonl",
+        (lines.join("\n") + "\n").as_bytes(),
+    );
+}
 
 pbtest!(
     ctrl_c_stops_a_bisection_with_130_and_leaves_the_repository_as_it_was,
@@ -248,6 +267,41 @@ pbtest!(
         assert!(
             before == snapshot(repo.path()),
             "bisect changed the repository"
+        );
+    }
+);
+
+pbtest!(
+    skipped_commits_next_to_the_regression_leave_a_named_range,
+    |repo: TestRepo, cmd: Pybench| {
+        let cmd = cmd.own_target_dir();
+        repo.write(".gitignore", b"target/\n");
+        write_crate(&repo, 0.0, 0, true);
+        let good = repo.commit_all("the benchmark");
+        let mut ids = Vec::new();
+        for (builds, subject) in [(false, "broken"), (false, "still broken")] {
+            write_crate(&repo, 0.0, 1, builds);
+            ids.push(repo.commit_all(subject));
+        }
+        write_crate(&repo, 0.08, 2, true);
+        ids.push(repo.commit_all("fixed, and slower"));
+        let run = cmd.run(&["bisect", &good, "--bench", "ab", "bench"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let short: Vec<&str> = ids.iter().map(|id| &id[..7]).collect();
+        let range = format!(
+            "bench_ab: the first bad commit is one of {}..{} ({}, {} did not build)\n",
+            short[0], short[2], short[0], short[1]
+        );
+        assert_prints(
+            &run,
+            &[
+                &range,
+                &format!("  culprit {}  fixed, and slower", short[2]),
+            ],
+        );
+        assert_prints(
+            &run,
+            &[&format!("  parent  {}  is GOOD, the reference", &good[..7])],
         );
     }
 );

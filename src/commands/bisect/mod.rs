@@ -179,6 +179,9 @@ fn bisect_all(
         while let Some(index) = bisection.next() {
             let record = session.probe(commits, range, index, &bench.name, &reference, level)?;
             printer.probe(&record);
+            if records.iter().all(|r| r.result.is_none()) {
+                printer.environment(&record);
+            }
             bisection.record(index, record.verdict);
             records.push(record);
         }

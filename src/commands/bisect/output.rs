@@ -94,6 +94,21 @@ impl Printer {
         self.say(&format!("  {}\n", probe_line(record)));
     }
 
+    /// Once per benchmark, at its first judged probe: how this machine
+    /// differs from the one GOOD's scores were measured on.
+    pub fn environment(&self, record: &ProbeRecord) {
+        let Some(result) = &record.result else {
+            return;
+        };
+        if !result.env_differences.is_empty() {
+            self.note(&format!(
+                "{}: GOOD's scores were measured on another environment ({}); every probe shares the difference",
+                record.bench,
+                result.env_differences.join(", ")
+            ));
+        }
+    }
+
     /// Print each answer with its evidence; `Err` when none names a commit.
     pub fn conclude(
         &self,
@@ -256,15 +271,14 @@ fn answer_text(range: &CommitRange, outcome: &Outcome) -> String {
             terminal::escape(&c[last].subject)
         )
     } else {
-        let skipped: Vec<String> = (first..last)
+        let skipped: Vec<&ProbeRecord> = (first..last)
             .filter_map(|i| probe_at(&outcome.probes, i))
-            .map(|p| format!("{} {}", p.commit.short, skip_word(p)))
             .collect();
         format!(
             "{name}: the first bad commit is one of {}..{} ({})\n",
             c[first].short,
             c[last].short,
-            skipped.join(", ")
+            skipped_text(&skipped)
         )
     };
     let culprit = probe_at(&outcome.probes, last);
@@ -283,6 +297,23 @@ fn answer_text(range: &CommitRange, outcome: &Outcome) -> String {
     }
     out.push_str(&culprit.map_or(String::new(), sensitivity));
     out
+}
+
+/// `c5, c6 did not build; c7 errored`: runs of one reason, in order.
+fn skipped_text(skipped: &[&ProbeRecord]) -> String {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for probe in skipped {
+        let word = skip_word(probe);
+        match groups.last_mut() {
+            Some((last, commits)) if *last == word => commits.push(&probe.commit.short),
+            _ => groups.push((word, vec![&probe.commit.short])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(word, commits)| format!("{} {word}", commits.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn skip_word(probe: &ProbeRecord) -> String {
