@@ -43,7 +43,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let store = Store::open(&args.search.store.baseline())?;
     let overrides = Overrides {
         adaptive: check.adaptive.then_some(true),
-        ..args.settings.overrides(None)
+        ..args.settings.overrides()
     };
     // The working tree's benchmarks, then each library of REV that could
     // not be described (an ERROR each).

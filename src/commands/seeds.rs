@@ -29,7 +29,7 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
             benchmarks: BTreeMap::new(),
         }
     };
-    let overrides = args.settings.overrides(args.n_seeds);
+    let overrides = args.settings.overrides();
     let mut out = String::new();
     terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
     for bench in &benchmarks {

@@ -69,7 +69,7 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         context,
         overrides: Overrides {
             adaptive: args.adaptive.then_some(true),
-            ..args.settings.overrides(None)
+            ..args.settings.overrides()
         },
         seed_source: SeedSource::from_env()?,
         progress: &progress,
