@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::report::Targets;
 use crate::report::style::ColorChoice;
+use crate::runner::workspace::Project;
 use crate::runner::{Search, Selection};
 use crate::scaleout::ShardSpec;
 use crate::settings::{self, Overrides, RunMode, SettingsError};
@@ -303,6 +304,9 @@ pub struct StoreArgs {
     /// Only this benchmark (repeatable); `bench_x` or `x`.
     #[arg(long = "bench", value_name = "NAME")]
     pub benches: Vec<String>,
+    /// The project the command runs in, its root found once when needed.
+    #[arg(skip)]
+    pub project: Project,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -472,6 +476,7 @@ impl SearchArgs {
             selection: self.store.selection(),
             in_process: false,
             timeout: None,
+            project: self.store.project.root().to_path_buf(),
         }
     }
 }
@@ -544,7 +549,7 @@ impl StoreArgs {
     pub fn baseline(&self) -> PathBuf {
         self.baseline
             .clone()
-            .unwrap_or_else(crate::runner::workspace::default_baseline)
+            .unwrap_or_else(|| self.project.default_baseline())
     }
 
     /// The `--bench` names.

@@ -34,7 +34,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     )?;
     let seed_source = SeedSource::from_env()?;
     let search = resolved_search(args)?;
-    let build = revision::prepare(rev, &search.paths, search.quiet)?;
+    let build = revision::prepare(rev, &search.paths, search.quiet, &search.project)?;
     if build.reused && !search.quiet {
         eprintln!("using the cached build of {}", build.label);
     }

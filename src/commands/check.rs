@@ -140,13 +140,13 @@ pub(super) fn missing(
         .filter(|b| {
             b.source
                 .as_deref()
-                .is_some_and(|key| runner::in_scope(key, &search.paths))
+                .is_some_and(|key| runner::in_scope(&search.project, key, &search.paths))
         })
         // A library that failed to load has its own ERROR line.
         .filter(|b| {
-            !benchmarks.iter().any(|found| {
-                found.library_failed() && runner::source_key(&found.library.source) == b.source
-            })
+            !benchmarks
+                .iter()
+                .any(|found| found.library_failed() && found.library.source_key == b.source)
         })
         .filter(|b| !benchmarks.iter().any(|found| found.name == b.bench))
         .map(|b| {
@@ -173,8 +173,10 @@ fn shard_missing(
         return code;
     }
     let missing = missing(search, benchmarks, store);
+    // Aligned with the shard's own lines above.
+    let column = terminal::NameColumn::fitting(benchmarks.iter().map(|b| b.name.as_str()));
     for result in &missing {
-        crate::report::print(&crate::report::terminal::bench_lines(result, false));
+        crate::report::print(&terminal::bench_lines(result, false, column));
     }
     if missing.is_empty() {
         code

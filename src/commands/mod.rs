@@ -113,5 +113,6 @@ pub fn pipeline(
         started,
         exports,
         missing: Vec::new(),
+        column: Default::default(),
     })
 }

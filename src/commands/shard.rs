@@ -52,7 +52,7 @@ pub fn run(
         "pybench — shard {shard} of {}\n\n",
         terminal::count(benchmarks.len(), "benchmark")
     );
-    terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
+    let column = terminal::NameColumn::fitting(benchmarks.iter().map(|b| b.name.as_str()));
     for (bench, (seeds_from, seeds)) in benchmarks.iter().zip(seeds_of) {
         let file = run_one(
             context, bench, &overrides, shard, mode, seeds_from, seeds, args,
@@ -63,7 +63,7 @@ pub fn run(
             Some(error) => format!("ERROR (recorded for merge): {}", shown(error)),
             None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
         };
-        let name = terminal::padded_name(&file.bench);
+        let name = column.pad(&file.bench);
         let _ = writeln!(out, "{name} {detail}   → {}", path.display());
     }
     if !args.reports.quiet {

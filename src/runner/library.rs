@@ -74,16 +74,25 @@ pub struct Library {
     /// Where it comes from: its Cargo package's directory, or the file
     /// itself. A baseline records it, to tell MISSING from out of scope.
     pub source: PathBuf,
+    /// `source` as a baseline records it (`runner::source_key`): a path
+    /// from the project root; None outside it.
+    pub source_key: Option<String>,
     _handle: Option<libloading::Library>,
 }
 
 impl Library {
     /// A library that is not loaded here (a worker loads it).
-    pub fn unloaded(path: PathBuf, named: PathBuf, source: PathBuf) -> Library {
+    pub fn unloaded(
+        path: PathBuf,
+        named: PathBuf,
+        source: PathBuf,
+        source_key: Option<String>,
+    ) -> Library {
         Library {
             path,
             named,
             source,
+            source_key,
             _handle: None,
         }
     }
@@ -213,10 +222,12 @@ unsafe fn symbol<T: Copy>(
 }
 
 /// Load `path` in this process (`--in-process`), call its companions, and
-/// return its benchmarks (empty if it exports none).
+/// return its benchmarks (empty if it exports none); `source` and its
+/// `source_key` say where it comes from.
 pub fn load_benchmarks(
     path: &Path,
     source: &Path,
+    source_key: Option<String>,
     skipped: &mut Vec<String>,
 ) -> Result<Vec<Benchmark>, LibraryError> {
     let named = path.to_path_buf();
@@ -236,6 +247,7 @@ pub fn load_benchmarks(
         path,
         named,
         source: source.to_path_buf(),
+        source_key,
         _handle: Some(handle),
     });
     Ok(benchmarks
