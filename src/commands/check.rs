@@ -84,6 +84,11 @@ pub(super) fn run_mode(
     if mode == RunMode::Check {
         pipeline.missing = missing(&search, &benchmarks, &store);
     }
+    // No correction applies when at most one benchmark is judged: its line
+    // is then shown as soon as it is judged, not at the end of the run.
+    if execution.family_size <= 1 {
+        pipeline.family = Family::None;
+    }
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
     pipeline.run(&names, &mut store, |index, stored| {
         verdict::run_benchmark(

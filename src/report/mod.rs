@@ -11,8 +11,10 @@ pub mod compare;
 pub mod github;
 pub mod json;
 pub mod junit;
+pub mod number;
 pub mod plot;
 pub mod progress;
+pub mod slot_table;
 pub mod style;
 pub mod terminal;
 

@@ -174,13 +174,8 @@ pub fn load_libraries(
             }
             found
         };
-        if search.verbose {
-            for name in skipped {
-                eprintln!(
-                    "note: {name} in {} has no pybench_meta companion; skipped",
-                    file.path.display()
-                );
-            }
+        for name in skipped {
+            eprintln!("{}", no_companion_warning(&name, &file.path));
         }
         if !found && file.named {
             return Err(DiscoverError::LibraryWithoutBenchmarks(file.path.clone()));
@@ -199,6 +194,18 @@ fn canonical_source(file: &LibraryFile) -> PathBuf {
     file.source
         .canonicalize()
         .unwrap_or_else(|_| file.source.clone())
+}
+
+/// The warning for an exported `bench_x` without its `pybench_meta_x`:
+/// it is not a benchmark, and would otherwise be skipped without a word.
+fn no_companion_warning(export: &str, library: &Path) -> String {
+    let short = export.strip_prefix("bench_").unwrap_or(export);
+    crate::report::terminal::escape(&format!(
+        "warning: {export} in {} has no companion pybench_meta_{short}, so it is not a \
+         benchmark and does not run (hint: add PYBENCH_META({short}, ...) beside it in C, \
+         or define it inside pybench::bench! in Rust)",
+        library.display()
+    ))
 }
 
 /// A library with benchmarks whose settings are still to be read.
