@@ -57,6 +57,12 @@ pub enum Command {
     /// `pybench merge DIR...` takes the directories that `--shard K/N --out
     /// DIR` wrote, and prints, writes and exits exactly as the unsharded run.
     Merge(MergeArgs),
+    /// Name the commit of GOOD..BAD that introduced a regression.
+    ///
+    /// `pybench bisect [GOOD [BAD]] [PATH...]` (or `GOOD..BAD`): GOOD
+    /// defaults to the commit the stored baselines were measured at, BAD to
+    /// HEAD; each probe is a check against GOOD's scores at alpha/⌈log2 m⌉.
+    Bisect(BisectArgs),
     /// Remove benchmarks' baselines on purpose (a benchmark deleted or
     /// renamed), so that a check stops reporting them MISSING.
     Forget(ForgetArgs),
@@ -229,6 +235,29 @@ pub struct UpdateArgs {
     /// Hidden: accepted only to say why `update` cannot take it.
     #[arg(long, value_name = "REV", hide = true)]
     pub against: Option<String>,
+}
+
+/// `pybench bisect`: the commits are read with gix and built from
+/// checkouts in the `--against` cache; nothing in the work tree changes.
+#[derive(Debug, Clone, Args)]
+pub struct BisectArgs {
+    /// GOOD and BAD (or GOOD..BAD), then PATHs: an argument that names an
+    /// existing file or directory starts the PATHs.
+    #[arg(value_name = "GOOD [BAD] [PATH]")]
+    pub args: Vec<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// Judge each probe in looks and stop it as soon as its verdict is clear.
+    #[arg(long)]
+    pub adaptive: bool,
+    /// Also write the probes and the answer as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Print only the answer (and errors).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -13,6 +13,7 @@ use crate::runner::revision::RevisionError;
 use crate::scaleout::ShardError;
 use crate::store::StoreError;
 use crate::store::git::GitError;
+use crate::store::range::RangeError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -42,10 +43,63 @@ pub enum Error {
     NothingToCompare(#[from] NothingToCompare),
     #[error(transparent)]
     Shard(#[from] ShardError),
+    #[error("bisect: {0}")]
+    Bisect(#[from] BisectError),
     #[error("{0} both name stdout (-), which holds one document")]
     StdoutTwice(String),
     #[error("no baseline of {name} in {}", .path.display())]
     NotStored { name: String, path: PathBuf },
+}
+
+/// Why `pybench bisect` names no commit.
+#[derive(Debug, thiserror::Error)]
+pub enum BisectError {
+    #[error(transparent)]
+    Range(#[from] RangeError),
+    #[error("no GOOD given, and no stored baseline records the commit it was measured at")]
+    NoGood,
+    #[error("no GOOD given, and the stored baselines were measured at different commits ({0})")]
+    GoodsDiffer(String),
+    #[error("{0:?} is neither an existing PATH nor a third revision")]
+    TooManyRevisions(String),
+    #[error("GOOD {commit} cannot be run: {reason}")]
+    GoodUnusable { commit: String, reason: String },
+    #[error("nothing could be judged at BAD {commit}: {reason}")]
+    BadUnusable { commit: String, reason: String },
+    #[error("no regression between GOOD {good} and BAD {bad}")]
+    NoRegression { good: String, bad: String },
+}
+
+impl BisectError {
+    fn hint(&self) -> &'static str {
+        match self {
+            BisectError::Range(RangeError::NotAncestor { .. }) => {
+                "GOOD must be an ancestor of BAD: swap them, or pick an older GOOD"
+            }
+            BisectError::Range(RangeError::Empty { .. }) => "pick a GOOD older than BAD",
+            BisectError::Range(RangeError::NoRepository) => {
+                "run inside the git repository that holds the benchmarks"
+            }
+            BisectError::Range(RangeError::Git(GitError::Revision { .. })) => {
+                "name a revision git knows: a branch, a tag, HEAD~3 or a SHA"
+            }
+            BisectError::Range(RangeError::Git(_)) => {
+                "check the repository with `git status` and `git fsck`"
+            }
+            BisectError::NoGood | BisectError::GoodsDiffer(_) => {
+                "name GOOD: `pybench bisect GOOD [BAD]`"
+            }
+            BisectError::TooManyRevisions(_) => {
+                "pass at most GOOD and BAD before the PATHs, and PATHs that exist"
+            }
+            BisectError::GoodUnusable { .. } | BisectError::BadUnusable { .. } => {
+                "the lines above say why; bisect needs GOOD and BAD to build and run"
+            }
+            BisectError::NoRegression { .. } => {
+                "nothing to bisect: BAD does not FAIL against GOOD at the level stated above"
+            }
+        }
+    }
 }
 
 /// Why `pybench compare` cannot use one of its inputs.
@@ -110,6 +164,7 @@ impl Error {
                 "compare two runs of the same benchmarks; the notes above name each side's"
             }
             Error::Shard(e) => e.hint(),
+            Error::Bisect(e) => e.hint(),
             Error::StdoutTwice(_) => "send one report to stdout and write the others to files",
             Error::NotStored { .. } => "`pybench show` lists the stored benchmarks",
         })

@@ -17,9 +17,11 @@
 //! result      the result model: status, slot verdicts, "improved"
 //! store       the baselines file, its lock, git, fingerprints, atomic writes
 //! stats       per-slot paired t-tests and the sign-flip verdict
+//! bisection   the search of `bisect`: next probe, skips, the answer (pure)
 //! scores, settings, exit    score tables, settings, exit codes
 //! ```
 
+pub mod bisection;
 pub mod cli;
 pub mod commands;
 pub mod error;

@@ -15,6 +15,7 @@ mod util;
 
 mod adaptive;
 mod against;
+mod bisect;
 mod c_example;
 mod cargo_pybench;
 mod cli_definition;

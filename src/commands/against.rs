@@ -122,7 +122,7 @@ fn gone_lines(previous: &[Benchmark], current: &[Benchmark], label: &str) -> Str
 
 /// REV's selected benchmarks, sorted by name, read as the working tree's
 /// are (in describe workers unless `--in-process`).
-fn revision_benchmarks(
+pub(crate) fn revision_benchmarks(
     context: &RunContext,
     search: &Search,
     build: &RevisionBuild,

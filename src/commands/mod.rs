@@ -2,6 +2,7 @@
 //! drives the layers below, and returns the exit code.
 
 pub mod against;
+pub mod bisect;
 pub mod check;
 pub mod compare;
 pub mod forget;
@@ -77,6 +78,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
         }
         Some(Command::Seeds(seeds)) => seeds::run(seeds),
         Some(Command::Merge(merge)) => merge::run(merge),
+        Some(Command::Bisect(args)) => bisect::run(args),
         Some(Command::Forget(forget)) => forget::run(forget),
     }
 }

@@ -13,6 +13,7 @@ pub mod git;
 pub mod hash_cache;
 pub mod layout;
 pub mod lock;
+pub mod range;
 pub mod sensitivity;
 
 pub use baseline_file::{Store, StoreError, Written};

@@ -294,3 +294,38 @@ fn adaptive_cases_are_selected_apart() {
     );
     assert!((adaptive::mde(30) - 0.4662).abs() < 1e-3);
 }
+
+/// `pybench bisect`'s search, each probe at alpha/4 over 16 commits: with
+/// no regression it blames a commit at most alpha of the time, and it names
+/// a 1-sd regression's commit at least 95 % of the time with 30 seeds.
+#[test]
+fn bisection_blames_at_most_alpha_and_finds_a_one_sd_regression() {
+    use synthetic::study::bisect::{self, BisectConfig};
+    let config = BisectConfig {
+        replications: 300,
+        permutations: 1000,
+        master_seed: MASTER_SEED,
+    };
+    let results = bisect::run(
+        &bisect::select(&["bisect-null", "bisect-1sd"]),
+        &config,
+        &|| {},
+    );
+    let (null, one_sd) = (&results[0], &results[1]);
+    assert_eq!(null.case.name, "bisect-null");
+    assert!(
+        null.wrong_rate() <= study::ALPHA,
+        "false blame {}",
+        null.wrong_rate()
+    );
+    assert!(null.nothing_rate() >= 1.0 - study::ALPHA, "{null:?}");
+    // BAD alone: every null bisection stops after its first probe unless it FAILs.
+    assert!(null.mean_probes() < 1.1, "{null:?}");
+    assert!(
+        one_sd.right_rate() >= 0.95,
+        "right commit {}",
+        one_sd.right_rate()
+    );
+    // BAD, then ⌈log2 16⌉ = 4 probes.
+    assert!((one_sd.mean_probes() - 5.0).abs() < 1e-9, "{one_sd:?}");
+}

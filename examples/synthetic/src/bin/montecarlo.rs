@@ -12,6 +12,7 @@ use std::time::Instant;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use synthetic::study::adaptive::{self, AdaptiveConfig};
+use synthetic::study::bisect::{self, BisectConfig};
 use synthetic::study::{self, Config};
 
 /// Replay the Python pybench's Monte-Carlo study with pybench's engine, and
@@ -42,7 +43,9 @@ struct Args {
     /// 4096 sign patterns (all 2^12), not --permutations, and 12 seeds;
     /// mde-calibration runs 10 × --replications. And the adaptive-seeds
     /// study (not part of all): adaptive, adaptive-null, adaptive-mde,
-    /// adaptive-large, adaptive-correlated-null, adaptive-local-spike.
+    /// adaptive-large, adaptive-correlated-null, adaptive-local-spike. And
+    /// the bisection study (not part of all): bisect, bisect-null,
+    /// bisect-1sd, bisect-1sd-all-redrawn, bisect-two, bisect-1sd-at-alpha.
     #[arg(long, default_value = "all")]
     cases: String,
     /// Print JSON instead of Markdown.
@@ -52,7 +55,20 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let (selection, adaptive_cases) = match select(&args.cases) {
+    let bisect_items: Vec<&str> = args
+        .cases
+        .split(',')
+        .map(str::trim)
+        .filter(|i| bisect::is_bisect(i))
+        .collect();
+    let bisect_cases = bisect::select(&bisect_items);
+    let rest: Vec<&str> = args
+        .cases
+        .split(',')
+        .map(str::trim)
+        .filter(|i| !bisect::is_bisect(i))
+        .collect();
+    let (selection, adaptive_cases) = match select(&rest.join(","), !bisect_cases.is_empty()) {
         Ok(selected) => selected,
         Err(e) => return fail(&e),
     };
@@ -82,7 +98,15 @@ fn main() -> ExitCode {
         }
     }
     let mde_replications = config.replications * study::mde::REPLICATION_FACTOR;
-    let total = (selection.cases.len() + selection.family.len() + adaptive_cases.len())
+    let bisect_config = BisectConfig {
+        replications: args.replications,
+        permutations: adaptive_config.permutations,
+        master_seed: args.master_seed,
+    };
+    let total = (selection.cases.len()
+        + selection.family.len()
+        + adaptive_cases.len()
+        + bisect_cases.len())
         * config.replications
         + if selection.mde { mde_replications } else { 0 };
     let bar = progress(total as u64);
@@ -101,26 +125,35 @@ fn main() -> ExitCode {
             .mde
             .then(|| study::mde::run_mde(mde_replications, config.master_seed, &tick)),
         adaptive: adaptive::run(&adaptive_cases, &adaptive_config, &tick),
+        bisect: bisect::run(&bisect_cases, &bisect_config, &tick),
     };
     bar.finish_and_clear();
     if args.json {
-        println!("{}", tables.json(&config, &adaptive_config));
+        println!("{}", tables.json(&config, &adaptive_config, &bisect_config));
     } else {
-        print!("{}", tables.markdown(&config, &adaptive_config));
+        print!(
+            "{}",
+            tables.markdown(&config, &adaptive_config, &bisect_config)
+        );
     }
     eprintln!(
         "montecarlo: {total} replications of {} case(s) in {:.1}s",
         selection.cases.len()
             + selection.family.len()
             + usize::from(selection.mde)
-            + adaptive_cases.len(),
+            + adaptive_cases.len()
+            + bisect_cases.len(),
         start.elapsed().as_secs_f64()
     );
     ExitCode::SUCCESS
 }
 
 /// The study's cases, and the adaptive-seeds cases (not part of `all`).
-fn select(cases: &str) -> Result<(study::Selection, Vec<&'static adaptive::AdaptiveCase>), String> {
+/// `others`: another study (bisect) is selected, so an empty rest is fine.
+fn select(
+    cases: &str,
+    others: bool,
+) -> Result<(study::Selection, Vec<&'static adaptive::AdaptiveCase>), String> {
     let (adaptive_items, rest): (Vec<&str>, Vec<&str>) = cases
         .split(',')
         .map(str::trim)
@@ -134,7 +167,7 @@ fn select(cases: &str) -> Result<(study::Selection, Vec<&'static adaptive::Adapt
                 .any(|&i| i == "adaptive" || i == c.name)
         })
         .collect();
-    let selection = if rest.is_empty() && !adaptive_cases.is_empty() {
+    let selection = if rest.is_empty() && (others || !adaptive_cases.is_empty()) {
         study::Selection::default()
     } else {
         study::select_all(&rest.join(","))?
@@ -148,10 +181,16 @@ struct Tables {
     family: Vec<study::family::FamilyResult>,
     mde: Option<study::mde::MdeResult>,
     adaptive: Vec<adaptive::AdaptiveResult>,
+    bisect: Vec<bisect::BisectResult>,
 }
 
 impl Tables {
-    fn json(&self, config: &Config, adaptive_config: &AdaptiveConfig) -> String {
+    fn json(
+        &self,
+        config: &Config,
+        adaptive_config: &AdaptiveConfig,
+        bisect_config: &BisectConfig,
+    ) -> String {
         let mut json = study::report::json(config, &self.results);
         if let (Some(out), Some(extra)) = (
             json.as_object_mut(),
@@ -167,10 +206,20 @@ impl Tables {
                 study::adaptive_report::json(adaptive_config, &self.adaptive),
             );
         }
+        if !self.bisect.is_empty()
+            && let Some(out) = json.as_object_mut()
+        {
+            out.insert("bisect".into(), bisect::json(bisect_config, &self.bisect));
+        }
         serde_json::to_string_pretty(&json).expect("JSON values serialise")
     }
 
-    fn markdown(&self, config: &Config, adaptive_config: &AdaptiveConfig) -> String {
+    fn markdown(
+        &self,
+        config: &Config,
+        adaptive_config: &AdaptiveConfig,
+        bisect_config: &BisectConfig,
+    ) -> String {
         let mut out = if self.results.is_empty() {
             format!(
                 "Master seed {}, {} replications per case.\n",
@@ -190,6 +239,7 @@ impl Tables {
                 &self.adaptive,
             ));
         }
+        out.push_str(&bisect::markdown(bisect_config, &self.bisect));
         out
     }
 }

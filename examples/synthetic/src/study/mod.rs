@@ -13,6 +13,7 @@
 
 pub mod adaptive;
 pub mod adaptive_report;
+pub mod bisect;
 pub mod cases;
 pub mod family;
 pub mod family_report;
