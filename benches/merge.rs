@@ -97,7 +97,7 @@ fn merge_1000(c: &mut Criterion) {
         b.iter(|| {
             let merged = scaleout::collect(&dirs).unwrap();
             let result = verdict::judge_joined(&merged[0], Some(&baseline));
-            assert!(result.comparison.is_some(), "{:?}", result.error);
+            assert!(result.comparison().is_some(), "{:?}", result.error());
             result
         })
     });

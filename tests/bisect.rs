@@ -29,6 +29,13 @@ pybench::bench! {{
         pybench::Metrics::from([(\"min:loss\".to_string(), loss)])
     }}
 }}
+
+pybench::bench! {{
+    #[settings(n_seeds = 20)]
+    pub fn bench_steady(seed: u64) -> pybench::Metrics {{
+        pybench::Metrics::from([(\"max:score\".to_string(), 2.0 + noise(seed) + noise(seed ^ {salt}))])
+    }}
+}}
 "
     );
     repo.write("bench/src/lib.rs", source.as_bytes());
@@ -100,7 +107,7 @@ fn assert_prints(run: &Run, texts: &[&str]) {
 /// is the one that FAILs; probes pair with the stored scores.
 fn bisect_with_the_defaults(repo: &TestRepo, cmd: &Pybench, ids: &[String]) {
     let json = repo.path().join("target/bisect.json");
-    let run = cmd.run(&["bisect", "bench", "--json", json.to_str().unwrap()]);
+    let run = cmd.run(&["bisect", "--json", json.to_str().unwrap(), "bench"]);
     assert_eq!(run.code, 0, "{run:?}");
     // The middle of the range does not build: a probe there is skipped.
     let skipped = |i: usize| {
@@ -124,8 +131,16 @@ fn bisect_with_the_defaults(repo: &TestRepo, cmd: &Pybench, ids: &[String]) {
             "  sensitivity: 20 seeds detect a drop of ",
         ],
     );
+    // The benchmark that does not regress is not bisected: BAD passes.
+    assert_prints(&run, &["bench_steady: no regression: BAD"]);
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     crate::reports::assert_valid(&crate::reports::schema("bisect.schema.json"), &report);
+    assert_eq!(report["benchmarks"][1]["name"], "bench_steady");
+    assert_eq!(report["benchmarks"][1]["answer"]["kind"], "no_regression");
+    assert_eq!(
+        report["benchmarks"][1]["probes"].as_array().unwrap().len(),
+        1
+    );
     let bench = &report["benchmarks"][0];
     assert_eq!(bench["answer"]["kind"], "culprit");
     assert_eq!(bench["answer"]["first"]["id"], ids[8].as_str());
@@ -150,12 +165,12 @@ pbtest!(
         // The explicit range from c2, which has no baseline of its own: GOOD
         // runs once on the baseline's seeds.
         let range = format!("{}..HEAD", &ids[2][..7]);
-        let run = cmd.run(&["bisect", &range, "bench"]);
+        let run = cmd.run(&["bisect", &range, "bench", "--bench", "ab"]);
         assert_eq!(run.code, 0, "{run:?}");
         assert_prints(&run, &[&expected, "GOOD run once on the baseline's seeds"]);
 
         // Adaptive looks: the same answer, clear probes stopping early.
-        let run = cmd.run(&["bisect", "--adaptive", "bench"]);
+        let run = cmd.run(&["bisect", "--adaptive", "--bench", "ab", "bench"]);
         assert_eq!(run.code, 0, "{run:?}");
         assert_prints(&run, &[&expected, " of 20 seeds)"]);
 
@@ -179,11 +194,31 @@ pbtest!(
             run.stderr
         );
 
+        // BAD does not build: nothing to bisect, exit 2.
+        let run = cmd.run(&["bisect", &ids[0], &ids[5], "bench"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        let error = run.error_lines().last().copied().unwrap_or_default();
+        assert!(
+            error.starts_with("error: bisect: nothing could be judged at BAD"),
+            "{}",
+            run.stderr
+        );
+
         assert!(
             before == snapshot(repo.path()),
             "bisect changed the repository"
         );
         assert!(!repo.path().join(".git/worktrees").exists());
+
+        // A dirty tree is not a candidate, and bisect says so.
+        repo.write("bench/src/lib.rs", b"// work in progress\n");
+        let run = cmd.run(&["bisect", "-q", "--bench", "ab", "bench"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stderr.contains("note: the working tree is dirty"),
+            "{}",
+            run.stderr
+        );
     }
 );
 

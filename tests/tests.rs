@@ -29,6 +29,7 @@ mod fingerprint;
 mod git_module;
 mod hints;
 mod injection;
+mod layers;
 mod library_hash;
 mod library_paths;
 mod load_faults;

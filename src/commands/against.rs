@@ -7,20 +7,17 @@ use std::time::Instant;
 
 use crate::cli::CheckArgs;
 use crate::error::Error;
-use crate::judge::adaptive;
-use crate::judge::verdict::{self, Execution};
+use crate::judge::{Against, Execution, Reference, References, verdict};
 use crate::report::progress::Progress;
 use crate::report::terminal;
-use crate::result::{BenchResult, Revision, Status};
+use crate::result::{BenchResult, Outcome, Plan, Revision};
 use crate::runner::revision::{self, RevisionBuild};
 use crate::runner::{self, Benchmark, LibraryFile, RunContext, Search, SeedSource};
 use crate::settings::{Overrides, RunMode};
-use crate::stats;
 use crate::store::Store;
-use crate::store::fingerprint::Environment;
-use crate::store::git;
 
-/// The whole `--against REV` run; the result is the exit code.
+/// The whole `--against REV` run; the result is the exit code. It is the
+/// ordinary pipeline with REV as the reference: nothing is written.
 pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let started = Instant::now();
     // Read now: an --in-process benchmark may change the current directory.
@@ -44,59 +41,67 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let current = super::discover(&context, &search)?;
     let previous = revision_benchmarks(&context, &search, &build)?;
     let store = Store::open(&args.search.store.baseline())?;
-    let pair = Pair {
-        overrides: Overrides {
-            adaptive: check.adaptive.then_some(true),
-            ..args.settings.overrides(None)
-        },
-        seed_source,
-        revision: Revision {
-            label: build.label.clone(),
-            short: build.short.clone(),
-        },
+    let overrides = Overrides {
+        adaptive: check.adaptive.then_some(true),
+        ..args.settings.overrides(None)
     };
-    let progress = Progress::for_terminal(args.reports.quiet);
-    let in_both = current
+    // The working tree's benchmarks, then each library of REV that could
+    // not be described (an ERROR each).
+    let failed: Vec<&Benchmark> = previous.iter().filter(|p| p.library_failed()).collect();
+    let names: Vec<&str> = current
         .iter()
-        .filter(|c| previous.iter().any(|p| p.name == c.name))
-        .count();
+        .chain(failed.iter().copied())
+        .map(|b| b.name.as_str())
+        .collect();
+    let revision = Revision {
+        label: build.label.clone(),
+        short: build.short.clone(),
+    };
+    let references = References::Revision(Against {
+        revision: revision.clone(),
+        benchmarks: &previous,
+        discovered: current.len(),
+        repo_dir: cwd,
+        stored_seeds: check.stored_seeds.then_some(&store),
+        trailer: gone_lines(&previous, &current, &build.label),
+    });
+    let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
         context,
         in_process: args.in_process,
         progress: &progress,
-        family_size: if check.family == crate::stats::Family::None {
-            1
-        } else {
-            in_both.max(1)
-        },
+        family_size: pipeline.family_size(&names, &references),
     };
-    terminal::align_names(current.iter().chain(&previous).map(|b| b.name.as_str()));
-    pipeline.print(&format!(
-        "pybench — {} discovered, against {}\n\n",
-        terminal::count(current.len(), "benchmark"),
-        build.label
-    ));
-    let mut results = Vec::with_capacity(current.len());
-    for bench in &current {
-        let result = match previous.iter().find(|b| b.name == bench.name) {
-            Some(old) => {
-                let stored_seeds = check
-                    .stored_seeds
-                    .then(|| store.get(&bench.name).map(|b| b.seeds.clone()))
-                    .flatten();
-                pair.run(old, bench, stored_seeds, &execution)
+    pipeline.run(&names, references, |index, reference| {
+        match (current.get(index), reference) {
+            (Some(bench), Reference::Revision { .. }) => {
+                verdict::run_benchmark(bench, &overrides, reference, seed_source, &execution)
             }
-            None => pair.only_here(bench),
-        };
-        context.check()?;
-        pipeline.take(result, &mut results);
-    }
-    for bench in previous.iter().filter(|p| p.library_failed()) {
-        pipeline.take(pair.failed_there(bench), &mut results);
-    }
-    let gone = gone_lines(&previous, &current, &build.label);
-    let repo = git::repo_state(&cwd)?;
-    pipeline.conclude(results, &gone, repo.as_ref(), true)
+            (Some(bench), _) => only_here(bench, &overrides, &revision),
+            (None, _) => failed_there(failed[index - current.len()], &overrides, &revision),
+        }
+    })
+}
+
+/// A benchmark REV does not have: NEW, and not run.
+fn only_here(bench: &Benchmark, overrides: &Overrides, revision: &Revision) -> BenchResult {
+    let (plan, _) = verdict::start(bench, overrides);
+    let plan = Plan {
+        against: Some(revision.clone()),
+        ..plan
+    };
+    plan.result(Outcome::New(None), String::new())
+}
+
+/// A library of REV that could not be described: an ERROR.
+fn failed_there(bench: &Benchmark, overrides: &Overrides, revision: &Revision) -> BenchResult {
+    let (plan, settings) = verdict::start(bench, overrides);
+    let plan = Plan {
+        against: Some(revision.clone()),
+        ..plan
+    };
+    let cause = settings.err().unwrap_or_default();
+    plan.error(format!("at {}: {cause}", revision.label))
 }
 
 /// The run's search with its paths resolved: both sides search the same.
@@ -141,80 +146,4 @@ pub(crate) fn revision_benchmarks(
     previous.retain(|b| b.library_failed() || search.selection.selects(&b.name));
     previous.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(previous)
-}
-
-/// What every pair of the run shares.
-struct Pair {
-    overrides: Overrides,
-    seed_source: SeedSource,
-    revision: Revision,
-}
-
-impl Pair {
-    /// A benchmark REV does not have.
-    fn only_here(&self, bench: &Benchmark) -> BenchResult {
-        let (mut result, _) = verdict::start(bench, &self.overrides);
-        result.status = Status::New;
-        result.error = None;
-        result.against = Some(self.revision.clone());
-        result
-    }
-
-    /// A library of REV that could not be described: an ERROR.
-    fn failed_there(&self, bench: &Benchmark) -> BenchResult {
-        let (mut result, _) = verdict::start(bench, &self.overrides);
-        let label = &self.revision.label;
-        result.error = result.error.map(|e| format!("at {label}: {e}"));
-        result.against = Some(self.revision.clone());
-        result
-    }
-
-    /// Run REV's and the working tree's benchmark on the same seeds, each
-    /// seed on both sides back to back, and judge the working tree against
-    /// REV.
-    fn run(
-        &self,
-        old: &Benchmark,
-        new: &Benchmark,
-        stored_seeds: Option<Vec<u64>>,
-        execution: &Execution,
-    ) -> BenchResult {
-        let (mut result, settings) = verdict::start(new, &self.overrides);
-        result.against = Some(self.revision.clone());
-        let Some(settings) = settings else {
-            return result;
-        };
-        result.seeds = stored_seeds
-            .unwrap_or_else(|| runner::fresh_seeds(settings.n_seeds, self.seed_source, &new.name));
-        if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
-            result.error = Some(e.to_string());
-            return result;
-        }
-        verdict::fingerprint(&mut result, Environment::current(&new.library.path), None);
-        if settings.adaptive {
-            let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
-            let reference = adaptive::Reference::Revision;
-            return adaptive::run(result, &[old, new], &settings, reference, alpha, execution);
-        }
-        let (outcomes, output) = execution.run(&[old, new], &result.seeds, &settings);
-        result.output = output;
-        let label = &self.revision.label;
-        let tables = outcomes.and_then(|sides| {
-            let old_table = runner::call::into_table(&result.seeds, &sides[0])
-                .map_err(|e| format!("at {label}: {e}"))?;
-            let new_table =
-                runner::call::into_table(&result.seeds, &sides[1]).map_err(|e| e.to_string())?;
-            Ok((old_table, new_table))
-        });
-        match tables {
-            Err(e) => result.error = Some(e),
-            Ok((old_table, new_table)) => match old_table.slot_difference(&new_table) {
-                Some(difference) => {
-                    result.error = Some(format!("slots differ from {label}'s ({difference})"));
-                }
-                None => verdict::compare_tables(&mut result, &old_table, new_table),
-            },
-        }
-        result
-    }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::cli::{CheckArgs, RunArgs};
 use crate::error::Error;
-use crate::judge::verdict::{self, Execution};
+use crate::judge::{Execution, References, verdict};
 use crate::report::progress::Progress;
 use crate::result::BenchResult;
 use crate::runner::{self, Benchmark, RunContext, Search, SeedSource};
@@ -70,31 +70,28 @@ pub(super) fn run_mode(
     if how.adaptive {
         overrides.adaptive = Some(true);
     }
+    if mode == RunMode::Check {
+        pipeline.missing = missing(&search, &benchmarks, &store);
+    }
+    let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
+    let references = References::Stored(&mut store);
     let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
         context,
         in_process: args.in_process,
         progress: &progress,
-        family_size: family_size(
-            how.family,
-            mode,
-            benchmarks.iter().map(|b| store.get(&b.name)),
-        ),
+        family_size: pipeline.family_size(&names, &references),
     };
-    if mode == RunMode::Check {
-        pipeline.missing = missing(&search, &benchmarks, &store);
-    }
     // No correction applies when at most one benchmark is judged: its line
     // is then shown as soon as it is judged, not at the end of the run.
     if execution.family_size <= 1 {
         pipeline.family = Family::None;
     }
-    let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
-    pipeline.run(&names, &mut store, |index, stored| {
+    pipeline.run(&names, references, |index, reference| {
         verdict::run_benchmark(
             &benchmarks[index],
             &overrides,
-            stored,
+            reference,
             seed_source,
             &execution,
         )
@@ -159,17 +156,4 @@ fn shard_missing(
     } else {
         crate::exit::ERROR
     }
-}
-
-/// How many benchmarks a corrected check will judge: those with a stored
-/// baseline (1 when nothing is corrected).
-fn family_size<'a>(
-    family: Family,
-    mode: RunMode,
-    stored: impl Iterator<Item = Option<&'a crate::store::Baseline>>,
-) -> usize {
-    if mode != RunMode::Check || family == Family::None {
-        return 1;
-    }
-    stored.filter(Option::is_some).count().max(1)
 }

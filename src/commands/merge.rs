@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::cli::MergeArgs;
 use crate::error::Error;
-use crate::judge::verdict;
+use crate::judge::{References, verdict};
 use crate::runner::{DiscoverError, RunContext};
 use crate::scaleout::{self, Joined, ShardError};
 use crate::settings::RunMode;
@@ -40,9 +40,11 @@ pub fn run(args: &MergeArgs) -> Result<i32, Error> {
         check_baselines(args, &joined, &store)?;
     }
     let names: Vec<&str> = joined.iter().map(|j| j.name.as_str()).collect();
-    pipeline.run(&names, &mut store, |index, stored| {
-        verdict::judge_joined(&joined[index], stored)
-    })
+    pipeline.run(
+        &names,
+        References::Stored(&mut store),
+        |index, reference| verdict::judge_joined(&joined[index], reference.stored()),
+    )
 }
 
 /// The baselines the shards ran against are still the ones in the file.
@@ -88,18 +90,18 @@ mod tests {
     fn a_joined_run_is_judged_as_an_unsharded_one() {
         let joined = join("bench_x".into(), vec![file(2, 2), file(1, 2)]).unwrap();
         let result = verdict::judge_joined(&joined, None);
-        assert_eq!(result.status, Status::New);
-        assert_eq!(result.current.unwrap().column(0), [0.5, 0.1, 0.4, 0.2, 0.3]);
+        assert_eq!(result.status(), Status::New);
+        assert_eq!(
+            result.current().unwrap().column(0),
+            [0.5, 0.1, 0.4, 0.2, 0.3]
+        );
     }
 
     #[test]
     fn the_earliest_seeds_error_is_the_benchmarks() {
         let joined = join("bench_x".into(), timed_out_shards()).unwrap();
         let result = verdict::judge_joined(&joined, None);
-        assert_eq!(result.status, Status::Error);
-        assert_eq!(
-            result.error.as_deref(),
-            Some("timed out after 2 s on seed 10")
-        );
+        assert_eq!(result.status(), Status::Error);
+        assert_eq!(result.error(), Some("timed out after 2 s on seed 10"));
     }
 }

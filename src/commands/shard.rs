@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::judge::verdict::{self, Execution};
+use crate::judge::{Execution, verdict};
 use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
 use crate::runner::{self, Benchmark, Reply, RunContext, RunError, SeedResult};
@@ -156,16 +156,19 @@ fn run_one(
         results: Vec::new(),
         output: String::new(),
     };
-    let (result, settings) = verdict::start(bench, overrides);
-    file.settings.alpha = result.alpha;
-    file.settings.min_effect = result.min_effect;
-    let Some(settings) = settings else {
-        // As an unsharded run: the error comes before any seed is chosen.
-        file.seeds.clear();
-        file.indices.clear();
-        file.settings.n_seeds = 0;
-        file.error = result.error;
-        return file;
+    let (plan, settings) = verdict::start(bench, overrides);
+    file.settings.alpha = plan.alpha;
+    file.settings.min_effect = plan.min_effect;
+    let settings = match settings {
+        Ok(settings) => settings,
+        Err(e) => {
+            // As an unsharded run: the error comes before any seed is chosen.
+            file.seeds.clear();
+            file.indices.clear();
+            file.settings.n_seeds = 0;
+            file.error = Some(e);
+            return file;
+        }
     };
     if let Err(e) = stats::check_reachable(settings.alpha, file.seeds.len()) {
         file.error = Some(e.to_string());

@@ -5,120 +5,127 @@
 //! (non-binding futility). `stats::sequential` holds the rule; this file
 //! runs the seeds look by look.
 
-use crate::result::{BenchResult, Sequential, Status};
+use crate::result::{BenchResult, Evidence, Outcome, Plan, Sequential};
 use crate::runner::{Benchmark, SeedResult, call};
 use crate::scores::ScoreTable;
 use crate::settings::Settings;
 use crate::stats::{Differences, SequentialOutcome, SequentialPlan, SequentialTest, Step};
 
-use super::verdict::{Execution, compare_tables_and_mirror};
+use super::evidence::compare;
+use super::{Execution, Reference};
 
-/// What an adaptive check compares against.
-pub enum Reference<'a> {
-    /// The stored baseline (all its seeds are known before the run).
-    Stored(&'a ScoreTable),
-    /// `--against REV`: REV's side runs in the same looks (side 0).
-    Revision,
-}
-
-/// Run `sides` ([the benchmark] against a stored baseline, or [REV's, the
-/// working tree's]) on `result.seeds` in looks, at `alpha` (the
+/// Run `sides` ([the benchmark] against its stored baseline, or [REV's,
+/// the working tree's] against a revision, REV's side in the same looks) on `plan.seeds` in looks, at `alpha` (the
 /// benchmark's, or its share of a corrected run's), and judge it.
 pub fn run(
-    mut result: BenchResult,
+    plan: Plan,
     sides: &[&Benchmark],
     settings: &Settings,
     reference: Reference,
     alpha: f64,
     execution: &Execution,
 ) -> BenchResult {
-    let seeds = result.seeds.clone();
-    let mut plan = match &settings.looks {
+    let mut sequential = match &settings.looks {
         Some(looks) => SequentialPlan::with_looks(looks.clone(), alpha),
-        None => SequentialPlan::new(seeds.len(), alpha),
+        None => SequentialPlan::new(plan.seeds.len(), alpha),
     };
-    plan.min_effect = settings.min_effect;
-    let looks = plan.looks.clone();
-    let mut test = match SequentialTest::new(&result.name, &seeds, plan) {
+    sequential.min_effect = settings.min_effect;
+    let looks = sequential.looks.clone();
+    let test = match SequentialTest::new(&plan.name, &plan.seeds, sequential) {
         Ok(test) => test,
-        Err(e) => {
-            result.error = Some(format!("adaptive: {e}"));
-            return result;
-        }
+        Err(e) => return plan.error(format!("adaptive: {e}")),
     };
-    let mut outcomes: Vec<Vec<SeedResult>> = vec![Vec::new(); sides.len()];
-    let mut tables = None;
-    while let Some(n) = test.next_seeds() {
-        let look = looks.iter().position(|&l| l == n).map_or(0, |k| k + 1);
-        let label = format!("{} look {look}/{}", result.name, looks.len());
-        let done = outcomes[0].len();
-        let (ran, output) = execution.run_labeled(&label, sides, &seeds[done..n], settings);
-        result.output.push_str(&output);
-        match ran {
-            Ok(batch) => {
-                for (side, new) in outcomes.iter_mut().zip(batch) {
-                    side.extend(new);
-                }
+    let mut output = String::new();
+    let stopped = Looks {
+        plan: &plan,
+        sides,
+        settings,
+        reference: &reference,
+        execution,
+        looks: &looks,
+    }
+    .run(test, &mut output);
+    match stopped {
+        Ok((base, current, outcome)) => conclude(plan, base, current, outcome, looks, output),
+        Err(e) => plan.result(Outcome::error(e), output),
+    }
+}
+
+/// One adaptive check's looks.
+struct Looks<'a> {
+    plan: &'a Plan,
+    sides: &'a [&'a Benchmark],
+    settings: &'a Settings,
+    reference: &'a Reference<'a>,
+    execution: &'a Execution<'a>,
+    looks: &'a [usize],
+}
+
+impl Looks<'_> {
+    /// Run the seeds look by look until the test stops: the tables of the
+    /// seeds that ran and the test's outcome, or why it could not go on.
+    /// What the benchmark printed is added to `output`.
+    fn run(
+        &self,
+        mut test: SequentialTest,
+        output: &mut String,
+    ) -> Result<(ScoreTable, ScoreTable, SequentialOutcome), String> {
+        let seeds = &self.plan.seeds;
+        let mut outcomes: Vec<Vec<SeedResult>> = vec![Vec::new(); self.sides.len()];
+        let mut tables = None;
+        while let Some(n) = test.next_seeds() {
+            let look = self.looks.iter().position(|&l| l == n).map_or(0, |k| k + 1);
+            let label = format!("{} look {look}/{}", self.plan.name, self.looks.len());
+            let done = outcomes[0].len();
+            let (ran, printed) =
+                self.execution
+                    .run_labeled(&label, self.sides, &seeds[done..n], self.settings);
+            output.push_str(&printed);
+            for (side, new) in outcomes.iter_mut().zip(ran?) {
+                side.extend(new);
             }
-            Err(e) => {
-                result.error = Some(e);
-                return result;
-            }
-        }
-        let judged =
-            look_tables(&seeds[..n], &outcomes, &reference).and_then(|(base, current, diffs)| {
-                match test.next_look(&diffs) {
-                    Ok(step) => Ok((base, current, step)),
-                    Err(e) => Err(format!("adaptive: {e}")),
-                }
-            });
-        match judged {
-            Ok((base, current, Step::Continue { .. })) => tables = Some((base, current)),
-            Ok((base, current, Step::Stop(_))) => {
-                tables = Some((base, current));
+            let (base, current, diffs) = look_tables(&seeds[..n], &outcomes, self.reference)?;
+            let step = test
+                .next_look(&diffs)
+                .map_err(|e| format!("adaptive: {e}"))?;
+            tables = Some((base, current));
+            if let Step::Stop(_) = step {
                 break;
             }
-            Err(e) => {
-                result.error = Some(e);
-                return result;
-            }
+        }
+        match (tables, test.outcome().cloned()) {
+            (Some((base, current)), Some(outcome)) => Ok((base, current, outcome)),
+            _ => Err("adaptive: the check made no look".into()),
         }
     }
-    let (Some((base, current)), Some(outcome)) = (tables, test.outcome().cloned()) else {
-        result.error = Some("adaptive: the check made no look".into());
-        return result;
-    };
-    conclude(result, base, current, outcome, looks)
 }
 
 /// The verdict of a check that stopped: the per-slot tests on the seeds
 /// that ran, with the stopping look's stage-wise p and verdict.
 fn conclude(
-    mut result: BenchResult,
+    plan: Plan,
     base: ScoreTable,
     current: ScoreTable,
     outcome: SequentialOutcome,
     looks: Vec<usize>,
+    output: String,
 ) -> BenchResult {
-    let planned_seeds = result.seeds.len();
-    result.seeds.truncate(outcome.seeds_run);
-    compare_tables_and_mirror(&mut result, &base, current);
-    if let Some(cmp) = result.comparison.as_mut() {
-        cmp.meta_p = outcome.meta_p;
-        cmp.exact = outcome.exact;
-        cmp.n_permutations = outcome.n_permutations;
-        result.status = if outcome.passed() {
-            Status::Pass
-        } else {
-            Status::Fail
-        };
-    }
-    result.sequential = Some(Sequential {
-        planned_seeds,
-        outcome,
-        looks,
-    });
-    result
+    let planned_seeds = plan.seeds.len();
+    let mut seeds = plan.seeds.clone();
+    seeds.truncate(outcome.seeds_run);
+    let plan = Plan { seeds, ..plan };
+    let judged = match compare(&plan, base, current, true) {
+        Outcome::Judged(evidence) => Outcome::Judged(Box::new(Evidence {
+            sequential: Some(Sequential {
+                planned_seeds,
+                outcome,
+                looks,
+            }),
+            ..*evidence
+        })),
+        refused => refused,
+    };
+    plan.result(judged, output)
 }
 
 /// The reference and current tables of the first `seeds`, and their
@@ -130,17 +137,19 @@ fn look_tables(
 ) -> Result<(ScoreTable, ScoreTable, Differences), String> {
     let table = |side: &[SeedResult]| call::into_table(seeds, side).map_err(|e| e.to_string());
     match reference {
-        Reference::Stored(stored) => {
+        Reference::Stored(baseline) => {
+            let stored = &baseline.scores;
             let current = table(&outcomes[0])?;
             let diffs = Differences::from_prefix(stored, &current).map_err(|e| e.to_string())?;
             Ok((stored.prefix(seeds.len()), current, diffs))
         }
-        Reference::Revision => {
+        Reference::Revision { .. } => {
             let old = table(&outcomes[0])?;
             let new = table(&outcomes[1])?;
             let diffs = Differences::from_tables(&old, &new).map_err(|e| e.to_string())?;
             Ok((old, new, diffs))
         }
+        Reference::None => Err("adaptive: nothing to compare with".into()),
     }
 }
 

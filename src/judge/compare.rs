@@ -93,7 +93,7 @@ pub fn compare_bench(
     min_effect: Option<f64>,
 ) -> BenchDiff {
     let paired = a.seeds == b.seeds;
-    let mut diff = BenchDiff {
+    let unjudged = BenchDiff {
         name: name.to_string(),
         verdict: Verdict::Error,
         paired,
@@ -108,8 +108,10 @@ pub fn compare_bench(
         slots: Vec::new(),
     };
     if let Some(difference) = a.table.slot_difference(&b.table) {
-        diff.error = Some(format!("slots differ between A and B ({difference})"));
-        return diff;
+        return BenchDiff {
+            error: Some(format!("slots differ between A and B ({difference})")),
+            ..unjudged
+        };
     }
     let outcome = if paired {
         paired_test(name, a, b, alpha, min_effect)
@@ -117,22 +119,25 @@ pub fn compare_bench(
         unpaired_test(name, a, b, alpha, min_effect)
     };
     match outcome {
-        Ok(t) => {
-            diff.verdict = if t.meta_p < alpha {
+        Ok(t) => BenchDiff {
+            verdict: if t.meta_p < alpha {
                 Verdict::Regressed
             } else if t.improvement_meta_p < alpha {
                 Verdict::Improved
             } else {
                 Verdict::Unchanged
-            };
-            diff.meta_p = Some(t.meta_p);
-            diff.improvement_meta_p = Some(t.improvement_meta_p);
-            diff.severity = Some(t.severity);
-            diff.slots = t.slots;
-        }
-        Err(e) => diff.error = Some(e.to_string()),
+            },
+            meta_p: Some(t.meta_p),
+            improvement_meta_p: Some(t.improvement_meta_p),
+            severity: Some(t.severity),
+            slots: t.slots,
+            ..unjudged
+        },
+        Err(e) => BenchDiff {
+            error: Some(e.to_string()),
+            ..unjudged
+        },
     }
-    diff
 }
 
 struct TestOutcome {

@@ -21,49 +21,65 @@ use crate::stats::{CompareOptions, Differences};
 pub const DEFAULT_RELEVANT_DROP: f64 = 0.10;
 
 /// Correct the verdicts of every PASS/FAIL in `results` for their number,
-/// and work out each slot's MDE. The run's correction, when it applied.
-pub fn correct(results: &mut [BenchResult], method: Family) -> Option<RunFamily> {
+/// and work out each slot's MDE: new results, and the run's correction
+/// when it applied.
+pub fn correct(results: Vec<BenchResult>, method: Family) -> (Vec<BenchResult>, Option<RunFamily>) {
     let judged: Vec<usize> = (0..results.len())
-        .filter(|&i| judged(&results[i]))
+        .filter(|&i| results[i].evidence().is_some())
         .collect();
     let m = judged.len();
-    let run = if method != Family::None && m > 1 {
-        apply(results, &judged, method)
+    let corrected = if method != Family::None && m > 1 {
+        apply(&results, &judged, method)
     } else {
         None
     };
+    let (mut outcomes, run) = match corrected {
+        Some((outcomes, run)) => (outcomes, Some(run)),
+        None => (Vec::new(), None),
+    };
     let effective = if run.is_some() { method } else { Family::None };
-    for &i in &judged {
-        sensitivity(&mut results[i], effective, m);
+    let results = results
+        .into_iter()
+        .enumerate()
+        .map(|(i, result)| match judged.iter().position(|&j| j == i) {
+            None => result,
+            Some(k) => {
+                let result = match outcomes.get_mut(k).and_then(Option::take) {
+                    Some(family) => with_family(result, family),
+                    None => result,
+                };
+                sensed(result, effective, m)
+            }
+        })
+        .collect();
+    (results, run)
+}
+
+/// `result` with each slot's MDE, judged on its own (no correction).
+pub fn sense_alone(result: BenchResult) -> BenchResult {
+    if result.evidence().is_some() {
+        sensed(result, Family::None, 1)
+    } else {
+        result
     }
-    run
 }
 
-/// Each slot's MDE for a benchmark judged on its own (no correction).
-pub fn sense_alone(result: &mut BenchResult) {
-    if judged(result) {
-        sensitivity(result, Family::None, 1);
-    }
-}
-
-fn judged(result: &BenchResult) -> bool {
-    matches!(result.status, Status::Pass | Status::Fail)
-        && result.comparison.is_some()
-        && result.reference.is_some()
-        && result.current.is_some()
-}
-
-/// Refine and correct; `None` (and the verdicts untouched) if the engine
-/// refuses, which it cannot for results it already compared.
+/// Refine and correct: each judged benchmark's place in the correction (in
+/// the order of `judged`) and the run's; `None` if the engine refuses,
+/// which it cannot for results it already compared.
 ///
 /// An adaptive check already spent its share `alpha/m` of the run's alpha
 /// in its own looks; it enters the correction with p = 0 (FAIL) or 1
 /// (PASS), so that the others' thresholds still count it, and keeps its
 /// verdict.
-fn apply(results: &mut [BenchResult], judged: &[usize], method: Family) -> Option<RunFamily> {
+fn apply(
+    results: &[BenchResult],
+    judged: &[usize],
+    method: Family,
+) -> Option<(Vec<Option<FamilyOutcome>>, RunFamily)> {
     let (adaptive, fixed_design): (Vec<usize>, Vec<usize>) = judged
         .iter()
-        .partition(|&&i| results[i].sequential.is_some());
+        .partition(|&&i| results[i].sequential().is_some());
     let members: Vec<Member> = fixed_design
         .iter()
         .map(|&i| member(&results[i]))
@@ -71,59 +87,51 @@ fn apply(results: &mut [BenchResult], judged: &[usize], method: Family) -> Optio
     let fixed: Vec<(f64, f64)> = adaptive
         .iter()
         .map(|&i| {
-            let failed = results[i].status == Status::Fail;
+            let failed = results[i].status() == Status::Fail;
             (if failed { 0.0 } else { 1.0 }, results[i].alpha)
         })
         .collect();
     let verdict =
         refine::judge_with_fixed(&members, &fixed, method, &RefineOptions::default()).ok()?;
     let m = judged.len();
-    let order = fixed_design.iter().chain(&adaptive);
-    for (k, &i) in order.enumerate() {
-        let result = &mut results[i];
+    let mut outcomes = vec![None; m];
+    for (k, &i) in fixed_design.iter().chain(&adaptive).enumerate() {
         let decision = &verdict.decisions.decisions[k];
-        let own_p = match verdict.meta.get(k) {
-            Some(meta) => {
-                if let Some(cmp) = result.comparison.as_mut() {
-                    cmp.meta_p = meta.p;
-                    cmp.exact = meta.exact;
-                    cmp.n_permutations = meta.n_permutations;
-                }
-                result.status = if decision.failed {
-                    Status::Fail
-                } else {
-                    Status::Pass
-                };
-                meta.p
-            }
-            None => result.comparison.as_ref().map_or(1.0, |c| c.meta_p),
+        let refined = verdict.meta.get(k);
+        let raw_meta_p = match refined {
+            Some(meta) => meta.p,
+            None => results[i].meta_p().unwrap_or(1.0),
         };
-        result.family = Some(FamilyOutcome {
+        let slot = judged.iter().position(|&j| j == i)?;
+        outcomes[slot] = Some(FamilyOutcome {
             method,
             m,
-            raw_meta_p: own_p,
+            raw_meta_p,
             adjusted_meta_p: decision.adjusted_p,
             level: decision.level,
             threshold: decision.threshold,
+            failed: refined.map(|_| decision.failed),
         });
-        reach_note(result, method, m);
     }
-    Some(RunFamily {
+    let run = RunFamily {
         method,
         m,
         alpha: verdict.decisions.level,
-    })
+    };
+    Some((outcomes, run))
 }
 
-/// Say so when the benchmark's seeds cannot reach the corrected threshold.
-fn reach_note(result: &mut BenchResult, method: Family, m: usize) {
+/// `result` with its place in the run's correction, and a note when its
+/// seeds cannot reach the corrected threshold.
+fn with_family(result: BenchResult, family: FamilyOutcome) -> BenchResult {
     let n = result
-        .sequential
-        .as_ref()
+        .sequential()
         .map_or(result.seeds.len(), |s| s.planned_seeds);
+    let (method, m) = (family.method, family.m);
     let reach = family::reachability(n, result.alpha, m);
+    let mut notes = result.notes.clone();
     if !reach.reachable {
-        result.notes.push(Note {
+        notes.push(Note {
             kind: NoteKind::Reach,
             text: format!(
                 "{}: {n} seeds cannot reach the corrected threshold {} ({} over {m} benchmarks) on their own; it needs n_seeds ≥ {}",
@@ -134,6 +142,11 @@ fn reach_note(result: &mut BenchResult, method: Family, m: usize) {
             ),
         });
     }
+    BenchResult {
+        family: Some(family),
+        notes,
+        ..result
+    }
 }
 
 /// The permutation test `compare` ran for `result`.
@@ -141,8 +154,8 @@ fn member(result: &BenchResult) -> Option<Member> {
     Member::from_tables(
         &result.name,
         &result.seeds,
-        result.reference.as_ref()?,
-        result.current.as_ref()?,
+        result.reference()?,
+        result.current()?,
         &CompareOptions {
             alpha: result.alpha,
             min_effect: result.min_effect,
@@ -151,36 +164,40 @@ fn member(result: &BenchResult) -> Option<Member> {
     .ok()
 }
 
-/// Each slot's MDE at the threshold the benchmark must beat, and a note for
-/// each slot too noisy to see the drop that matters.
-fn sensitivity(result: &mut BenchResult, method: Family, m: usize) {
-    let (Some(reference), Some(current)) = (&result.reference, &result.current) else {
-        return;
+/// `result` with each slot's MDE at the threshold it must beat, and a
+/// note for each slot too noisy to see the drop that matters.
+fn sensed(result: BenchResult, method: Family, m: usize) -> BenchResult {
+    let Some(evidence) = result.evidence() else {
+        return result;
     };
-    let Ok(diffs) = Differences::from_tables(reference, current) else {
-        return;
+    let Ok(diffs) = Differences::from_tables(&evidence.reference, &evidence.current) else {
+        return result;
     };
     let alpha = mde::mde_alpha(method, result.alpha, m);
     let mdes: Vec<Mde> = (0..diffs.n_slots())
         .map(|s| {
             let measured = mde::slot_mde(alpha, diffs.column(s), diffs.baseline_mean(s));
-            zero_differences_bound(measured, &reference.slots()[s], reference.column(s))
+            zero_differences_bound(
+                measured,
+                &evidence.reference.slots()[s],
+                evidence.reference.column(s),
+            )
         })
         .collect();
     let relevant = result.min_effect.unwrap_or(DEFAULT_RELEVANT_DROP);
     let flagged = |i: usize| {
         result
-            .comparison
-            .as_ref()
+            .comparison()
             .is_some_and(|c| c.slots.get(i).is_some_and(|s| s.flagged))
     };
-    for (i, (slot, mde)) in reference.slots().iter().zip(&mdes).enumerate() {
+    let mut notes = result.notes.clone();
+    for (i, (slot, mde)) in evidence.reference.slots().iter().zip(&mdes).enumerate() {
         // A flagged slot saw its drop; a bound is no measurement.
         if flagged(i) || mde.sd_source == SdSource::RunBound {
             continue;
         }
         if !mde.any_change && !mde.rel_unreliable && mde.mde_rel > relevant {
-            result.notes.push(Note {
+            notes.push(Note {
                 kind: NoteKind::Sensitivity,
                 text: format!(
                     "{}: {} seeds cannot see drops smaller than {} % in {slot}",
@@ -191,7 +208,11 @@ fn sensitivity(result: &mut BenchResult, method: Family, m: usize) {
             });
         }
     }
-    result.sensitivity = mdes;
+    BenchResult {
+        sensitivity: mdes,
+        notes,
+        ..result
+    }
 }
 
 /// `measured` — unless the paired differences were all zero (a benchmark

@@ -5,9 +5,13 @@
 
 pub mod adaptive;
 pub mod compare;
+pub mod evidence;
+pub mod execution;
 pub mod family;
 pub mod pipeline;
+pub mod reference;
 pub mod verdict;
 
+pub use execution::Execution;
 pub use pipeline::Pipeline;
-pub use verdict::Execution;
+pub use reference::{Against, Reference, References};

@@ -10,8 +10,9 @@ use std::time::Instant;
 use crate::error::Error;
 use crate::exit;
 use crate::judge::family;
+use crate::judge::{Reference, References};
 use crate::report::{self, ExportManager, Provenance, RunReport, terminal};
-use crate::result::{BenchResult, RunFamily, Status};
+use crate::result::{BenchResult, Outcome, RunFamily, Status};
 use crate::runner::RunContext;
 use crate::settings::RunMode;
 use crate::stats::Family;
@@ -46,15 +47,68 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Judge `benchmarks` in order (`produce` runs or joins one, given its
-    /// stored baseline in a check), print, write baselines and reports.
-    /// The result is the exit code.
+    /// Judge `benchmarks` in order against `references` (`produce` runs
+    /// or joins one, given its reference), print, write baselines (only
+    /// against stored ones) and reports. The result is the exit code.
     pub fn run(
         mut self,
         benchmarks: &[&str],
-        store: &mut Store,
-        mut produce: impl FnMut(usize, Option<&Baseline>) -> BenchResult,
+        mut references: References,
+        mut produce: impl FnMut(usize, Reference<'_>) -> BenchResult,
     ) -> Result<i32, Error> {
+        let (repo, saving) = self.prepare(benchmarks, &mut references)?;
+        self.print(&self.header(benchmarks, &references));
+        let mut results = Vec::with_capacity(benchmarks.len());
+        let mut updates = Vec::new();
+        for (index, bench) in benchmarks.iter().enumerate() {
+            let reference = match self.mode {
+                RunMode::Check => references.of(bench),
+                RunMode::Update => Reference::None,
+            };
+            let result = produce(index, reference);
+            self.context.check()?;
+            let result = saving.keep(result, &mut updates, repo.as_ref());
+            self.take(result, &mut results);
+        }
+        for missing in std::mem::take(&mut self.missing) {
+            self.take(missing, &mut results);
+        }
+        let (results, unsaved, trailer) = match &mut references {
+            References::Stored(store) => {
+                let (results, unsaved) = save(store, updates, results);
+                (results, unsaved, String::new())
+            }
+            References::Revision(against) => (results, false, against.trailer.clone()),
+        };
+        let summary = self.mode == RunMode::Check;
+        self.conclude_with(results, &trailer, repo.as_ref(), summary, unsaved)
+    }
+
+    /// How many benchmarks of a corrected check will be judged: an
+    /// adaptive check spends its alpha divided by it (1 when nothing is
+    /// corrected).
+    pub fn family_size(&self, benchmarks: &[&str], references: &References) -> usize {
+        if self.mode != RunMode::Check || self.family == Family::None {
+            return 1;
+        }
+        let judged = benchmarks.iter().filter(|b| references.of(b).judges());
+        judged.count().max(1)
+    }
+
+    /// The run's git state and how it saves NEW baselines: asked on a dirty
+    /// tree, and the file probed, before anything runs (a file that cannot
+    /// be written would otherwise be found only after every benchmark ran).
+    fn prepare(
+        &self,
+        benchmarks: &[&str],
+        references: &mut References,
+    ) -> Result<(Option<RepoState>, Saving), Error> {
+        let store = match references {
+            References::Revision(against) => {
+                return Ok((git::repo_state(&against.repo_dir)?, Saving::Off));
+            }
+            References::Stored(store) => store,
+        };
         let writes = match self.mode {
             RunMode::Check => benchmarks.iter().any(|b| store.get(b).is_none()),
             RunMode::Update => true,
@@ -62,54 +116,36 @@ impl Pipeline {
         let repo = git::repo_state(&git::existing_dir(store.path()))?;
         let declined = writes && !self.confirm_write(benchmarks, store, repo.as_ref())?;
         if writes && !declined {
-            // Before anything runs: a file that cannot be written would
-            // otherwise be found only after every benchmark ran.
             store.probe_write()?;
         }
-        let missing_names = self.missing.iter().map(|r| r.name.as_str());
-        terminal::align_names(benchmarks.iter().copied().chain(missing_names));
-        self.print(&match self.mode {
+        let saving = if declined {
+            Saving::Declined
+        } else {
+            Saving::On
+        };
+        Ok((repo, saving))
+    }
+
+    /// The run's first lines, with every name it will print aligned.
+    fn header(&self, benchmarks: &[&str], references: &References) -> String {
+        if let References::Revision(against) = references {
+            let theirs = against.benchmarks.iter().map(|b| b.name.as_str());
+            terminal::align_names(benchmarks.iter().copied().chain(theirs));
+            return format!(
+                "pybench — {} discovered, against {}\n\n",
+                terminal::count(against.discovered, "benchmark"),
+                against.revision.label
+            );
+        }
+        let missing = self.missing.iter().map(|r| r.name.as_str());
+        terminal::align_names(benchmarks.iter().copied().chain(missing));
+        match self.mode {
             RunMode::Check => format!("{}\n", terminal::header(benchmarks.len())),
             RunMode::Update => format!(
                 "pybench update — {} discovered\n\n",
                 terminal::count(benchmarks.len(), "benchmark")
             ),
-        });
-        let mut results = Vec::with_capacity(benchmarks.len());
-        let mut updates = Vec::new();
-        for (index, bench) in benchmarks.iter().enumerate() {
-            let stored = match self.mode {
-                RunMode::Check => store.get(bench),
-                RunMode::Update => None,
-            };
-            let mut result = produce(index, stored);
-            self.context.check()?;
-            if result.status == Status::New && declined {
-                result.not_saved = Some(DIRTY);
-            } else if result.status == Status::New
-                && let Some(table) = &result.current
-            {
-                result.saved = true;
-                updates.push(Baseline {
-                    bench: result.name.clone(),
-                    timestamp: now_utc(),
-                    git_commit: repo.as_ref().and_then(|r| r.short_commit.clone()),
-                    git_dirty: repo.as_ref().is_some_and(|r| r.dirty),
-                    seeds: result.seeds.clone(),
-                    scores: table.clone(),
-                    env: result.env.clone(),
-                    settings: result.settings.clone(),
-                    source: result.source.clone(),
-                });
-            }
-            self.take(result, &mut results);
         }
-        for missing in std::mem::take(&mut self.missing) {
-            self.take(missing, &mut results);
-        }
-        let unsaved = save(store, updates, &mut results);
-        let summary = self.mode == RunMode::Check;
-        self.conclude_with(results, "", repo.as_ref(), summary, unsaved)
     }
 
     /// Whether the lines wait for the whole run: a corrected verdict
@@ -119,12 +155,14 @@ impl Pipeline {
     }
 
     /// Keep a produced result; show it now unless the lines wait.
-    pub fn take(&self, mut result: BenchResult, results: &mut Vec<BenchResult>) {
-        if !self.defers() {
-            family::sense_alone(&mut result);
+    pub fn take(&self, result: BenchResult, results: &mut Vec<BenchResult>) {
+        if self.defers() {
+            results.push(result);
+        } else {
+            let result = family::sense_alone(result);
             self.show(&result);
+            results.push(result);
         }
-        results.push(result);
     }
 
     /// Correct the run's verdicts, show what waited and then `trailer`,
@@ -143,19 +181,21 @@ impl Pipeline {
     /// when `unsaved`: that is an error, and a regression still exits 1.
     fn conclude_with(
         self,
-        mut results: Vec<BenchResult>,
+        results: Vec<BenchResult>,
         trailer: &str,
         repo: Option<&RepoState>,
         summary: bool,
         unsaved: bool,
     ) -> Result<i32, Error> {
-        let mut run_family = None;
-        if self.defers() {
-            run_family = family::correct(&mut results, self.family);
+        let (results, run_family) = if self.defers() {
+            let (results, run_family) = family::correct(results, self.family);
             for result in &results {
                 self.show(result);
             }
-        }
+            (results, run_family)
+        } else {
+            (results, None)
+        };
         self.print(trailer);
         if self.mode == RunMode::Check
             && let Some(repo) = repo
@@ -241,8 +281,8 @@ impl Pipeline {
         for failure in failed_writes {
             crate::error::print(&Error::Report(failure));
         }
-        let regressed = results.iter().any(|r| r.status == Status::Fail);
-        let errored = results.iter().any(|r| r.status.is_error());
+        let regressed = results.iter().any(|r| r.status() == Status::Fail);
+        let errored = results.iter().any(|r| r.status().is_error());
         Ok(exit::of(regressed, errored || write_failed || unsaved))
     }
 
@@ -270,6 +310,53 @@ impl Pipeline {
     }
 }
 
+/// What a run does with a NEW benchmark's scores.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Saving {
+    /// Save them as its baseline.
+    On,
+    /// The user declined writing on a dirty tree: say so.
+    Declined,
+    /// The reference is a revision: nothing is ever written.
+    Off,
+}
+
+impl Saving {
+    /// `result` as it will be shown, its baseline added to `updates` when
+    /// it is one to write.
+    fn keep(
+        self,
+        result: BenchResult,
+        updates: &mut Vec<Baseline>,
+        repo: Option<&RepoState>,
+    ) -> BenchResult {
+        match (&result.outcome, self) {
+            (Outcome::New(_), Saving::Declined) => BenchResult {
+                not_saved: Some(DIRTY),
+                ..result
+            },
+            (Outcome::New(Some(table)), Saving::On) => {
+                updates.push(Baseline {
+                    bench: result.name.clone(),
+                    timestamp: now_utc(),
+                    git_commit: repo.and_then(|r| r.short_commit.clone()),
+                    git_dirty: repo.is_some_and(|r| r.dirty),
+                    seeds: result.seeds.clone(),
+                    scores: table.clone(),
+                    env: result.env.clone(),
+                    settings: result.settings.clone(),
+                    source: result.source.clone(),
+                });
+                BenchResult {
+                    saved: true,
+                    ..result
+                }
+            }
+            _ => result,
+        }
+    }
+}
+
 /// Whether the baselines of `names` may be written: yes on a clean tree or
 /// with `--yes`; on a dirty one, only when a terminal is there to ask and
 /// the answer is yes.
@@ -292,9 +379,9 @@ pub fn confirm_dirty(yes: bool, repo: Option<&RepoState>, names: &str) -> Result
 fn paired_sds(results: &[BenchResult]) -> sensitivity::Records {
     results
         .iter()
-        .filter(|r| r.against.is_none() && r.sequential.is_none())
+        .filter(|r| r.against.is_none() && r.sequential().is_none())
         .filter_map(|r| {
-            let slots = r.reference.as_ref()?.slots();
+            let slots = r.reference()?.slots();
             (slots.len() == r.sensitivity.len() && !slots.is_empty()).then(|| {
                 let sd = slots
                     .iter()
@@ -319,16 +406,21 @@ fn paired_sds(results: &[BenchResult]) -> sensitivity::Records {
         .collect()
 }
 
-/// Write the run's baselines; true when some were not saved. The lines
+/// Write the run's baselines: the results, and true when some were not
+/// saved (their results then say so). The lines
 /// that said "(baseline saved)" may already be on screen, so a failure is
 /// answered with one error line naming the benchmarks not saved, and their
 /// results (the deferred lines, the reports) say "not saved". The caller
 /// turns it into exit 2, or 1 when anything regressed: a failed write never
 /// hides a regression.
-fn save(store: &mut Store, updates: Vec<Baseline>, results: &mut [BenchResult]) -> bool {
+fn save(
+    store: &mut Store,
+    updates: Vec<Baseline>,
+    results: Vec<BenchResult>,
+) -> (Vec<BenchResult>, bool) {
     let names: Vec<String> = updates.iter().map(|b| b.bench.clone()).collect();
     let (error, unsaved) = match store.write(updates) {
-        Ok(written) if written.kept.is_empty() => return false,
+        Ok(written) if written.kept.is_empty() => return (results, false),
         Ok(written) => (
             StoreError::Changed {
                 path: store.path().to_path_buf(),
@@ -344,11 +436,18 @@ fn save(store: &mut Store, updates: Vec<Baseline>, results: &mut [BenchResult]) 
             names,
         ),
     };
-    for result in results.iter_mut().filter(|r| unsaved.contains(&r.name)) {
-        result.saved = false;
-    }
     crate::error::print(&Error::Store(error));
-    true
+    let results = results
+        .into_iter()
+        .map(|result| match unsaved.contains(&result.name) {
+            true => BenchResult {
+                saved: false,
+                ..result
+            },
+            false => result,
+        })
+        .collect();
+    (results, true)
 }
 
 fn now_utc() -> String {

@@ -3,161 +3,128 @@
 //! baseline (or call them NEW). Normal runs, `--against` and `merge` all
 //! make their verdicts here.
 
-use super::adaptive;
-use crate::report::progress::Progress;
-use crate::result::{BenchResult, Status};
-use crate::runner::{self, Benchmark, Reply, RunContext, SeedResult, SeedSource};
+use super::evidence::compare;
+use super::{Execution, Reference, adaptive};
+use crate::result::{BenchResult, Outcome, Plan};
+use crate::runner::{self, Benchmark, SeedResult, SeedSource};
 use crate::scaleout::Joined;
 use crate::scores::ScoreTable;
 use crate::settings::{DEFAULT_ALPHA, Overrides, Settings};
-use crate::stats::{self, CompareOptions};
+use crate::stats;
 use crate::store::Baseline;
 use crate::store::fingerprint::{Environment, StoredSettings};
 
-/// Resolve a benchmark's settings: its blank result and settings, or its
-/// ERROR result and no settings.
-pub fn start(bench: &Benchmark, overrides: &Overrides) -> (BenchResult, Option<Settings>) {
-    let mut result = BenchResult::new(
-        &bench.name,
-        overrides.alpha.unwrap_or(DEFAULT_ALPHA),
-        overrides.min_effect,
-    );
-    result.source = runner::source_key(&bench.library.source);
+/// Resolve a benchmark's settings: its plan, and its settings or why they
+/// are invalid (the plan then holds the flags' alpha and min_effect).
+pub fn start(bench: &Benchmark, overrides: &Overrides) -> (Plan, Result<Settings, String>) {
+    let source = runner::source_key(&bench.library.source);
     match bench.resolve_settings(overrides) {
         Ok(settings) => {
-            result.alpha = settings.alpha;
-            result.min_effect = settings.min_effect;
-            result.settings = Some(StoredSettings::from(&settings));
-            (result, Some(settings))
+            let plan = Plan {
+                settings: Some(StoredSettings::from(&settings)),
+                source,
+                ..Plan::new(&bench.name, settings.alpha, settings.min_effect)
+            };
+            (plan, Ok(settings))
         }
         Err(e) => {
-            result.error = Some(e.to_string());
-            (result, None)
+            let alpha = overrides.alpha.unwrap_or(DEFAULT_ALPHA);
+            let plan = Plan {
+                source,
+                ..Plan::new(&bench.name, alpha, overrides.min_effect)
+            };
+            (plan, Err(e.to_string()))
         }
     }
 }
 
-/// How a benchmark's seeds run: in a worker process or here, and with
-/// which progress display.
-pub struct Execution<'a> {
-    pub context: RunContext,
-    pub in_process: bool,
-    pub progress: &'a Progress,
-    /// The number of benchmarks a corrected run judges (1 without a
-    /// correction): an adaptive check spends its alpha divided by this.
-    pub family_size: usize,
-}
-
-impl Execution<'_> {
-    /// Run `benches` (one side, or two for `--against`) on `seeds`:
-    /// outcomes `[side][seed]`, and what they printed.
-    pub fn run(
-        &self,
-        benches: &[&Benchmark],
-        seeds: &[u64],
-        settings: &Settings,
-    ) -> (Result<Vec<Vec<SeedResult>>, String>, String) {
-        let run = self.run_raw(benches, seeds, settings, Reply::Scores);
-        (run.outcomes.map_err(|e| e.to_string()), run.output)
-    }
-
-    /// [`Execution::run`] with its progress bar labelled `label`.
-    pub fn run_labeled(
-        &self,
-        label: &str,
-        benches: &[&Benchmark],
-        seeds: &[u64],
-        settings: &Settings,
-    ) -> (Result<Vec<Vec<SeedResult>>, String>, String) {
-        let run = self.run_bar(label, benches, seeds, settings, Reply::Scores);
-        (run.outcomes.map_err(|e| e.to_string()), run.output)
-    }
-
-    /// [`Execution::run`] with the runner's own error, for callers that
-    /// need to know which seed failed, and each seed as `reply` asks.
-    pub fn run_raw(
-        &self,
-        benches: &[&Benchmark],
-        seeds: &[u64],
-        settings: &Settings,
-        reply: Reply,
-    ) -> runner::Outcomes {
-        self.run_bar(&benches[0].name, benches, seeds, settings, reply)
-    }
-
-    fn run_bar(
-        &self,
-        label: &str,
-        benches: &[&Benchmark],
-        seeds: &[u64],
-        settings: &Settings,
-        reply: Reply,
-    ) -> runner::Outcomes {
-        let bar = self.progress.bench_started(label, seeds.len());
-        let run = runner::run_sides(
-            &self.context,
-            benches,
-            seeds,
-            settings,
-            self.in_process,
-            reply,
-            || bar.seed_done(),
-        );
-        self.progress.finish(bar);
-        run
-    }
-}
-
-/// Run one benchmark and judge it against its stored baseline, if any.
+/// Run one benchmark and judge it against `reference`: its stored
+/// baseline (on the baseline's seeds), a revision's build of it (on fresh
+/// seeds, or the ones the reference names), or nothing (NEW).
 pub fn run_benchmark(
     bench: &Benchmark,
     overrides: &Overrides,
-    stored: Option<&Baseline>,
+    reference: Reference,
     seed_source: SeedSource,
     execution: &Execution,
 ) -> BenchResult {
-    let (mut result, settings) = start(bench, overrides);
-    let Some(settings) = settings else {
-        return result;
+    let (plan, settings) = start(bench, overrides);
+    let plan = Plan {
+        against: reference.revision().cloned(),
+        ..plan
     };
-    result.seeds = match stored {
-        Some(baseline) => baseline.seeds.clone(),
-        None => runner::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
+    let settings = match settings {
+        Ok(settings) => settings,
+        Err(e) => return plan.error(e),
     };
-    if let Err(e) = stats::check_reachable(settings.alpha, result.seeds.len()) {
-        result.error = Some(e.to_string());
-        return result;
+    let seeds = match reference {
+        Reference::Stored(baseline) => baseline.seeds.clone(),
+        Reference::Revision {
+            seeds: Some(seeds), ..
+        } => seeds.to_vec(),
+        _ => runner::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
+    };
+    if let Err(e) = stats::check_reachable(settings.alpha, seeds.len()) {
+        return Plan { seeds, ..plan }.error(e.to_string());
     }
-    fingerprint(
-        &mut result,
-        Environment::current(&bench.library.path),
-        stored,
-    );
-    if let Some(baseline) = stored
-        && settings.adaptive
-    {
+    let stored = reference.stored();
+    let env = Environment::current(&bench.library.path);
+    let plan = fingerprinted(Plan { seeds, ..plan }, env, stored);
+    let sides = match reference {
+        Reference::Revision { bench: old, .. } => vec![old, bench],
+        _ => vec![bench],
+    };
+    if settings.adaptive && reference.judges() {
         let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
-        let reference = adaptive::Reference::Stored(&baseline.scores);
-        return adaptive::run(result, &[bench], &settings, reference, alpha, execution);
+        return adaptive::run(plan, &sides, &settings, reference, alpha, execution);
     }
-    let (outcomes, output) = execution.run(&[bench], &result.seeds, &settings);
-    result.output = output;
-    let outcomes = outcomes.map(|mut sides| sides.remove(0));
-    judge(result, stored, outcomes)
+    let (outcomes, output) = execution.run(&sides, &plan.seeds, &settings);
+    match reference.revision() {
+        Some(revision) => judge_pair(plan, &revision.label, outcomes, output),
+        None => judge(plan, stored, outcomes.map(|mut s| s.remove(0)), output),
+    }
+}
+
+/// Judge the working tree's side (1) of `outcomes` against the revision's
+/// (0), named `label`.
+fn judge_pair(
+    plan: Plan,
+    label: &str,
+    outcomes: Result<Vec<Vec<SeedResult>>, String>,
+    output: String,
+) -> BenchResult {
+    let tables = outcomes.and_then(|sides| {
+        let old_table = runner::call::into_table(&plan.seeds, &sides[0])
+            .map_err(|e| format!("at {label}: {e}"))?;
+        let new_table =
+            runner::call::into_table(&plan.seeds, &sides[1]).map_err(|e| e.to_string())?;
+        Ok((old_table, new_table))
+    });
+    let outcome = match tables {
+        Err(e) => Outcome::error(e),
+        Ok((old_table, new_table)) => match old_table.slot_difference(&new_table) {
+            Some(difference) => {
+                Outcome::error(format!("slots differ from {label}'s ({difference})"))
+            }
+            None => compare(&plan, old_table, new_table, false),
+        },
+    };
+    plan.result(outcome, output)
 }
 
 /// Judge a benchmark joined from shards exactly as an unsharded run judges
 /// its outcomes.
 pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
-    let mut result = BenchResult::new(
-        &joined.name,
-        joined.settings.alpha,
-        joined.settings.min_effect,
-    );
-    result.seeds = joined.seeds.clone();
-    result.output = joined.output.clone();
-    result.settings = Some(joined.settings.clone());
-    fingerprint(&mut result, joined.environment.clone(), stored);
+    let plan = Plan {
+        seeds: joined.seeds.clone(),
+        settings: Some(joined.settings.clone()),
+        ..Plan::new(
+            &joined.name,
+            joined.settings.alpha,
+            joined.settings.min_effect,
+        )
+    };
+    let plan = fingerprinted(plan, joined.environment.clone(), stored);
     let outcomes = match &joined.error {
         Some(error) => Err(error.clone()),
         None => Ok(joined
@@ -167,92 +134,52 @@ pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
             .map(SeedResult::Raw)
             .collect()),
     };
-    judge(result, stored, outcomes)
+    judge(plan, stored, outcomes, joined.output.clone())
 }
 
-/// Record where `result` was measured, and how that differs from where its
-/// baseline was.
-pub fn fingerprint(result: &mut BenchResult, env: Environment, stored: Option<&Baseline>) {
-    if let Some(stored_env) = stored.and_then(|b| b.env.as_ref()) {
-        result.env_differences = stored_env.differences(&env);
+/// `plan` measured in `env`, with how that differs from where its baseline
+/// was.
+pub fn fingerprinted(plan: Plan, env: Environment, stored: Option<&Baseline>) -> Plan {
+    let env_differences = match stored.and_then(|b| b.env.as_ref()) {
+        Some(stored_env) => stored_env.differences(&env),
+        None => Vec::new(),
+    };
+    Plan {
+        env: Some(env),
+        env_differences,
+        ..plan
     }
-    result.env = Some(env);
 }
 
-/// Turn a benchmark's outcomes (in the order of `result.seeds`) into its
+/// Turn a benchmark's outcomes (in the order of `plan.seeds`) into its
 /// verdict against `stored`, or NEW without one.
 pub fn judge(
-    mut result: BenchResult,
+    plan: Plan,
     stored: Option<&Baseline>,
     outcomes: Result<Vec<SeedResult>, String>,
+    output: String,
 ) -> BenchResult {
     let current = match outcomes
-        .and_then(|o| runner::call::into_table(&result.seeds, &o).map_err(|e| e.to_string()))
+        .and_then(|o| runner::call::into_table(&plan.seeds, &o).map_err(|e| e.to_string()))
     {
         Ok(table) => table,
-        Err(e) => {
-            result.error = Some(e);
-            return result;
-        }
+        Err(e) => return plan.result(Outcome::error(e), output),
     };
     let Some(baseline) = stored else {
-        result.status = Status::New;
-        result.current = Some(current);
-        return result;
+        return plan.result(Outcome::New(Some(current)), output);
     };
     if let Some(difference) = baseline.scores.slot_difference(&current) {
-        result.error = Some(format!(
+        let message = format!(
             "slots differ from the baseline ({difference}). Re-run `pybench update` to reset."
-        ));
-        return result;
+        );
+        return plan.result(Outcome::error(message), output);
     }
-    result.nondeterministic_seed = first_unreproduced_seed(baseline, &current, result.env.as_ref());
-    compare_tables_and_mirror(&mut result, &baseline.scores, current);
-    result
-}
-
-/// Judge `current` against `baseline` (same seeds, same slots) with the
-/// engine: PASS, FAIL, or ERROR when the engine refuses.
-pub fn compare_tables(result: &mut BenchResult, baseline: &ScoreTable, current: ScoreTable) {
-    compare_into(result, baseline, current, false);
-}
-
-/// [`compare_tables`], and the mirror test on `−d` for a compared
-/// benchmark (`result.improvement`: a significant improvement), from the
-/// same permutation pass.
-pub fn compare_tables_and_mirror(
-    result: &mut BenchResult,
-    baseline: &ScoreTable,
-    current: ScoreTable,
-) {
-    compare_into(result, baseline, current, true);
-}
-
-fn compare_into(
-    result: &mut BenchResult,
-    baseline: &ScoreTable,
-    current: ScoreTable,
-    mirrored: bool,
-) {
-    let options = CompareOptions {
-        alpha: result.alpha,
-        min_effect: result.min_effect,
-    };
-    let (name, seeds) = (&result.name, &result.seeds);
-    match stats::compare_mirrored(name, seeds, baseline, &current, &options, mirrored) {
-        Ok((comparison, mirror)) => {
-            result.status = if comparison.passed() {
-                Status::Pass
-            } else {
-                Status::Fail
-            };
-            result.comparison = Some(comparison);
-            result.improvement = mirror;
-        }
-        Err(e) => result.error = Some(e.to_string()),
+    let nondeterministic_seed = first_unreproduced_seed(baseline, &current, plan.env.as_ref());
+    let outcome = compare(&plan, baseline.scores.clone(), current, true);
+    BenchResult {
+        nondeterministic_seed,
+        ..plan.result(outcome, output)
     }
-    result.current = Some(current);
-    result.reference = Some(baseline.clone());
 }
 
 /// With the library unchanged, the same seeds must give the same scores;

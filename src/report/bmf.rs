@@ -15,7 +15,7 @@ use crate::stats::numeric;
 pub fn render(results: &[BenchResult]) -> String {
     let mut doc = Map::new();
     for result in results {
-        let Some(table) = &result.current else {
+        let Some(table) = result.current() else {
             continue;
         };
         let only_step_zero = table.slots().iter().all(|s| s.step == 0);

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::terminal::bench_name;
+use super::escape::bench_name;
 
 /// The width names are padded to: 18 columns, as the reference does, or
 /// one more than the longest name of the run, so that every row's dots
@@ -34,7 +34,7 @@ pub fn padded_name(name: &str) -> String {
 /// `0 baselines rewritten, 1 error`.
 pub fn rewritten(results: &[crate::result::BenchResult]) -> String {
     let written = results.iter().filter(|r| r.saved).count();
-    let errors = results.iter().filter(|r| r.status.is_error()).count();
+    let errors = results.iter().filter(|r| r.status().is_error()).count();
     let mut line = format!("{} rewritten", count(written, "baseline"));
     if errors > 0 {
         line.push_str(&format!(", {}", count(errors, "error")));

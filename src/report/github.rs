@@ -66,7 +66,7 @@ impl Exporter for GithubExporter {
 fn status_text(result: &BenchResult) -> String {
     format!(
         "{}{}",
-        result.status.label(),
+        result.status().label(),
         terminal::improved_label(result)
     )
 }
@@ -116,26 +116,26 @@ pub fn summary(results: &[BenchResult]) -> String {
         md.push_str("| --- | --- | --- | --- | --- |\n");
     }
     for r in results {
-        let icon = match r.status {
+        let icon = match r.status() {
             Status::Pass => "✅",
             Status::Fail => "❌",
             Status::New => "🆕",
             Status::Error => "💥",
             Status::Missing => "❓ MISSING",
         };
-        let (flagged, meta_p) = match &r.comparison {
+        let (flagged, meta_p) = match r.comparison() {
             Some(c) => (
                 format!("{}/{}", c.n_flagged(), c.slots.len()),
                 terminal::p_digits(
-                    c.meta_p,
+                    r.meta_p().unwrap_or(c.meta_p),
                     r.family.as_ref().map_or(r.alpha, |f| f.threshold),
                     4,
                 ),
             ),
             None => ("–".into(), "–".into()),
         };
-        let detail = match r.status {
-            Status::Error | Status::Missing => r.error.clone().unwrap_or_default(),
+        let detail = match r.status() {
+            Status::Error | Status::Missing => r.error().unwrap_or_default().to_string(),
             Status::New => match &r.against {
                 Some(rev) => format!("only in the working tree, not in {}", rev.label),
                 None if r.saved => "baseline saved".into(),
@@ -156,7 +156,7 @@ pub fn summary(results: &[BenchResult]) -> String {
             cell(&detail)
         );
     }
-    for r in results.iter().filter(|r| r.status == Status::Fail) {
+    for r in results.iter().filter(|r| r.status() == Status::Fail) {
         md.push_str(&slot_table(r));
     }
     md.push('\n');
@@ -165,7 +165,7 @@ pub fn summary(results: &[BenchResult]) -> String {
 
 /// A failing benchmark's slots, under its own heading.
 fn slot_table(r: &BenchResult) -> String {
-    let Some(cmp) = &r.comparison else {
+    let Some(cmp) = r.comparison() else {
         return String::new();
     };
     let mut md = format!("\n### {}\n\n", code(&r.name));
@@ -205,7 +205,7 @@ fn escape_property(text: &str) -> String {
 pub fn annotations(results: &[BenchResult]) -> String {
     let mut out = String::new();
     for r in results {
-        let title = match r.status {
+        let title = match r.status() {
             Status::Fail => format!("pybench: {} regressed", terminal::escape(&r.name)),
             Status::Error => format!("pybench: {} errored", terminal::escape(&r.name)),
             Status::Missing => format!("pybench: {} is missing", terminal::escape(&r.name)),
@@ -214,7 +214,7 @@ pub fn annotations(results: &[BenchResult]) -> String {
         // The benchmark's text escaped and cut as on the terminal; then the
         // whole escaped for the workflow command.
         let mut message = terminal::shown(&junit::message(r));
-        if let Some(cmp) = &r.comparison {
+        if let Some(cmp) = r.comparison() {
             for s in cmp.slots.iter().filter(|s| s.flagged) {
                 let _ = write!(
                     message,
@@ -245,8 +245,8 @@ mod tests {
     /// in the working tree, never "baseline saved".
     #[test]
     fn new_under_against_is_not_saved() {
-        let mut result = BenchResult::new("bench_x", 0.05, None);
-        result.status = Status::New;
+        let plan = crate::result::Plan::new("bench_x", 0.05, None);
+        let mut result = plan.result(crate::result::Outcome::New(None), String::new());
         result.against = Some(crate::result::Revision {
             label: "HEAD~1 (abc1234)".into(),
             short: "abc1234".into(),

@@ -124,11 +124,10 @@ struct Slot<'a> {
 fn bench(result: &BenchResult) -> Bench<'_> {
     let values = |index: usize| -> &[f64] {
         result
-            .current
-            .as_ref()
+            .current()
             .map_or(&[][..], |table| table.column(index))
     };
-    let slots = match (&result.comparison, &result.current) {
+    let slots = match (result.comparison(), result.current()) {
         (Some(cmp), _) => cmp
             .slots
             .iter()
@@ -180,23 +179,23 @@ fn bench(result: &BenchResult) -> Bench<'_> {
     };
     Bench {
         name: &result.name,
-        status: result.status,
-        meta_p: result.comparison.as_ref().map(|c| c.meta_p),
+        status: result.status(),
+        meta_p: result.meta_p(),
         alpha: result.alpha,
         min_effect: result.min_effect,
         n_seeds: result.seeds.len(),
-        n_flagged: result.comparison.as_ref().map(|c| c.n_flagged()),
-        severity: result.comparison.as_ref().map(|c| c.severity),
-        error: result.error.as_deref(),
+        n_flagged: result.comparison().map(|c| c.n_flagged()),
+        severity: result.comparison().map(|c| c.severity),
+        error: result.error(),
         improved: result.improved(),
-        improvement_meta_p: result.improvement.as_ref().map(|m| m.meta_p),
+        improvement_meta_p: result.improvement().map(|m| m.meta_p),
         environment: result.env.as_ref(),
         environment_differences: &result.env_differences,
         nondeterministic_seed: result.nondeterministic_seed,
         family: result.family.as_ref(),
         warnings: result.notes.iter().map(|n| n.text.as_str()).collect(),
         seeds_run: result.seeds.len(),
-        adaptive: result.sequential.as_ref(),
+        adaptive: result.sequential(),
         seeds: &result.seeds,
         slots,
     }

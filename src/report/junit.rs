@@ -37,16 +37,16 @@ fn escape_body(text: &str) -> String {
 /// The one-line verdict without padding or colour, e.g. `FAIL 1/3 slots
 /// flagged, meta-p=0.000`.
 pub fn message(result: &BenchResult) -> String {
-    match (result.status, &result.comparison) {
-        (Status::Error, _) => result.error.clone().unwrap_or_default(),
-        (Status::Missing, _) => format!("MISSING: {}", result.error.as_deref().unwrap_or_default()),
+    match (result.status(), result.comparison()) {
+        (Status::Error, _) => result.error().unwrap_or_default().to_string(),
+        (Status::Missing, _) => format!("MISSING: {}", result.error().unwrap_or_default()),
         (_, Some(cmp)) => match &result.family {
             Some(f) => format!(
                 "{}: {}/{} slots flagged, meta-p={}, adjusted {} ({} over {} benchmarks, run-level alpha={})",
-                result.status.label(),
+                result.status().label(),
                 cmp.n_flagged(),
                 cmp.slots.len(),
-                terminal::p_digits(cmp.meta_p, f.threshold, 4),
+                terminal::p_digits(result.meta_p().unwrap_or(cmp.meta_p), f.threshold, 4),
                 terminal::p_digits(f.adjusted_meta_p, f.level, 4),
                 f.method.name().to_uppercase(),
                 f.m,
@@ -54,14 +54,14 @@ pub fn message(result: &BenchResult) -> String {
             ),
             None => format!(
                 "{}: {}/{} slots flagged, meta-p={} (alpha={})",
-                result.status.label(),
+                result.status().label(),
                 cmp.n_flagged(),
                 cmp.slots.len(),
-                terminal::p_digits(cmp.meta_p, result.alpha, 4),
+                terminal::p_digits(result.meta_p().unwrap_or(cmp.meta_p), result.alpha, 4),
                 compact(result.alpha)
             ),
         },
-        _ => result.status.label().to_string(),
+        _ => result.status().label().to_string(),
     }
 }
 
@@ -88,7 +88,7 @@ pub fn render(results: &[BenchResult], seconds: f64) -> String {
             escape(&result.name)
         );
         let table = terminal::slot_table(result, "baseline");
-        match result.status {
+        match result.status() {
             Status::Fail => {
                 let _ = writeln!(
                     xml,
@@ -107,7 +107,7 @@ pub fn render(results: &[BenchResult], seconds: f64) -> String {
             }
             Status::Pass | Status::New => {
                 let mut out = format!("{}\n", message(result));
-                if result.status == Status::New {
+                if result.status() == Status::New {
                     out = format!(
                         "NEW: baseline {}\n",
                         if result.saved { "saved" } else { "not saved" }

@@ -8,6 +8,7 @@
 pub mod bmf;
 mod columns;
 pub mod compare;
+mod escape;
 pub mod github;
 pub mod json;
 pub mod junit;

@@ -56,7 +56,7 @@ fn group(points: impl IntoIterator<Item = (String, Point)>) -> Vec<Series> {
 
 /// The curves of a run's result (none for ERROR).
 pub fn series_of_result(result: &BenchResult) -> Vec<Series> {
-    if let Some(cmp) = &result.comparison {
+    if let Some(cmp) = result.comparison() {
         return group(cmp.slots.iter().map(|s| {
             (
                 s.slot.metric.clone(),
@@ -69,7 +69,7 @@ pub fn series_of_result(result: &BenchResult) -> Vec<Series> {
             )
         }));
     }
-    match &result.current {
+    match result.current() {
         Some(table) => series_of_table(table, false),
         None => Vec::new(),
     }

@@ -33,7 +33,7 @@ pub const SLOT_COLUMNS: [Align; 7] = [
 /// unreliable. `baseline_column` heads the baseline's column (the revision,
 /// with `--against`).
 pub fn slot_table(result: &BenchResult, baseline_column: &str) -> String {
-    let Some(cmp) = &result.comparison else {
+    let Some(cmp) = result.comparison() else {
         return String::new();
     };
     let with_mde = result.sensitivity.len() == cmp.slots.len();

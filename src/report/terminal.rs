@@ -7,6 +7,8 @@
 use std::fmt::Write;
 
 pub use super::columns::{align_names, count, padded_name, rewritten};
+use super::escape::cut;
+pub use super::escape::{SHOWN_CHARS, bench_name, escape, shown};
 use super::number::{percent, sig};
 pub use super::slot_table::slot_table;
 use super::style::paint;
@@ -66,8 +68,8 @@ fn shape(table: &ScoreTable) -> String {
 
 /// The one-line verdict, plus the slot table under FAIL when `verbose`.
 pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
-    let detail = match (result.status, &result.current, &result.comparison) {
-        (Status::Error | Status::Missing, ..) => shown(result.error.as_deref().unwrap_or_default()),
+    let detail = match (result.status(), result.current(), result.comparison()) {
+        (Status::Error | Status::Missing, ..) => shown(result.error().unwrap_or_default()),
         (Status::New, None, _) if result.against.is_some() => {
             format!(
                 "only in the working tree, not in {}",
@@ -99,22 +101,25 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
             shape(table),
             cmp.n_flagged(),
             cmp.slots.len(),
-            p_text(cmp.meta_p, verdict_threshold(result))
+            p_text(
+                result.meta_p().unwrap_or(cmp.meta_p),
+                verdict_threshold(result)
+            )
         ),
         _ => String::new(),
     };
     let mut out = format!(
         "{}.......... {}{}   {}{}\n",
         padded_name(&result.name),
-        paint(result.status),
+        paint(result.status()),
         improved_label(result),
         detail,
         looks_text(result)
     );
     out.push_str(&improved_lines(result));
     if verbose
-        && result.status == Status::Fail
-        && let Some(cmp) = &result.comparison
+        && result.status() == Status::Fail
+        && let Some(cmp) = result.comparison()
     {
         let column = result
             .against
@@ -126,7 +131,7 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
     if verbose {
         out.push_str(&family_line(result));
     }
-    if verbose && matches!(result.status, Status::Fail | Status::Error) {
+    if verbose && matches!(result.status(), Status::Fail | Status::Error) {
         out.push_str(&captured_output(&result.output));
     }
     out
@@ -136,7 +141,7 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
 /// seeds)` after an early FAIL, `  (no drop at look 1/3: 10 of 30 seeds)`
 /// after an early PASS; nothing when it ran every seed.
 fn looks_text(result: &BenchResult) -> String {
-    let Some(seq) = &result.sequential else {
+    let Some(seq) = result.sequential() else {
         return String::new();
     };
     let outcome = &seq.outcome;
@@ -178,7 +183,7 @@ pub fn improved_lines(result: &BenchResult) -> String {
         } else {
             slots.join(", ")
         },
-        result.improvement.as_ref().map_or(1.0, |m| m.meta_p)
+        result.improvement().map_or(1.0, |m| m.meta_p)
     )
 }
 
@@ -296,7 +301,7 @@ pub fn quiet_lines(
     let mut text = String::new();
     for result in results
         .iter()
-        .filter(|r| r.status == Status::Fail || r.status.is_error())
+        .filter(|r| r.status() == Status::Fail || r.status().is_error())
     {
         text.push_str(&bench_lines(result, verbose));
     }
@@ -307,12 +312,12 @@ pub fn quiet_lines(
 
 /// `bench_x            updated   30 seeds` for `pybench update`.
 pub fn updated_line(result: &BenchResult) -> String {
-    match result.status {
+    match result.status() {
         Status::Error => format!(
             "{} {}   {}",
             padded_name(&result.name),
             paint(Status::Error),
-            shown(result.error.as_deref().unwrap_or_default())
+            shown(result.error().unwrap_or_default())
         ),
         _ => format!(
             "{} updated   {} seeds",
@@ -322,96 +327,9 @@ pub fn updated_line(result: &BenchResult) -> String {
     }
 }
 
-/// A benchmark's name as a line may start with it: escaped, and quoted in
-/// backticks unless it is a benchmark's (`bench_…`), as a name from a
-/// hand-edited baseline file or report may not be — so that it cannot start
-/// a line with `::error::`.
-pub fn bench_name(name: &str) -> String {
-    let name = escape(name);
-    if name.starts_with("bench_") {
-        name
-    } else {
-        format!("`{name}`")
-    }
-}
-
-/// The most characters of one text from a benchmark that a line shows; the
-/// full text stays in `--json`.
-pub const SHOWN_CHARS: usize = 500;
-
-/// Text that came from a benchmark (an error, a metric or benchmark name,
-/// its output), made inert: every control character — C0 with newline and
-/// carriage return, DEL, C1, and so ESC — becomes a visible escape such as
-/// `\n` or `\x1b`. Such text then cannot start a line of its own (a fake
-/// summary line, or a `::error::` that GitHub Actions would run as a
-/// workflow command) nor drive the terminal (colours, OSC titles).
-pub fn escape(text: &str) -> String {
-    cut(text, usize::MAX).0
-}
-
-/// [`escape`]d and cut after [`SHOWN_CHARS`] characters, saying how much
-/// was left out: a 2 MB message must not flood the terminal.
-pub fn shown(text: &str) -> String {
-    let (mut out, left) = cut(text, SHOWN_CHARS);
-    if left > 0 {
-        let _ = write!(out, "… ({left} more bytes; the full text is in --json)");
-    }
-    out
-}
-
-/// `text` escaped up to about `limit` characters, and how many of its
-/// bytes were left out.
-fn cut(text: &str, limit: usize) -> (String, usize) {
-    let mut out = String::new();
-    let mut count = 0;
-    for (index, c) in text.char_indices() {
-        if count >= limit {
-            return (out, text.len() - index);
-        }
-        let before = out.len();
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_ascii_control() => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            '\u{80}'..='\u{9f}' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-        count += out[before..].chars().count();
-    }
-    (out, 0)
-}
-
 #[cfg(test)]
-mod escape_tests {
+mod tests {
     use super::*;
-
-    #[test]
-    fn control_characters_become_visible_escapes() {
-        assert_eq!(
-            escape("a\n::error::x\r\u{1b}]0;t\u{7}\u{7f}\u{9b}\tb"),
-            "a\\n::error::x\\r\\x1b]0;t\\x07\\x7f\\u{9b}\\tb"
-        );
-        assert_eq!(escape("plain ✓ text"), "plain ✓ text");
-        assert_eq!(bench_name("bench_x\n"), "bench_x\\n");
-        assert_eq!(bench_name("::error::x"), "`::error::x`");
-    }
-
-    #[test]
-    fn long_texts_are_cut_with_a_note() {
-        let text = "é".repeat(600);
-        let out = shown(&text);
-        assert!(out.starts_with(&"é".repeat(SHOWN_CHARS)), "{out}");
-        assert!(
-            out.ends_with("… (200 more bytes; the full text is in --json)"),
-            "{out}"
-        );
-        assert_eq!(shown("short"), "short");
-    }
 
     #[test]
     fn p_never_reads_as_the_threshold_it_differs_from() {

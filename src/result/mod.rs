@@ -40,28 +40,23 @@ impl Status {
     }
 }
 
-/// Everything known about one benchmark after it ran.
+/// Everything known about one benchmark after it ran. Made once, from its
+/// [`Plan`] and its [`Outcome`]; a later stage (the run-level correction,
+/// the baseline write) makes a new value from it, never edits it.
 #[derive(Clone, Debug)]
 pub struct BenchResult {
     pub name: String,
-    pub status: Status,
     pub alpha: f64,
     pub min_effect: Option<f64>,
     pub seeds: Vec<u64>,
-    /// The current run's scores (absent when the run errored).
-    pub current: Option<ScoreTable>,
-    /// Present for PASS and FAIL.
-    pub comparison: Option<Comparison>,
-    /// Present for ERROR.
-    pub error: Option<String>,
+    /// What judging it found.
+    pub outcome: Outcome,
     /// For NEW: whether the baseline was (or will be) written.
     pub saved: bool,
     /// For NEW: why the baseline was deliberately not written.
     pub not_saved: Option<&'static str>,
     /// What the benchmark printed (captured from its worker process).
     pub output: String,
-    /// The mirror test on `−d` (PASS and FAIL): a significant improvement.
-    pub improvement: Option<Mirror>,
     /// Where this run measured (absent when the benchmark did not run).
     pub env: Option<Environment>,
     /// The settings this run used.
@@ -72,9 +67,6 @@ pub struct BenchResult {
     pub nondeterministic_seed: Option<u64>,
     /// With `--against REV`: how REV reads in the report.
     pub against: Option<Revision>,
-    /// The table the current run was compared against (the baseline's, or
-    /// REV's): what the run-level correction and the MDE are computed from.
-    pub reference: Option<ScoreTable>,
     /// Where the benchmark stands among the run's others, when the run
     /// judged more than one.
     pub family: Option<FamilyOutcome>,
@@ -82,11 +74,111 @@ pub struct BenchResult {
     pub sensitivity: Vec<Mde>,
     /// Advice about the verdict's reach, for stderr and `--json`.
     pub notes: Vec<Note>,
-    /// An adaptive check's looks and where it stopped; `seeds` then holds
-    /// only the seeds that ran.
-    pub sequential: Option<Sequential>,
     /// Where it was found, from the project root (its baseline records it).
     pub source: Option<String>,
+}
+
+/// What judging one benchmark found.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// Nothing to compare with: its scores (none for a benchmark that only
+    /// the working tree has under `--against`).
+    New(Option<ScoreTable>),
+    /// Compared with a reference: the evidence its verdict is read from.
+    Judged(Box<Evidence>),
+    /// It could not be judged: why, and its scores if it has any.
+    Error {
+        message: String,
+        current: Option<ScoreTable>,
+    },
+    /// In the baseline file and in the searched scope, but not discovered.
+    Missing,
+}
+
+impl Outcome {
+    /// An ERROR without scores.
+    pub fn error(message: impl Into<String>) -> Outcome {
+        Outcome::Error {
+            message: message.into(),
+            current: None,
+        }
+    }
+}
+
+/// A compared benchmark: the two tables and the tests run on them.
+#[derive(Clone, Debug)]
+pub struct Evidence {
+    /// The table the current run was compared against (the baseline's, or
+    /// REV's): what the run-level correction and the MDE are computed from.
+    pub reference: ScoreTable,
+    pub current: ScoreTable,
+    /// The per-slot tests and the sign-flip meta-p, as the engine made them.
+    pub comparison: Comparison,
+    /// The mirror test on `−d`: a significant improvement.
+    pub improvement: Option<Mirror>,
+    /// An adaptive check's looks and where it stopped (its stage-wise
+    /// meta-p decides); `seeds` then holds only the seeds that ran.
+    pub sequential: Option<Sequential>,
+}
+
+/// What is known about a benchmark before its seeds run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub name: String,
+    pub alpha: f64,
+    pub min_effect: Option<f64>,
+    pub settings: Option<StoredSettings>,
+    pub seeds: Vec<u64>,
+    pub env: Option<Environment>,
+    pub env_differences: Vec<String>,
+    pub against: Option<Revision>,
+    /// Where it was found, from the project root.
+    pub source: Option<String>,
+}
+
+impl Plan {
+    /// The plan of `name` at `alpha`, before its seeds are chosen.
+    pub fn new(name: &str, alpha: f64, min_effect: Option<f64>) -> Plan {
+        Plan {
+            name: name.to_string(),
+            alpha,
+            min_effect,
+            settings: None,
+            seeds: Vec::new(),
+            env: None,
+            env_differences: Vec::new(),
+            against: None,
+            source: None,
+        }
+    }
+
+    /// The result this plan came to, with what the benchmark printed.
+    pub fn result(self, outcome: Outcome, output: String) -> BenchResult {
+        BenchResult {
+            name: self.name,
+            alpha: self.alpha,
+            min_effect: self.min_effect,
+            seeds: self.seeds,
+            outcome,
+            saved: false,
+            not_saved: None,
+            output,
+            env: self.env,
+            settings: self.settings,
+            env_differences: self.env_differences,
+            nondeterministic_seed: None,
+            against: self.against,
+            family: None,
+            sensitivity: Vec::new(),
+            notes: Vec::new(),
+            source: self.source,
+        }
+    }
+
+    /// An ERROR result of this plan, before anything ran.
+    pub fn error(self, message: impl Into<String>) -> BenchResult {
+        self.result(Outcome::error(message), String::new())
+    }
 }
 
 /// An adaptive check: how far it went.
@@ -130,6 +222,10 @@ pub struct FamilyOutcome {
     pub level: f64,
     /// The raw meta-p below which it FAILs, the others held fixed.
     pub threshold: f64,
+    /// The correction's verdict on a fixed-design benchmark; `None` for an
+    /// adaptive check, which keeps its own.
+    #[serde(skip)]
+    pub failed: Option<bool>,
 }
 
 /// The run-level correction of a whole run, for its summary.
@@ -160,64 +256,105 @@ pub enum SlotVerdict {
 }
 
 impl BenchResult {
-    /// A result for `name` that is an ERROR until judged.
-    pub fn new(name: &str, alpha: f64, min_effect: Option<f64>) -> BenchResult {
-        BenchResult {
-            name: name.to_string(),
-            status: Status::Error,
-            alpha,
-            min_effect,
-            seeds: Vec::new(),
-            current: None,
-            comparison: None,
-            error: None,
-            saved: false,
-            not_saved: None,
-            output: String::new(),
-            improvement: None,
-            env: None,
-            settings: None,
-            env_differences: Vec::new(),
-            nondeterministic_seed: None,
-            against: None,
-            reference: None,
-            family: None,
-            sensitivity: Vec::new(),
-            notes: Vec::new(),
-            sequential: None,
-            source: None,
-        }
-    }
-
     /// `name`, which has a baseline (measured with `alpha` and
     /// `min_effect`) but was not discovered.
     pub fn missing(name: &str, alpha: f64, min_effect: Option<f64>) -> BenchResult {
-        BenchResult {
-            status: Status::Missing,
-            error: Some(MISSING.to_string()),
-            ..BenchResult::new(name, alpha, min_effect)
+        Plan::new(name, alpha, min_effect).result(Outcome::Missing, String::new())
+    }
+
+    /// The verdict: the one place PASS and FAIL are decided. A compared
+    /// benchmark FAILs when the run-level correction says so, else when its
+    /// adaptive check stopped on a drop, else when its meta-p is below its
+    /// alpha.
+    pub fn status(&self) -> Status {
+        let evidence = match &self.outcome {
+            Outcome::New(_) => return Status::New,
+            Outcome::Error { .. } => return Status::Error,
+            Outcome::Missing => return Status::Missing,
+            Outcome::Judged(evidence) => evidence,
+        };
+        let passed = match (
+            self.family.as_ref().and_then(|f| f.failed),
+            &evidence.sequential,
+        ) {
+            (Some(failed), _) => !failed,
+            (None, Some(sequential)) => sequential.outcome.passed(),
+            (None, None) => evidence.comparison.passed(),
+        };
+        if passed { Status::Pass } else { Status::Fail }
+    }
+
+    /// The meta-p the verdict read: the refined one of the run-level
+    /// correction, an adaptive check's stage-wise one, or the engine's.
+    pub fn meta_p(&self) -> Option<f64> {
+        let evidence = self.evidence()?;
+        Some(match (&self.family, &evidence.sequential) {
+            (Some(family), _) => family.raw_meta_p,
+            (None, Some(sequential)) => sequential.outcome.meta_p,
+            (None, None) => evidence.comparison.meta_p,
+        })
+    }
+
+    /// The comparison of a compared benchmark.
+    pub fn evidence(&self) -> Option<&Evidence> {
+        match &self.outcome {
+            Outcome::Judged(evidence) => Some(evidence),
+            _ => None,
         }
+    }
+
+    /// Why it could not be judged (ERROR, MISSING).
+    pub fn error(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Error { message, .. } => Some(message),
+            Outcome::Missing => Some(MISSING),
+            _ => None,
+        }
+    }
+
+    /// The current run's scores (absent when the run errored before any).
+    pub fn current(&self) -> Option<&ScoreTable> {
+        match &self.outcome {
+            Outcome::New(current) | Outcome::Error { current, .. } => current.as_ref(),
+            Outcome::Judged(evidence) => Some(&evidence.current),
+            Outcome::Missing => None,
+        }
+    }
+
+    /// The table the run was compared against.
+    pub fn reference(&self) -> Option<&ScoreTable> {
+        self.evidence().map(|e| &e.reference)
+    }
+
+    /// The per-slot tests (PASS and FAIL).
+    pub fn comparison(&self) -> Option<&Comparison> {
+        self.evidence().map(|e| &e.comparison)
+    }
+
+    /// The mirror test on `−d` (PASS and FAIL).
+    pub fn improvement(&self) -> Option<&Mirror> {
+        self.evidence().and_then(|e| e.improvement.as_ref())
+    }
+
+    /// An adaptive check's looks.
+    pub fn sequential(&self) -> Option<&Sequential> {
+        self.evidence().and_then(|e| e.sequential.as_ref())
     }
 
     /// Whether it PASSed with a significant improvement (the mirror test).
     pub fn improved(&self) -> bool {
-        self.status == Status::Pass
-            && self
-                .improvement
-                .as_ref()
-                .is_some_and(|m| m.improved(self.alpha))
+        self.status() == Status::Pass && self.improvement().is_some_and(|m| m.improved(self.alpha))
     }
 
     /// Slot `index`'s verdict.
     pub fn slot_verdict(&self, index: usize) -> SlotVerdict {
-        let Some(cmp) = &self.comparison else {
+        let Some(cmp) = self.comparison() else {
             return SlotVerdict::Unchanged;
         };
         if cmp.slots[index].flagged {
             SlotVerdict::Regressed
         } else if self
-            .improvement
-            .as_ref()
+            .improvement()
             .is_some_and(|m| m.flagged.get(index).copied().unwrap_or(false))
         {
             SlotVerdict::Improved
@@ -228,7 +365,7 @@ impl BenchResult {
 
     /// The compared slots the mirror test flags as improved.
     pub fn improved_slots(&self) -> Vec<&SlotResult> {
-        let Some(cmp) = &self.comparison else {
+        let Some(cmp) = self.comparison() else {
             return Vec::new();
         };
         (0..cmp.slots.len())
@@ -244,5 +381,5 @@ pub const MISSING: &str = "in the baseline file but not discovered (hint: restor
 
 /// How many results have `status`.
 pub fn count(results: &[BenchResult], status: Status) -> usize {
-    results.iter().filter(|r| r.status == status).count()
+    results.iter().filter(|r| r.status() == status).count()
 }

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde::Deserialize;
 
@@ -48,10 +48,6 @@ struct Target {
     kind: Vec<String>,
 }
 
-pub(super) fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-}
-
 /// `cargo build --release` the package or workspace at `dir`; return the
 /// shared libraries of its own `cdylib` targets (not of dependencies).
 /// Cargo's diagnostics go to the user's stderr, and so does its progress
@@ -66,7 +62,7 @@ pub fn build_package(
     let started = std::time::Instant::now();
     let terminal = std::io::stderr().is_terminal();
     let manifest = dir.join("Cargo.toml");
-    let mut command = cargo();
+    let mut command = workspace::cargo();
     if let Some(target_dir) = target_dir {
         command.env("CARGO_TARGET_DIR", target_dir);
     }

@@ -6,13 +6,12 @@
 //! pybench starts, as cargo finds `Cargo.lock`.
 
 use std::path::{Component, Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::build::cargo;
 use crate::store::git;
 
 /// The Cargo.toml key that lists benchmark paths for a whole workspace.
@@ -390,6 +389,11 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
     } else {
         relative
     }
+}
+
+/// The cargo that runs pybench (`cargo pybench`), else the one on the PATH.
+pub(super) fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 #[cfg(test)]

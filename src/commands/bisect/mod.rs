@@ -220,3 +220,48 @@ pub fn probe_at(records: &[ProbeRecord], index: usize) -> Option<&ProbeRecord> {
 pub fn fails(record: &ProbeRecord) -> bool {
     record.verdict == Probe::Fail
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(args: &[&str]) -> Result<(Revisions, Vec<PathBuf>), BisectError> {
+        let args: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
+        split_args(&args)
+    }
+
+    fn some(text: &str) -> Option<String> {
+        Some(text.to_string())
+    }
+
+    // `cargo test` runs in the package root, where `src` exists.
+    #[test]
+    fn revisions_come_first_and_an_existing_path_starts_the_paths() {
+        let (revs, paths) = split(&["v1", "HEAD~2", "src"]).unwrap();
+        assert_eq!(revs, (some("v1"), some("HEAD~2")));
+        assert_eq!(paths, vec![PathBuf::from("src")]);
+        let (revs, paths) = split(&["src", "v1"]).unwrap();
+        assert_eq!(revs, (None, None));
+        assert_eq!(paths, vec![PathBuf::from("src"), PathBuf::from("v1")]);
+        assert_eq!(split(&[]).unwrap(), ((None, None), vec![]));
+    }
+
+    #[test]
+    fn a_dotted_range_names_both_and_either_side_may_be_left_out() {
+        assert_eq!(split(&["v1..v2"]).unwrap().0, (some("v1"), some("v2")));
+        assert_eq!(split(&["v1.."]).unwrap().0, (some("v1"), None));
+        assert_eq!(split(&["..v2"]).unwrap().0, (None, some("v2")));
+    }
+
+    #[test]
+    fn a_third_revision_that_is_no_path_is_refused() {
+        let error = split(&["a", "b", "no-such-path-or-rev"]).unwrap_err();
+        assert!(
+            matches!(error, BisectError::TooManyRevisions(ref t) if t == "no-such-path-or-rev")
+        );
+        assert!(matches!(
+            split(&["a..b", "c"]),
+            Err(BisectError::TooManyRevisions(_))
+        ));
+    }
+}

@@ -11,6 +11,7 @@ use super::{named, probe_at};
 use crate::bisection::{Answer, Probe};
 use crate::error::{BisectError, Error};
 use crate::report::{self, terminal};
+use crate::result::BenchResult;
 use crate::store::range::{Commit, CommitRange};
 
 /// One benchmark's bisection.
@@ -188,7 +189,7 @@ fn evidence(record: &ProbeRecord) -> String {
             terminal::escape(record.reason.as_deref().unwrap_or(""))
         );
     };
-    let Some(cmp) = &result.comparison else {
+    let Some(cmp) = result.comparison() else {
         return verdict_word(record.verdict).to_string();
     };
     let worst = cmp
@@ -196,7 +197,7 @@ fn evidence(record: &ProbeRecord) -> String {
         .iter()
         .map(|s| s.effect)
         .fold(f64::INFINITY, f64::min);
-    let seeds = match &result.sequential {
+    let seeds = match result.sequential() {
         Some(seq) if seq.outcome.seeds_run < seq.planned_seeds => {
             format!(
                 "  ({} of {} seeds)",
@@ -209,7 +210,7 @@ fn evidence(record: &ProbeRecord) -> String {
         "{}  Δ{:+.1}%  p={}{seeds}",
         verdict_word(record.verdict),
         worst * 100.0,
-        p_value(cmp.meta_p)
+        p_value(result.meta_p().unwrap_or(cmp.meta_p))
     )
 }
 
@@ -298,7 +299,7 @@ fn sensitivity(probe: &ProbeRecord) -> String {
     let Some(result) = &probe.result else {
         return String::new();
     };
-    let Some(cmp) = &result.comparison else {
+    let Some(cmp) = result.comparison() else {
         return String::new();
     };
     let worst = cmp
@@ -367,7 +368,7 @@ fn outcome_json(range: &CommitRange, outcome: &Outcome) -> Value {
 }
 
 fn probe_json(probe: &ProbeRecord) -> Value {
-    let cmp = probe.result.as_ref().and_then(|r| r.comparison.as_ref());
+    let cmp = probe.result.as_ref().and_then(|r| r.comparison());
     let worst = cmp.map(|c| {
         c.slots
             .iter()
@@ -386,7 +387,7 @@ fn probe_json(probe: &ProbeRecord) -> Value {
         "commit": probe.commit,
         "verdict": probe.verdict,
         "reason": probe.reason,
-        "meta_p": cmp.map(|c| c.meta_p),
+        "meta_p": probe.result.as_ref().and_then(BenchResult::meta_p),
         "largest_drop": worst.filter(|w| w.is_finite()),
         "n_seeds": probe.result.as_ref().map(|r| r.seeds.len()),
         "mde_rel": mde,

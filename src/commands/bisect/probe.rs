@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::bisection::{self, Probe};
 use crate::error::Error;
-use crate::judge::verdict::{self, Execution};
+use crate::judge::{self, Execution, verdict};
 use crate::report::progress::Progress;
 use crate::result::{BenchResult, Status};
 use crate::runner::revision;
@@ -156,11 +156,11 @@ impl Session<'_> {
         };
         let result = judge_probe(at_commit, &reference.baseline, &overrides, self);
         self.context.check()?;
-        let verdict = match result.status {
+        let verdict = match result.status() {
             Status::Fail => Probe::Fail,
             Status::Pass => Probe::Pass,
             _ => {
-                let why = result.error.clone().unwrap_or_else(|| "no verdict".into());
+                let why = result.error().unwrap_or("no verdict").to_string();
                 return Ok(skip(format!("ERROR: {why}")));
             }
         };
@@ -185,15 +185,14 @@ fn judge_probe(
     overrides: &Overrides,
     session: &Session,
 ) -> BenchResult {
-    let mut result = verdict::run_benchmark(
+    let result = verdict::run_benchmark(
         bench,
         overrides,
-        Some(good),
+        judge::Reference::Stored(good),
         session.seed_source,
         &session.execution(),
     );
-    crate::judge::family::sense_alone(&mut result);
-    result
+    judge::family::sense_alone(result)
 }
 
 /// GOOD's scores for `bench`: the stored baseline when it was measured at
@@ -229,7 +228,7 @@ pub fn reference(
         )));
     };
     let (_, settings) = verdict::start(&at_good, &session.overrides);
-    let Some(settings) = settings else {
+    let Ok(settings) = settings else {
         return Ok(Err(format!("{} has unusable settings at GOOD", bench.name)));
     };
     let seeds = stored.map_or_else(

@@ -1,0 +1,77 @@
+//! How a benchmark's seeds run: in worker processes or in pybench, with a
+//! progress bar, under the run's context.
+
+use crate::report::progress::Progress;
+use crate::runner::{self, Benchmark, Reply, RunContext, SeedResult};
+use crate::settings::Settings;
+
+/// How a benchmark's seeds run: in a worker process or here, and with
+/// which progress display.
+pub struct Execution<'a> {
+    pub context: RunContext,
+    pub in_process: bool,
+    pub progress: &'a Progress,
+    /// The number of benchmarks a corrected run judges (1 without a
+    /// correction): an adaptive check spends its alpha divided by this.
+    pub family_size: usize,
+}
+
+impl Execution<'_> {
+    /// Run `benches` (one side, or two for `--against`) on `seeds`:
+    /// outcomes `[side][seed]`, and what they printed.
+    pub fn run(
+        &self,
+        benches: &[&Benchmark],
+        seeds: &[u64],
+        settings: &Settings,
+    ) -> (Result<Vec<Vec<SeedResult>>, String>, String) {
+        let run = self.run_raw(benches, seeds, settings, Reply::Scores);
+        (run.outcomes.map_err(|e| e.to_string()), run.output)
+    }
+
+    /// [`Execution::run`] with its progress bar labelled `label`.
+    pub fn run_labeled(
+        &self,
+        label: &str,
+        benches: &[&Benchmark],
+        seeds: &[u64],
+        settings: &Settings,
+    ) -> (Result<Vec<Vec<SeedResult>>, String>, String) {
+        let run = self.run_bar(label, benches, seeds, settings, Reply::Scores);
+        (run.outcomes.map_err(|e| e.to_string()), run.output)
+    }
+
+    /// [`Execution::run`] with the runner's own error, for callers that
+    /// need to know which seed failed, and each seed as `reply` asks.
+    pub fn run_raw(
+        &self,
+        benches: &[&Benchmark],
+        seeds: &[u64],
+        settings: &Settings,
+        reply: Reply,
+    ) -> runner::Outcomes {
+        self.run_bar(&benches[0].name, benches, seeds, settings, reply)
+    }
+
+    fn run_bar(
+        &self,
+        label: &str,
+        benches: &[&Benchmark],
+        seeds: &[u64],
+        settings: &Settings,
+        reply: Reply,
+    ) -> runner::Outcomes {
+        let bar = self.progress.bench_started(label, seeds.len());
+        let run = runner::run_sides(
+            &self.context,
+            benches,
+            seeds,
+            settings,
+            self.in_process,
+            reply,
+            || bar.seed_done(),
+        );
+        self.progress.finish(bar);
+        run
+    }
+}
