@@ -37,6 +37,26 @@ pub fn percent(fraction: f64) -> String {
     format!("{value:+.decimals$}%")
 }
 
+/// `p` with enough digits that it never looks equal to `threshold` when
+/// the two differ.
+pub fn p_text(p: f64, threshold: f64) -> String {
+    p_digits(p, threshold, 3)
+}
+
+/// `p` with at least `digits` decimals, and more while it would look equal
+/// to `threshold` though it differs: `p=0.0549` beside a PASS at alpha 0.05
+/// reads `0.055`, not `0.05`.
+pub fn p_digits(p: f64, threshold: f64, digits: usize) -> String {
+    let mut digits = digits;
+    while digits < 12
+        && format!("{p:.digits$}") == format!("{threshold:.digits$}")
+        && p != threshold
+    {
+        digits += 1;
+    }
+    format!("{p:.digits$}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

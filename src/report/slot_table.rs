@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::number::{mean_sd, percent, sig};
-use super::terminal::{p_text, shown};
+use super::escape::shown;
+use super::number::{mean_sd, p_text, percent, sig};
 use crate::result::BenchResult;
 use crate::stats::Mde;
 use crate::stats::mde::SdSource;

@@ -9,6 +9,7 @@ use std::fmt::Write;
 pub use super::columns::{align_names, count, padded_name, rewritten};
 use super::escape::cut;
 pub use super::escape::{SHOWN_CHARS, bench_name, escape, shown};
+pub use super::number::{p_digits, p_text};
 use super::number::{percent, sig};
 pub use super::slot_table::slot_table;
 use super::style::paint;
@@ -224,26 +225,6 @@ fn family_line(result: &BenchResult) -> String {
         ),
         None => String::new(),
     }
-}
-
-/// `p` with enough digits that it never looks equal to `threshold` when
-/// the two differ.
-pub fn p_text(p: f64, threshold: f64) -> String {
-    p_digits(p, threshold, 3)
-}
-
-/// `p` with at least `digits` decimals, and more while it would look equal
-/// to `threshold` though it differs: `p=0.0549` beside a PASS at alpha 0.05
-/// reads `0.055`, not `0.05`.
-pub fn p_digits(p: f64, threshold: f64, digits: usize) -> String {
-    let mut digits = digits;
-    while digits < 12
-        && format!("{p:.digits$}") == format!("{threshold:.digits$}")
-        && p != threshold
-    {
-        digits += 1;
-    }
-    format!("{p:.digits$}")
 }
 
 /// What a benchmark's verdict compares its meta-p with: its alpha, or the

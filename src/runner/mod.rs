@@ -199,13 +199,19 @@ fn canonical_source(file: &LibraryFile) -> PathBuf {
 /// The warning for an exported `bench_x` without its `pybench_meta_x`:
 /// it is not a benchmark, and would otherwise be skipped without a word.
 fn no_companion_warning(export: &str, library: &Path) -> String {
-    let short = export.strip_prefix("bench_").unwrap_or(export);
-    crate::report::terminal::escape(&format!(
-        "warning: {export} in {} has no companion pybench_meta_{short}, so it is not a \
+    // Both come from the library: shown inert (`escape_debug`), as the
+    // report layer above shows every benchmark's text.
+    let short = export
+        .strip_prefix("bench_")
+        .unwrap_or(export)
+        .escape_debug();
+    format!(
+        "warning: {} in {} has no companion pybench_meta_{short}, so it is not a \
          benchmark and does not run (hint: add PYBENCH_META({short}, ...) beside it in C, \
          or define it inside pybench::bench! in Rust)",
-        library.display()
-    ))
+        export.escape_debug(),
+        library.display().to_string().escape_debug()
+    )
 }
 
 /// A library with benchmarks whose settings are still to be read.
