@@ -21,9 +21,10 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use statrs::distribution::{Continuous, ContinuousCDF};
-use statrs::function::erf::erfc;
 
 use super::family::Family;
+pub use super::nct::nct_sf;
+use super::nct::nct_tail;
 use super::numeric;
 use super::slot::{EFFECT_FLOOR, is_degenerate, students_t};
 
@@ -109,73 +110,72 @@ pub fn noncentrality_approx(alpha: f64, n: usize, power: f64) -> f64 {
 /// slot and `show --sensitivity` once per step of its search over `n`: each
 /// distinct triple is solved once per process and remembered.
 pub fn noncentrality(alpha: f64, n: usize, power: f64) -> f64 {
-    static SOLVED: Mutex<BTreeMap<(u64, usize, u64), f64>> = Mutex::new(BTreeMap::new());
-    let key = (alpha.to_bits(), n, power.to_bits());
-    let solved = |map: &BTreeMap<_, f64>| map.get(&key).copied();
-    if let Some(lambda) = SOLVED.lock().ok().and_then(|map| solved(&map)) {
-        return lambda;
+    match known_bounds(alpha, n, power) {
+        (lower, upper) if lower == upper => lower,
+        (lower, upper) => {
+            // Bounds a few per cent apart are a better start than the shortcut.
+            let start = (upper <= 1.05 * lower).then_some(0.5 * (lower + upper));
+            let lambda = solve_noncentrality(alpha, n, power, start);
+            if let Ok(mut solved) = SOLVED.lock() {
+                solved.insert((alpha.to_bits(), power.to_bits(), n), lambda);
+            }
+            lambda
+        }
     }
-    let lambda = solve_noncentrality(alpha, n, power);
-    if let Ok(mut map) = SOLVED.lock() {
-        map.insert(key, lambda);
-    }
-    lambda
 }
 
-/// [`noncentrality`]'s root, to `1e-12` relative: bracketed from the
-/// shortcut (which misses the root by a few per cent), then regula falsi
-/// with the Illinois step, which shrinks both ends of the bracket and needs
-/// a handful of tail evaluations where bisection needs forty.
-fn solve_noncentrality(alpha: f64, n: usize, power: f64) -> f64 {
+/// Every `λ*` solved in this process, by `(α, power, n)` bits.
+static SOLVED: Mutex<BTreeMap<(u64, u64, usize), f64>> = Mutex::new(BTreeMap::new());
+
+/// Bounds on `λ*(α, n)` from those solved so far: `λ*` falls with `n`, so
+/// the one solved at the nearest larger `n` bounds it from below and at the
+/// nearest smaller `n` from above (0 and ∞ where there is none); both are
+/// `λ*(α, n)` itself once that is solved.
+fn known_bounds(alpha: f64, n: usize, power: f64) -> (f64, f64) {
+    let Ok(solved) = SOLVED.lock() else {
+        return (0.0, f64::INFINITY);
+    };
+    let (a, p) = (alpha.to_bits(), power.to_bits());
+    let upper = solved.range((a, p, 0)..=(a, p, n)).next_back();
+    let lower = solved.range((a, p, n)..=(a, p, usize::MAX)).next();
+    (
+        lower.map_or(0.0, |(_, &l)| l),
+        upper.map_or(f64::INFINITY, |(_, &l)| l),
+    )
+}
+
+/// [`noncentrality`]'s root, by Newton's method on the tail (its slope in
+/// `λ` comes with it, [`nct_tail`]) inside the bracket the steps keep:
+/// from `start` (the root's bounds from the `λ*` already solved, else the
+/// shortcut, which misses it by under 1/(2n) relative) it takes three or
+/// four tail evaluations. It stops once a Newton step is under 1e-9
+/// relative: the step after it would move `λ` by ~1e-18.
+fn solve_noncentrality(alpha: f64, n: usize, power: f64, start: Option<f64>) -> f64 {
     let nu = n as f64 - 1.0;
     let c = t_upper(alpha, n);
-    let gap = |lambda: f64| nct_sf(c, nu, lambda) - power;
-    // `gap` rises with λ and is below 0 at λ = 0 (where the tail is α).
-    let start = noncentrality_approx(alpha, n, power).max(1.0);
-    let mut step = 0.05 * start;
-    let (mut lo, mut hi) = (start, start);
-    let (mut gap_lo, mut gap_hi) = (gap(start), gap(start));
-    if gap_lo < 0.0 {
-        while gap_hi < 0.0 {
-            (lo, gap_lo) = (hi, gap_hi);
-            hi += step;
-            step *= 2.0;
-            gap_hi = gap(hi);
-        }
-    } else {
-        while gap_lo >= 0.0 && lo > 0.0 {
-            (hi, gap_hi) = (lo, gap_lo);
-            lo = (lo - step).max(0.0);
-            step *= 2.0;
-            gap_lo = gap(lo);
-        }
-    }
-    // The end that stayed put last time has its gap halved (Illinois).
-    // After a dozen secant steps (never seen), plain bisection.
-    let mut kept = 0i8;
-    let mut steps = 0;
-    while hi - lo > 1e-12 * hi {
-        let secant = hi - gap_hi * (hi - lo) / (gap_hi - gap_lo);
-        let mid = 0.5 * (lo + hi);
-        steps += 1;
-        let x = if steps <= 12 && secant > lo && secant < hi {
-            secant
+    // The tail rises with λ from α (at λ = 0): the root is in (lo, hi].
+    let (mut lo, mut hi) = (0.0, f64::INFINITY);
+    let mut x = start.unwrap_or_else(|| noncentrality_approx(alpha, n, power).max(1.0));
+    for _ in 0..200 {
+        let (tail, slope) = nct_tail(c, nu, x);
+        if tail < power {
+            lo = x;
         } else {
-            mid
-        };
-        let g = gap(x);
-        if g < 0.0 {
-            (lo, gap_lo) = (x, g);
-            if kept == -1 {
-                gap_hi *= 0.5;
+            hi = x;
+        }
+        let newton = x + (power - tail) / slope;
+        if newton > lo && newton < hi {
+            if (newton - x).abs() <= 1e-9 * x {
+                return newton;
             }
-            kept = -1;
+            x = newton;
+        } else if hi.is_finite() {
+            if hi - lo <= 1e-12 * hi {
+                break;
+            }
+            x = 0.5 * (lo + hi);
         } else {
-            (hi, gap_hi) = (x, g);
-            if kept == 1 {
-                gap_lo *= 0.5;
-            }
-            kept = 1;
+            x *= 2.0;
         }
     }
     0.5 * (lo + hi)
@@ -252,121 +252,67 @@ pub fn seeds_needed(alpha: f64, sd: f64, drop: f64) -> SeedsNeeded {
 }
 
 /// The first `n ≥ 2` whose MDE is at most `drop`, given that [`SEEDS_CAP`]'s
-/// is. `λ*` falls with `n`, so `λ*` at a computed `n` bounds it for every
-/// larger `n` (from above) or smaller `n` (from below); each bound settles
-/// a run of `n` without solving for their `λ*`, so a search takes a few
-/// solves where bisection over `n` takes seventeen. Bounds decide only with
-/// a margin over rounding; every other `n` is decided as [`mde`] decides it.
+/// is. `λ*` falls with `n`, so a bound on `λ*(n)` from above holds for every
+/// larger `n`, one from below for every smaller `n`, and the `λ*` solved
+/// before (for this search or an earlier one) bound it at every `n`
+/// ([`known_bounds`]): an `n` is solved for only when those bounds leave
+/// its answer open, so a search takes a few solves (none, often, after
+/// many searches) where bisection over `n` takes seventeen. Bounds decide
+/// only with a margin over rounding; every other `n` is decided as [`mde`]
+/// decides it.
 fn first_detecting(alpha: f64, sd: f64, drop: f64) -> usize {
     const MARGIN: f64 = 1e-9;
-    let solve = |n: usize| noncentrality(alpha, n, POWER);
     let mde_with = |lambda: f64, n: usize| lambda * sd / (n as f64).sqrt();
     let first_over = |lambda: f64| ((lambda * sd / drop).powi(2).ceil()) as usize;
-    // `lo` misses the drop (or is 1) and `hi` meets it; `miss` and `hit`
-    // hold the largest missing and the smallest meeting `(n, λ*)` solved.
-    let (mut lo, mut miss): (usize, Option<(usize, f64)>) = (1, None);
-    let mut hit = (SEEDS_CAP, solve(SEEDS_CAP));
-    let mut hi = SEEDS_CAP;
+    // Whether `n` meets the drop, and bounds on λ*(n).
+    let decide = |n: usize| {
+        let (lower, upper) = known_bounds(alpha, n, POWER);
+        if lower < upper && mde_with(upper, n) <= drop * (1.0 - MARGIN) {
+            return (true, lower, upper);
+        }
+        if lower < upper && mde_with(lower, n) > drop * (1.0 + MARGIN) {
+            return (false, lower, upper);
+        }
+        let lambda = noncentrality(alpha, n, POWER);
+        (mde_with(lambda, n) <= drop, lambda, lambda)
+    };
+    // `lo` misses the drop (or is 1) and `hi` meets it; `above_lo` bounds
+    // λ* from above past `lo`, `below_hi` from below short of `hi`; an end
+    // moved by those bounds, not by a probe, is not `probed`.
+    let (mut lo, mut above_lo, mut lo_probed) = (1, f64::INFINITY, false);
+    let (mut hi, mut below_hi, mut hi_probed) = (SEEDS_CAP, decide(SEEDS_CAP).1, true);
     loop {
-        // λ*(n) ≥ hit's for n < hit's n: n misses while that bound does.
-        let mut k = first_over(hit.1).clamp(lo + 1, hi) - 1;
-        while k > lo && mde_with(hit.1, k) <= drop * (1.0 + MARGIN) {
+        let mut k = first_over(below_hi).clamp(lo + 1, hi) - 1;
+        while k > lo && mde_with(below_hi, k) <= drop * (1.0 + MARGIN) {
             k -= 1;
         }
-        lo = lo.max(k);
-        // λ*(n) ≤ miss's for n > miss's n: n meets the drop while that bound does.
-        if let Some((_, lambda)) = miss {
-            let mut k = first_over(lambda).clamp(lo + 1, hi);
-            while k < hi && mde_with(lambda, k) > drop * (1.0 - MARGIN) {
-                k += 1;
-            }
-            hi = k;
+        if k > lo {
+            (lo, lo_probed) = (k, false);
+        }
+        let mut k = first_over(above_lo).clamp(lo + 1, hi);
+        while k < hi && mde_with(above_lo, k) > drop * (1.0 - MARGIN) {
+            k += 1;
+        }
+        if k < hi {
+            (hi, hi_probed) = (k, false);
         }
         if hi - lo <= 1 {
             return hi.max(2);
         }
-        // Solve next to an end known by a bound only: that tightens the
-        // other end most; else split the bracket (geometrically: n spans decades).
-        let probe = if miss.is_none_or(|(n, _)| n != lo) {
+        // Next to an end a bound moved (deciding it tightens the other end
+        // most), else the bracket split geometrically (n spans decades).
+        let probe = if !lo_probed {
             lo + 1
-        } else if hit.0 != hi {
+        } else if !hi_probed {
             hi - 1
         } else {
             ((lo as f64 * hi as f64).sqrt() as usize).clamp(lo + 1, hi - 1)
         };
-        let lambda = solve(probe);
-        if mde_with(lambda, probe) <= drop {
-            (hi, hit) = (probe, (probe, lambda));
-        } else {
-            (lo, miss) = (probe, Some((probe, lambda)));
+        match decide(probe) {
+            (true, lower, _) => (hi, below_hi, hi_probed) = (probe, lower, true),
+            (false, _, upper) => (lo, above_lo, lo_probed) = (probe, upper, true),
         }
     }
-}
-
-/// 8-point Gauss–Legendre nodes on [−1, 1] (positive half) and weights.
-const GL_X: [f64; 4] = [
-    0.183_434_642_495_649_8,
-    0.525_532_409_916_329,
-    0.796_666_477_413_626_7,
-    0.960_289_856_497_536_3,
-];
-const GL_W: [f64; 4] = [
-    0.362_683_783_378_362,
-    0.313_706_645_877_887_3,
-    0.222_381_034_453_374_5,
-    0.101_228_536_290_376_3,
-];
-
-/// Panels per piece of the integration range.
-const PANELS: usize = 32;
-
-/// `P(T > c)` for `T ~ nct(nu, lambda)`: with `T = (Z + λ)/S`, `S =
-/// √(χ²_ν/ν)`, it is `E[Φ(λ − cS)]`, integrated over `S`'s density by
-/// Gauss–Legendre. The range is cut where the density lives (±16 sd) and,
-/// since `Φ(λ − cs)` steps over a width `1/|c|` around `s = λ/c`, refined
-/// there too. The density is normalised by its own quadrature, so errors
-/// of range and `lnΓ` cancel.
-pub fn nct_sf(c: f64, nu: f64, lambda: f64) -> f64 {
-    let mode = ((nu - 1.0).max(0.0) / nu).sqrt();
-    // S's sd is about 1/√(2ν); its right tail is the longer one.
-    let (lo, hi) = (
-        (mode - 16.0 / (2.0 * nu).sqrt()).max(0.0),
-        mode + 16.0 / nu.sqrt(),
-    );
-    let ln_density = |s: f64| {
-        let log_ratio = if mode > 0.0 { (s / mode).ln() } else { 0.0 };
-        (nu - 1.0) * log_ratio - nu * (s * s - mode * mode) / 2.0
-    };
-    let mut cuts = vec![lo, hi];
-    if c != 0.0 {
-        let centre = lambda / c;
-        let width = 12.0 / c.abs();
-        cuts.extend([centre - width, centre + width].map(|x| x.clamp(lo, hi)));
-    }
-    cuts.sort_by(f64::total_cmp);
-    let (mut mass, mut hit) = (0.0, 0.0);
-    for piece in cuts.windows(2) {
-        let h = (piece[1] - piece[0]) / PANELS as f64;
-        if h <= 0.0 {
-            continue;
-        }
-        for k in 0..PANELS {
-            let mid = piece[0] + (k as f64 + 0.5) * h;
-            for (x, w) in GL_X.iter().zip(GL_W) {
-                for s in [mid - x * h / 2.0, mid + x * h / 2.0] {
-                    let f = w * h / 2.0 * ln_density(s).exp();
-                    mass += f;
-                    hit += f * normal_cdf(lambda - c * s);
-                }
-            }
-        }
-    }
-    hit / mass
-}
-
-/// `Φ(x)`, accurate in both tails.
-fn normal_cdf(x: f64) -> f64 {
-    0.5 * erfc(-x / std::f64::consts::SQRT_2)
 }
 
 #[cfg(test)]

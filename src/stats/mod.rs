@@ -11,6 +11,7 @@ mod criterion;
 pub mod family;
 pub mod mde;
 mod mirror;
+mod nct;
 pub mod numeric;
 mod permute;
 pub mod refine;
