@@ -21,7 +21,7 @@ fn faults_library() -> PathBuf {
 fn isolation(c: &mut Criterion) {
     let path = faults_library();
     let mut skipped = Vec::new();
-    let benchmarks = library::load_benchmarks(&path, &path, &mut skipped).unwrap();
+    let benchmarks = library::load_benchmarks(&path, &path, None, &mut skipped).unwrap();
     let tiny = benchmarks.iter().find(|b| b.name == "bench_tiny").unwrap();
     let entry = tiny.entry.expect("loaded in this process");
     let seeds = run::fresh_seeds(10_000, run::SeedSource::Fixed(1), "bench_tiny");

@@ -8,15 +8,16 @@
 //! that one command honours only apart (`--list`, `--shard`, `--against`)
 //! conflict.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::report::Targets;
 use crate::report::style::ColorChoice;
+use crate::runner::workspace::Project;
 use crate::runner::{Search, Selection};
 use crate::scaleout::ShardSpec;
-use crate::settings::{self, Overrides, SettingsError};
+use crate::settings::{self, Overrides, RunMode, SettingsError};
 use crate::stats::Family;
 
 /// Catch regressions in code whose output is a random number.
@@ -161,6 +162,10 @@ pub struct SettingsArgs {
     /// Seconds one seed may take before its worker is killed (overrides the benchmark's).
     #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,
+    /// Seeds to draw for a new baseline [default: the benchmark's `n_seeds`, else 30];
+    /// a stored baseline keeps its seeds until `pybench update`.
+    #[arg(long, value_parser = parse_n_seeds)]
+    pub n_seeds: Option<usize>,
 }
 
 /// What a judged run prints and which report files it writes.
@@ -229,9 +234,6 @@ pub struct ShardArgs {
 pub struct UpdateArgs {
     #[command(flatten)]
     pub run: RunArgs,
-    /// Seeds to draw [default: the benchmark's `n_seeds`, else 30].
-    #[arg(long, value_parser = parse_n_seeds)]
-    pub n_seeds: Option<usize>,
     /// Hidden: accepted only to say why `update` cannot take it.
     #[arg(long, value_name = "REV", hide = true)]
     pub against: Option<String>,
@@ -269,9 +271,6 @@ pub struct SeedsArgs {
     /// List skipped exports.
     #[arg(short, long)]
     pub verbose: bool,
-    /// Seeds to draw [default: the benchmark's `n_seeds`, else 30].
-    #[arg(long, value_parser = parse_n_seeds)]
-    pub n_seeds: Option<usize>,
     /// The seed plan to write [default: seed-plan.json next to the baseline file].
     #[arg(long, value_name = "FILE")]
     pub seed_plan: Option<PathBuf>,
@@ -305,6 +304,9 @@ pub struct StoreArgs {
     /// Only this benchmark (repeatable); `bench_x` or `x`.
     #[arg(long = "bench", value_name = "NAME")]
     pub benches: Vec<String>,
+    /// The project the command runs in, its root found once when needed.
+    #[arg(skip)]
+    pub project: Project,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -373,7 +375,7 @@ fn parse_effect(text: &str) -> Result<f64, SettingsError> {
         if e > 0.0 && e < 1.0 {
             Ok(e)
         } else {
-            Err(SettingsError::MinEffect(e))
+            Err(SettingsError::Effect(e))
         }
     })
 }
@@ -386,11 +388,67 @@ fn parse_workers(text: &str) -> Result<usize, SettingsError> {
     settings::parse_with(text, settings::workers)
 }
 
+/// What a run of the benchmarks is, resolved once from its flags: the
+/// commands branch on this, never on the flags again.
+#[derive(Clone, Copy, Debug)]
+pub enum Mode<'a> {
+    /// `pybench [PATH...]`: judge against the stored baselines.
+    Check(&'a CheckArgs),
+    /// `pybench --against REV`: judge against REV, built beside.
+    Against(&'a CheckArgs, &'a str),
+    /// `pybench update`: fresh seeds, baselines rewritten.
+    Update(&'a UpdateArgs),
+    /// `--list`: what a check or an update would run, nothing run.
+    List(&'a RunArgs),
+    /// `--shard K/N --out DIR` (clap requires `--out`): one shard's files.
+    Shard {
+        run: &'a RunArgs,
+        mode: RunMode,
+        shard: ShardSpec,
+        out: &'a Path,
+    },
+}
+
+impl CheckArgs {
+    /// The mode these flags ask for.
+    pub fn mode(&self) -> Mode<'_> {
+        if let Some(rev) = &self.against {
+            return Mode::Against(self, rev);
+        }
+        self.run.mode(RunMode::Check).unwrap_or(Mode::Check(self))
+    }
+}
+
+impl UpdateArgs {
+    /// The mode these flags ask for (`--against` is refused elsewhere).
+    pub fn mode(&self) -> Mode<'_> {
+        self.run.mode(RunMode::Update).unwrap_or(Mode::Update(self))
+    }
+}
+
+impl RunArgs {
+    /// `--list` or `--shard`, which run as their own modes.
+    fn mode(&self, mode: RunMode) -> Option<Mode<'_>> {
+        if self.list {
+            return Some(Mode::List(self));
+        }
+        match (self.shard.shard, self.shard.out.as_deref()) {
+            (Some(shard), Some(out)) => Some(Mode::Shard {
+                run: self,
+                mode,
+                shard,
+                out,
+            }),
+            _ => None,
+        }
+    }
+}
+
 impl SettingsArgs {
-    /// The settings these flags override; `n_seeds` comes from `update`.
-    pub fn overrides(&self, n_seeds: Option<usize>) -> Overrides {
+    /// The settings these flags override.
+    pub fn overrides(&self) -> Overrides {
         Overrides {
-            n_seeds,
+            n_seeds: self.n_seeds,
             alpha: self.alpha,
             min_effect: self.min_effect,
             workers: self.workers,
@@ -418,6 +476,7 @@ impl SearchArgs {
             selection: self.store.selection(),
             in_process: false,
             timeout: None,
+            project: self.store.project.root().to_path_buf(),
         }
     }
 }
@@ -490,7 +549,7 @@ impl StoreArgs {
     pub fn baseline(&self) -> PathBuf {
         self.baseline
             .clone()
-            .unwrap_or_else(crate::runner::workspace::default_baseline)
+            .unwrap_or_else(|| self.project.default_baseline())
     }
 
     /// The `--bench` names.

@@ -30,6 +30,9 @@ pub enum SettingsError {
     Alpha(f64),
     #[error("min_effect={} must be a fraction ≥ 0", compact(*.0))]
     MinEffect(f64),
+    /// `show --sensitivity --effect`: a drop to detect.
+    #[error("--effect={} must be a fraction between 0 and 1", compact(*.0))]
+    Effect(f64),
     #[error(
         "timeout={} must be a positive number of seconds, at most {MAX_TIMEOUT} (a week)",
         compact(*.0)

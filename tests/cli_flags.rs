@@ -148,3 +148,50 @@ pbtest!(
         assert!(baseline_bytes(dir.path()).is_some());
     }
 );
+
+// `--n-seeds` is a setting like `--alpha`: a check draws that many seeds
+// for a NEW benchmark, and says once that a stored baseline keeps its own
+// seeds until `pybench update`, instead of ignoring the flag in silence.
+pbtest!(
+    n_seeds_on_a_check_draws_new_seeds_and_keeps_stored_ones,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library("n_seeds_flag", EIGHT_SEEDS, "min:loss");
+        let lib = lib.to_str().unwrap();
+        let run = cmd.run(&[lib, "--n-seeds", "10"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(!run.stderr.contains("note: --n-seeds"), "{}", run.stderr);
+        let stored = String::from_utf8(baseline_bytes(dir.path()).unwrap()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(stored.trim()).unwrap();
+        assert_eq!(line["seeds"].as_array().unwrap().len(), 10, "{line}");
+
+        let run = cmd.run(&[lib, "--n-seeds", "12", "--json", "r.json"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let notes: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("note:"))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                "note: --n-seeds 12 does not change the seeds of a stored baseline: bench_n_seeds_flag (10) keep theirs until `pybench update`"
+            ],
+            "{}",
+            run.stderr
+        );
+        let report = std::fs::read_to_string(dir.path().join("r.json")).unwrap();
+        let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+        assert_eq!(report["benchmarks"][0]["n_seeds"], 10, "{report}");
+        assert_eq!(baseline_bytes(dir.path()).unwrap(), stored.as_bytes());
+    }
+);
+
+// `show --sensitivity --effect` names its own flag when the value is bad.
+pbtest!(
+    a_bad_effect_names_the_effect_flag,
+    |_dir: TestDir, cmd: Pybench| {
+        let run = cmd.run(&["show", "--sensitivity", "--effect", "1.5"]);
+        assert_usage_error(&run, "--effect=1.5 must be a fraction between 0 and 1");
+        assert!(!run.stderr.contains("min_effect"), "{}", run.stderr);
+    }
+);

@@ -1,39 +1,19 @@
 //! `pybench_cli::store::git` against real repositories built in temporary directories.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::path::Path;
 
 use pybench_cli::store::git::{FileVersion, file_history, repo_state};
 
 use crate::util::{TestDir, TestRepo, copy_dir};
 
-/// The current directory is process-wide and one test changes it, so the
-/// tests of this file run one at a time (and the other tests of this binary
-/// never rely on the current directory: they name theirs).
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Restores the current directory even when the test fails.
-struct CwdGuard(PathBuf);
-
-impl CwdGuard {
-    fn enter(dir: &Path) -> CwdGuard {
-        let previous = std::env::current_dir().expect("current dir");
-        std::env::set_current_dir(dir).expect("change dir");
-        CwdGuard(previous)
-    }
-}
-
-impl Drop for CwdGuard {
-    fn drop(&mut self) {
-        let _ = std::env::set_current_dir(&self.0);
-    }
-}
-
+/// The history of `path`, absolute.
 fn history(path: &Path) -> Vec<FileVersion> {
-    file_history(path)
+    history_from(Path::new("/"), path)
+}
+
+/// The history of `path`, relative to `base` as to a current directory.
+fn history_from(base: &Path, path: &Path) -> Vec<FileVersion> {
+    file_history(base, path)
         .expect("file_history")
         .expect("inside a repository")
 }
@@ -47,17 +27,16 @@ fn commits(versions: &[FileVersion]) -> Vec<&str> {
 }
 
 pbtest!(outside_a_repository_both_are_none, |dir: TestDir| {
-    let _serial = serial();
     std::fs::write(dir.path().join("baselines.jsonl"), b"{}\n").unwrap();
 
     assert_eq!(repo_state(dir.path()).unwrap(), None);
     assert_eq!(
-        file_history(&dir.path().join("baselines.jsonl")).unwrap(),
+        file_history(Path::new("/"), &dir.path().join("baselines.jsonl")).unwrap(),
         None
     );
     // A file that does not exist (nor its directory) is still "no repository".
     assert_eq!(
-        file_history(&dir.path().join(".pybench/baselines.jsonl")).unwrap(),
+        file_history(Path::new("/"), &dir.path().join(".pybench/baselines.jsonl")).unwrap(),
         None
     );
 });
@@ -65,7 +44,6 @@ pbtest!(outside_a_repository_both_are_none, |dir: TestDir| {
 pbtest!(
     unborn_repository_has_no_commit_and_no_history,
     |repo: TestRepo| {
-        let _serial = serial();
         repo.write("untracked.txt", b"scratch");
 
         let state = repo_state(repo.path()).unwrap().expect("a repository");
@@ -82,7 +60,6 @@ pbtest!(
 pbtest!(
     short_commit_is_the_first_seven_hex_digits_of_head,
     |repo: TestRepo| {
-        let _serial = serial();
         repo.write("a.txt", b"one");
         let first = repo.commit_all("first");
         assert_eq!(first.len(), 40);
@@ -101,7 +78,6 @@ pbtest!(
 pbtest!(
     repo_state_searches_upwards_from_a_nested_directory,
     |repo: TestRepo| {
-        let _serial = serial();
         repo.write("examples/synthetic/src/lib.rs", b"// code");
         let id = repo.commit_all("first");
 
@@ -116,7 +92,6 @@ pbtest!(
 pbtest!(
     dirty_tracks_changes_to_tracked_files_only,
     |repo: TestRepo| {
-        let _serial = serial();
         repo.write("src/lib.rs", b"fn main() {}");
         repo.write("README.md", b"readme");
         repo.commit_all("first");
@@ -140,7 +115,6 @@ pbtest!(
 pbtest!(
     build_output_under_target_is_not_committed,
     |repo: TestRepo| {
-        let _serial = serial();
         repo.write("src/lib.rs", b"// code");
         repo.write("target/debug/libx.so", b"binary");
         repo.commit_all("first");
@@ -153,7 +127,6 @@ pbtest!(
 pbtest!(
     history_lists_only_the_commits_that_changed_the_file_oldest_first,
     |repo: TestRepo| {
-        let _serial = serial();
         // Commits made within the same second: the order must come from the
         // graph, not from the (equal) times.
         repo.write("baselines.jsonl", b"v1\n");
@@ -174,7 +147,6 @@ pbtest!(
 pbtest!(
     history_follows_every_parent_and_counts_merges_only_when_they_change_the_file,
     |repo: TestRepo| {
-        let _serial = serial();
         repo.write("baselines.jsonl", b"v1\n");
         repo.write("other.txt", b"a");
         let root = repo.commit_all("root");
@@ -203,7 +175,6 @@ pbtest!(
 );
 
 pbtest!(history_reports_committer_times, |repo: TestRepo| {
-    let _serial = serial();
     repo.write("baselines.jsonl", b"v1\n");
     let c1 = repo.commit_all_at("one", 1_700_000_000);
     repo.write("baselines.jsonl", b"v2\n");
@@ -230,7 +201,6 @@ pbtest!(history_reports_committer_times, |repo: TestRepo| {
 pbtest!(
     history_skips_deletions_and_works_for_a_file_gone_from_the_work_tree,
     |repo: TestRepo| {
-        let _serial = serial();
         repo.write(".pybench/baselines.jsonl", b"first\n");
         repo.write("keep.txt", b"keep");
         let c1 = repo.commit_all("add");
@@ -249,7 +219,6 @@ pbtest!(
 pbtest!(
     history_of_a_file_in_a_subdirectory_from_absolute_and_relative_paths,
     |repo: TestRepo| {
-        let _serial = serial();
         repo.write(".pybench/baselines.jsonl", b"{\"n\": 1}\n");
         repo.write("examples/synthetic/src/lib.rs", b"// code");
         let c1 = repo.commit_all("baseline");
@@ -273,19 +242,21 @@ pbtest!(
         );
         assert_eq!(dotted, absolute);
 
-        let _cwd = CwdGuard::enter(&repo.path().join("examples/synthetic/src"));
-        let relative = history(Path::new("../../../.pybench/baselines.jsonl"));
+        let below = repo.path().join("examples/synthetic/src");
+        let relative = history_from(&below, Path::new("../../../.pybench/baselines.jsonl"));
         assert_eq!(relative, absolute);
 
-        let _cwd = CwdGuard::enter(&repo.path().join(".pybench"));
-        assert_eq!(history(Path::new("baselines.jsonl")), absolute);
-        let state = repo_state(Path::new(".")).unwrap().unwrap();
+        let beside = repo.path().join(".pybench");
+        assert_eq!(
+            history_from(&beside, Path::new("baselines.jsonl")),
+            absolute
+        );
+        let state = repo_state(&beside).unwrap().unwrap();
         assert_eq!(state.short_commit.as_deref(), Some(&c3[..7]));
     }
 );
 
 pbtest!(copy_dir_skips_target_directories, |repo: TestRepo| {
-    let _serial = serial();
     let from = TestDir::new("from");
     std::fs::create_dir_all(from.path().join("src")).unwrap();
     std::fs::create_dir_all(from.path().join("target/release")).unwrap();
@@ -308,7 +279,6 @@ pbtest!(copy_dir_skips_target_directories, |repo: TestRepo| {
 pbtest!(
     a_broken_repository_is_an_error_naming_it,
     |repo: TestRepo| {
-        let _serial = serial();
         repo.write("baselines.jsonl", b"v1\n");
         repo.commit_all("one");
         let repo_name = repo
@@ -328,7 +298,7 @@ pbtest!(
 
         let err = repo_state(repo.path()).unwrap_err().to_string();
         assert!(err.contains(&repo_name), "{err}");
-        let err = file_history(&repo.path().join("baselines.jsonl"))
+        let err = file_history(Path::new("/"), &repo.path().join("baselines.jsonl"))
             .unwrap_err()
             .to_string();
         assert!(err.contains(&repo_name), "{err}");
@@ -336,7 +306,6 @@ pbtest!(
 );
 
 pbtest!(a_missing_directory_is_an_error_naming_it, |dir: TestDir| {
-    let _serial = serial();
     let missing = dir.path().join("no/such/dir");
     let err = repo_state(&missing).unwrap_err().to_string();
     assert!(err.contains("no/such/dir"), "{err}");

@@ -5,7 +5,7 @@
 //! `util/`. Tests of the library alone are plain `#[test]` functions.
 //!
 //! The tests run in parallel in one process: none may rely on the process's
-//! current directory (git_module changes it), and every library a test
+//! current directory (no test changes it), and every library a test
 //! builds or compiles must live at a path that only ever holds that code
 //! (see `Pybench::own_target_dir` and `c_library`).
 

@@ -34,7 +34,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     )?;
     let seed_source = SeedSource::from_env()?;
     let search = resolved_search(args)?;
-    let build = revision::prepare(rev, &search.paths, search.quiet)?;
+    let build = revision::prepare(rev, &search.paths, search.quiet, &search.project)?;
     if build.reused && !search.quiet {
         eprintln!("using the cached build of {}", build.label);
     }
@@ -43,7 +43,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let store = Store::open(&args.search.store.baseline())?;
     let overrides = Overrides {
         adaptive: check.adaptive.then_some(true),
-        ..args.settings.overrides(None)
+        ..args.settings.overrides()
     };
     // The working tree's benchmarks, then each library of REV that could
     // not be described (an ERROR each).

@@ -1,28 +1,57 @@
-//! `pybench [PATH...]`: run every benchmark on its stored seeds and judge it
-//! against its baseline; NEW benchmarks get one. `--against`, `--shard` and
-//! `--list` hand over to their own commands.
+//! `pybench [PATH...]` and `pybench update`: run every benchmark on its
+//! stored seeds and judge it against its baseline (NEW benchmarks get one),
+//! or rewrite the baselines; the other modes (`--against`, `--shard`,
+//! `--list`) hand over to their own commands.
 
 use std::time::Instant;
 
-use crate::cli::{CheckArgs, RunArgs};
+use crate::cli::{Mode, RunArgs};
 use crate::error::Error;
 use crate::judge::{Execution, References, verdict};
 use crate::report::progress::Progress;
+use crate::report::terminal;
 use crate::result::BenchResult;
 use crate::runner::{self, Benchmark, RunContext, Search, SeedSource};
-use crate::settings::{DEFAULT_ALPHA, RunMode};
+use crate::settings::{DEFAULT_ALPHA, Overrides, RunMode};
 use crate::stats::Family;
 use crate::store::{self, Store};
 
-pub fn run(args: &CheckArgs) -> Result<i32, Error> {
-    if let Some(rev) = &args.against {
-        return super::against::run(args, rev);
+/// A run of the benchmarks in the mode its flags resolved to.
+pub fn run(mode: Mode) -> Result<i32, Error> {
+    let started = Instant::now();
+    match mode {
+        Mode::Against(args, rev) => super::against::run(args, rev),
+        Mode::Check(args) => {
+            let how = How {
+                family: args.family,
+                adaptive: args.adaptive,
+            };
+            judged(&args.run, how, RunMode::Check, started)
+        }
+        // An update judges nothing, so no run-level correction applies.
+        Mode::Update(args) => judged(&args.run, How::NONE, RunMode::Update, started),
+        Mode::List(args) => {
+            let context = RunContext::catching_signals();
+            SeedSource::from_env()?;
+            let (_, benchmarks) = discovered(&context, args)?;
+            let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
+            let store = Store::open(&args.search.store.baseline())?;
+            Ok(super::list::run(args, &benchmarks, &store))
+        }
+        Mode::Shard {
+            run,
+            mode,
+            shard,
+            out,
+        } => {
+            let context = RunContext::catching_signals();
+            SeedSource::from_env()?;
+            let (search, benchmarks) = discovered(&context, run)?;
+            let code = super::shard::run(&context, run, mode, shard, out, &benchmarks)?;
+            let store = Store::open(&run.search.store.baseline())?;
+            Ok(shard_missing(&search, &benchmarks, &store, mode, code))
+        }
     }
-    let how = How {
-        family: args.family,
-        adaptive: args.adaptive,
-    };
-    run_mode(&args.run, how, RunMode::Check, None)
 }
 
 /// How a check judges: its run-level correction, and whether it stops
@@ -33,14 +62,25 @@ pub(super) struct How {
     pub adaptive: bool,
 }
 
+impl How {
+    /// Neither.
+    const NONE: How = How {
+        family: Family::None,
+        adaptive: false,
+    };
+}
+
+/// The run's search with the paths resolved once (MISSING is decided
+/// against the paths searched), and the benchmarks it selects.
+fn discovered(context: &RunContext, args: &RunArgs) -> Result<(Search, Vec<Benchmark>), Error> {
+    let mut search = args.search();
+    search.paths = runner::discover::resolve_paths(&search.paths, search.verbose, search.quiet)?;
+    let benchmarks = super::discover(context, &search)?;
+    Ok((search, benchmarks))
+}
+
 /// A check or an update, from discovery to exit code.
-pub(super) fn run_mode(
-    args: &RunArgs,
-    how: How,
-    mode: RunMode,
-    n_seeds: Option<usize>,
-) -> Result<i32, Error> {
-    let started = Instant::now();
+fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i32, Error> {
     let context = RunContext::catching_signals();
     let mut pipeline = super::pipeline(
         context,
@@ -51,26 +91,16 @@ pub(super) fn run_mode(
         started,
     )?;
     let seed_source = SeedSource::from_env()?;
-    // Resolved once: MISSING is decided against the paths searched.
-    let mut search = args.search();
-    search.paths = runner::discover::resolve_paths(&search.paths, search.verbose, search.quiet)?;
-    let benchmarks = super::discover(&context, &search)?;
-    if args.shard.shard.is_some() {
-        let code = super::shard::run(&context, args, mode, n_seeds, &benchmarks)?;
-        let store = Store::open(&args.search.store.baseline())?;
-        return Ok(shard_missing(&search, &benchmarks, &store, mode, code));
-    }
+    let (search, benchmarks) = discovered(&context, args)?;
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
     let mut store = Store::open(&args.search.store.baseline())?;
-    if args.list {
-        return Ok(super::list::run(args, n_seeds, &benchmarks, &store));
-    }
-    let mut overrides = args.settings.overrides(n_seeds);
+    let mut overrides = args.settings.overrides();
     if how.adaptive {
         overrides.adaptive = Some(true);
     }
     if mode == RunMode::Check {
+        note_kept_seeds(&benchmarks, &overrides, &store);
         pipeline.missing = missing(&search, &benchmarks, &store);
     }
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
@@ -115,13 +145,13 @@ pub(super) fn missing(
         .filter(|b| {
             b.source
                 .as_deref()
-                .is_some_and(|key| runner::in_scope(key, &search.paths))
+                .is_some_and(|key| runner::in_scope(&search.project, key, &search.paths))
         })
         // A library that failed to load has its own ERROR line.
         .filter(|b| {
-            !benchmarks.iter().any(|found| {
-                found.library_failed() && runner::source_key(&found.library.source) == b.source
-            })
+            !benchmarks
+                .iter()
+                .any(|found| found.library_failed() && found.library.source_key == b.source)
         })
         .filter(|b| !benchmarks.iter().any(|found| found.name == b.bench))
         .map(|b| {
@@ -148,12 +178,36 @@ fn shard_missing(
         return code;
     }
     let missing = missing(search, benchmarks, store);
+    // Aligned with the shard's own lines above.
+    let column = terminal::NameColumn::fitting(benchmarks.iter().map(|b| b.name.as_str()));
     for result in &missing {
-        crate::report::print(&crate::report::terminal::bench_lines(result, false));
+        crate::report::print(&terminal::bench_lines(result, false, column));
     }
     if missing.is_empty() {
         code
     } else {
         crate::exit::ERROR
+    }
+}
+
+/// One note for the benchmarks with a baseline whose seeds `--n-seeds`
+/// would change: a check runs the baseline's seeds, so the change waits
+/// for `pybench update`.
+fn note_kept_seeds(benchmarks: &[Benchmark], overrides: &Overrides, store: &Store) {
+    let Some(asked) = overrides.n_seeds else {
+        return;
+    };
+    let kept: Vec<String> = benchmarks
+        .iter()
+        .filter_map(|bench| {
+            let stored = store.get(&bench.name)?.seeds.len();
+            (asked != stored).then(|| format!("{} ({stored})", terminal::bench_name(&bench.name)))
+        })
+        .collect();
+    if !kept.is_empty() {
+        eprintln!(
+            "note: --n-seeds {asked} does not change the seeds of a stored baseline: {} keep theirs until `pybench update`",
+            kept.join(", ")
+        );
     }
 }

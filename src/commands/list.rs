@@ -10,9 +10,9 @@ use crate::runner::Benchmark;
 use crate::settings::compact;
 use crate::store::Store;
 
-/// `n_seeds` is `update --n-seeds`, shown as the run would use it.
-pub fn run(args: &RunArgs, n_seeds: Option<usize>, benchmarks: &[Benchmark], store: &Store) -> i32 {
-    let overrides = args.settings.overrides(n_seeds);
+/// `n_seeds` is `--n-seeds`, shown as the run would use it.
+pub fn run(args: &RunArgs, benchmarks: &[Benchmark], store: &Store) -> i32 {
+    let overrides = args.settings.overrides();
     let mut text = String::new();
     for bench in benchmarks {
         let detail = match bench.resolve_settings(&overrides) {

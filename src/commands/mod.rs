@@ -66,7 +66,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
 /// Run the command the user asked for; the result is the exit code.
 pub fn dispatch(cli: &Cli) -> Result<i32, Error> {
     match &cli.command {
-        None => check::run(&cli.check),
+        None => check::run(cli.check.mode()),
         Some(Command::Update(update)) => update::run(update),
         Some(Command::Show(show)) => show::run(show),
         Some(Command::Compare(compare)) => compare::run(compare),
@@ -121,5 +121,6 @@ pub fn pipeline(
         started,
         exports,
         missing: Vec::new(),
+        column: Default::default(),
     })
 }

@@ -29,14 +29,14 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
             benchmarks: BTreeMap::new(),
         }
     };
-    let overrides = args.settings.overrides(args.n_seeds);
+    let overrides = args.settings.overrides();
     let mut out = String::new();
-    terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
+    let column = terminal::NameColumn::fitting(benchmarks.iter().map(|b| b.name.as_str()));
     for bench in &benchmarks {
         match bench.resolve_settings(&overrides) {
             Ok(settings) => {
                 let seeds = runner::fresh_seeds(settings.n_seeds, source, &bench.name);
-                let name = terminal::padded_name(&bench.name);
+                let name = column.pad(&bench.name);
                 let _ = writeln!(out, "{name} {} seeds", seeds.len());
                 plan.benchmarks.insert(
                     bench.name.clone(),
@@ -48,7 +48,7 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
             }
             // Its shards report the same error; there is nothing to plan.
             Err(e) => {
-                let (name, e) = (terminal::padded_name(&bench.name), shown(&e.to_string()));
+                let (name, e) = (column.pad(&bench.name), shown(&e.to_string()));
                 let _ = writeln!(out, "{name} skipped: {e}");
             }
         }

@@ -4,7 +4,7 @@
 //! baseline or from the seed plan.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::RunArgs;
 use crate::error::Error;
@@ -14,7 +14,7 @@ use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
 use crate::runner::{self, Benchmark, Reply, RunContext, RunError, SeedResult};
 use crate::scaleout::file::FORMAT_VERSION;
-use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile};
+use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile, ShardSpec};
 use crate::settings::{Overrides, RunMode};
 use crate::stats;
 use crate::store::Store;
@@ -26,14 +26,13 @@ pub fn run(
     context: &RunContext,
     args: &RunArgs,
     mode: RunMode,
-    n_seeds: Option<usize>,
+    spec: ShardSpec,
+    out_dir: &Path,
     benchmarks: &[Benchmark],
 ) -> Result<i32, Error> {
-    let spec = args.shard.shard.expect("shard::run is called for --shard");
     let shard = spec.resolve(args.shard.shard_count.map(|n| n as usize), |name| {
         std::env::var(name).ok()
     })?;
-    let out_dir = args.shard.out.as_deref().ok_or(ShardError::NoOut)?;
     // Its ERROR is named after the library's path: no shard file name.
     if let Some(failed) = benchmarks.iter().find(|b| b.library_failed()) {
         return Err(ShardError::LibraryFailed {
@@ -42,7 +41,7 @@ pub fn run(
         }
         .into());
     }
-    let overrides = args.settings.overrides(n_seeds);
+    let overrides = args.settings.overrides();
     // Seeds first, for every benchmark: a missing plan entry is found before
     // anything runs.
     let seeds_of = seeds_of(args, mode, &overrides, benchmarks)?;
@@ -53,7 +52,7 @@ pub fn run(
         "pybench — shard {shard} of {}\n\n",
         terminal::count(benchmarks.len(), "benchmark")
     );
-    terminal::align_names(benchmarks.iter().map(|b| b.name.as_str()));
+    let column = terminal::NameColumn::fitting(benchmarks.iter().map(|b| b.name.as_str()));
     for (bench, (seeds_from, seeds)) in benchmarks.iter().zip(seeds_of) {
         let file = run_one(
             context, bench, &overrides, shard, mode, seeds_from, seeds, args,
@@ -64,7 +63,7 @@ pub fn run(
             Some(error) => format!("ERROR (recorded for merge): {}", shown(error)),
             None => format!("{}/{} seeds", file.indices.len(), file.seeds.len()),
         };
-        let name = terminal::padded_name(&file.bench);
+        let name = column.pad(&file.bench);
         let _ = writeln!(out, "{name} {detail}   → {}", path.display());
     }
     if !args.reports.quiet {

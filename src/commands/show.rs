@@ -73,7 +73,11 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
 
 fn history(args: &ShowArgs) -> Result<i32, Error> {
     let path = &args.store.baseline();
-    let Some(versions) = git::file_history(path)? else {
+    let cwd = std::env::current_dir().map_err(|source| git::GitError::Path {
+        path: path.clone(),
+        source,
+    })?;
+    let Some(versions) = git::file_history(&cwd, path)? else {
         eprintln!(
             "note: not inside a git repository: no history for {}",
             path.display()

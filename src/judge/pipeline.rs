@@ -11,7 +11,8 @@ use crate::error::Error;
 use crate::exit;
 use crate::judge::family;
 use crate::judge::{Reference, References};
-use crate::report::{self, ExportManager, Provenance, RunReport, terminal};
+use crate::report::terminal::{self, NameColumn};
+use crate::report::{self, ExportManager, Provenance, RunReport};
 use crate::result::{BenchResult, Outcome, RunFamily, Status};
 use crate::runner::RunContext;
 use crate::settings::RunMode;
@@ -44,6 +45,9 @@ pub struct Pipeline {
     /// MISSING benchmarks: in the baseline file and in scope, but not
     /// discovered. Shown after those that ran.
     pub missing: Vec<BenchResult>,
+    /// The width of the name column, fitted to the run's names once they
+    /// are known.
+    pub column: NameColumn,
 }
 
 impl Pipeline {
@@ -57,6 +61,7 @@ impl Pipeline {
         mut produce: impl FnMut(usize, Reference<'_>) -> BenchResult,
     ) -> Result<i32, Error> {
         let (repo, saving) = self.prepare(benchmarks, &mut references)?;
+        self.column = self.column(benchmarks, &references);
         self.print(&self.header(benchmarks, &references));
         let mut results = Vec::with_capacity(benchmarks.len());
         let mut updates = Vec::new();
@@ -126,19 +131,28 @@ impl Pipeline {
         Ok((repo, saving))
     }
 
-    /// The run's first lines, with every name it will print aligned.
+    /// The column that fits every name the run will print.
+    fn column(&self, benchmarks: &[&str], references: &References) -> NameColumn {
+        let names = benchmarks.iter().copied();
+        match references {
+            References::Revision(against) => {
+                NameColumn::fitting(names.chain(against.benchmarks.iter().map(|b| b.name.as_str())))
+            }
+            References::Stored(_) => {
+                NameColumn::fitting(names.chain(self.missing.iter().map(|r| r.name.as_str())))
+            }
+        }
+    }
+
+    /// The run's first lines.
     fn header(&self, benchmarks: &[&str], references: &References) -> String {
         if let References::Revision(against) = references {
-            let theirs = against.benchmarks.iter().map(|b| b.name.as_str());
-            terminal::align_names(benchmarks.iter().copied().chain(theirs));
             return format!(
                 "pybench — {} discovered, against {}\n\n",
                 terminal::count(against.discovered, "benchmark"),
                 against.revision.label
             );
         }
-        let missing = self.missing.iter().map(|r| r.name.as_str());
-        terminal::align_names(benchmarks.iter().copied().chain(missing));
         match self.mode {
             RunMode::Check => format!("{}\n", terminal::header(benchmarks.len())),
             RunMode::Update => format!(
@@ -210,8 +224,15 @@ impl Pipeline {
     /// Print one benchmark's line (and its warnings on stderr).
     pub fn show(&self, result: &BenchResult) {
         match self.mode {
-            RunMode::Check => self.print(&terminal::bench_lines(result, self.verbose)),
-            RunMode::Update => self.print(&format!("{}\n", terminal::updated_line(result))),
+            RunMode::Check => {
+                self.print(&terminal::bench_lines(result, self.verbose, self.column));
+            }
+            RunMode::Update => {
+                self.print(&format!(
+                    "{}\n",
+                    terminal::updated_line(result, self.column)
+                ));
+            }
         }
         for warning in terminal::warnings(result, self.verbose) {
             eprintln!("{warning}");
@@ -268,6 +289,7 @@ impl Pipeline {
                 family,
                 seconds,
                 self.verbose,
+                self.column,
             ));
         }
         let provenance = Provenance::now(repo);

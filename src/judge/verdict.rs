@@ -17,7 +17,7 @@ use crate::store::fingerprint::{Environment, StoredSettings};
 /// Resolve a benchmark's settings: its plan, and its settings or why they
 /// are invalid (the plan then holds the flags' alpha and min_effect).
 pub fn start(bench: &Benchmark, overrides: &Overrides) -> (Plan, Result<Settings, String>) {
-    let source = runner::source_key(&bench.library.source);
+    let source = bench.library.source_key.clone();
     match bench.resolve_settings(overrides) {
         Ok(settings) => {
             let plan = Plan {

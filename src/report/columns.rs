@@ -1,33 +1,39 @@
 //! The columns of a run's rows: names padded to one width, and counts
 //! in the singular when there is one.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use super::escape::bench_name;
 
-/// The width names are padded to: 18 columns, as the reference does, or
-/// one more than the longest name of the run, so that every row's dots
-/// and status line up. Set once per run by [`align_names`], before the
-/// first row is printed (every command knows its benchmarks by then).
-static NAME_WIDTH: AtomicUsize = AtomicUsize::new(18);
+/// The width one run pads its names to: 18 columns, as the reference
+/// does, or one more than the longest name of the run, so that every
+/// row's dots and status line up. Made by the command that knows the run's
+/// names, and handed to whatever prints its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameColumn(usize);
 
-/// Pad every name printed from now on to fit the longest of `names`.
-pub fn align_names<'a>(names: impl IntoIterator<Item = &'a str>) {
-    let longest = names
-        .into_iter()
-        .map(|n| bench_name(n).chars().count() + 1)
-        .max()
-        .unwrap_or(0);
-    NAME_WIDTH.store(longest.max(18), Ordering::Relaxed);
+impl Default for NameColumn {
+    fn default() -> NameColumn {
+        NameColumn(18)
+    }
 }
 
-/// The name (escaped) padded to the run's name width; never without a
-/// space after it.
-pub fn padded_name(name: &str) -> String {
-    let name = bench_name(name);
-    let width = NAME_WIDTH.load(Ordering::Relaxed);
-    let pad = width.saturating_sub(name.chars().count()).max(1);
-    format!("{name}{}", " ".repeat(pad))
+impl NameColumn {
+    /// The column that fits the longest of `names`.
+    pub fn fitting<'a>(names: impl IntoIterator<Item = &'a str>) -> NameColumn {
+        let longest = names
+            .into_iter()
+            .map(|n| bench_name(n).chars().count() + 1)
+            .max()
+            .unwrap_or(0);
+        NameColumn(longest.max(NameColumn::default().0))
+    }
+
+    /// `name` (escaped) padded to the column; never without a space after
+    /// it.
+    pub fn pad(self, name: &str) -> String {
+        let name = bench_name(name);
+        let pad = self.0.saturating_sub(name.chars().count()).max(1);
+        format!("{name}{}", " ".repeat(pad))
+    }
 }
 
 /// `update`'s summary, counted after the writes: `1 baseline rewritten`,

@@ -14,9 +14,9 @@ use crate::result::compare::{BenchDiff, CompareReport, Verdict};
 /// The terminal rendering of a comparison.
 pub fn render(report: &CompareReport) -> String {
     let mut out = format!("pybench compare — A: {}  B: {}\n\n", report.a, report.b);
-    terminal::align_names(report.benchmarks.iter().map(|d| d.name.as_str()));
+    let column = terminal::NameColumn::fitting(report.benchmarks.iter().map(|d| d.name.as_str()));
     for d in &report.benchmarks {
-        out.push_str(&bench_line(d));
+        out.push_str(&bench_line(d, column));
         out.push_str(&slot_table(d));
     }
     for name in &report.only_in_a {
@@ -44,7 +44,7 @@ pub fn render(report: &CompareReport) -> String {
 }
 
 /// `bench_x .......... REGRESSED   paired, 12 seeds  1/3 slots …`.
-fn bench_line(d: &BenchDiff) -> String {
+fn bench_line(d: &BenchDiff, column: terminal::NameColumn) -> String {
     let color = match d.verdict {
         Verdict::Regressed => AnsiColors::Red,
         Verdict::Improved => AnsiColors::Cyan,
@@ -70,10 +70,7 @@ fn bench_line(d: &BenchDiff) -> String {
         ),
         _ => String::new(),
     };
-    format!(
-        "{}.......... {status}   {detail}\n",
-        terminal::padded_name(&d.name)
-    )
+    format!("{}.......... {status}   {detail}\n", column.pad(&d.name))
 }
 
 /// A and B per slot, `✗` on regressed and `↑` on improved slots.

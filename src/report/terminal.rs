@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-pub use super::columns::{align_names, count, padded_name, rewritten};
+pub use super::columns::{NameColumn, count, rewritten};
 use super::escape::cut;
 pub use super::escape::{SHOWN_CHARS, bench_name, escape, shown};
 pub use super::number::{p_digits, p_text};
@@ -67,8 +67,9 @@ fn shape(table: &ScoreTable) -> String {
     )
 }
 
-/// The one-line verdict, plus the slot table under FAIL when `verbose`.
-pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
+/// The one-line verdict, its name in `column`, plus the slot table under
+/// FAIL when `verbose`.
+pub fn bench_lines(result: &BenchResult, verbose: bool, column: NameColumn) -> String {
     let detail = match (result.status(), result.current(), result.comparison()) {
         (Status::Error | Status::Missing, ..) => shown(result.error().unwrap_or_default()),
         (Status::New, None, _) if result.against.is_some() => {
@@ -111,7 +112,7 @@ pub fn bench_lines(result: &BenchResult, verbose: bool) -> String {
     };
     let mut out = format!(
         "{}.......... {}{}   {}{}\n",
-        padded_name(&result.name),
+        column.pad(&result.name),
         paint(result.status()),
         improved_label(result),
         detail,
@@ -278,13 +279,14 @@ pub fn quiet_lines(
     family: Option<&RunFamily>,
     seconds: f64,
     verbose: bool,
+    column: NameColumn,
 ) -> String {
     let mut text = String::new();
     for result in results
         .iter()
         .filter(|r| r.status() == Status::Fail || r.status().is_error())
     {
-        text.push_str(&bench_lines(result, verbose));
+        text.push_str(&bench_lines(result, verbose, column));
     }
     text.push_str(&summary(results, family, seconds));
     text.push('\n');
@@ -292,17 +294,17 @@ pub fn quiet_lines(
 }
 
 /// `bench_x            updated   30 seeds` for `pybench update`.
-pub fn updated_line(result: &BenchResult) -> String {
+pub fn updated_line(result: &BenchResult, column: NameColumn) -> String {
     match result.status() {
         Status::Error => format!(
             "{} {}   {}",
-            padded_name(&result.name),
+            column.pad(&result.name),
             paint(Status::Error),
             shown(result.error().unwrap_or_default())
         ),
         _ => format!(
             "{} updated   {} seeds",
-            padded_name(&result.name),
+            column.pad(&result.name),
             result.seeds.len()
         ),
     }

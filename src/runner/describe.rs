@@ -20,8 +20,6 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use pybench::abi::MetaFn;
-
 use super::context::RunContext;
 use super::isolate::{self, Captured};
 use super::library::{self, LibraryError, parse_settings};
@@ -302,7 +300,7 @@ pub fn describe_main() -> i32 {
     };
     send(&Report::Loaded);
     for companion in &job.companions {
-        let report = match library::symbol::<MetaFn>(&handle, &job.library, companion) {
+        let report = match library::meta_fn(&handle, &job.library, companion) {
             Ok(meta) => Report::Meta {
                 text: match library::companion_text(meta) {
                     Ok(text) => MetaText::Text(text),

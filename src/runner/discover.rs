@@ -110,6 +110,8 @@ pub struct Options<'a> {
     pub verbose: bool,
     /// `-q`: no word about what is searched and built.
     pub quiet: bool,
+    /// The project root: only packages inside it are built.
+    pub project: Option<&'a Path>,
 }
 
 /// The library files of a search's PATHs (or of the project's default).
@@ -120,6 +122,7 @@ pub fn library_files(search: &Search) -> Result<Vec<LibraryFile>, DiscoverError>
         target_dir: None,
         verbose: search.verbose,
         quiet: search.quiet,
+        project: Some(&search.project),
     };
     library_files_in(&paths, &options)
 }
@@ -165,7 +168,7 @@ pub fn library_files_in(
             });
         } else {
             let repo = scope::repository(path);
-            let mut scope = Scope::new(repo.as_ref());
+            let mut scope = Scope::new(repo.as_ref(), options.project);
             walk.directory(path, true, &mut scope)?;
         }
     }

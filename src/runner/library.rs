@@ -74,16 +74,25 @@ pub struct Library {
     /// Where it comes from: its Cargo package's directory, or the file
     /// itself. A baseline records it, to tell MISSING from out of scope.
     pub source: PathBuf,
+    /// `source` as a baseline records it (`runner::source_key`): a path
+    /// from the project root; None outside it.
+    pub source_key: Option<String>,
     _handle: Option<libloading::Library>,
 }
 
 impl Library {
     /// A library that is not loaded here (a worker loads it).
-    pub fn unloaded(path: PathBuf, named: PathBuf, source: PathBuf) -> Library {
+    pub fn unloaded(
+        path: PathBuf,
+        named: PathBuf,
+        source: PathBuf,
+        source_key: Option<String>,
+    ) -> Library {
         Library {
             path,
             named,
             source,
+            source_key,
             _handle: None,
         }
     }
@@ -170,14 +179,40 @@ pub fn open(path: &Path) -> Result<libloading::Library, LibraryError> {
     })
 }
 
-/// The function `name` of a loaded library, with the type `T` the ABI
-/// gives it.
-pub fn symbol<T: Copy>(
+/// The benchmark entry point `name` (a `bench_*` export) of a loaded
+/// library, with its ABI v1 type.
+pub fn bench_fn(
+    handle: &libloading::Library,
+    path: &Path,
+    name: &str,
+) -> Result<BenchFn, LibraryError> {
+    // SAFETY: ABI v1 gives every `bench_*` export the type `BenchFn`.
+    unsafe { symbol(handle, path, name) }
+}
+
+/// The settings companion `name` (a `pybench_meta_*` export) of a loaded
+/// library, with its ABI v1 type.
+pub fn meta_fn(
+    handle: &libloading::Library,
+    path: &Path,
+    name: &str,
+) -> Result<MetaFn, LibraryError> {
+    // SAFETY: ABI v1 gives every `pybench_meta_*` export the type `MetaFn`.
+    unsafe { symbol(handle, path, name) }
+}
+
+/// The function `name` of a loaded library, as a `T`.
+///
+/// # Safety
+///
+/// `T` must be the type the library gives `name`: a wrong one is called
+/// with the wrong arguments.
+unsafe fn symbol<T: Copy>(
     handle: &libloading::Library,
     path: &Path,
     name: &str,
 ) -> Result<T, LibraryError> {
-    // SAFETY: callers name ABI symbols with their ABI types.
+    // SAFETY: the caller vouches for `T` (see above).
     unsafe { handle.get::<T>(name.as_bytes()) }
         .map(|symbol| *symbol)
         .map_err(|e| LibraryError::Load {
@@ -187,10 +222,12 @@ pub fn symbol<T: Copy>(
 }
 
 /// Load `path` in this process (`--in-process`), call its companions, and
-/// return its benchmarks (empty if it exports none).
+/// return its benchmarks (empty if it exports none); `source` and its
+/// `source_key` say where it comes from.
 pub fn load_benchmarks(
     path: &Path,
     source: &Path,
+    source_key: Option<String>,
     skipped: &mut Vec<String>,
 ) -> Result<Vec<Benchmark>, LibraryError> {
     let named = path.to_path_buf();
@@ -202,14 +239,15 @@ pub fn load_benchmarks(
     let handle = open(&path)?;
     let mut benchmarks = Vec::new();
     for (name, companion) in pairs {
-        let entry = symbol::<BenchFn>(&handle, &path, &name)?;
-        let meta = symbol::<MetaFn>(&handle, &path, &companion)?;
+        let entry = bench_fn(&handle, &path, &name)?;
+        let meta = meta_fn(&handle, &path, &companion)?;
         benchmarks.push((name, entry, read_settings(meta)));
     }
     let library = Arc::new(Library {
         path,
         named,
         source: source.to_path_buf(),
+        source_key,
         _handle: Some(handle),
     });
     Ok(benchmarks

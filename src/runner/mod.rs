@@ -75,12 +75,15 @@ pub struct Search {
     pub in_process: bool,
     /// `--timeout`: also the limit on describing one library.
     pub timeout: Option<f64>,
+    /// The project's root, as a path from the start directory: sources are
+    /// recorded relative to it, and a search does not leave it.
+    pub project: PathBuf,
 }
 
 /// `source` (a package directory or library file) as a baseline records
 /// it: a `/`-separated path from the project root; None outside it.
-pub fn source_key(source: &Path) -> Option<String> {
-    let root = workspace::project_root().canonicalize().ok()?;
+pub fn source_key(project: &Path, source: &Path) -> Option<String> {
+    let root = project.canonicalize().ok()?;
     let source = source.canonicalize().ok()?;
     let relative = source.strip_prefix(&root).ok()?;
     let parts: Vec<String> = relative
@@ -96,8 +99,8 @@ pub fn source_key(source: &Path) -> Option<String> {
 
 /// Whether a benchmark recorded at `key` ([`source_key`]) lies within
 /// one of the `searched` paths, so that a search there should find it.
-pub fn in_scope(key: &str, searched: &[PathBuf]) -> bool {
-    let Ok(root) = workspace::project_root().canonicalize() else {
+pub fn in_scope(project: &Path, key: &str, searched: &[PathBuf]) -> bool {
+    let Ok(root) = project.canonicalize() else {
         return false;
     };
     let source = if key == "." { root } else { root.join(key) };
@@ -154,8 +157,9 @@ pub fn load_libraries(
     for file in files {
         let mut skipped = Vec::new();
         let found = if search.in_process {
-            let found =
-                library::load_benchmarks(&file.path, &canonical_source(file), &mut skipped)?;
+            let source = canonical_source(file);
+            let key = source_key(&search.project, &source);
+            let found = library::load_benchmarks(&file.path, &source, key, &mut skipped)?;
             let empty = found.is_empty();
             benchmarks.extend(found);
             !empty
@@ -184,7 +188,7 @@ pub fn load_libraries(
             eprintln!("note: skipped {}: no benchmarks", file.path.display());
         }
     }
-    benchmarks.extend(described(context, requests, search.timeout));
+    benchmarks.extend(described(context, requests, search));
     Ok(benchmarks)
 }
 
@@ -227,11 +231,7 @@ struct Undescribed {
 }
 
 /// The benchmarks of `requests`, each library described by a worker.
-fn described(
-    context: &RunContext,
-    requests: Vec<Undescribed>,
-    timeout: Option<f64>,
-) -> Vec<Benchmark> {
+fn described(context: &RunContext, requests: Vec<Undescribed>, search: &Search) -> Vec<Benchmark> {
     let jobs: Vec<describe::Request> = requests
         .iter()
         .map(|u| describe::Request {
@@ -239,7 +239,7 @@ fn described(
             companions: u.pairs.iter().map(|(_, c)| c.clone()).collect(),
         })
         .collect();
-    let descriptions = describe::describe_all(context, &jobs, describe::limit(timeout));
+    let descriptions = describe::describe_all(context, &jobs, describe::limit(search.timeout));
     let mut benchmarks = Vec::new();
     for (request, description) in requests.into_iter().zip(descriptions) {
         let Undescribed {
@@ -248,7 +248,8 @@ fn described(
             path,
             pairs,
         } = request;
-        let library = Arc::new(Library::unloaded(path, named.clone(), source));
+        let key = source_key(&search.project, &source);
+        let library = Arc::new(Library::unloaded(path, named.clone(), source, key));
         match description {
             Ok(settings) => benchmarks.extend(pairs.into_iter().zip(settings).map(
                 |((name, _), settings)| Benchmark {

@@ -70,8 +70,14 @@ pub fn cache_dir(git_dir: &Path, commit: &str) -> PathBuf {
 
 /// Materialise REV and build the benchmark packages of `paths` in it,
 /// unless the cache already holds that build.
-/// `quiet` (`-q`) builds REV without a word.
-pub fn prepare(rev: &str, paths: &[PathBuf], quiet: bool) -> Result<RevisionBuild, RevisionError> {
+/// `quiet` (`-q`) builds REV without a word; packages are built only
+/// inside the checkout of `project` (the project root).
+pub fn prepare(
+    rev: &str,
+    paths: &[PathBuf],
+    quiet: bool,
+    project: &Path,
+) -> Result<RevisionBuild, RevisionError> {
     let cwd = std::env::current_dir().map_err(|e| io("no working directory", e))?;
     let revision = checkout::resolve_revision(&cwd, rev)?.ok_or(RevisionError::NoRepository)?;
     let label = format!("{rev} ({})", revision.short);
@@ -95,7 +101,10 @@ pub fn prepare(rev: &str, paths: &[PathBuf], quiet: bool) -> Result<RevisionBuil
                 .map_err(|e| io("cannot update the build cache", e))?;
             (record.libraries, true)
         }
-        None => (build(&cwd, &revision, relative, &root, quiet)?, false),
+        None => (
+            build(&cwd, &revision, relative, &root, quiet, project)?,
+            false,
+        ),
     };
     Ok(RevisionBuild {
         label,
@@ -143,6 +152,7 @@ fn build(
     relative: Vec<PathBuf>,
     root: &Path,
     quiet: bool,
+    project: &Path,
 ) -> Result<Vec<PathBuf>, RevisionError> {
     // Every revision is checked out at the same place and built into one
     // target directory of its own: cargo's fingerprints name source paths
@@ -162,6 +172,7 @@ fn build(
     let options = discover::Options {
         target_dir: Some(&root.join("target")),
         quiet,
+        project: Some(project),
         ..discover::Options::default()
     };
     let files = discover::library_files_in(&present, &options)?;

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use gix::worktree::stack::state::ignore::Source;
 
-use super::workspace;
 use crate::store::git;
 
 /// The rules of one search.
@@ -27,8 +26,8 @@ pub fn repository(dir: &Path) -> Option<gix::Repository> {
 }
 
 impl<'repo> Scope<'repo> {
-    /// The rules for a search inside `repo` (if any).
-    pub fn new(repo: Option<&'repo gix::Repository>) -> Scope<'repo> {
+    /// The rules for a search inside `repo` (if any) of `project` (its root).
+    pub fn new(repo: Option<&'repo gix::Repository>, project: Option<&Path>) -> Scope<'repo> {
         let ignores = repo.and_then(|repo| {
             let workdir = repo.workdir()?.canonicalize().ok()?;
             let index = repo.index_or_empty().ok()?;
@@ -36,7 +35,7 @@ impl<'repo> Scope<'repo> {
             Some((workdir, stack))
         });
         Scope {
-            project: workspace::project_root().canonicalize().ok(),
+            project: project.and_then(|p| p.canonicalize().ok()),
             ignores,
         }
     }

@@ -8,8 +8,6 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use pybench::abi::BenchFn;
-
 use super::call::{self as run, RunError};
 use super::library;
 use super::protocol::{self, Job};
@@ -61,12 +59,11 @@ fn serve() -> Result<(), WorkerError> {
     for side in &job.sides {
         let path = library::canonical(&side.library)?;
         let handle = library::open(&path)?;
-        let entry = library::symbol::<BenchFn>(&handle, &path, &side.bench).map_err(|_| {
-            WorkerError::Gone {
+        let entry =
+            library::bench_fn(&handle, &path, &side.bench).map_err(|_| WorkerError::Gone {
                 library: side.library.clone(),
                 bench: side.bench.clone(),
-            }
-        })?;
+            })?;
         entries.push(entry);
         loaded.push(handle);
     }

@@ -318,22 +318,28 @@ pub fn packages_without_cdylib(dir: &Path) -> Vec<Package> {
         .collect()
 }
 
-/// The project's root directory (see the module documentation), as a
-/// path from the start directory: `.`, `..`, `../..`, or absolute.
-pub fn project_root() -> &'static Path {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        relative_to_cwd(&find_root(&cwd))
-    })
+/// The project a command runs in. Its root directory (see the module
+/// documentation) is found from the start directory the first time it is
+/// asked for, and kept for the rest of the command: one value, made by the
+/// command line, handed to what needs it.
+#[derive(Clone, Debug, Default)]
+pub struct Project {
+    root: OnceLock<PathBuf>,
 }
 
-/// The default baseline file: `.pybench/baselines.jsonl` at the project root.
-pub fn default_baseline() -> PathBuf {
-    let file = Path::new(".pybench").join("baselines.jsonl");
-    match project_root() {
-        root if root == Path::new(".") => file,
-        root => root.join(file),
+impl Project {
+    /// The root, as a path from the start directory: `.`, `..`, `../..`,
+    /// or absolute.
+    pub fn root(&self) -> &Path {
+        self.root.get_or_init(|| {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            relative_to_cwd(&find_root(&cwd))
+        })
+    }
+
+    /// The default baseline file: `.pybench/baselines.jsonl` at the root.
+    pub fn default_baseline(&self) -> PathBuf {
+        crate::store::default_path(self.root())
     }
 }
 

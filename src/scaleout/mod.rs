@@ -20,8 +20,6 @@ pub use shard::{Shard, ShardParseError, ShardSpec};
 pub enum ShardError {
     #[error("{0}")]
     Engine(String),
-    #[error("--shard needs --out DIR")]
-    NoOut,
     #[error("{}: {cause}", .library.display())]
     LibraryFailed { library: PathBuf, cause: String },
     #[error("{bench} needs fresh seeds, and no seed plan {}", match .plan { Some(p) => format!("entry for it is in {}", p.display()), None => "was given".into() })]
@@ -70,7 +68,6 @@ impl ShardError {
             ShardError::Engine(_) => {
                 "pass --shard K/N, or set PYBENCH_SHARD=K/N; see docs/scale-out.md"
             }
-            ShardError::NoOut => "each shard writes its share to a directory for `pybench merge`",
             ShardError::LibraryFailed { .. } => {
                 "a shard cannot record a library it could not describe for merge; fix or remove the library"
             }

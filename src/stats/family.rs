@@ -121,11 +121,6 @@ impl FamilyDecisions {
     pub fn n_failed(&self) -> usize {
         self.decisions.iter().filter(|d| d.failed).count()
     }
-
-    /// Whether any benchmark FAILs (the run's exit code 1).
-    pub fn any_failed(&self) -> bool {
-        self.decisions.iter().any(|d| d.failed)
-    }
 }
 
 /// Correct the verdicts of `m = p.len()` benchmarks with meta-p `p[i]` and

@@ -163,7 +163,7 @@ pub fn existing_dir(baseline: &Path) -> PathBuf {
 }
 
 /// Every commit reachable from `HEAD` that changed `file` (a path, absolute or
-/// relative to the current directory, inside the work tree), oldest first,
+/// relative to `base`, inside the work tree), oldest first,
 /// with the file's bytes at that commit. `None` outside a repository.
 ///
 /// A commit changed the file when the blob at that path differs from the one
@@ -173,17 +173,8 @@ pub fn existing_dir(baseline: &Path) -> PathBuf {
 /// are followed, not only the first. The order is by committer time, with
 /// ties broken topologically (parents first), which keeps commits made within
 /// the same second in the order they were made.
-pub fn file_history(file: &Path) -> Result<Option<Vec<FileVersion>>, GitError> {
-    let absolute = if file.is_absolute() {
-        file.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map_err(|source| GitError::Path {
-                path: file.to_path_buf(),
-                source,
-            })?
-            .join(file)
-    };
+pub fn file_history(base: &Path, file: &Path) -> Result<Option<Vec<FileVersion>>, GitError> {
+    let absolute = base.join(file);
     // The file may be gone from the work tree (deleted, or never checked out
     // here) and still have history, so discovery starts from the nearest
     // ancestor that exists.

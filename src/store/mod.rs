@@ -19,3 +19,14 @@ pub mod sensitivity;
 pub use baseline_file::{Store, StoreError, Written};
 pub use baselines::Baseline;
 pub use lock::{StoreLock, lock};
+
+/// Where a project keeps its baselines by default: `.pybench/baselines.jsonl`
+/// in its root directory (`root` as a path from the start directory).
+pub fn default_path(root: &std::path::Path) -> std::path::PathBuf {
+    let file = std::path::Path::new(".pybench").join("baselines.jsonl");
+    if root == std::path::Path::new(".") {
+        file
+    } else {
+        root.join(file)
+    }
+}

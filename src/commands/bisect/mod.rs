@@ -57,6 +57,7 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         in_process: false,
         timeout: args.settings.timeout,
         quiet: args.quiet,
+        project: args.store.project.root().to_path_buf(),
     };
     search.paths = runner::discover::resolve_paths(&search.paths, false, args.quiet)?;
     let printer = output::Printer::new(args.quiet, args.json.as_deref());
@@ -69,7 +70,7 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         context,
         overrides: Overrides {
             adaptive: args.adaptive.then_some(true),
-            ..args.settings.overrides(None)
+            ..args.settings.overrides()
         },
         seed_source: SeedSource::from_env()?,
         progress: &progress,

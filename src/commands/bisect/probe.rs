@@ -46,8 +46,8 @@ impl Commits {
 }
 
 fn load(context: &RunContext, search: &Search, commit: &Commit) -> Result<Vec<Benchmark>, String> {
-    let build =
-        revision::prepare(&commit.id, &search.paths, search.quiet).map_err(|e| match e {
+    let build = revision::prepare(&commit.id, &search.paths, search.quiet, &search.project)
+        .map_err(|e| match e {
             revision::RevisionError::Discover(crate::runner::DiscoverError::Build(_)) => {
                 "did not build".to_string()
             }
