@@ -93,7 +93,7 @@ pbtest!(
         assert!(run.line_of("bench_ab").contains(" FAIL "), "{}", run.stdout);
         assert!(
             run.stdout
-                .contains(&format!("  metric     step   {:<9}   current", &docs[..7])),
+                .contains(&format!("  metric     step   {}   ", &docs[..7])),
             "{}",
             run.stdout
         );

@@ -235,13 +235,27 @@ pbtest!(
             "{}",
             show.stdout
         );
-        // An unchanged deterministic benchmark: every change is detected.
+        // An unchanged deterministic benchmark: zero differences say
+        // nothing about a change that redraws the noise, so the bound
+        // stands, labelled, and --effect still counts.
         assert_eq!(cmd.run(&[path]).code, 0);
-        let show = cmd.run(&["show", "--sensitivity"]);
+        let show = cmd.run(&["show", "--sensitivity", "--effect", "0.05"]);
+        assert!(!show.stdout.contains("any change"), "{}", show.stdout);
+        let slot = show
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("  min:loss@100 "))
+            .unwrap_or_else(|| panic!("{}", show.stdout));
         assert!(
-            show.stdout.contains("any change is detected"),
-            "{}",
-            show.stdout
+            slot.contains("MDE ") && slot.contains("a 5.0 % drop needs"),
+            "{slot}"
+        );
+        assert!(
+            slot.ends_with(
+                "(a bound, √2 × the baseline's sd: the last paired differences were all zero, \
+                 which shows only that a change keeping the random stream is seen at any size)"
+            ),
+            "{slot}"
         );
         // Checks leave the tracked baseline alone: the record is in .git.
         assert!(repo.path().join(".git/pybench/sensitivity.json").is_file());

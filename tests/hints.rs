@@ -37,7 +37,7 @@ pbtest!(
         assert_eq!(
             run.error_lines().last().copied(),
             Some(
-                "error: cargo build failed for hint (exit status: 101) (hint: fix the build errors above, or pass --no-build to use the last build)"
+                "error: cargo build failed for hint (exit status: 101) (hint: fix the build errors above)"
             )
         );
     }

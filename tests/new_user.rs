@@ -2,7 +2,8 @@
 //! (quiet runs, typo hints, number formatting, ...), each through the real
 //! binary.
 
-use crate::util::{Pybench, Run, TestRepo};
+use crate::store_safety::Running;
+use crate::util::{Pybench, Run, TestDir, TestRepo, c_library};
 use crate::workspace::write_workspace;
 
 fn pybench(repo: &TestRepo, args: &[&str]) -> Run {
@@ -37,3 +38,299 @@ pbtest!(quiet_prints_only_errors_and_verdicts, |repo: TestRepo| {
         run.stderr
     );
 });
+
+pbtest!(
+    subcommand_typos_say_what_was_meant,
+    |dir: TestDir, cmd: Pybench| {
+        let run = cmd.run(&["updte"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(
+            run.error_lines(),
+            ["error: path does not exist: updte (hint: did you mean `pybench update`?)"]
+        );
+        let run = cmd.run(&["shw", "--history"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(
+            run.error_lines(),
+            ["error: unrecognized subcommand `shw` (hint: did you mean `pybench show`?)"]
+        );
+        assert!(!run.stderr.contains("--list"), "{}", run.stderr);
+        let run = cmd.run(&["update", "--adaptive"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        let line = run.error_lines().concat();
+        // It names every command that takes the flag (`bisect` does too).
+        assert!(
+            line.starts_with("error: '--adaptive' applies to checks (`pybench`)")
+                && line.ends_with(
+                    ", not to `pybench update` (hint: `pybench update --help` lists what it takes)"
+                ),
+            "{}",
+            run.stderr
+        );
+        // A misspelt flag of the right command: clap names the flag meant.
+        let run = cmd.run(&["show", "--hist"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("'--history'"), "{}", run.stderr);
+        assert!(
+            dir.path().read_dir().unwrap().next().is_none(),
+            "nothing written"
+        );
+    }
+);
+
+pbtest!(cargo_pybench_usage_reads_cargo_pybench, |dir: TestDir| {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-pybench"))
+        .args(["pybench", "--verbos"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Usage: cargo pybench "), "{stderr}");
+    assert!(!stderr.contains("cargo-pybench"), "{stderr}");
+});
+
+/// A C benchmark whose `min:loss` is about 1e-3; `PB_REGRESS` adds 2e-4.
+fn small_metric() -> std::path::PathBuf {
+    c_library(
+        "small_metric",
+        r#"#include <stdio.h>
+#include <stdlib.h>
+#include "pybench.h"
+PYBENCH_META(small, "{\"abi\":1,\"n_seeds\":12}")
+PYBENCH_EXPORT int32_t bench_small(uint64_t seed, void *ctx, pybench_emit emit) {
+    char s[128];
+    double worse = getenv("PB_REGRESS") ? 2e-4 : 0.0;
+    int n = snprintf(s, sizeof s, "{\"min:loss\": %.17g}", 1e-3 + (double)(seed % 7) * 1e-5 + worse);
+    emit(ctx, (const uint8_t *)s, (size_t)n); return 0;
+}
+"#,
+    )
+}
+
+pbtest!(
+    small_numbers_keep_three_significant_digits,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = small_metric();
+        let lib = lib.to_str().unwrap();
+        assert_eq!(cmd.run(&[lib]).code, 0);
+        let run = cmd.run_env(&[lib, "-v"], &[("PB_REGRESS", "1")]);
+        assert_eq!(run.code, 1, "{run:?}");
+        let line = run.line_of("bench_small");
+        assert!(line.contains(" FAIL "), "{line}");
+        // Neither `0.000→0.000` nor `Δ-0.0%`: the means and Δ keep their digits.
+        assert!(line.contains("min:loss  0.00103→0.00123  Δ-19."), "{line}");
+        let table: Vec<&str> = run
+            .stdout
+            .lines()
+            .skip_while(|l| !l.contains("metric"))
+            .take(2)
+            .collect();
+        assert!(table[1].contains("0.00103±0.0000"), "{table:?}");
+        assert!(table[1].contains("0.00123±0.0000"), "{table:?}");
+        let show = cmd.run(&["show"]);
+        assert!(
+            show.stdout.contains("min:loss@0: 0.00103"),
+            "{}",
+            show.stdout
+        );
+    }
+);
+
+pbtest!(
+    verbose_table_columns_line_up,
+    |dir: TestDir, cmd: Pybench| {
+        let lib =
+            crate::errors::scored_library("wide_delta", r#"{"abi":1,"n_seeds":12}"#, "min:loss");
+        let lib = lib.to_str().unwrap();
+        assert_eq!(cmd.run(&[lib]).code, 0);
+        let run = cmd.run_env(&[lib, "-v"], &[("PB_REGRESS", "1")]);
+        assert_eq!(run.code, 1, "{run:?}");
+        let table: Vec<&str> = run
+            .stdout
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("metric"))
+            .take(2)
+            .collect();
+        assert_eq!(table.len(), 2, "{}", run.stdout);
+        // Every column ends where its heading ends (right-aligned Δ, p, MDE).
+        for heading in ["Δ", "p", "MDE"] {
+            let end = table[0].find(heading).unwrap() + heading.len();
+            let column = table[0][..end].chars().count();
+            let row_end: usize = table[1].chars().take(column).count();
+            assert_eq!(row_end, column, "{table:?}");
+            let cell_end = table[1].chars().nth(column - 1).unwrap();
+            assert_ne!(cell_end, ' ', "{heading} column ends on a cell: {table:?}");
+        }
+    }
+);
+
+pbtest!(update_counts_what_it_wrote, |dir: TestDir, cmd: Pybench| {
+    let faults = crate::util::faults();
+    let faults = faults.to_str().unwrap();
+    let run = cmd.run(&["update", faults, "--bench", "healthy", "--bench", "panics"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stdout
+            .starts_with("pybench update — 2 benchmarks discovered\n\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("\n1 baseline rewritten, 1 error\n"),
+        "{}",
+        run.stdout
+    );
+});
+
+pbtest!(
+    show_says_when_there_was_no_commit,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = crate::errors::scored_library("no_commit", r#"{"abi":1,"n_seeds":6}"#, "score");
+        assert_eq!(cmd.run(&[lib.to_str().unwrap()]).code, 0);
+        let show = cmd.run(&["show"]);
+        assert!(
+            show.stdout
+                .starts_with("bench_no_commit  measured before the first commit  "),
+            "{}",
+            show.stdout
+        );
+        let history = cmd.run(&["show", "--history"]);
+        assert_eq!(history.code, 0, "{history:?}");
+        assert_eq!(
+            history.stderr,
+            "note: not inside a git repository: no history for .pybench/baselines.jsonl\n"
+        );
+    }
+);
+
+pbtest!(
+    an_export_without_companion_is_named_with_the_fix,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = c_library(
+            "orphan_warning",
+            r#"#include "pybench.h"
+PYBENCH_EXPORT int32_t bench_orphan(uint64_t seed, void *ctx, pybench_emit emit) {
+    (void)seed; emit(ctx, (const uint8_t *)"1", 1); return 0;
+}
+PYBENCH_META(real, "{\"abi\":1,\"n_seeds\":6}")
+PYBENCH_EXPORT int32_t bench_real(uint64_t seed, void *ctx, pybench_emit emit) {
+    emit(ctx, (const uint8_t *)((seed % 2) ? "1" : "2"), 1); return 0;
+}
+"#,
+        );
+        let run = cmd.run(&[lib.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let warning = run
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("warning: bench_orphan"))
+            .unwrap_or_else(|| panic!("{}", run.stderr));
+        assert!(
+            warning.ends_with(
+                "has no companion pybench_meta_orphan, so it is not a benchmark and does not run \
+             (hint: add PYBENCH_META(orphan, ...) beside it in C, or define it inside \
+             pybench::bench! in Rust)"
+            ),
+            "{warning}"
+        );
+    }
+);
+
+pbtest!(
+    progress_lines_and_streamed_verdicts_without_a_terminal,
+    |dir: TestDir, cmd: Pybench| {
+        let faults = crate::util::faults();
+        let faults = faults.to_str().unwrap();
+        let args = [faults, "--bench", "healthy", "--bench", "slow"];
+        let env = [("PYBENCH_FAULTS_SLEEP_MS", "300")];
+        let mut running = Running::until(&cmd, &args, &env, "bench_healthy ");
+        assert!(
+            running.child.try_wait().unwrap().is_none(),
+            "bench_healthy's line came while bench_slow still ran"
+        );
+        let run = running.finish();
+        assert_eq!(run.code, 0, "{run:?}");
+        for line in [
+            "pybench: bench_slow started: 8 seeds",
+            "pybench: bench_healthy started: ",
+        ] {
+            assert!(run.stderr.contains(line), "{line:?} in {}", run.stderr);
+        }
+        assert!(
+            run.stderr
+                .contains("pybench: bench_slow finished: 8/8 seeds in "),
+            "{}",
+            run.stderr
+        );
+    }
+);
+
+pbtest!(
+    a_flagged_slot_draws_no_sensitivity_warning,
+    |dir: TestDir, cmd: Pybench| {
+        // The regression varies by seed: a large MDE, and the slot still flagged.
+        let lib = c_library(
+            "noisy_regress",
+            r#"#include <stdio.h>
+#include <stdlib.h>
+#include "pybench.h"
+PYBENCH_META(noisy, "{\"abi\":1,\"n_seeds\":12}")
+PYBENCH_EXPORT int32_t bench_noisy(uint64_t seed, void *ctx, pybench_emit emit) {
+    char s[128];
+    double worse = getenv("PB_REGRESS") ? (double)(seed % 5) * 10.0 : 0.0;
+    int n = snprintf(s, sizeof s, "{\"min:loss\": %.17g}", (double)(seed % 97) + worse);
+    emit(ctx, (const uint8_t *)s, (size_t)n); return 0;
+}
+"#,
+        );
+        let lib = lib.to_str().unwrap();
+        assert_eq!(cmd.run(&[lib]).code, 0);
+        let run = cmd.run_env(&[lib, "-v"], &[("PB_REGRESS", "1")]);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(
+            run.line_of("bench_noisy").contains(" FAIL "),
+            "{}",
+            run.stdout
+        );
+        assert!(!run.stderr.contains("cannot see drops"), "{}", run.stderr);
+    }
+);
+
+pbtest!(
+    a_failed_build_says_when_the_last_one_was_made,
+    |dir: TestDir| {
+        let bench = dir.path().join("bench");
+        std::fs::create_dir_all(bench.join("src")).unwrap();
+        std::fs::write(
+        bench.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"stale\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [lib]\ncrate-type = [\"cdylib\"]\n\n[dependencies]\npybench = {{ path = {:?} }}\n\n[workspace]\n",
+            crate::util::workspace().join("src/authoring").display().to_string()
+        ),
+    )
+    .unwrap();
+        let source = "pybench::bench! {\n    pub fn bench_stale(seed: u64) -> f64 {\n        (seed % 7) as f64\n    }\n}\n";
+        std::fs::write(bench.join("src/lib.rs"), source).unwrap();
+        let cmd = Pybench::new(dir.path()).own_target_dir();
+        assert_eq!(cmd.run(&["bench", "--list"]).code, 0);
+        std::fs::write(bench.join("src/lib.rs"), format!("{source}broken\n")).unwrap();
+        let run = cmd.run(&["bench"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        let error = run.error_lines().last().copied().unwrap_or_default();
+        assert!(
+            error.starts_with(
+                "error: cargo build failed for bench (exit status: 101); its last build, made "
+            ),
+            "{error}"
+        );
+        assert!(
+            error.ends_with(
+                " UTC), is not the current source (hint: fix the build errors above; --no-build \
+             would run that last build, not this source)"
+            ),
+            "{error}"
+        );
+    }
+);

@@ -30,7 +30,7 @@ pbtest!(
         assert!(
             update
                 .stdout
-                .starts_with("pybench update — 2 benchmarks rewritten\n"),
+                .starts_with("pybench update — 2 benchmarks discovered\n"),
             "{}",
             update.stdout
         );

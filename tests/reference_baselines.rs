@@ -18,7 +18,7 @@ pbtest!(clean_reference_baseline, |dir: TestDir, cmd: Pybench| {
     let (stdout, _) = show(&dir, &cmd, "baselines.reference-2.jsonl");
     assert_eq!(
         stdout,
-        "bench_synthetic  measured at 47fc140  2026-11-23  30 seeds\n  min:loss@1: 1.06  min:loss@30: 0.46  min:loss@100: 0.15\n"
+        "bench_synthetic  measured at 47fc140  2026-11-23  30 seeds\n  min:loss@1: 1.06  min:loss@30: 0.457  min:loss@100: 0.150\n"
     );
 });
 

@@ -182,7 +182,10 @@ pbtest!(
         );
         assert_eq!(
             merged.stdout,
-            "pybench update — 1 benchmark rewritten\n\nbench_synthetic    updated   30 seeds\n"
+            format!(
+                "pybench update — 1 benchmark discovered\n\nbench_synthetic    updated   30 seeds\n{}\n1 baseline rewritten\n",
+                "─".repeat(62)
+            )
         );
         assert_eq!(
             baselines(one),

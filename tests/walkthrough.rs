@@ -89,13 +89,17 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     let table: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("  ")).collect();
     assert_eq!(
         table[0],
-        "  metric     step   baseline    current      Δ        p      MDE"
+        "  metric     step   baseline       current              Δ       p      MDE"
     );
     assert_eq!(table.len(), 4, "{}", run.stdout);
     assert!(table[1].starts_with("  min:loss      1   ") && !table[1].contains('✗'));
     assert!(table[2].starts_with("  min:loss     30   ") && !table[2].contains('✗'));
     assert!(
-        table[3].starts_with("  min:loss    100   ") && table[3].ends_with("0.000      any  ✗")
+        table[3]
+            .starts_with("  min:loss    100   0.141±0.0701   0.341±0.0701   -141.6%   0.000   ≤")
+            && table[3].ends_with("%  ✗"),
+        "{}",
+        table[3]
     );
 
     // None of the comparisons touched the file.
@@ -109,7 +113,10 @@ pbtest!(the_whole_walkthrough, |repo: TestRepo, cmd: Pybench| {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.stdout,
-        "pybench update — 1 benchmark rewritten\n\nbench_synthetic    updated   30 seeds\n"
+        format!(
+            "pybench update — 1 benchmark discovered\n\nbench_synthetic    updated   30 seeds\n{}\n1 baseline rewritten\n",
+            "─".repeat(62)
+        )
     );
     let updated = stored_line(&repo);
     assert_ne!(updated["seeds"], line["seeds"], "update draws fresh seeds");
@@ -171,9 +178,9 @@ pbtest!(
         let run = cmd.run(&["show", "--history"]);
         assert_eq!(run.code, 0, "{run:?}");
         assert!(
-            run.stdout.starts_with("not inside a git repository"),
+            run.stderr.starts_with("note: not inside a git repository"),
             "{}",
-            run.stdout
+            run.stderr
         );
     }
 );

@@ -8,5 +8,9 @@ fn main() -> ExitCode {
     if args.get(1).is_some_and(|a| a == "pybench") {
         args.remove(1);
     }
+    // Usage and errors then read `cargo pybench`, as the user typed it.
+    if let Some(name) = args.first_mut() {
+        *name = "cargo pybench".into();
+    }
     ExitCode::from(pybench_cli::commands::main(args) as u8)
 }

@@ -112,6 +112,11 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
         progress: &progress,
         family_size: pipeline.family_size(&names, &references),
     };
+    // No correction applies when at most one benchmark is judged: its line
+    // is then shown as soon as it is judged, not at the end of the run.
+    if execution.family_size <= 1 {
+        pipeline.family = Family::None;
+    }
     pipeline.run(&names, references, |index, reference| {
         verdict::run_benchmark(
             &benchmarks[index],

@@ -12,6 +12,7 @@ pub mod seeds;
 pub mod sensitivity;
 pub mod shard;
 pub mod show;
+pub mod typo;
 pub mod update;
 
 use std::time::Instant;
@@ -43,7 +44,14 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
     if role == Some(std::ffi::OsStr::new(DESCRIBE_ARG)) {
         return describe_main();
     }
-    let mut cli = Cli::parse_from(args);
+    let mut cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return typo::usage_error(&e, &args),
+    };
+    if let Some(line) = typo::path_typo(&cli, &args) {
+        eprintln!("{line}");
+        return exit::ERROR;
+    }
     cli.resolve_in_process_paths();
     crate::report::style::apply(cli.color);
     let outcome = dispatch(&cli);

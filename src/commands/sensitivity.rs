@@ -12,10 +12,12 @@ use std::fmt::Write as _;
 use crate::cli::ShowArgs;
 use crate::error::Error;
 use crate::exit;
+use crate::judge::family::zero_differences_bound;
 use crate::report;
 use crate::report::terminal::{bench_name, escape};
+use crate::report::number::sig;
 use crate::settings::DEFAULT_ALPHA;
-use crate::stats::mde::{self, Mde, SeedsNeeded};
+use crate::stats::mde::{self, Mde, SdSource, SeedsNeeded};
 use crate::stats::numeric;
 use crate::store::git;
 use crate::store::sensitivity::{self, PairedSd};
@@ -73,35 +75,43 @@ fn benchmark(baseline: &Baseline, paired: Option<&PairedSd>, alpha: f64, effect:
         let goodness: Vec<f64> = column.iter().map(|&v| slot.goodness(v)).collect();
         let mean = numeric::mean(&goodness);
         let name = slot.to_string();
-        let estimate = match paired.and_then(|p| p.sd.get(&name)) {
-            Some(&sd) => mde::with_paired_sd(alpha, n, sd, mean),
+        let paired_sd = paired.and_then(|p| p.sd.get(&name)).copied();
+        let estimate = match paired_sd {
+            Some(sd) => {
+                zero_differences_bound(mde::with_paired_sd(alpha, n, sd, mean), slot, column)
+            }
             None => {
                 let sd = numeric::std_ddof1_around(&goodness, mean);
                 mde::slot_mde_from_run_sd(alpha, n, sd, mean)
             }
         };
+        let mut text = line(&estimate, alpha, effect, mean);
+        if paired_sd == Some(0.0) && estimate.sd_source == SdSource::RunBound {
+            text.push_str(ZERO_DIFFERENCES);
+        }
         let shown = escape(&name);
-        let _ = writeln!(
-            out,
-            "  {shown:<16} {}",
-            line(&estimate, alpha, effect, mean)
-        );
+        let _ = writeln!(out, "  {shown:<16} {text}");
     }
     out
 }
 
+/// After a slot whose last paired differences were all zero.
+const ZERO_DIFFERENCES: &str = "   (a bound, √2 × the baseline's sd: the last paired differences were \
+     all zero, which shows only that a change keeping the random stream is seen at any size)";
+
 /// `MDE 0.012 (2.4 %)   a 2.0 % drop needs 48 seeds`.
 fn line(estimate: &Mde, alpha: f64, effect: f64, mean: f64) -> String {
     if estimate.any_change {
-        return "any change is detected (the paired differences do not vary)".into();
+        return "any change is detected (neither the paired differences nor the baseline's seeds vary)"
+            .into();
     }
     let mde_text = if estimate.rel_unreliable {
-        format!("MDE {:.4} (the baseline mean is ~0)", estimate.mde)
+        format!("MDE {} (the baseline mean is ~0)", sig(estimate.mde, 4))
     } else {
         format!(
-            "MDE {:.4} ({:.1} %)",
-            estimate.mde,
-            estimate.mde_rel * 100.0
+            "MDE {} ({} %)",
+            sig(estimate.mde, 4),
+            sig(estimate.mde_rel * 100.0, 1)
         )
     };
     let drop = effect * mean.abs();

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use crate::cli::ShowArgs;
 use crate::error::Error;
 use crate::exit;
+use crate::report::number::sig;
 use crate::report::{self, plot, terminal};
 use crate::stats;
 use crate::store::git;
@@ -19,14 +20,18 @@ fn slot_means(baseline: &Baseline) -> String {
             line.push_str("  ");
         }
         let slot = terminal::shown(&slot.to_string());
-        let _ = write!(line, "{slot}: {:.2}", stats::numeric::mean(column));
+        let _ = write!(line, "{slot}: {}", sig(stats::numeric::mean(column), 2));
     }
     line
 }
 
-/// The commit a baseline was measured at (not the one that committed it).
-fn measured_at(baseline: &Baseline) -> &str {
-    baseline.git_commit.as_deref().unwrap_or("-------")
+/// `measured at COMMIT`: the commit a baseline was measured at (not the
+/// one that committed it), or that there was none yet.
+fn measured_at(baseline: &Baseline) -> String {
+    match &baseline.git_commit {
+        Some(commit) => format!("measured at {commit}"),
+        None => "measured before the first commit".into(),
+    }
 }
 
 pub fn run(args: &ShowArgs) -> Result<i32, Error> {
@@ -50,7 +55,7 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
     for baseline in store.baselines().filter(|b| selection.selects(&b.bench)) {
         let _ = writeln!(
             out,
-            "{}  measured at {}  {}  {} seeds{}",
+            "{}  {}  {}  {} seeds{}",
             terminal::bench_name(&baseline.bench),
             measured_at(baseline),
             baseline.timestamp.get(..10).unwrap_or(&baseline.timestamp),
@@ -80,10 +85,10 @@ fn history(args: &ShowArgs) -> Result<i32, Error> {
         source,
     })?;
     let Some(versions) = git::file_history(&cwd, path)? else {
-        report::print(&format!(
-            "not inside a git repository: no history for {}\n",
+        eprintln!(
+            "note: not inside a git repository: no history for {}",
             path.display()
-        ));
+        );
         return Ok(exit::OK);
     };
     let selection = args.store.selection();
@@ -114,7 +119,7 @@ fn history(args: &ShowArgs) -> Result<i32, Error> {
                 .entry(baseline.bench.clone())
                 .or_default()
                 .push(format!(
-                    "  committed in {}  {date}  measured at {}  {}",
+                    "  committed in {}  {date}  {}  {}",
                     version.short_commit,
                     measured_at(baseline),
                     slot_means(baseline)

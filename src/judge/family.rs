@@ -7,9 +7,12 @@
 //! With one judged benchmark, or `--family none`, nothing is corrected or
 //! refined: the verdicts and numbers are exactly those of the Python tool.
 
+use crate::report::number::sig;
 use crate::result::{BenchResult, FamilyOutcome, Note, NoteKind, Outcome, RunFamily, Status};
+use crate::scores::SlotKey;
 use crate::stats::family::{self, Family};
-use crate::stats::mde::{self, Mde};
+use crate::stats::mde::{self, Mde, SdSource};
+use crate::stats::numeric;
 use crate::stats::refine::{self, Member, RefineOptions};
 use crate::stats::{CompareOptions, Differences};
 
@@ -177,19 +180,35 @@ fn sensed(result: BenchResult, method: Family, m: usize) -> BenchResult {
     };
     let alpha = mde::mde_alpha(method, result.alpha, m);
     let mdes: Vec<Mde> = (0..diffs.n_slots())
-        .map(|s| mde::slot_mde(alpha, diffs.column(s), diffs.baseline_mean(s)))
+        .map(|s| {
+            let measured = mde::slot_mde(alpha, diffs.column(s), diffs.baseline_mean(s));
+            zero_differences_bound(
+                measured,
+                &evidence.reference.slots()[s],
+                evidence.reference.column(s),
+            )
+        })
         .collect();
     let relevant = result.min_effect.unwrap_or(DEFAULT_RELEVANT_DROP);
+    let flagged = |i: usize| {
+        result
+            .comparison()
+            .is_some_and(|c| c.slots.get(i).is_some_and(|s| s.flagged))
+    };
     let mut notes = result.notes.clone();
-    for (slot, mde) in evidence.reference.slots().iter().zip(&mdes) {
+    for (i, (slot, mde)) in evidence.reference.slots().iter().zip(&mdes).enumerate() {
+        // A flagged slot saw its drop; a bound is no measurement.
+        if flagged(i) || mde.sd_source == SdSource::RunBound {
+            continue;
+        }
         if !mde.any_change && !mde.rel_unreliable && mde.mde_rel > relevant {
             notes.push(Note {
                 kind: NoteKind::Sensitivity,
                 text: format!(
-                    "{}: {} seeds cannot see drops smaller than {:.1} % in {slot}",
+                    "{}: {} seeds cannot see drops smaller than {} % in {slot}",
                     result.name,
                     result.seeds.len(),
-                    mde.mde_rel * 100.0
+                    sig(mde.mde_rel * 100.0, 1)
                 ),
             });
         }
@@ -199,4 +218,26 @@ fn sensed(result: BenchResult, method: Family, m: usize) -> BenchResult {
         notes,
         ..result
     }
+}
+
+/// `measured` — unless the paired differences were all zero (a benchmark
+/// deterministic per seed, run unchanged): that says nothing about a change
+/// that redraws part of the noise, so the bound `√2 · s_between` of the
+/// baseline's seeds (`column` of `slot`) stands in, as before any paired
+/// run. Zero differences show only that a change keeping the random stream
+/// would be seen at any size.
+pub fn zero_differences_bound(measured: Mde, slot: &SlotKey, column: &[f64]) -> Mde {
+    if !measured.any_change {
+        return measured;
+    }
+    let goodness: Vec<f64> = column.iter().map(|&v| slot.goodness(v)).collect();
+    let mean = numeric::mean(&goodness);
+    let between = numeric::std_ddof1_around(&goodness, mean);
+    let bound = mde::slot_mde_from_run_sd(measured.alpha, goodness.len(), between, mean);
+    if bound.any_change { measured } else { bound }
+}
+
+/// A probability in as few digits as tell it apart.
+fn short(p: f64) -> String {
+    format!("{}", (p * 1e6).round() / 1e6)
 }

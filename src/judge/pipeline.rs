@@ -17,6 +17,7 @@ use crate::result::{BenchResult, Outcome, RunFamily, Status};
 use crate::runner::RunContext;
 use crate::settings::RunMode;
 use crate::stats::Family;
+use crate::stats::mde::SdSource;
 use crate::store::git::{self, RepoState};
 use crate::store::sensitivity;
 use crate::store::{Baseline, Store, StoreError};
@@ -155,7 +156,7 @@ impl Pipeline {
         match self.mode {
             RunMode::Check => format!("{}\n", terminal::header(benchmarks.len())),
             RunMode::Update => format!(
-                "pybench update — {} rewritten\n\n",
+                "pybench update — {} discovered\n\n",
                 terminal::count(benchmarks.len(), "benchmark")
             ),
         }
@@ -271,6 +272,15 @@ impl Pipeline {
                 "{}\n{}\n",
                 terminal::rule(),
                 terminal::summary(results, family, seconds)
+            ));
+        }
+        if self.mode == RunMode::Update {
+            // Counted now: a benchmark that errored, or whose write failed,
+            // was not rewritten.
+            self.print(&format!(
+                "{}\n{}\n",
+                terminal::rule(),
+                terminal::rewritten(results)
             ));
         }
         if self.quiet {
@@ -399,7 +409,15 @@ fn paired_sds(results: &[BenchResult]) -> sensitivity::Records {
                 let sd = slots
                     .iter()
                     .zip(&r.sensitivity)
-                    .map(|(slot, mde)| (slot.to_string(), mde.sd))
+                    // A bound stood in for differences that were all zero:
+                    // what was measured is zero.
+                    .map(|(slot, mde)| {
+                        let measured = match mde.sd_source {
+                            SdSource::Paired => mde.sd,
+                            SdSource::RunBound => 0.0,
+                        };
+                        (slot.to_string(), measured)
+                    })
                     .collect();
                 let record = sensitivity::PairedSd {
                     seeds: r.seeds.clone(),

@@ -53,6 +53,18 @@ impl NameColumn {
     }
 }
 
+/// `update`'s summary, counted after the writes: `1 baseline rewritten`,
+/// `0 baselines rewritten, 1 error`.
+pub fn rewritten(results: &[crate::result::BenchResult]) -> String {
+    let written = results.iter().filter(|r| r.saved).count();
+    let errors = results.iter().filter(|r| r.status().is_error()).count();
+    let mut line = format!("{} rewritten", count(written, "baseline"));
+    if errors > 0 {
+        line.push_str(&format!(", {}", count(errors, "error")));
+    }
+    line
+}
+
 /// `n thing` or `n things`.
 pub fn count(n: usize, thing: &str) -> String {
     if n == 1 {

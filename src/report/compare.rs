@@ -5,6 +5,8 @@ use std::path::Path;
 
 use owo_colors::AnsiColors;
 
+use super::number::{mean_sd, percent};
+use super::slot_table::{SLOT_COLUMNS, aligned};
 use super::{ReportError, style, terminal};
 use crate::result::SlotVerdict;
 use crate::result::compare::{BenchDiff, CompareReport, Verdict};
@@ -76,30 +78,32 @@ fn slot_table(d: &BenchDiff) -> String {
     if d.slots.is_empty() {
         return String::new();
     }
-    let metrics: Vec<String> = d.slots.iter().map(|s| terminal::shown(&s.metric)).collect();
-    let width = terminal::metric_column_width(&metrics);
-    let mut out = format!(
-        "  {:<width$}{:>5}   {:<11}   {:<11}   {:>7}   {:>6}\n",
-        "metric", "step", "A", "B", "Δ", "p"
-    );
-    for (s, metric) in d.slots.iter().zip(&metrics) {
-        let mark = match s.verdict {
-            SlotVerdict::Regressed => "  ✗",
-            SlotVerdict::Improved => "  ↑",
-            SlotVerdict::Unchanged => "",
-        };
-        let _ = writeln!(
-            out,
-            "  {:<width$}{:>5}   {:<11}   {:<11}   {:>+6.1}%   {}{mark}",
-            metric,
-            s.step,
-            format!("{:.3}±{:.3}", s.a_mean, s.a_std),
-            format!("{:.3}±{:.3}", s.b_mean, s.b_std),
-            s.effect * 100.0,
-            terminal::p_text(s.p, d.alpha)
+    let mut rows = vec![
+        ["metric", "step", "A", "B", "Δ", "p"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let mut marks = vec![String::new()];
+    for s in &d.slots {
+        rows.push(vec![
+            terminal::shown(&s.metric),
+            s.step.to_string(),
+            mean_sd(s.a_mean, s.a_std),
+            mean_sd(s.b_mean, s.b_std),
+            percent(s.effect),
+            terminal::p_text(s.p, d.alpha),
+        ]);
+        marks.push(
+            match s.verdict {
+                SlotVerdict::Regressed => "  ✗",
+                SlotVerdict::Improved => "  ↑",
+                SlotVerdict::Unchanged => "",
+            }
+            .to_string(),
         );
     }
-    out
+    // The slot table's columns, but for the MDE.
+    aligned(&rows, &SLOT_COLUMNS[..6], &marks)
 }
 
 /// Write the comparison as JSON (`docs/compare.schema.json`) to `path`.

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::number::{percent, sig};
 use super::{Exporter, ReportError, RunReport, junit, terminal};
 use crate::result::{self, BenchResult, Status};
 
@@ -173,14 +174,14 @@ fn slot_table(r: &BenchResult) -> String {
     for s in &cmp.slots {
         let _ = writeln!(
             md,
-            "| {} | {} | {:.4}±{:.4} | {:.4}±{:.4} | {:+.1}% | {} | {} |",
+            "| {} | {} | {}±{} | {}±{} | {} | {} | {} |",
             code(&s.slot.metric),
             s.slot.step,
-            s.baseline_mean,
-            s.baseline_std,
-            s.current_mean,
-            s.current_std,
-            s.effect * 100.0,
+            sig(s.baseline_mean, 4),
+            sig(s.baseline_std, 4),
+            sig(s.current_mean, 4),
+            sig(s.current_std, 4),
+            percent(s.effect),
             terminal::p_digits(s.p, r.alpha, 4),
             if s.flagged { "✗" } else { "" }
         );
@@ -217,11 +218,11 @@ pub fn annotations(results: &[BenchResult]) -> String {
             for s in cmp.slots.iter().filter(|s| s.flagged) {
                 let _ = write!(
                     message,
-                    "\n{} {:.4}→{:.4} ({:+.1}%, p={})",
+                    "\n{} {}→{} ({}, p={})",
                     terminal::shown(&s.slot.to_string()),
-                    s.baseline_mean,
-                    s.current_mean,
-                    s.effect * 100.0,
+                    sig(s.baseline_mean, 4),
+                    sig(s.current_mean, 4),
+                    percent(s.effect),
                     terminal::p_digits(s.p, r.alpha, 4)
                 );
             }

@@ -1,70 +1,132 @@
-//! Progress bars on a terminal: one per running benchmark, seeds done out of
-//! the total with an ETA, on stderr. Nothing at all when stderr is not a
-//! terminal (CI logs, pipes) or with `-q`, so bars never mix into stdout or
-//! `--json`.
+//! Progress on stderr, never on stdout or in `--json`. On a terminal, one
+//! bar per running benchmark (seeds done of the total, with an ETA).
+//! Without one (CI logs, pipes) a line when a benchmark starts, a line when
+//! it finishes, and during a long benchmark a line at most every 30 s, so
+//! an hour-long run is never silent. Nothing with `-q`.
 //!
 //! The runner reports through [`Progress::bench_started`],
 //! [`Bar::seed_done`] (safe from any worker thread) and [`Progress::finish`].
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// The run's progress display; a no-op when disabled.
+/// How often, at most, a line reports a running benchmark without a terminal.
+pub const LINE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The run's progress display.
 pub struct Progress {
-    multi: Option<MultiProgress>,
+    mode: Mode,
 }
 
-/// One benchmark's bar (a no-op when progress is disabled).
-pub struct Bar(Option<ProgressBar>);
+enum Mode {
+    Off,
+    Bars(MultiProgress),
+    Lines(Duration),
+}
+
+/// One benchmark's progress.
+pub struct Bar(BarKind);
+
+enum BarKind {
+    Off,
+    Bar(ProgressBar),
+    Line(Lines),
+}
+
+/// A benchmark's progress as lines: its seeds done and when it last said so.
+struct Lines {
+    name: String,
+    total: usize,
+    done: AtomicU64,
+    started: Instant,
+    interval: Duration,
+    last: Mutex<Instant>,
+}
 
 impl Progress {
     /// Bars drawn on stderr when `enabled`; nothing otherwise.
     pub fn new(enabled: bool) -> Progress {
-        Progress {
-            multi: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+        let mode = if enabled {
+            Mode::Bars(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+        } else {
+            Mode::Off
+        };
+        Progress { mode }
+    }
+
+    /// Bars on a terminal, lines without one, nothing when `quiet`.
+    pub fn for_terminal(quiet: bool) -> Progress {
+        if quiet {
+            Progress::new(false)
+        } else if std::io::stderr().is_terminal() {
+            Progress::new(true)
+        } else {
+            Progress::lines(LINE_INTERVAL)
         }
     }
 
-    /// Enabled only when stderr is a terminal and not `quiet`.
-    pub fn for_terminal(quiet: bool) -> Progress {
-        Progress::new(!quiet && std::io::stderr().is_terminal())
+    /// Lines on stderr, a running benchmark's at most every `interval`.
+    pub fn lines(interval: Duration) -> Progress {
+        Progress {
+            mode: Mode::Lines(interval),
+        }
     }
 
     /// Bars drawn into nowhere (for tests of the bookkeeping).
     pub fn hidden() -> Progress {
         Progress {
-            multi: Some(MultiProgress::with_draw_target(ProgressDrawTarget::hidden())),
+            mode: Mode::Bars(MultiProgress::with_draw_target(ProgressDrawTarget::hidden())),
         }
     }
 
     pub fn enabled(&self) -> bool {
-        self.multi.is_some()
+        !matches!(self.mode, Mode::Off)
     }
 
-    /// A bar for `name` running `n_seeds` seeds.
+    /// Progress for `name` running `n_seeds` seeds.
     pub fn bench_started(&self, name: &str, n_seeds: usize) -> Bar {
-        Bar(self.multi.as_ref().map(|multi| {
-            let bar = multi.add(ProgressBar::new(n_seeds as u64));
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix:18} [{bar:30}] {pos}/{len} seeds  {elapsed_precise}  ETA {eta}",
-                )
-                .expect("a valid template")
-                .progress_chars("=> "),
-            );
-            bar.set_prefix(super::terminal::bench_name(name));
-            bar
-        }))
+        Bar(match &self.mode {
+            Mode::Off => BarKind::Off,
+            Mode::Bars(multi) => {
+                let bar = multi.add(ProgressBar::new(n_seeds as u64));
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{prefix:18} [{bar:30}] {pos}/{len} seeds  {elapsed_precise}  ETA {eta}",
+                    )
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+                );
+                bar.set_prefix(super::terminal::bench_name(name));
+                BarKind::Bar(bar)
+            }
+            Mode::Lines(interval) => {
+                let lines = Lines {
+                    name: super::terminal::bench_name(name),
+                    total: n_seeds,
+                    done: AtomicU64::new(0),
+                    started: Instant::now(),
+                    interval: *interval,
+                    last: Mutex::new(Instant::now()),
+                };
+                eprintln!("pybench: {} started: {n_seeds} seeds", lines.name);
+                BarKind::Line(lines)
+            }
+        })
     }
 
-    /// Remove a finished benchmark's bar from the screen.
+    /// Remove a finished benchmark's bar, or say that it finished.
     pub fn finish(&self, bar: Bar) {
-        if let Some(bar) = bar.0 {
-            bar.finish_and_clear();
-            if let Some(multi) = &self.multi {
+        match (bar.0, &self.mode) {
+            (BarKind::Bar(bar), Mode::Bars(multi)) => {
+                bar.finish_and_clear();
                 multi.remove(&bar);
             }
+            (BarKind::Line(lines), _) => eprintln!("{}", lines.finished()),
+            _ => {}
         }
     }
 }
@@ -72,14 +134,66 @@ impl Progress {
 impl Bar {
     /// One more seed done.
     pub fn seed_done(&self) {
-        if let Some(bar) = &self.0 {
-            bar.inc(1);
+        match &self.0 {
+            BarKind::Off => {}
+            BarKind::Bar(bar) => bar.inc(1),
+            BarKind::Line(lines) => {
+                lines.done.fetch_add(1, Ordering::Relaxed);
+                if let Some(line) = lines.due(Instant::now()) {
+                    eprintln!("{line}");
+                }
+            }
         }
     }
 
     /// Seeds done so far (0 when disabled).
     pub fn position(&self) -> u64 {
-        self.0.as_ref().map_or(0, ProgressBar::position)
+        match &self.0 {
+            BarKind::Off => 0,
+            BarKind::Bar(bar) => bar.position(),
+            BarKind::Line(lines) => lines.done.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Lines {
+    /// The progress line, when `interval` has passed since the last line.
+    fn due(&self, now: Instant) -> Option<String> {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if now.duration_since(*last) < self.interval {
+            return None;
+        }
+        *last = now;
+        Some(format!(
+            "pybench: {}: {}/{} seeds, {}",
+            self.name,
+            self.done.load(Ordering::Relaxed),
+            self.total,
+            elapsed(now.duration_since(self.started))
+        ))
+    }
+
+    fn finished(&self) -> String {
+        format!(
+            "pybench: {} finished: {}/{} seeds in {}",
+            self.name,
+            self.done.load(Ordering::Relaxed),
+            self.total,
+            elapsed(self.started.elapsed())
+        )
+    }
+}
+
+/// `2.3s`, `4m 05s`, `1h 02m`.
+fn elapsed(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    let whole = duration.as_secs();
+    if seconds < 60.0 {
+        format!("{seconds:.1}s")
+    } else if whole < 3600 {
+        format!("{}m {:02}s", whole / 60, whole % 60)
+    } else {
+        format!("{}h {:02}m", whole / 3600, whole % 3600 / 60)
     }
 }
 
@@ -108,5 +222,34 @@ mod tests {
         });
         assert_eq!(bar.position(), 8);
         progress.finish(bar);
+    }
+
+    #[test]
+    fn lines_come_at_most_once_per_interval() {
+        let start = Instant::now();
+        let lines = Lines {
+            name: "bench_x".into(),
+            total: 30,
+            done: AtomicU64::new(12),
+            started: start,
+            interval: LINE_INTERVAL,
+            last: Mutex::new(start),
+        };
+        assert_eq!(lines.due(start + Duration::from_secs(29)), None);
+        assert_eq!(
+            lines.due(start + Duration::from_secs(30)).as_deref(),
+            Some("pybench: bench_x: 12/30 seeds, 30.0s")
+        );
+        assert_eq!(lines.due(start + Duration::from_secs(59)), None);
+        assert_eq!(
+            lines.due(start + Duration::from_secs(3725)).as_deref(),
+            Some("pybench: bench_x: 12/30 seeds, 1h 02m")
+        );
+    }
+
+    #[test]
+    fn elapsed_reads_in_the_largest_units() {
+        assert_eq!(elapsed(Duration::from_millis(2300)), "2.3s");
+        assert_eq!(elapsed(Duration::from_secs(245)), "4m 05s");
     }
 }

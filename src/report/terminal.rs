@@ -6,14 +6,17 @@
 
 use std::fmt::Write;
 
-pub use super::columns::{NameColumn, count};
+pub use super::columns::{NameColumn, count, rewritten};
 use super::escape::cut;
 pub use super::escape::{SHOWN_CHARS, bench_name, escape, shown};
+pub use super::number::{p_digits, p_text};
+use super::number::{percent, sig};
+pub use super::slot_table::slot_table;
 use super::style::paint;
 use crate::result::{BenchResult, NoteKind, RunFamily, Status};
 use crate::scores::ScoreTable;
 use crate::settings::compact;
-use crate::stats::{Mde, SequentialVerdict};
+use crate::stats::SequentialVerdict;
 
 /// The stderr warnings about a result: another environment than the
 /// baseline's, scores that a seed does not reproduce, too few seeds for the
@@ -87,11 +90,11 @@ pub fn bench_lines(result: &BenchResult, verbose: bool, column: NameColumn) -> S
         (_, Some(_), Some(cmp)) if cmp.slots.len() == 1 => {
             let s = &cmp.slots[0];
             format!(
-                "{}  {:.3}→{:.3}  Δ{:+.1}%  p={}",
+                "{}  {}→{}  Δ{}  p={}",
                 shown(&s.slot.metric),
-                s.baseline_mean,
-                s.current_mean,
-                s.effect * 100.0,
+                sig(s.baseline_mean, 3),
+                sig(s.current_mean, 3),
+                percent(s.effect),
                 p_digits(s.p, result.alpha, 2)
             )
         }
@@ -173,7 +176,7 @@ pub fn improved_lines(result: &BenchResult) -> String {
     let slots: Vec<String> = result
         .improved_slots()
         .iter()
-        .map(|s| format!("{} {:+.1}%", shown(&s.slot.to_string()), s.effect * 100.0))
+        .map(|s| format!("{} {}", shown(&s.slot.to_string()), percent(s.effect)))
         .collect();
     format!(
         "  improved: {}  (improvement meta-p={:.3}; run `pybench update` to make it the baseline)\n",
@@ -209,76 +212,6 @@ fn captured_output(output: &str) -> String {
     out
 }
 
-/// Per-slot means, effect, p and minimum detectable effect, `✗` on
-/// flagged slots and `⚠` where the baseline mean is ~0 and the effect
-/// unreliable. `baseline_column` heads the baseline's column (the revision,
-/// with `--against`).
-pub fn slot_table(result: &BenchResult, baseline_column: &str) -> String {
-    let Some(cmp) = result.comparison() else {
-        return String::new();
-    };
-    let metrics: Vec<String> = cmp.slots.iter().map(|s| shown(&s.slot.metric)).collect();
-    let width = metric_column_width(&metrics);
-    let with_mde = result.sensitivity.len() == cmp.slots.len();
-    let mut out = format!(
-        "  {:<width$}{:>5}   {:<9}   {:<9}   {:>2}   {:>6}",
-        "metric", "step", baseline_column, "current", "Δ", "p"
-    );
-    if with_mde {
-        out.push_str("      MDE");
-    }
-    out.push('\n');
-    for (i, s) in cmp.slots.iter().enumerate() {
-        let mut marks = String::new();
-        if s.flagged {
-            marks.push_str("  ✗");
-        }
-        if s.effect_unreliable {
-            marks.push_str("  ⚠");
-        }
-        let mde = if with_mde {
-            format!("   {:>6}", mde_text(&result.sensitivity[i]))
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "  {:<width$}{:>5}   {:<9}   {:<9}   {:+.1}%   {}{mde}{marks}",
-            metrics[i],
-            s.slot.step,
-            format!("{:.2}±{:.2}", s.baseline_mean, s.baseline_std),
-            format!("{:.2}±{:.2}", s.current_mean, s.current_std),
-            s.effect * 100.0,
-            p_text(s.p, result.alpha),
-        );
-    }
-    out
-}
-
-/// The width of a slot table's metric column: the longest (escaped) metric
-/// name, at least the heading's, plus two spaces.
-pub fn metric_column_width(metrics: &[String]) -> usize {
-    metrics
-        .iter()
-        .map(|metric| metric.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8)
-        + 2
-}
-
-/// An MDE as a share of the baseline mean; in the metric's units when that
-/// mean is ~0; `any` when the differences do not vary.
-fn mde_text(mde: &Mde) -> String {
-    if mde.any_change {
-        "any".into()
-    } else if mde.rel_unreliable {
-        format!("{:.3}", mde.mde)
-    } else {
-        format!("{:.1}%", mde.mde_rel * 100.0)
-    }
-}
-
 /// Under a compared benchmark of a corrected run (with `-v`): its own and
 /// its adjusted meta-p.
 fn family_line(result: &BenchResult) -> String {
@@ -293,26 +226,6 @@ fn family_line(result: &BenchResult) -> String {
         ),
         None => String::new(),
     }
-}
-
-/// `p` with enough digits that it never looks equal to `threshold` when
-/// the two differ.
-pub fn p_text(p: f64, threshold: f64) -> String {
-    p_digits(p, threshold, 3)
-}
-
-/// `p` with at least `digits` decimals, and more while it would look equal
-/// to `threshold` though it differs: `p=0.0549` beside a PASS at alpha 0.05
-/// reads `0.055`, not `0.05`.
-pub fn p_digits(p: f64, threshold: f64, digits: usize) -> String {
-    let mut digits = digits;
-    while digits < 12
-        && format!("{p:.digits$}") == format!("{threshold:.digits$}")
-        && p != threshold
-    {
-        digits += 1;
-    }
-    format!("{p:.digits$}")
 }
 
 /// What a benchmark's verdict compares its meta-p with: its alpha, or the

@@ -16,8 +16,18 @@ pub enum BuildError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("cargo build failed for {dir} ({status})")]
-    Failed { dir: PathBuf, status: String },
+    #[error(
+        "cargo build failed for {dir} ({status}){}",
+        .last_build.as_deref().map_or(String::new(), |when| format!(
+            "; its last build, made {when}, is not the current source"
+        ))
+    )]
+    Failed {
+        dir: PathBuf,
+        status: String,
+        /// When the package's libraries were last built, if they were.
+        last_build: Option<String>,
+    },
     #[error("cannot read cargo's output for {dir}: {reason}")]
     Output { dir: PathBuf, reason: String },
 }
@@ -199,6 +209,7 @@ fn run_build(
         return Err(BuildError::Failed {
             dir: dir.to_path_buf(),
             status: status.to_string(),
+            last_build: target_dir.is_none().then(|| last_build(dir)).flatten(),
         });
     }
     if !terminal && !quiet {
@@ -232,6 +243,25 @@ pub fn built_libraries(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
         .collect();
     libraries.sort();
     Ok(libraries)
+}
+
+/// When the last release build of `dir`'s libraries was made: `12 min ago
+/// (2026-12-05 09:40 UTC)`; None when there is none.
+fn last_build(dir: &Path) -> Option<String> {
+    let newest = built_libraries(dir)
+        .ok()?
+        .iter()
+        .filter_map(|p| p.metadata().ok()?.modified().ok())
+        .max()?;
+    let seconds = newest.elapsed().unwrap_or_default().as_secs();
+    let ago = match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 2 * 3600 => format!("{} min", s / 60),
+        s if s < 2 * 86400 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86400),
+    };
+    let at = jiff::Timestamp::try_from(newest).ok()?;
+    Some(format!("{ago} ago ({})", at.strftime("%Y-%m-%d %H:%M UTC")))
 }
 
 /// Whether `path` names a shared library of any platform pybench loads.

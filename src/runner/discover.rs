@@ -68,9 +68,13 @@ impl DiscoverError {
             DiscoverError::NotALibrary(_) => {
                 "pybench loads .so, .dylib and .dll files, runs .py files and builds Cargo packages"
             }
-            DiscoverError::Build(_) => {
-                "fix the build errors above, or pass --no-build to use the last build"
+            DiscoverError::Build(BuildError::Failed {
+                last_build: Some(_),
+                ..
+            }) => {
+                "fix the build errors above; --no-build would run that last build, not this source"
             }
+            DiscoverError::Build(_) => "fix the build errors above",
             DiscoverError::ReadDir { .. } => "check the directory's permissions",
             DiscoverError::Library(_) => "is it a shared library built for this machine?",
             DiscoverError::Duplicate { .. } => "rename one of them, or pass only one of the paths",

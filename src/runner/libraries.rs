@@ -2,7 +2,7 @@
 //! companions in describe workers (`describe.rs`), and runs seeds in a
 //! worker process (`isolate.rs`), or here with `--in-process`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,13 +68,8 @@ impl Backend for Libraries {
                 }
                 found
             };
-            if search.verbose {
-                for name in skipped {
-                    eprintln!(
-                        "note: {name} in {} has no pybench_meta companion; skipped",
-                        file.path.display()
-                    );
-                }
+            for name in skipped {
+                eprintln!("{}", no_companion_warning(&name, &file.path));
             }
             if !found && file.named {
                 return Err(DiscoverError::LibraryWithoutBenchmarks(file.path.clone()));
@@ -227,4 +222,22 @@ fn described(
         }
     }
     benchmarks
+}
+
+/// The warning for an exported `bench_x` without its `pybench_meta_x`:
+/// it is not a benchmark, and would otherwise be skipped without a word.
+fn no_companion_warning(export: &str, library: &Path) -> String {
+    // Both come from the library: shown inert (`escape_debug`), as the
+    // report layer above shows every benchmark's text.
+    let short = export
+        .strip_prefix("bench_")
+        .unwrap_or(export)
+        .escape_debug();
+    format!(
+        "warning: {} in {} has no companion pybench_meta_{short}, so it is not a \
+         benchmark and does not run (hint: add PYBENCH_META({short}, ...) beside it in C, \
+         or define it inside pybench::bench! in Rust)",
+        export.escape_debug(),
+        library.display().to_string().escape_debug()
+    )
 }
