@@ -236,8 +236,3 @@ pub fn zero_differences_bound(measured: Mde, slot: &SlotKey, column: &[f64]) -> 
     let bound = mde::slot_mde_from_run_sd(measured.alpha, goodness.len(), between, mean);
     if bound.any_change { measured } else { bound }
 }
-
-/// A probability in as few digits as tell it apart.
-fn short(p: f64) -> String {
-    format!("{}", (p * 1e6).round() / 1e6)
-}
