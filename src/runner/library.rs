@@ -214,8 +214,8 @@ pub fn load_benchmarks(
     let library = Arc::new(
         Source::new(path, named, source.to_path_buf(), source_key, backend)
             // Never unloaded: a thread the benchmark left running may still be
-        // in its code after the run (a late `emit`); the exit unloads it.
-        .holding(Box::new(std::mem::ManuallyDrop::new(handle))),
+            // in its code after the run (a late `emit`); the exit unloads it.
+            .holding(Box::new(std::mem::ManuallyDrop::new(handle))),
     );
     Ok(benchmarks
         .into_iter()
