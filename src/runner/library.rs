@@ -77,7 +77,9 @@ pub struct Library {
     /// `source` as a baseline records it (`runner::source_key`): a path
     /// from the project root; None outside it.
     pub source_key: Option<String>,
-    _handle: Option<libloading::Library>,
+    /// Never unloaded: a thread the benchmark left running may still be in
+    /// its code after the run (a late `emit`); the process's exit unloads it.
+    _handle: Option<std::mem::ManuallyDrop<libloading::Library>>,
 }
 
 impl Library {
@@ -102,9 +104,9 @@ impl Library {
 /// Only the headers and symbol tables are read, not the whole file (a
 /// library with debug info is megabytes).
 pub fn exported_symbols(path: &Path) -> Result<Vec<String>, LibraryError> {
-    let file = std::fs::File::open(path).map_err(|source| LibraryError::Read {
+    let file = crate::store::atomic::open_regular(path).map_err(|source| LibraryError::Read {
         path: path.to_path_buf(),
-        source,
+        source: source.into(),
     })?;
     let data = object::read::ReadCache::new(file);
     let file = object::File::parse(&data).map_err(|e| LibraryError::Parse {
@@ -248,7 +250,7 @@ pub fn load_benchmarks(
         named,
         source: source.to_path_buf(),
         source_key,
-        _handle: Some(handle),
+        _handle: Some(std::mem::ManuallyDrop::new(handle)),
     });
     Ok(benchmarks
         .into_iter()

@@ -14,6 +14,7 @@ pub mod hash_cache;
 pub mod inputs;
 pub mod layout;
 pub mod lock;
+pub mod own_file;
 pub mod range;
 pub mod sensitivity;
 
