@@ -44,8 +44,11 @@ pub enum SettingsError {
     NullCompanion,
     #[error("its settings are not UTF-8")]
     NotUtf8,
-    #[error("invalid settings {text:?}: {reason}")]
+    /// The cause first: a long text is cut, its reason never is.
+    #[error("invalid settings: {reason}, in {}", excerpt(text))]
     Json { text: String, reason: String },
+    #[error("looks {looks:?}: {reason}")]
+    Looks { looks: Vec<usize>, reason: String },
     #[error("unknown ABI version {found} (this pybench speaks version {supported})")]
     UnknownAbi { found: u32, supported: u32 },
     #[error("settings {0:?} lack the \"abi\" version")]
@@ -65,6 +68,42 @@ pub fn compact(value: f64) -> String {
         format!("{value:e}")
     } else {
         format!("{value}")
+    }
+}
+
+/// How many characters of a companion's text an error quotes.
+const EXCERPT_CHARS: usize = 120;
+
+/// `text` quoted, cut after [`EXCERPT_CHARS`] characters.
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((at, _)) => format!("{:?}… ({} more bytes)", &text[..at], text.len() - at),
+        None => format!("{text:?}"),
+    }
+}
+
+/// Declared looks must be seed counts a sequential plan can use: at least
+/// one, the first at least 2, strictly increasing, the last all `n_seeds`.
+fn looks(looks: &[usize], n_seeds: usize) -> Result<(), SettingsError> {
+    let bad = |reason: String| {
+        Err(SettingsError::Looks {
+            looks: looks.to_vec(),
+            reason,
+        })
+    };
+    match (looks.first(), looks.last()) {
+        (None, _) | (_, None) => bad("at least one look is needed".into()),
+        (Some(&first), _) if first < 2 => bad(format!(
+            "the first look has {first} seed{}: at least 2 are needed",
+            if first == 1 { "" } else { "s" }
+        )),
+        _ if looks.windows(2).any(|w| w[0] >= w[1]) => {
+            bad("they must be strictly increasing".into())
+        }
+        (_, Some(&last)) if last != n_seeds => bad(format!(
+            "the last look has {last} seeds but n_seeds is {n_seeds}"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -211,6 +250,9 @@ impl Settings {
         settings.min_effect.map(min_effect).transpose()?;
         settings.timeout.map(timeout).transpose()?;
         workers(settings.workers)?;
+        if let Some(declared_looks) = &declared.looks {
+            looks(declared_looks, declared.n_seeds.unwrap_or(DEFAULT_N_SEEDS))?;
+        }
         Ok(settings)
     }
 }

@@ -139,21 +139,64 @@ pbtest!(
     }
 );
 
+/// The 20 benchmarks with `n_seeds` each, in their own library.
+pub(crate) fn many_with_seeds(n_seeds: usize) -> String {
+    let source = include_str!("fixtures/c/many.c")
+        .replace("\\\"n_seeds\\\":12", &format!("\\\"n_seeds\\\":{n_seeds}"));
+    assert!(
+        source.contains(&format!(":{n_seeds}}}")),
+        "n_seeds replaced"
+    );
+    c_library(&format!("many{n_seeds}"), &source)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
 pbtest!(
-    too_few_seeds_for_the_corrected_threshold_are_named,
+    seeds_that_cannot_reach_the_corrected_threshold_are_an_error,
     |repo: TestRepo, cmd: Pybench| {
-        // 6 seeds reach 0.05 alone (1/64) but not 0.05/20: say how many would.
-        let lib = many();
-        let run = cmd.run(&["update", &lib, "--n-seeds", "6"]);
-        assert_eq!(run.code, 0, "{run:?}");
-        repo.commit_all("six seeds");
-        let run = rerun(&cmd, &lib, "5", &[], &[]);
+        // 8 seeds reach 0.05 alone (1/256) but never 0.05/20: the gate could
+        // not fail, so each is an ERROR naming the seeds it needs — even the
+        // benchmark regressed by 4 sd, which used to PASS with exit 0.
+        let lib = many_with_seeds(8);
+        assert_eq!(cmd.run(&[&lib]).code, 0);
+        repo.commit_all("eight seeds");
+        let regress = [("PYBENCH_MANY_REGRESS", "b07")];
+        for family in ["bh", "holm"] {
+            let run = rerun(&cmd, &lib, "5", &["--family", family], &regress);
+            assert_eq!(run.code, 2, "{run:?}");
+            let line = run.line_of("bench_b07");
+            assert!(
+                line.ends_with(&format!(
+                    " ERROR   8 seeds can never reach the corrected threshold 0.0025, alpha=0.05's share under {} over 20 benchmarks (alpha/20): set n_seeds ≥ 9, or pass --family none",
+                    family.to_uppercase()
+                )),
+                "{line}"
+            );
+            assert!(
+                run.stdout.contains("0 failed, 0 passed, 0 new, 20 errors"),
+                "{}",
+                run.stdout
+            );
+        }
+        // Alone, the same seeds do reach 0.05: the regression FAILs.
+        let none = rerun(&cmd, &lib, "5", &["--family", "none"], &regress);
+        assert_eq!(none.code, 1, "{none:?}");
         assert!(
-            run.stderr.contains(
-                "6 seeds cannot reach the corrected threshold 0.0025 (BH over 20 benchmarks) on their own; it needs n_seeds ≥ 9"
+            none.line_of("bench_b07").contains(" FAIL "),
+            "{}",
+            none.stdout
+        );
+        // An adaptive check says whose share its alpha is.
+        let run = rerun(&cmd, &lib, "5", &["--adaptive"], &regress);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.line_of("bench_b07").ends_with(
+                "the smallest n_seeds that can is 9; alpha=0.0025 is the Bonferroni share alpha/20 of the declared alpha=0.05 over 20 benchmarks"
             ),
             "{}",
-            run.stderr
+            run.stdout
         );
     }
 );

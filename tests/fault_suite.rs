@@ -6,6 +6,7 @@
 //! leave the baseline file's bytes as they were.
 
 pub(crate) mod signals;
+mod state;
 
 use std::path::{Path, PathBuf};
 

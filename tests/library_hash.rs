@@ -11,7 +11,7 @@ use std::time::Duration;
 use pybench_cli::store::fingerprint::hash_bytes;
 use serde_json::Value;
 
-use crate::util::{Pybench, TestRepo, baseline_path, c_library};
+use crate::util::{Pybench, TestDir, TestRepo, baseline_path, c_library};
 
 const MARKED: &str = r#"#include <stdio.h>
 #include "pybench.h"
@@ -82,5 +82,43 @@ pbtest!(
         fs::write(&cache, b"{\"entries\": [[{\"path\": 1").unwrap();
         update(&cmd);
         assert_eq!(stored_hash(dir.path()), hash_bytes(&changed));
+    }
+);
+
+pbtest!(
+    forty_unchanged_libraries_are_all_served_from_the_cache,
+    |dir: TestDir, cmd: Pybench| {
+        let libs = dir.path().join("libs");
+        fs::create_dir_all(&libs).unwrap();
+        for i in 0..40 {
+            let source = MARKED.replace("marked", &format!("many{i:02}"));
+            let built = c_library(&format!("cached{i:02}"), &source);
+            fs::copy(built, libs.join(format!("libmany{i:02}.so"))).unwrap();
+        }
+        // Only a file whose times have settled is cached.
+        std::thread::sleep(Duration::from_millis(3200));
+        let run = cmd.run(&["update", "--yes", "libs"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let cache = libs.join(".pybench-library-hashes.json");
+        let text = fs::read_to_string(&cache).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["entries"].as_array().unwrap().len(), 40, "{text}");
+        // Every hash now comes from the cache: none is read again.
+        let fake = doc["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .fold(text.clone(), |t, e| {
+                t.replace(e[1]["hash"].as_str().unwrap(), "sha256:feed")
+            });
+        fs::write(&cache, fake).unwrap();
+        let run = cmd.run(&["update", "--yes", "libs"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let stored = fs::read_to_string(baseline_path(dir.path())).unwrap();
+        assert_eq!(stored.lines().count(), 40);
+        for line in stored.lines() {
+            let value: Value = serde_json::from_str(line).unwrap();
+            assert_eq!(value["env"]["library_hash"], "sha256:feed", "{line}");
+        }
     }
 );

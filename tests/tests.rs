@@ -27,6 +27,7 @@ mod family;
 mod fault_suite;
 mod fingerprint;
 mod git_module;
+mod hardening;
 mod hints;
 mod injection;
 mod layers;

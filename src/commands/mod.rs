@@ -46,7 +46,10 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
     let mut cli = Cli::parse_from(args);
     cli.resolve_in_process_paths();
     crate::report::style::apply(cli.color);
-    match dispatch(&cli) {
+    let outcome = dispatch(&cli);
+    // The library hashes this run found, written once for the whole run.
+    crate::store::hash_cache::save();
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             crate::error::print(&e);

@@ -21,6 +21,8 @@ pub fn run(args: &SeedsArgs) -> Result<i32, Error> {
         .seed_plan
         .clone()
         .unwrap_or_else(|| SeedPlan::default_path(&args.search.store.baseline()));
+    // Read and written under the plan's lock: concurrent runs add theirs.
+    let _lock = crate::store::lock::lock_file(&path, "seed-plan", true)?;
     let mut plan = if path.exists() {
         SeedPlan::read(&path)?
     } else {

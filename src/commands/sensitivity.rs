@@ -13,6 +13,7 @@ use crate::cli::ShowArgs;
 use crate::error::Error;
 use crate::exit;
 use crate::report;
+use crate::report::terminal::{bench_name, escape};
 use crate::settings::DEFAULT_ALPHA;
 use crate::stats::mde::{self, Mde, SeedsNeeded};
 use crate::stats::numeric;
@@ -45,7 +46,8 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
         out.push_str(&benchmark(baseline, paired, alpha, effect));
     }
     if store.is_empty() {
-        let _ = writeln!(out, "no baselines in {}", store.path().display());
+        let path = store.path().display().to_string();
+        let _ = writeln!(out, "no baselines in {}", escape(&path));
     }
     report::print(&out);
     Ok(exit::OK)
@@ -58,9 +60,12 @@ fn benchmark(baseline: &Baseline, paired: Option<&PairedSd>, alpha: f64, effect:
         Some(_) => "paired sd from the last judged run",
         None => "no paired run yet: a bound, √2 × the baseline's sd",
     };
+    // Names are escaped as in every other view: a name may hold a newline
+    // or a terminal escape, and one not starting `bench_` is quoted, so
+    // that no name starts a line (a `::error::` command in a CI log).
     let mut out = format!(
         "{}  {n} seeds  (α′={}; {source})\n",
-        baseline.bench,
+        bench_name(&baseline.bench),
         report::terminal::p_text(alpha, 0.0)
     );
     let table = &baseline.scores;
@@ -75,7 +80,12 @@ fn benchmark(baseline: &Baseline, paired: Option<&PairedSd>, alpha: f64, effect:
                 mde::slot_mde_from_run_sd(alpha, n, sd, mean)
             }
         };
-        let _ = writeln!(out, "  {name:<16} {}", line(&estimate, alpha, effect, mean));
+        let shown = escape(&name);
+        let _ = writeln!(
+            out,
+            "  {shown:<16} {}",
+            line(&estimate, alpha, effect, mean)
+        );
     }
     out
 }

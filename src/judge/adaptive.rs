@@ -9,6 +9,7 @@ use crate::result::{BenchResult, Evidence, Outcome, Plan, Sequential};
 use crate::runner::{Benchmark, SeedResult, call};
 use crate::scores::ScoreTable;
 use crate::settings::Settings;
+use crate::stats::family;
 use crate::stats::{Differences, SequentialOutcome, SequentialPlan, SequentialTest, Step};
 
 use super::evidence::compare;
@@ -33,7 +34,13 @@ pub fn run(
     let looks = sequential.looks.clone();
     let test = match SequentialTest::new(&plan.name, &plan.seeds, sequential) {
         Ok(test) => test,
-        Err(e) => return plan.error(format!("adaptive: {e}")),
+        Err(e) => {
+            let share = family::bonferroni_share(alpha, settings.alpha, execution.family_size);
+            return plan.error(match share {
+                Some(share) if alpha != settings.alpha => format!("adaptive: {e}; {share}"),
+                _ => format!("adaptive: {e}"),
+            });
+        }
     };
     let mut output = String::new();
     let stopped = Looks {

@@ -7,7 +7,7 @@
 //! With one judged benchmark, or `--family none`, nothing is corrected or
 //! refined: the verdicts and numbers are exactly those of the Python tool.
 
-use crate::result::{BenchResult, FamilyOutcome, Note, NoteKind, RunFamily, Status};
+use crate::result::{BenchResult, FamilyOutcome, Note, NoteKind, Outcome, RunFamily, Status};
 use crate::stats::family::{self, Family};
 use crate::stats::mde::{self, Mde};
 use crate::stats::refine::{self, Member, RefineOptions};
@@ -118,30 +118,35 @@ fn apply(
     Some((outcomes, run))
 }
 
-/// `result` with its place in the run's correction, and a note when its
-/// seeds cannot reach the corrected threshold.
+/// `result` with its place in the run's correction. Seeds that cannot
+/// reach their share of alpha under the correction could never FAIL alone:
+/// an ERROR saying so, unless it FAILed (then a note).
 fn with_family(result: BenchResult, family: FamilyOutcome) -> BenchResult {
     let n = result
         .sequential()
         .map_or(result.seeds.len(), |s| s.planned_seeds);
-    let (method, m) = (family.method, family.m);
-    let reach = family::reachability(n, result.alpha, m);
-    let mut notes = result.notes.clone();
-    if !reach.reachable {
+    let unreachable = family::unreachable_share(n, result.alpha, family.method, family.m);
+    let result = BenchResult {
+        family: Some(family),
+        ..result
+    };
+    let Some(text) = unreachable else {
+        return result;
+    };
+    if result.status() == Status::Fail {
+        let mut notes = result.notes.clone();
         notes.push(Note {
             kind: NoteKind::Reach,
-            text: format!(
-                "{}: {n} seeds cannot reach the corrected threshold {} ({} over {m} benchmarks) on their own; it needs n_seeds ≥ {}",
-                result.name,
-                short(reach.threshold),
-                method.name().to_uppercase(),
-                reach.seeds_needed
-            ),
+            text: format!("{}: {text}", result.name),
         });
+        return BenchResult { notes, ..result };
     }
+    let current = result.evidence().map(|e| e.current.clone());
     BenchResult {
-        family: Some(family),
-        notes,
+        outcome: Outcome::Error {
+            message: text,
+            current,
+        },
         ..result
     }
 }
@@ -194,9 +199,4 @@ fn sensed(result: BenchResult, method: Family, m: usize) -> BenchResult {
         notes,
         ..result
     }
-}
-
-/// A probability in as few digits as tell it apart.
-fn short(p: f64) -> String {
-    format!("{}", (p * 1e6).round() / 1e6)
 }

@@ -22,7 +22,7 @@ pub fn escape(text: &str) -> String {
             '\r' => out.push_str("&#13;"),
             '\t' => out.push_str("&#9;"),
             // Characters XML 1.0 cannot hold at all.
-            c if (c as u32) < 0x20 => out.push('\u{FFFD}'),
+            c if !super::xml::allowed(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

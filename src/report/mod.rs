@@ -16,6 +16,7 @@ pub mod plot;
 pub mod progress;
 pub mod style;
 pub mod terminal;
+pub mod xml;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

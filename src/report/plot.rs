@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::{Exporter, ReportError, RunReport};
+use super::{Exporter, ReportError, RunReport, xml};
 use crate::result::BenchResult;
 use crate::scores::ScoreTable;
 use crate::stats::numeric;
@@ -108,7 +108,26 @@ fn svg_path(dir: &Path, bench: &str) -> PathBuf {
             }
         })
         .collect();
-    dir.join(format!("{safe}.svg"))
+    dir.join(format!("{}.svg", short_name(&safe, bench)))
+}
+
+/// The most bytes of a benchmark's name a plot's file name keeps: file
+/// systems allow 255 bytes in all.
+const FILE_NAME_BYTES: usize = 100;
+
+/// `safe` cut to at most [`FILE_NAME_BYTES`] bytes (at a character) and
+/// told apart by a hash of the whole `name` when it is longer.
+fn short_name(safe: &str, name: &str) -> String {
+    if safe.len() <= FILE_NAME_BYTES {
+        return safe.to_string();
+    }
+    let at = (0..=FILE_NAME_BYTES)
+        .rev()
+        .find(|&i| safe.is_char_boundary(i))
+        .unwrap_or(0);
+    let hash = crate::store::fingerprint::hash_bytes(name.as_bytes());
+    let hex = hash.trim_start_matches("sha256:");
+    format!("{}-{}", &safe[..at], &hex[..12])
 }
 
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
@@ -189,7 +208,7 @@ pub fn draw(path: &Path, title: &str, series: &[Series]) -> Result<(), ReportErr
     let root = SVGBackend::new(path, (900, 540)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
+        .caption(xml::label(title), ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(64)
@@ -281,7 +300,7 @@ fn draw_metric(chart: &mut Chart, s: &Series, index: usize) -> Result<(), String
                 line_color.stroke_width(width),
             ))
             .map_err(err)?
-            .label(format!("{} {which}", s.metric))
+            .label(xml::label(&format!("{} {which}", s.metric)))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], line_color.stroke_width(width))
             });

@@ -26,6 +26,8 @@ pub enum BuildError {
 struct Message {
     reason: String,
     #[serde(default)]
+    package_id: Option<String>,
+    #[serde(default)]
     manifest_path: Option<PathBuf>,
     #[serde(default)]
     target: Option<Target>,
@@ -49,9 +51,87 @@ pub fn build_package(
     target_dir: Option<&Path>,
     quiet: bool,
 ) -> Result<Vec<PathBuf>, BuildError> {
+    let manifest = dir.join("Cargo.toml");
+    let artifacts = run_build(dir, &manifest, &[], target_dir, quiet)?;
+    let mut libraries: Vec<PathBuf> = artifacts
+        .into_iter()
+        .filter(|a| {
+            a.manifest_path
+                .as_ref()
+                .is_some_and(|m| workspace::under(m, dir))
+        })
+        .flat_map(|a| a.filenames)
+        .collect();
+    libraries.sort();
+    libraries.dedup();
+    Ok(libraries)
+}
+
+/// Build the packages at `dirs` with one `cargo build` per workspace, each
+/// package selected with `-p`: a workspace of a hundred members is one
+/// cargo run, not a hundred. Each directory's `cdylib` files, in order.
+pub fn build_packages(
+    dirs: &[PathBuf],
+    target_dir: Option<&Path>,
+    quiet: bool,
+) -> Result<Vec<Vec<PathBuf>>, BuildError> {
+    if let [dir] = dirs {
+        return Ok(vec![build_package(dir, target_dir, quiet)?]);
+    }
+    let mut out = vec![Vec::new(); dirs.len()];
+    for group in workspace::group_by_workspace(dirs) {
+        let Some(root) = group.root else {
+            // Cargo cannot read it: build it alone, so its errors show.
+            for (index, _) in group.members {
+                out[index] = build_package(&dirs[index], target_dir, quiet)?;
+            }
+            continue;
+        };
+        let ids: Vec<&str> = group
+            .members
+            .iter()
+            .flat_map(|(_, ids)| ids.iter().map(String::as_str))
+            .collect();
+        let mut ids = ids;
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        let artifacts = run_build(&root, &root.join("Cargo.toml"), &ids, target_dir, quiet)?;
+        for (index, own) in &group.members {
+            let mut libraries: Vec<PathBuf> = artifacts
+                .iter()
+                .filter(|a| a.package_id.as_ref().is_some_and(|id| own.contains(id)))
+                .flat_map(|a| a.filenames.iter().cloned())
+                .collect();
+            libraries.sort();
+            libraries.dedup();
+            out[*index] = libraries;
+        }
+    }
+    Ok(out)
+}
+
+/// A `cdylib` that cargo built: its package and shared library files.
+struct Artifact {
+    package_id: Option<String>,
+    manifest_path: Option<PathBuf>,
+    filenames: Vec<PathBuf>,
+}
+
+/// Run `cargo build --release` for `manifest` (with `-p` for each of
+/// `packages`, none for its default), saying so on stderr without a
+/// terminal unless `quiet` (`-q`); every `cdylib` artifact cargo reports.
+fn run_build(
+    dir: &Path,
+    manifest: &Path,
+    packages: &[&str],
+    target_dir: Option<&Path>,
+    quiet: bool,
+) -> Result<Vec<Artifact>, BuildError> {
     let started = std::time::Instant::now();
     let terminal = std::io::stderr().is_terminal();
-    let manifest = dir.join("Cargo.toml");
     let mut command = workspace::cargo();
     if let Some(target_dir) = target_dir {
         command.env("CARGO_TARGET_DIR", target_dir);
@@ -61,15 +141,23 @@ pub fn build_package(
         "--release",
         "--message-format=json-render-diagnostics",
     ]);
+    for package in packages {
+        command.args(["-p", package]);
+    }
+    let shown = workspace::relative_to_cwd(dir).display().to_string();
+    let what = match packages.len() {
+        0 | 1 => shown,
+        n => format!("{n} packages of {shown}"),
+    };
     if !terminal || quiet {
         command.arg("--quiet");
     }
     if !terminal && !quiet {
-        eprintln!("building {} (cargo build --release)", dir.display());
+        eprintln!("building {what} (cargo build --release)");
     }
     let mut child = command
         .arg("--manifest-path")
-        .arg(&manifest)
+        .arg(manifest)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -78,8 +166,7 @@ pub fn build_package(
             source,
         })?;
     let stdout = child.stdout.take().expect("stdout is piped");
-    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let mut libraries = Vec::new();
+    let mut artifacts = Vec::new();
     for line in std::io::BufReader::new(stdout).lines() {
         let line = line.map_err(|e| BuildError::Output {
             dir: dir.to_path_buf(),
@@ -88,24 +175,20 @@ pub fn build_package(
         let Ok(message) = serde_json::from_str::<Message>(&line) else {
             continue;
         };
-        if message.reason != "compiler-artifact" {
-            continue;
-        }
         let is_cdylib = message
             .target
             .as_ref()
             .is_some_and(|t| t.kind.iter().any(|k| k == "cdylib"));
-        let is_own = message
-            .manifest_path
-            .as_ref()
-            .is_some_and(|m| m.starts_with(&root));
-        if is_cdylib && is_own {
-            libraries.extend(
-                message
+        if message.reason == "compiler-artifact" && is_cdylib {
+            artifacts.push(Artifact {
+                package_id: message.package_id,
+                manifest_path: message.manifest_path,
+                filenames: message
                     .filenames
                     .into_iter()
-                    .filter(|f| is_shared_library(f)),
-            );
+                    .filter(|f| is_shared_library(f))
+                    .collect(),
+            });
         }
     }
     let status = child.wait().map_err(|source| BuildError::Spawn {
@@ -119,15 +202,9 @@ pub fn build_package(
         });
     }
     if !terminal && !quiet {
-        eprintln!(
-            "built {} in {:.1}s",
-            dir.display(),
-            started.elapsed().as_secs_f64()
-        );
+        eprintln!("built {what} in {:.1}s", started.elapsed().as_secs_f64());
     }
-    libraries.sort();
-    libraries.dedup();
-    Ok(libraries)
+    Ok(artifacts)
 }
 
 /// The `cdylib` files a previous `cargo build --release` left for the
@@ -137,11 +214,10 @@ pub fn built_libraries(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
         dir: dir.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let release = meta.target_directory.join("release");
     let mut libraries: Vec<PathBuf> = meta
         .members()
-        .filter(|p| p.manifest_path.starts_with(&root))
+        .filter(|p| workspace::under(&p.manifest_path, dir))
         .flat_map(|p| &p.targets)
         .filter(|t| t.is_cdylib())
         .map(|t| {

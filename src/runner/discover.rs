@@ -160,10 +160,15 @@ pub fn library_files_in(
         options,
         visited: HashSet::new(),
         files: Vec::new(),
+        packages: Vec::new(),
     };
     for path in paths {
         if !path.exists() {
             return Err(DiscoverError::Missing(path.clone()));
+        }
+        if !path.is_file() && !path.is_dir() {
+            // A FIFO or a device: nothing pybench could load or search.
+            return Err(DiscoverError::NotALibrary(path.clone()));
         }
         if path.is_file() {
             if !build::is_shared_library(path) && !is_python_file(path) {
@@ -182,6 +187,7 @@ pub fn library_files_in(
             walk.directory(path, true, &mut scope)?;
         }
     }
+    walk.build()?;
     Ok(distinct(walk.files))
 }
 
@@ -219,6 +225,9 @@ struct Walk<'a> {
     options: &'a Options<'a>,
     visited: HashSet<DirId>,
     files: Vec<LibraryFile>,
+    /// Cargo packages found, and whether the user named each: built
+    /// together once the walk is done.
+    packages: Vec<(PathBuf, bool)>,
 }
 
 #[cfg(unix)]
@@ -266,6 +275,11 @@ impl Walk<'_> {
                     }
                     None => self.directory(&entry, false, scope)?,
                 }
+            } else if build::is_shared_library(&entry) && !entry.is_file() {
+                self.note(format_args!(
+                    "skipped {}: not a regular file",
+                    entry.display()
+                ));
             } else if is_python_file(&entry) || build::is_shared_library(&entry) {
                 if !is_python_file(&entry) {
                     self.note(format_args!("found library {}", entry.display()));
@@ -280,7 +294,7 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// Build (or find the last build of) the Cargo package at `dir`.
+    /// Take the Cargo package at `dir`, to build once the walk is done.
     fn package(&mut self, dir: &Path, named: bool, scope: &Scope) -> Result<(), DiscoverError> {
         if !named && !scope.may_build(dir) {
             self.note(format_args!(
@@ -289,11 +303,35 @@ impl Walk<'_> {
             ));
             return Ok(());
         }
-        let libraries = if self.options.no_build {
-            build::built_libraries(dir)?
+        self.packages.push((dir.to_path_buf(), named));
+        Ok(())
+    }
+
+    /// Build (or find the last build of) every package taken, in as few
+    /// cargo runs as their workspaces allow.
+    fn build(&mut self) -> Result<(), DiscoverError> {
+        let dirs: Vec<PathBuf> = self.packages.iter().map(|(dir, _)| dir.clone()).collect();
+        let built = if self.options.no_build {
+            dirs.iter()
+                .map(|dir| build::built_libraries(dir))
+                .collect::<Result<Vec<_>, _>>()?
         } else {
-            build::build_package(dir, self.options.target_dir, self.options.quiet)?
+            build::build_packages(&dirs, self.options.target_dir, self.options.quiet)?
         };
+        let packages = std::mem::take(&mut self.packages);
+        for ((dir, named), libraries) in packages.into_iter().zip(built) {
+            self.built(&dir, named, libraries)?;
+        }
+        Ok(())
+    }
+
+    /// The libraries built from the package at `dir`.
+    fn built(
+        &mut self,
+        dir: &Path,
+        named: bool,
+        libraries: Vec<PathBuf>,
+    ) -> Result<(), DiscoverError> {
         if libraries.is_empty() {
             let rlibs = workspace::packages_without_cdylib(dir);
             if named && !rlibs.is_empty() {

@@ -69,9 +69,9 @@ impl Benchmark {
 /// Only the headers and symbol tables are read, not the whole file (a
 /// library with debug info is megabytes).
 pub fn exported_symbols(path: &Path) -> Result<Vec<String>, LibraryError> {
-    let file = std::fs::File::open(path).map_err(|source| LibraryError::Read {
+    let file = crate::store::atomic::open_regular(path).map_err(|source| LibraryError::Read {
         path: path.to_path_buf(),
-        source,
+        source: source.into(),
     })?;
     let data = object::read::ReadCache::new(file);
     let file = object::File::parse(&data).map_err(|e| LibraryError::Parse {
@@ -211,9 +211,11 @@ pub fn load_benchmarks(
         let meta = meta_fn(&handle, &path, &companion)?;
         benchmarks.push((name, entry, read_settings(meta)));
     }
+    // Never unloaded: a thread the benchmark left running may still be in
+    // its code after the run (a late `emit`); the process's exit unloads it.
     let library = Arc::new(
         Source::new(path, named, source.to_path_buf(), source_key, backend)
-            .holding(Box::new(handle)),
+            .holding(Box::new(std::mem::ManuallyDrop::new(handle))),
     );
     Ok(benchmarks
         .into_iter()

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::discover::{self, DiscoverError};
 use super::python::is_python_file;
-use crate::store::atomic;
 use crate::store::checkout;
 use crate::store::fingerprint::hash_bytes;
 use crate::store::git::GitError;
+use crate::store::{atomic, own_file};
 
 /// Why REV's side cannot be prepared.
 #[derive(Debug, thiserror::Error)]
@@ -205,7 +205,8 @@ fn reusable(record_path: &Path, relative: &[PathBuf]) -> Option<CacheRecord> {
             .iter()
             .zip(&record.hashes)
             .all(|(library, hash)| {
-                std::fs::read(library).is_ok_and(|bytes| hash_bytes(&bytes) == *hash)
+                own_file::read(library, atomic::USER_FILE_LIMIT)
+                    .is_some_and(|bytes| hash_bytes(&bytes) == *hash)
             });
     intact.then_some(record)
 }
@@ -295,7 +296,7 @@ fn build(
 }
 
 pub fn read_record(path: &Path) -> Option<CacheRecord> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    serde_json::from_slice(&own_file::read(path, 1 << 20)?).ok()
 }
 
 fn write_record(path: &Path, record: &CacheRecord) -> std::io::Result<()> {

@@ -54,7 +54,7 @@ impl WorkspaceError {
                 "pass a benchmark library, a Cargo package or a directory, or run pybench inside a Cargo workspace"
             }
             WorkspaceError::Metadata { .. } => {
-                "fix the Cargo.toml that cargo names above, or pass the benchmark paths explicitly"
+                "fix the Cargo.toml that cargo names, or pass the benchmark paths explicitly"
             }
             WorkspaceError::BadPaths { .. } => {
                 "write `paths = [\"benches/solver\"]`: a list of paths relative to that Cargo.toml"
@@ -173,15 +173,82 @@ pub fn metadata(dir: &Path) -> Result<Metadata, WorkspaceError> {
         .output()
         .map_err(|e| failed(format!("cannot run cargo: {e}")))?;
     if !output.status.success() {
-        // Cargo's own first error line says what is wrong, and where.
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let reason = stderr
-            .lines()
-            .find_map(|l| l.strip_prefix("error: "))
-            .unwrap_or("cargo metadata failed");
-        return Err(failed(reason.to_string()));
+        return Err(failed(cargo_error(&String::from_utf8_lossy(
+            &output.stderr,
+        ))));
     }
     serde_json::from_slice(&output.stdout).map_err(|e| failed(e.to_string()))
+}
+
+/// Cargo's own error, from its first `error:` line to the end, on one line:
+/// what is wrong and where, and cargo's advice (a nested crate's "believes
+/// it's in a workspace when it's not" names both manifests and the fix).
+fn cargo_error(stderr: &str) -> String {
+    let Some(start) = stderr.find("error: ") else {
+        return "cargo metadata failed".into();
+    };
+    let text = &stderr[start + "error: ".len()..];
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the manifest cargo names is at or under `dir`: as cargo names it
+/// (a workspace member that is a symlink to a crate elsewhere) or resolved
+/// (a package named through a symlinked parent).
+pub fn under(manifest: &Path, dir: &Path) -> bool {
+    let resolved = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let named = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    manifest.starts_with(&named) || resolved(manifest).starts_with(resolved(dir))
+}
+
+/// Packages to build together: a workspace's root (`None` when cargo
+/// cannot read it) and, per directory (by its index), the ids of the
+/// workspace members a build of it selects.
+pub struct BuildGroup {
+    pub root: Option<PathBuf>,
+    pub members: Vec<(usize, Vec<String>)>,
+}
+
+/// Group `dirs` by the Cargo workspace they are in, asking cargo once per
+/// workspace: a directory whose packages are members of a workspace
+/// already read joins its group.
+pub fn group_by_workspace(dirs: &[PathBuf]) -> Vec<BuildGroup> {
+    let mut groups: Vec<(Option<Metadata>, BuildGroup)> = Vec::new();
+    for (index, dir) in dirs.iter().enumerate() {
+        let known = groups.iter_mut().find_map(|(meta, group)| {
+            let ids = selected(meta.as_ref()?, dir);
+            (!ids.is_empty()).then_some((group, ids))
+        });
+        if let Some((group, ids)) = known {
+            group.members.push((index, ids));
+            continue;
+        }
+        let meta = metadata(dir).ok();
+        let group = BuildGroup {
+            root: meta.as_ref().map(|m| m.workspace_root.clone()),
+            members: vec![(
+                index,
+                meta.as_ref().map_or(Vec::new(), |m| selected(m, dir)),
+            )],
+        };
+        groups.push((meta, group));
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
+}
+
+/// The ids of the members of `meta` a build of `dir` selects, as cargo
+/// would: the package at `dir`, else (a virtual manifest, a directory of
+/// crates) every member under it.
+fn selected(meta: &Metadata, dir: &Path) -> Vec<String> {
+    let inside: Vec<&Package> = meta
+        .members()
+        .filter(|p| under(&p.manifest_path, dir))
+        .collect();
+    // Under `dir` and `dir` under it: the package at `dir`.
+    let at_dir = inside.iter().find(|p| under(dir, p.dir()));
+    match at_dir {
+        Some(package) => vec![package.id.clone()],
+        None => inside.iter().map(|p| p.id.clone()).collect(),
+    }
 }
 
 /// The paths a run with no PATH argument searches, each printed as the
@@ -305,7 +372,6 @@ pub fn packages_without_cdylib(dir: &Path) -> Vec<Package> {
     let Ok(meta) = metadata(dir) else {
         return Vec::new();
     };
-    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let Metadata {
         packages,
         workspace_members,
@@ -313,7 +379,7 @@ pub fn packages_without_cdylib(dir: &Path) -> Vec<Package> {
     } = meta;
     packages
         .into_iter()
-        .filter(|p| workspace_members.contains(&p.id) && p.manifest_path.starts_with(&root))
+        .filter(|p| workspace_members.contains(&p.id) && under(&p.manifest_path, dir))
         .filter(|p| p.uses_pybench() && !p.builds_cdylib())
         .collect()
 }

@@ -325,6 +325,40 @@ pub fn reachability(n_seeds: usize, alpha: f64, m: usize) -> Reachability {
     }
 }
 
+/// Why `n_seeds` seeds can never FAIL when `method` corrects `m` benchmarks
+/// together at level `alpha`: their share of it, `alpha/m` (the smallest
+/// cut of Holm and of BH), is at most `2^−n`, the smallest meta-p they can
+/// give. `None` when they can.
+pub fn unreachable_share(n_seeds: usize, alpha: f64, method: Family, m: usize) -> Option<String> {
+    let reach = reachability(n_seeds, alpha, m);
+    (!reach.reachable).then(|| {
+        format!(
+            "{n_seeds} seeds can never reach the corrected threshold {}, alpha={}'s share under {} over {m} benchmarks (alpha/{m}): set n_seeds ≥ {}, or pass --family none",
+            few_digits(reach.threshold),
+            crate::settings::compact(alpha),
+            method.name().to_uppercase(),
+            reach.seeds_needed
+        )
+    })
+}
+
+/// What an adaptive check's `share` of the run's alpha is, when it is one.
+pub fn bonferroni_share(share: f64, declared: f64, m: usize) -> Option<String> {
+    (m > 1).then(|| {
+        format!(
+            "alpha={} is the Bonferroni share alpha/{m} of the declared alpha={} over {m} benchmarks",
+            few_digits(share),
+            crate::settings::compact(declared)
+        )
+    })
+}
+
+/// `value` to four significant digits, as [`crate::settings::compact`] writes it.
+fn few_digits(value: f64) -> String {
+    let rounded: f64 = format!("{value:.3e}").parse().unwrap_or(value);
+    crate::settings::compact(rounded)
+}
+
 /// `2^−n < threshold`, computed as `threshold · 2^n > 1` (exact in binary).
 pub fn reachable(n_seeds: usize, threshold: f64) -> bool {
     n_seeds >= 1024 || threshold * (n_seeds as f64).exp2() > 1.0
@@ -373,5 +407,28 @@ mod tests {
             }
         }
         assert_eq!(seeds_for_threshold(0.25), 3);
+    }
+
+    #[test]
+    fn an_unreachable_share_names_the_seeds_and_the_share() {
+        assert_eq!(unreachable_share(9, 0.05, Family::Bh, 20), None);
+        assert_eq!(
+            unreachable_share(8, 0.05, Family::Holm, 20).unwrap(),
+            "8 seeds can never reach the corrected threshold 0.0025, alpha=0.05's share under HOLM over 20 benchmarks (alpha/20): set n_seeds ≥ 9, or pass --family none"
+        );
+        assert!(
+            unreachable_share(8, 0.05, Family::Bh, 3).is_none(),
+            "0.05/3 > 2^-8"
+        );
+        assert!(
+            unreachable_share(4, 0.05, Family::Bh, 3)
+                .unwrap()
+                .contains("threshold 0.01667, alpha=0.05's share")
+        );
+        assert_eq!(bonferroni_share(0.05, 0.05, 1), None);
+        assert_eq!(
+            bonferroni_share(0.0125, 0.05, 4).unwrap(),
+            "alpha=0.0125 is the Bonferroni share alpha/4 of the declared alpha=0.05 over 4 benchmarks"
+        );
     }
 }

@@ -24,6 +24,8 @@ pub enum FileError {
     NotRegular(&'static str),
     #[error("it is read-only (mode {mode:04o})")]
     ReadOnly { mode: u32 },
+    #[error("it is {size} bytes, more than the {limit} bytes pybench reads")]
+    TooLarge { size: u64, limit: u64 },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -32,7 +34,9 @@ impl From<FileError> for std::io::Error {
     fn from(error: FileError) -> std::io::Error {
         match error {
             FileError::Io(e) => e,
-            FileError::NotRegular(_) => std::io::Error::new(ErrorKind::InvalidInput, error),
+            FileError::NotRegular(_) | FileError::TooLarge { .. } => {
+                std::io::Error::new(ErrorKind::InvalidInput, error)
+            }
             FileError::ReadOnly { .. } => std::io::Error::new(ErrorKind::PermissionDenied, error),
         }
     }
@@ -47,14 +51,27 @@ pub fn parent_dir(path: &Path) -> &Path {
 }
 
 /// Atomically replace `path` with `bytes`, creating its directory. The
-/// temporary file is named `.{prefix}.XXXXXX.tmp`.
+/// temporary file is named `.{prefix}.XXXXXX.tmp`. A new file's mode
+/// follows the umask, as any program's would; a regular file there keeps
+/// its mode (a report another user's CI step reads stays readable).
 pub fn write(path: &Path, prefix: &str, bytes: &[u8]) -> std::io::Result<()> {
     let dir = parent_dir(path);
     std::fs::create_dir_all(dir)?;
+    let mode = match std::fs::symlink_metadata(path) {
+        // Not set-id or sticky bits: those are not a report's to keep.
+        Ok(meta) if meta.is_file() => meta.permissions().mode() & 0o777,
+        _ => 0o666,
+    };
     let mut file = tempfile::Builder::new()
         .prefix(&format!(".{prefix}."))
         .suffix(".tmp")
+        // Less the umask, as open(2) applies it.
+        .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)?;
+    if mode != 0o666 {
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
@@ -114,30 +131,75 @@ fn regular_metadata(path: &Path) -> Result<Option<Metadata>, FileError> {
     }
 }
 
+/// The most bytes pybench reads of a user's file (a baseline, shard file,
+/// seed plan or report): far above any real one, and a bound on memory.
+pub const USER_FILE_LIMIT: u64 = 1 << 30;
+
 /// Read a regular file (through symlinks); `None` when it does not exist.
 /// A device node or FIFO is refused before it is opened for reading, so
-/// `/dev/zero` cannot read forever and a FIFO cannot block.
+/// `/dev/zero` cannot read forever and a FIFO cannot block; a file over
+/// [`USER_FILE_LIMIT`] is refused unread.
 pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
     if regular_metadata(path)?.is_none() {
         return Ok(None);
     }
-    // Non-blocking, and checked again on the open file: the path may have
-    // been swapped for a FIFO since the check above.
+    Ok(read_open(path, 0, USER_FILE_LIMIT)?.map(|(_, bytes)| bytes))
+}
+
+/// Open `path` without blocking (`flags` adds to the open flags), check on
+/// the open file that it is regular and at most `limit` bytes, and read at
+/// most that many: the open file's metadata and bytes, `None` when it does
+/// not exist.
+pub(super) fn read_open(
+    path: &Path,
+    flags: libc::c_int,
+    limit: u64,
+) -> Result<Option<(Metadata, Vec<u8>)>, FileError> {
+    // Non-blocking, and checked on the open file: the path may have been
+    // swapped for a FIFO since any check made before.
     let mut file = match OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | flags)
         .open(path)
     {
         Ok(file) => file,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    if let Some(what) = kind(&file.metadata()?) {
+    let meta = file.metadata()?;
+    if let Some(what) = kind(&meta) {
         return Err(FileError::NotRegular(what));
     }
+    if meta.len() > limit {
+        return Err(FileError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    // The bound holds even for a file that grows while it is read.
+    (&mut file).take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(FileError::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(Some((meta, bytes)))
+}
+
+/// Open `path` for reading without blocking, and only if it is a regular
+/// file: a FIFO named like a library cannot hang a run, nor a device
+/// read forever.
+pub fn open_regular(path: &Path) -> Result<File, FileError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    match kind(&file.metadata()?) {
+        Some(what) => Err(FileError::NotRegular(what)),
+        None => Ok(file),
+    }
 }
 
 /// Whether the calling process may access `path` as `mode` (`libc::W_OK`…).

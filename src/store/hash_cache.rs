@@ -9,6 +9,8 @@
 //! stays clean), or `.pybench-library-hashes.json` beside the library
 //! outside a repository. It is only a cache: a missing, unreadable or
 //! corrupt file is ignored, and one that cannot be written costs a hash.
+//! A run reads each cache file once and writes it at most once, at its end
+//! ([`save`]), keeping an entry for every library it used.
 
 use std::fs::File;
 use std::io::{Read, Seek};
@@ -20,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::atomic;
+use super::{atomic, own_file};
 
 /// What identifies a library build: its hash and the rustc that built it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,34 +71,58 @@ impl Key {
 /// How long after its last change a file's times are trusted.
 const SETTLE: Duration = Duration::from_secs(3);
 
-/// The most libraries the cache file remembers (the latest ones).
+/// The most libraries a cache file remembers besides those of the run that
+/// writes it (which it always keeps, however many).
 const KEPT: usize = 32;
+
+/// The most bytes of a cache file that are read: thousands of entries.
+const CACHE_LIMIT: u64 = 4 << 20;
 
 #[derive(Default, Serialize, Deserialize)]
 struct CacheFile {
     entries: Vec<(Key, Identity)>,
 }
 
-/// Identities found in this process, so a library with many benchmarks is
-/// looked up once per run.
-static SEEN: Mutex<Vec<(Key, Identity)>> = Mutex::new(Vec::new());
+/// A library this run looked up: its identity, the cache file it belongs
+/// in, and whether that file may keep it (its times are settled).
+struct Used {
+    key: Key,
+    identity: Identity,
+    cache: Option<PathBuf>,
+    keep: bool,
+}
+
+/// What this run looked up: each library once, and each cache file read
+/// once; [`save`] writes the cache files that gained an entry, once.
+#[derive(Default)]
+struct RunCache {
+    used: Vec<Used>,
+    files: Vec<(PathBuf, CacheFile)>,
+    dirty: Vec<PathBuf>,
+}
+
+static RUN: Mutex<Option<RunCache>> = Mutex::new(None);
 
 /// The identity of the library at `path` (`None` when it cannot be read),
-/// from the cache when the file is unchanged, else read, hashed and cached.
-/// `rustc_of` finds the compiler in the file.
+/// from the cache when the file is unchanged, else read and hashed.
+/// `rustc_of` finds the compiler in the file. A library named two ways
+/// (a symlink, `..`) is one file, with one entry.
 pub fn identity(path: &Path, rustc_of: fn(&File) -> Option<String>) -> Option<Identity> {
-    let path = std::path::absolute(path).ok()?;
-    let mut file = File::open(&path).ok()?;
+    let path = std::fs::canonicalize(path).ok()?;
+    let mut file = atomic::open_regular(&path).ok()?;
     let key = Key::of(&path, &file.metadata().ok()?);
-    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, identity)) = seen.iter().find(|(k, _)| *k == key) {
-        return Some(identity.clone());
+    let mut run = RUN.lock().unwrap_or_else(|e| e.into_inner());
+    let run = run.get_or_insert_with(RunCache::default);
+    if let Some(used) = run.used.iter().find(|u| u.key == key) {
+        return Some(used.identity.clone());
     }
-    let cache_path = cache_file(&path);
-    let mut cache = read_cache(&cache_path);
-    let found = cache.entries.iter().find(|(k, _)| *k == key);
-    let identity = match found {
-        Some((_, identity)) => identity.clone(),
+    let cache = cache_file(&path);
+    let cached = cache
+        .as_ref()
+        .and_then(|c| run.file(c).entries.iter().find(|(k, _)| *k == key))
+        .map(|(_, identity)| identity.clone());
+    let (identity, keep) = match cached {
+        Some(identity) => (identity, true),
         None => {
             let identity = Identity {
                 hash: hash_file(&mut file)?,
@@ -104,20 +130,59 @@ pub fn identity(path: &Path, rustc_of: fn(&File) -> Option<String>) -> Option<Id
             };
             // Changed while it was read: its key no longer says what was hashed.
             let unchanged = file.metadata().is_ok_and(|m| Key::of(&path, &m) == key);
-            if unchanged && key.settled() {
-                cache.entries.retain(|(k, _)| k.path != key.path);
-                cache.entries.push((key.clone(), identity.clone()));
-                let excess = cache.entries.len().saturating_sub(KEPT);
-                cache.entries.drain(..excess);
-                if let Ok(text) = serde_json::to_vec(&cache) {
-                    let _ = atomic::write(&cache_path, "library-hashes", &text);
-                }
+            let keep = unchanged && key.settled();
+            if let Some(cache) = cache.as_ref().filter(|c| keep && !run.dirty.contains(c)) {
+                run.dirty.push(cache.clone());
             }
-            identity
+            (identity, keep)
         }
     };
-    seen.push((key, identity.clone()));
+    run.used.push(Used {
+        key,
+        identity: identity.clone(),
+        cache,
+        keep,
+    });
     Some(identity)
+}
+
+impl RunCache {
+    /// The cache file at `path`, read on first use.
+    fn file(&mut self, path: &Path) -> &CacheFile {
+        let index = match self.files.iter().position(|(p, _)| p == path) {
+            Some(index) => index,
+            None => {
+                self.files.push((path.to_path_buf(), read_cache(path)));
+                self.files.len() - 1
+            }
+        };
+        &self.files[index].1
+    }
+}
+
+/// Write every cache file this run added an identity to, once each: the
+/// entries of every library the run used, then the latest [`KEPT`] others
+/// (as the file is now: another run may have written it meanwhile).
+pub fn save() {
+    let mut run = RUN.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(run) = run.as_mut() else {
+        return;
+    };
+    for cache in std::mem::take(&mut run.dirty) {
+        let used: Vec<(Key, Identity)> = run
+            .used
+            .iter()
+            .filter(|u| u.keep && u.cache.as_ref() == Some(&cache))
+            .map(|u| (u.key.clone(), u.identity.clone()))
+            .collect();
+        let mut entries = read_cache(&cache).entries;
+        entries.retain(|(k, _)| !used.iter().any(|(u, _)| u.path == k.path));
+        entries.drain(..entries.len().saturating_sub(KEPT));
+        entries.extend(used);
+        if let Ok(text) = serde_json::to_vec(&CacheFile { entries }) {
+            let _ = atomic::write(&cache, "library-hashes", &text);
+        }
+    }
 }
 
 /// `sha256:<hex>` of `bytes`.
@@ -142,15 +207,19 @@ fn hash_file(file: &mut File) -> Option<String> {
     Some(format!("sha256:{:x}", hasher.finalize()))
 }
 
+/// The cache file at `path`; empty when it is missing, corrupt, or not to
+/// be trusted ([`own_file::read`]: a FIFO, a device, another user's file).
 fn read_cache(path: &Path) -> CacheFile {
-    std::fs::read(path)
-        .ok()
+    own_file::read(path, CACHE_LIMIT)
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default()
 }
 
-/// The cache file for the library at `library` (an absolute path).
-pub fn cache_file(library: &Path) -> PathBuf {
+/// The cache file for the library at `library` (an absolute path): in the
+/// git directory of the repository holding it, else beside it — unless
+/// that directory is shared (others may write there, like /tmp): then
+/// there is none.
+pub fn cache_file(library: &Path) -> Option<PathBuf> {
     let lib_dir = atomic::parent_dir(library);
     for dir in lib_dir.ancestors() {
         let dot_git = dir.join(".git");
@@ -161,21 +230,26 @@ pub fn cache_file(library: &Path) -> PathBuf {
             Some(dot_git)
         } else {
             // A linked worktree or a submodule: `.git` names the directory.
-            std::fs::read_to_string(&dot_git).ok().and_then(|text| {
-                let named = text.trim().strip_prefix("gitdir:")?.trim();
-                Some(dir.join(named))
-            })
+            atomic::read_open(&dot_git, 0, 4096)
+                .ok()
+                .flatten()
+                .and_then(|(_, bytes)| {
+                    let text = String::from_utf8(bytes).ok()?;
+                    let named = text.trim().strip_prefix("gitdir:")?.trim().to_string();
+                    Some(dir.join(named))
+                })
         };
         if let Some(git_dir) = git_dir {
-            return git_dir.join("pybench").join("library-hashes.json");
+            return Some(git_dir.join("pybench").join("library-hashes.json"));
         }
     }
-    lib_dir.join(".pybench-library-hashes.json")
+    (!own_file::shared_dir(lib_dir)).then(|| lib_dir.join(".pybench-library-hashes.json"))
 }
 
 #[cfg(test)]
 mod tests {
     use std::io::{Seek, SeekFrom, Write};
+    use std::os::unix::fs::PermissionsExt;
 
     use super::*;
 
@@ -188,7 +262,7 @@ mod tests {
     fn cached_library(dir: &Path) -> PathBuf {
         let library = dir.join("libx.so");
         std::fs::write(&library, b"library bytes A").unwrap();
-        let path = std::path::absolute(&library).unwrap();
+        let path = std::fs::canonicalize(&library).unwrap();
         let key = Key::of(&path, &std::fs::metadata(&path).unwrap());
         let fake = Identity {
             hash: "sha256:feed".into(),
@@ -197,7 +271,11 @@ mod tests {
         let cache = CacheFile {
             entries: vec![(key, fake)],
         };
-        std::fs::write(cache_file(&path), serde_json::to_vec(&cache).unwrap()).unwrap();
+        std::fs::write(
+            cache_file(&path).unwrap(),
+            serde_json::to_vec(&cache).unwrap(),
+        )
+        .unwrap();
         library
     }
 
@@ -239,7 +317,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let library = dir.path().join("libx.so");
         std::fs::write(&library, b"bytes").unwrap();
-        let cache = cache_file(&std::path::absolute(&library).unwrap());
+        let cache = cache_file(&std::fs::canonicalize(&library).unwrap()).unwrap();
         std::fs::write(&cache, b"{\"entries\": [[").unwrap();
         assert_eq!(
             identity(&library, no_rustc).unwrap().hash,
@@ -256,7 +334,9 @@ mod tests {
             identity(&library, no_rustc).unwrap().hash,
             hash_bytes(b"fresh")
         );
-        assert!(!cache_file(&std::path::absolute(&library).unwrap()).exists());
+        save();
+        let cache = cache_file(&std::fs::canonicalize(&library).unwrap()).unwrap();
+        assert!(!cache.exists());
     }
 
     #[test]
@@ -266,15 +346,21 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("target/release")).unwrap();
         let library = dir.path().join("target/release/libx.so");
         assert_eq!(
-            cache_file(&library),
+            cache_file(&library).unwrap(),
             dir.path().join(".git/pybench/library-hashes.json")
         );
         let worktree = dir.path().join("wt");
         std::fs::create_dir_all(&worktree).unwrap();
         std::fs::write(worktree.join(".git"), "gitdir: /repo/.git/worktrees/wt\n").unwrap();
         assert_eq!(
-            cache_file(&worktree.join("libx.so")),
+            cache_file(&worktree.join("libx.so")).unwrap(),
             Path::new("/repo/.git/worktrees/wt/pybench/library-hashes.json")
         );
+        // Beside a library in a directory others may write to: no cache.
+        let outside = tempfile::tempdir().unwrap();
+        let shared = outside.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert_eq!(cache_file(&shared.join("libx.so")), None);
     }
 }

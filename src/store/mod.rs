@@ -13,6 +13,7 @@ pub mod git;
 pub mod hash_cache;
 pub mod layout;
 pub mod lock;
+pub mod own_file;
 pub mod range;
 pub mod sensitivity;
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic;
+use super::{atomic, own_file};
 
 /// One benchmark's paired sds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,11 +31,15 @@ pub fn path(git_dir: &Path) -> PathBuf {
     git_dir.join("pybench").join("sensitivity.json")
 }
 
-/// The records, or none when the file is missing or unreadable (they are
-/// advice; `show --sensitivity` falls back to a bound).
+/// The most bytes of the record that are read.
+const LIMIT: u64 = 64 << 20;
+
+/// The records, or none when the file is missing, unreadable or not to be
+/// trusted (a FIFO, a device, a symlink, another user's file: see
+/// [`own_file`]); they are advice, and `show --sensitivity` falls back to
+/// a bound.
 pub fn read(git_dir: &Path) -> Records {
-    std::fs::read(path(git_dir))
-        .ok()
+    own_file::read(&path(git_dir), LIMIT)
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default()
 }

@@ -192,7 +192,7 @@ pub enum SequentialError {
     #[error("a sequential plan needs at least one look")]
     NoLooks,
     /// The first look has fewer than 2 seeds: no standard deviation.
-    #[error("the first look has {n} seeds: at least 2 are needed")]
+    #[error("the first look has {n} seed{}: at least 2 are needed", if *n == 1 { "" } else { "s" })]
     FirstLookTooSmall { n: usize },
     /// `looks` is not strictly increasing.
     #[error("looks must be strictly increasing, got {0:?}")]
