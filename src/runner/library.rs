@@ -211,10 +211,10 @@ pub fn load_benchmarks(
         let meta = meta_fn(&handle, &path, &companion)?;
         benchmarks.push((name, entry, read_settings(meta)));
     }
+    // Never unloaded: a thread the benchmark left running may still be in
+    // its code after the run (a late `emit`); the process's exit unloads it.
     let library = Arc::new(
         Source::new(path, named, source.to_path_buf(), source_key, backend)
-            // Never unloaded: a thread the benchmark left running may still be
-            // in its code after the run (a late `emit`); the exit unloads it.
             .holding(Box::new(std::mem::ManuallyDrop::new(handle))),
     );
     Ok(benchmarks

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 
 use super::discover::{self, DiscoverError};
 use super::python::is_python_file;
-
 use crate::store::checkout;
 use crate::store::fingerprint::hash_bytes;
 use crate::store::git::GitError;
