@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
-use super::git::{GitError, discover, object_err, repo_path, short};
+use super::git::{GitError, commit_tree, discover, object_err, repo_path, short};
 
 /// A revision resolved in the repository containing some directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,16 +67,7 @@ pub fn checkout(dir: &Path, id: &str, dest: &Path) -> Result<(), GitError> {
         path: dir.to_path_buf(),
         source: std::io::Error::other("not inside a git repository"),
     })?;
-    let oid = ObjectId::from_hex(id.as_bytes()).map_err(|e| GitError::Revision {
-        repo: repo_path(&repo),
-        rev: id.to_string(),
-        source: e.into(),
-    })?;
-    let tree = repo
-        .find_object(oid)
-        .map_err(|e| object_err(&repo, oid, e))?
-        .peel_to_tree()
-        .map_err(|e| object_err(&repo, oid, e))?;
+    let tree = commit_tree(&repo, id)?;
     write_tree(&repo, tree.id, dest)
 }
 

@@ -270,6 +270,19 @@ fn walk_file(
 }
 
 /// Opens the repository containing `dir`, telling "no repository here"
+/// The tree of commit `id` (full hex) in `repo`.
+pub fn commit_tree<'r>(repo: &'r gix::Repository, id: &str) -> Result<gix::Tree<'r>, GitError> {
+    let oid = ObjectId::from_hex(id.as_bytes()).map_err(|e| GitError::Revision {
+        repo: repo_path(repo),
+        rev: id.to_string(),
+        source: e.into(),
+    })?;
+    repo.find_object(oid)
+        .map_err(|e| object_err(repo, oid, e))?
+        .peel_to_tree()
+        .map_err(|e| object_err(repo, oid, e))
+}
+
 /// (`None`) apart from a repository that exists but cannot be opened.
 pub fn discover(dir: &Path) -> Result<Option<gix::Repository>, GitError> {
     use gix::discover::upwards::Error as Upwards;

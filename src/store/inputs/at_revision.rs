@@ -10,7 +10,7 @@ use gix::ObjectId;
 
 use super::{Pin, combined, hash_cache};
 use crate::settings::inputs::{glob_matcher, is_glob};
-use crate::store::git::{GitError, discover, object_err, repo_path};
+use crate::store::git::{GitError, commit_tree, discover, object_err};
 
 /// Each spec's pin at commit `id` (full hex) of the repository holding
 /// `dir`, where `prefix` is the project root's path within that repository
@@ -24,16 +24,9 @@ pub fn pins_at(
     let Some(repo) = discover(dir)? else {
         return Ok(BTreeMap::new());
     };
-    let oid = ObjectId::from_hex(id.as_bytes()).map_err(|e| GitError::Revision {
-        repo: repo_path(&repo),
-        rev: id.to_string(),
-        source: e.into(),
-    })?;
-    let tree = repo
-        .find_object(oid)
-        .map_err(|e| object_err(&repo, oid, e))?
-        .peel_to_tree()
-        .map_err(|e| object_err(&repo, oid, e))?;
+    let tree = commit_tree(&repo, id)?;
+    // A traversal error names the tree it could not read.
+    let oid = tree.id;
     let mut recorder = gix::traverse::tree::Recorder::default();
     tree.traverse()
         .breadthfirst(&mut recorder)
