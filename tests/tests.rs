@@ -45,6 +45,7 @@ mod parsers_prop;
 mod python_against;
 mod python_discovery;
 mod python_faults;
+mod python_identity;
 mod python_run;
 mod reference_baselines;
 mod reports;

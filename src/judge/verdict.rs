@@ -72,8 +72,7 @@ pub fn run_benchmark(
         return Plan { seeds, ..plan }.error(e.to_string());
     }
     let stored = reference.stored();
-    let env = bench.source.environment();
-    let plan = fingerprinted(Plan { seeds, ..plan }, env, stored);
+    let plan = Plan { seeds, ..plan };
     let sides = match reference {
         Reference::Revision { bench: old, .. } => vec![old, bench],
         _ => vec![bench],
@@ -83,6 +82,8 @@ pub fn run_benchmark(
         return adaptive::run(plan, &sides, &settings, reference, alpha, execution);
     }
     let (outcomes, output) = execution.run(&sides, &plan.seeds, &settings);
+    // Read after the run: a Python benchmark's code identity is what it imported.
+    let plan = fingerprinted(plan, bench.source.environment(), stored);
     match reference.revision() {
         Some(revision) => judge_pair(plan, &revision.label, outcomes, output),
         None => judge(plan, stored, outcomes.map(|mut s| s.remove(0)), output),
