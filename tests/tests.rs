@@ -43,6 +43,7 @@ mod new_user;
 mod output_details;
 mod parsers_prop;
 mod python_against;
+mod python_bisect;
 mod python_discovery;
 mod python_faults;
 mod python_identity;

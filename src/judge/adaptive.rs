@@ -55,7 +55,7 @@ pub fn run(
     // Read after the run: a Python benchmark's code identity is what it imported.
     let current = sides.last().map(|bench| bench.source.environment());
     let plan = match current {
-        Some(env) => super::verdict::fingerprinted(plan, env, reference.stored()),
+        Some(env) => super::evidence::fingerprinted(plan, env, reference.stored()),
         None => plan,
     };
     match stopped {

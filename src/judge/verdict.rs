@@ -3,7 +3,7 @@
 //! baseline (or call them NEW). Normal runs, `--against` and `merge` all
 //! make their verdicts here.
 
-use super::evidence::compare;
+use super::evidence::{compare, fingerprinted};
 use super::{Execution, Reference, adaptive};
 use crate::result::{BenchResult, Outcome, Plan};
 use crate::runner::{self, Benchmark, SeedResult, SeedSource};
@@ -147,20 +147,6 @@ pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
             .collect()),
     };
     judge(plan, stored, outcomes, joined.output.clone())
-}
-
-/// `plan` measured in `env`, with how that differs from where its baseline
-/// was.
-pub fn fingerprinted(plan: Plan, env: Environment, stored: Option<&Baseline>) -> Plan {
-    let env_differences = match stored.and_then(|b| b.env.as_ref()) {
-        Some(stored_env) => stored_env.differences(&env),
-        None => Vec::new(),
-    };
-    Plan {
-        env: Some(env),
-        env_differences,
-        ..plan
-    }
 }
 
 /// Turn a benchmark's outcomes (in the order of `plan.seeds`) into its
