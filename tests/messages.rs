@@ -266,7 +266,8 @@ pbtest!(
                 .unwrap();
         let run = cmd.run(&["compare", "a.json", "a.json"]);
         assert_eq!(run.code, 0, "a well-formed report reads back: {run:?}");
-        let cases: [(&str, fn(&mut Value), &str); 6] = [
+        type Edit = fn(&mut Value);
+        let cases: [(&str, Edit, &str); 6] = [
             (
                 "version",
                 |r| r["schema_version"] = 99.into(),
