@@ -124,8 +124,14 @@ impl Python {
 
     /// Take a worker's report of what `file` loaded; warn in one line
     /// about each project package that came from outside this side's
-    /// tree.
-    fn record_loaded(&self, file: &Path, named: &Path, report: &serde_json::Value) {
+    /// tree, through `say`.
+    fn record_loaded(
+        &self,
+        say: &dyn Fn(&str),
+        file: &Path,
+        named: &Path,
+        report: &serde_json::Value,
+    ) {
         let mut all = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
         let loaded = all.entry(file.to_path_buf()).or_default();
         if !loaded.merge(report) {
@@ -142,11 +148,11 @@ impl Python {
                 Some(label) => format!("{label}'s checkout"),
                 None => "the project".into(),
             };
-            eprintln!(
+            say(&format!(
                 "warning: {side}{} imported `{package}` from {}, not from {home}: set `pythonpath` under [tool.pybench], or check which copy the environment installs",
                 named.display(),
                 from.display()
-            );
+            ));
         }
     }
 }
@@ -193,15 +199,21 @@ impl Python {
         worker_environment(&|name| std::env::var(name).ok(), cores(), workers, index)
     }
 
-    /// Under `-v`, worker `index`'s added environment.
-    pub(super) fn print_environment(&self, env: &[(String, String)], index: usize, workers: usize) {
+    /// Under `-v`, worker `index`'s added environment, through `say`.
+    pub(super) fn print_environment(
+        &self,
+        say: &dyn Fn(&str),
+        env: &[(String, String)],
+        index: usize,
+        workers: usize,
+    ) {
         if self.verbose {
             let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            eprintln!(
+            say(&format!(
                 "pybench: Python worker {}/{workers} environment: {}",
                 index + 1,
                 shown.join(" ")
-            );
+            ));
         }
     }
 }

@@ -50,7 +50,10 @@ pub(super) fn run(sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcom
     };
     for bench in sides {
         let python = Python::of(bench);
-        match python.pools.take(python, &bench.source.path, workers) {
+        match python
+            .pools
+            .take(python, &bench.source.path, workers, plan.say)
+        {
             Ok(pool) => run.pools.push(pool),
             Err(error) => return run.finish(Err(error)),
         }
@@ -120,7 +123,12 @@ impl Run<'_> {
             }
             if let Some(loaded) = reply.get("loaded") {
                 let source = &self.sides[side].source;
-                Python::of(self.sides[side]).record_loaded(&source.path, &source.named, loaded);
+                Python::of(self.sides[side]).record_loaded(
+                    self.plan.say,
+                    &source.path,
+                    &source.named,
+                    loaded,
+                );
             }
             let text = reply.get("value").and_then(Value::as_str).unwrap_or("");
             let outcome = SeedOutcome {
