@@ -153,5 +153,6 @@ pub fn pipeline(
         exports,
         missing: Vec::new(),
         column: Default::default(),
+        lambdas: Default::default(),
     })
 }

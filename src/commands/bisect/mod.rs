@@ -78,6 +78,7 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         progress: &progress,
         project: args.store.project.root(),
         m: range.candidates.len(),
+        lambdas: Default::default(),
     };
     let mut commits = Commits::new(context, search);
     printer.header(&range, &good, &bad);
