@@ -110,7 +110,7 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
         context,
         in_process: args.in_process,
         progress: &progress,
-        project: args.search.store.project.root(),
+        project: &args.search.store.project,
         family_size: pipeline.family_size(&names, &references),
     };
     // No correction applies when at most one benchmark is judged: its line

@@ -3,7 +3,6 @@
 //! against GOOD's scores as a check would, at the bisection's level.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use crate::bisection::{self, Probe};
 use crate::error::Error;
@@ -15,6 +14,7 @@ use crate::runner::{self, Benchmark, RunContext, Search, SeedSource, call};
 use crate::settings::Overrides;
 use crate::stats::mde::Lambdas;
 use crate::store::Baseline;
+use crate::store::Project;
 use crate::store::Store;
 use crate::store::range::{Commit, CommitRange};
 
@@ -80,7 +80,7 @@ pub struct Session<'a> {
     pub seed_source: SeedSource,
     pub progress: &'a Progress,
     /// The project root, which benchmarks' inputs are relative to.
-    pub project: &'a Path,
+    pub project: &'a Project,
     /// Candidates in the range.
     pub m: usize,
     /// The `λ*` of the probes' MDEs, each solved once for the bisection.
