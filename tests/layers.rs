@@ -196,3 +196,57 @@ fn an_upward_use_is_caught() {
         ["src/stats/up.rs uses crate::judge, which is not below stats"]
     );
 }
+
+/// The `static` items of `src` whose value can change (interior
+/// mutability: a lock, an atomic, a cell), as `file: line`.
+fn mutable_statics(src: &Path) -> Vec<String> {
+    const MUTABLE: &[&str] = &[
+        "Mutex",
+        "RwLock",
+        "Atomic",
+        "Cell",
+        "OnceLock",
+        "LazyLock",
+        "OnceCell",
+        "static mut ",
+    ];
+    let mut found = Vec::new();
+    for file in sources(src) {
+        if file.starts_with(src.join("authoring")) {
+            continue;
+        }
+        for line in code(&file).lines() {
+            let line = line.trim();
+            let item = line
+                .strip_prefix("pub ")
+                .or_else(|| line.strip_prefix("pub(crate) "))
+                .unwrap_or(line);
+            let is_static = item.starts_with("static ") || item.starts_with("static mut ");
+            if (is_static && MUTABLE.iter().any(|m| item.contains(m)))
+                || item.starts_with("thread_local!")
+            {
+                found.push(format!(
+                    "{}: {line}",
+                    file.strip_prefix(src).unwrap().display()
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// No process-wide mutable state but what a signal handler needs (one
+/// atomic) and the registry that `emit` callbacks find their seed by.
+#[test]
+fn the_only_process_wide_state_is_the_signal_and_the_call_registry() {
+    let found = mutable_statics(&workspace().join("src"));
+    assert_eq!(
+        found,
+        [
+            "runner/call.rs: static CALLS: Mutex<BTreeMap<usize, Emitted>> = Mutex::new(BTreeMap::new());",
+            "runner/call.rs: static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1);",
+            "runner/context.rs: static CAUGHT: AtomicI32 = AtomicI32::new(0);",
+        ],
+        "process-wide mutable state: pass a value down instead (see docs/architecture.md)"
+    );
+}

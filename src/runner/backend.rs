@@ -35,11 +35,9 @@ pub trait Backend: Send + Sync {
     /// Run `sides` (benchmarks of this kind) on `seeds`, as `plan` says.
     fn run(&self, sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes;
 
-    /// The machine and code identity `source` runs with: by default the
-    /// hash of the file itself.
-    fn environment(&self, source: &Source) -> Environment {
-        Environment::current(&source.path)
-    }
+    /// The machine and code identity `source` runs with (a library's
+    /// hash, a Python file's code).
+    fn environment(&self, source: &Source) -> Environment;
 
     /// This backend as itself, for a backend that needs its own
     /// settings back from a side's [`Source`].

@@ -85,6 +85,9 @@ pub struct Search {
     /// The project's root, as a path from the start directory: sources are
     /// recorded relative to it, and a search does not leave it.
     pub project: PathBuf,
+    /// The command's file hashes (its `Project`'s): a library is hashed
+    /// once per command, and not again while unchanged.
+    pub hashes: std::sync::Arc<crate::store::hash_cache::HashCache>,
 }
 
 /// `source` (a package directory or library file) as a baseline records
@@ -162,7 +165,7 @@ pub fn load_libraries(
         .iter()
         .cloned()
         .partition(|f| python::is_python_file(&f.path));
-    let mut benchmarks = Libraries::shared().list(context, &libraries, search)?;
+    let mut benchmarks = Libraries::shared(&search.hashes).list(context, &libraries, search)?;
     if !python_files.is_empty() {
         let python = python::Python::for_search(search)?;
         benchmarks.extend(python.list(context, &python_files, search)?);
