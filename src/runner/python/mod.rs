@@ -64,6 +64,9 @@ pub struct Python {
     version: Arc<OnceLock<String>>,
     /// What each file's workers loaded.
     loaded: Arc<Mutex<BTreeMap<PathBuf, loaded::Loaded>>>,
+    /// Files that failed to import in this run, with why: their other
+    /// benchmarks fail at once, without another import.
+    failed_imports: Arc<Mutex<BTreeMap<PathBuf, String>>>,
 }
 
 impl Python {
@@ -101,6 +104,7 @@ impl Python {
             pools: Arc::default(),
             version: Arc::default(),
             loaded: Arc::default(),
+            failed_imports: Arc::default(),
         })
     }
 
@@ -112,6 +116,23 @@ impl Python {
             roots.push(&self.project);
         }
         roots
+    }
+
+    /// Why `file` failed to import earlier in this run, if it did.
+    fn import_failure(&self, file: &Path) -> Option<String> {
+        let failed = self
+            .failed_imports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        failed.get(file).cloned()
+    }
+
+    fn remember_import_failure(&self, file: &Path, message: &str) {
+        let mut failed = self
+            .failed_imports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        failed.insert(file.to_path_buf(), message.to_string());
     }
 
     /// Record worker `index`'s added environment for `file`'s workers.
