@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::backend::Benchmark;
 use super::backend::{Backend, Outcomes, RunPlan, Source};
 use super::call::{self, RunError};
 use super::discover::{DiscoverError, LibraryFile};
-use super::library::{self, Benchmark};
+use super::library;
 use super::{RunContext, Search, describe, isolate, source_key};
 use crate::settings::SettingsError;
 use crate::store::fingerprint::Environment;

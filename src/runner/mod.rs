@@ -24,10 +24,11 @@ pub mod workspace;
 
 use std::path::{Path, PathBuf};
 
+pub use backend::Benchmark;
 pub use call::{Reply, RunError, SeedOutcome, SeedResult};
 pub use context::{RunContext, Stopped};
+pub use discover::LibraryError;
 pub use discover::{DiscoverError, LibraryFile};
-pub use library::{Benchmark, LibraryError};
 pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
 
 pub use backend::{Backend, Outcomes, RunPlan, Source};
@@ -164,10 +165,13 @@ pub fn load_libraries(
     let (python_files, libraries): (Vec<LibraryFile>, Vec<LibraryFile>) = files
         .iter()
         .cloned()
-        .partition(|f| python::is_python_file(&f.path));
+        .partition(|f| scope::is_python_file(&f.path));
     let mut benchmarks = Libraries::shared(&search.hashes).list(context, &libraries, search)?;
     if !python_files.is_empty() {
-        let python = python::Python::for_search(search)?;
+        let python = python::Python::for_search(search).map_err(|e| DiscoverError::Backend {
+            hint: e.hint(),
+            message: e.to_string(),
+        })?;
         benchmarks.extend(python.list(context, &python_files, search)?);
     }
     Ok(benchmarks)
