@@ -138,3 +138,41 @@ pbtest!(
         }
     }
 );
+
+pbtest!(
+    a_merged_baseline_records_its_source_and_can_go_missing,
+    |repo: TestRepo| {
+        write_workspace(&repo, &[]);
+        repo.write("bench/src/lib.rs", TWO_BENCHMARKS);
+        repo.commit_all("two benchmarks");
+        assert_eq!(pybench(&repo, &["seeds"]).code, 0);
+        for k in ["1/2", "2/2"] {
+            let out = format!("shards/{}", &k[..1]);
+            let run = pybench(&repo, &["--no-build", "--shard", k, "--out", &out]);
+            assert_eq!(run.code, 0, "{k}: {run:?}");
+        }
+        let run = pybench(&repo, &["merge", "shards/1", "shards/2"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.line_of("bench_slow").contains(" NEW "), "{}", run.stdout);
+        // The merge writes the same `source` as an unsharded run.
+        let stored = std::fs::read_to_string(baseline_path(repo.path())).unwrap();
+        assert_eq!(
+            stored.matches(r#""source": "bench""#).count(),
+            2,
+            "{stored}"
+        );
+        std::fs::remove_dir_all(repo.path().join("shards")).unwrap();
+        repo.commit_all("merged baselines");
+
+        write_workspace(&repo, &[]);
+        repo.commit_all("drop bench_slow");
+        let run = pybench(&repo, &[]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(run.line_of("bench_slow"), MISSING_LINE);
+        assert!(
+            run.line_of("bench_loss").contains(" PASS "),
+            "{}",
+            run.stdout
+        );
+    }
+);

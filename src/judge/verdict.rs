@@ -123,6 +123,7 @@ pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
         seeds: joined.seeds.clone(),
         settings: Some(joined.settings.clone()),
         inputs: joined.inputs.clone(),
+        source: joined.source.clone(),
         ..Plan::new(
             &joined.name,
             joined.settings.alpha,
