@@ -153,7 +153,11 @@ pbtest!(
         }
         let run = pybench(&repo, &["merge", "shards/1", "shards/2"]);
         assert_eq!(run.code, 0, "{run:?}");
-        assert!(run.line_of("bench_slow").contains(" NEW "), "{}", run.stdout);
+        assert!(
+            run.line_of("bench_slow").contains(" NEW "),
+            "{}",
+            run.stdout
+        );
         // The merge writes the same `source` as an unsharded run.
         let stored = std::fs::read_to_string(baseline_path(repo.path())).unwrap();
         assert_eq!(

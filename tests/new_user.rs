@@ -2,8 +2,7 @@
 //! (quiet runs, typo hints, number formatting, ...), each through the real
 //! binary.
 
-use crate::store_safety::Running;
-use crate::util::{Pybench, Run, TestDir, TestRepo, c_library};
+use crate::util::{Pybench, Run, Running, TestDir, TestRepo, c_library};
 use crate::workspace::write_workspace;
 
 fn pybench(repo: &TestRepo, args: &[&str]) -> Run {

@@ -2,68 +2,15 @@
 //! reported and left alone, concurrent runs take turns, and Ctrl-C in the
 //! middle of a run leaves the file byte for byte as it was.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Pybench, Run, TestDir, baseline_bytes, baseline_path, faults};
+use crate::util::{Pybench, Run, Running, TestDir, baseline_bytes, baseline_path, faults};
 
 pub(crate) fn faults_arg() -> String {
     faults().to_str().unwrap().to_string()
-}
-
-/// A run in progress whose stdout is read in the background.
-pub(crate) struct Running {
-    pub child: Child,
-    stdout: std::thread::JoinHandle<String>,
-}
-
-impl Running {
-    /// Spawn a run and wait until its stdout has printed a line containing
-    /// `marker`; the rest of stdout is read in the background.
-    pub(crate) fn until(
-        cmd: &Pybench,
-        child_args: &[&str],
-        env: &[(&str, &str)],
-        marker: &str,
-    ) -> Running {
-        let mut child = cmd
-            .command(child_args)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut seen = String::new();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            seen.push_str(&line);
-            seen.push('\n');
-            if line.contains(marker) {
-                break;
-            }
-        }
-        let stdout = std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                seen.push_str(&line);
-                seen.push('\n');
-            }
-            seen
-        });
-        Running { child, stdout }
-    }
-
-    /// What the run did, once it ends.
-    pub(crate) fn finish(self) -> Run {
-        let out = self.child.wait_with_output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: self.stdout.join().unwrap(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
 }
 
 /// Run `pybench ARGS`, killing it (and failing the test) if it has not
@@ -241,11 +188,7 @@ pbtest!(
             &[("PYBENCH_FAULTS_SLEEP_MS", "5000")],
             "bench_healthy",
         );
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &child.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        child.signal("INT");
         let out = child.finish();
         let stderr = &out.stderr;
         assert_eq!(

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::store_safety::{Running, faults_arg};
-use crate::util::{Pybench, TestDir, baseline_bytes, c_library};
+use crate::store_safety::faults_arg;
+use crate::util::{Pybench, Running, TestDir, baseline_bytes, c_library};
 
 /// Processes (not zombies) whose environment holds `PYBENCH_TEST_MARK=mark`:
 /// a run and every worker it started, which inherit its environment.
@@ -69,16 +69,14 @@ fn slow_run(cmd: &Pybench, mark: &str) -> Running {
     running
 }
 
-fn stopped_like_ctrl_c(dir: &TestDir, cmd: &Pybench, signal: &str, code: i32, name: &str) {
+fn stopped_like_ctrl_c(dir: &TestDir, cmd: &Pybench, signal: &str, code: i32) {
     let faults = faults_arg();
     let run = cmd.run(&[&faults, "--bench", "healthy"]);
     assert_eq!(run.code, 0, "{run:?}");
     let before = baseline_bytes(dir.path()).unwrap();
     let mark = format!("{signal}-{}", std::process::id());
     let running = slow_run(cmd, &mark);
-    let pid = running.child.id().to_string();
-    let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
-    assert!(sent.success());
+    running.signal(signal);
     let started = Instant::now();
     let out = running.finish();
     assert!(
@@ -90,7 +88,7 @@ fn stopped_like_ctrl_c(dir: &TestDir, cmd: &Pybench, signal: &str, code: i32, na
     assert_eq!(
         out.error_lines(),
         [format!(
-            "error: stopped by {name}; the baseline file was left as it was (hint: run again; baselines are only written when a run completes)"
+            "error: stopped by SIG{signal}; the baseline file was left as it was (hint: run again; baselines are only written when a run completes)"
         )],
         "{}",
         out.stderr
@@ -103,14 +101,14 @@ fn stopped_like_ctrl_c(dir: &TestDir, cmd: &Pybench, signal: &str, code: i32, na
 pbtest!(
     sigterm_stops_every_worker_and_exits_143,
     |dir: TestDir, cmd: Pybench| {
-        stopped_like_ctrl_c(&dir, &cmd, "-TERM", 143, "SIGTERM");
+        stopped_like_ctrl_c(&dir, &cmd, "TERM", 143);
     }
 );
 
 pbtest!(
     sighup_stops_every_worker_and_exits_129,
     |dir: TestDir, cmd: Pybench| {
-        stopped_like_ctrl_c(&dir, &cmd, "-HUP", 129, "SIGHUP");
+        stopped_like_ctrl_c(&dir, &cmd, "HUP", 129);
     }
 );
 
