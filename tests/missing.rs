@@ -5,7 +5,7 @@
 
 use crate::reports::{assert_valid, read_json, schema};
 use crate::util::{Pybench, Run, TestRepo, baseline_path};
-use crate::workspace::write_workspace;
+use crate::workspace::{bench_manifest, write_workspace};
 
 const TWO_BENCHMARKS: &[u8] = b"pybench::bench! {
     #[settings(n_seeds = 20)]
@@ -124,15 +124,18 @@ pbtest!(
         assert_eq!(pybench(&repo, &[]).code, 0);
         let stored = std::fs::read_to_string(baseline_path(repo.path())).unwrap();
         write_workspace(&repo, &[]);
-        // bench_slow was found in another package, outside what is searched;
-        // an older line records no source at all.
-        for edited in [
-            stored.replace(r#""source": "bench"}"#, r#""source": "elsewhere"}"#),
-            stored.replace(r#", "source": "bench""#, ""),
+        // bench_slow was found in a library run by name (a bare run answers
+        // only for the workspace's packages), or in another package than
+        // the PATH searched; an older line records no source at all.
+        let source = |key: &str| stored.replace(r#""source": "bench"}"#, key);
+        for (edited, args) in [
+            (source(r#""source": "libs/libslow.so"}"#), &[][..]),
+            (source(r#""source": "elsewhere"}"#), &["bench"]),
+            (stored.replace(r#", "source": "bench""#, ""), &[]),
         ] {
             std::fs::write(baseline_path(repo.path()), &edited).unwrap();
             repo.commit_all("baselines");
-            let run = pybench(&repo, &[]);
+            let run = pybench(&repo, args);
             assert_eq!(run.code, 0, "{run:?}");
             assert!(!run.stdout.contains("MISSING"), "{}", run.stdout);
         }
@@ -178,5 +181,62 @@ pbtest!(
             "{}",
             run.stdout
         );
+    }
+);
+
+/// A second benchmark crate, `other`, beside the workspace's `bench`.
+fn write_other(repo: &TestRepo, cdylib: bool) {
+    repo.write(
+        "other/Cargo.toml",
+        bench_manifest("other", cdylib, "").as_bytes(),
+    );
+    repo.write(
+        "other/src/lib.rs",
+        b"pybench::bench! {\n    #[settings(n_seeds = 6)]\n    \
+          pub fn bench_other(seed: u64) -> f64 { core::loss(seed) }\n}\n",
+    );
+}
+
+const OTHER_MISSING: &str = "bench_other       .......... MISSING   in the baseline file but not \
+     discovered (hint: restore it, or run `pybench forget NAME` to drop its baseline on purpose)";
+
+// Found by looking (no PATH, no configured paths), a bare run answers for
+// the whole workspace: a crate that drops out of discovery is MISSING.
+pbtest!(
+    a_crate_that_drops_out_of_discovery_is_missing,
+    |repo: TestRepo| {
+        write_workspace(&repo, &["other"]);
+        write_other(&repo, true);
+        repo.write(".gitignore", b"/target\n");
+        repo.commit_all("two crates");
+        assert_eq!(pybench(&repo, &[]).code, 0);
+        repo.commit_all("baselines");
+
+        // No longer a cdylib: its warning, and its benchmark MISSING.
+        write_other(&repo, false);
+        let run = pybench(&repo, &[]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(run.line_of("bench_other"), OTHER_MISSING);
+        assert!(
+            run.stderr
+                .contains("warning: crate `other` depends on pybench but builds no cdylib"),
+            "{}",
+            run.stderr
+        );
+        // No longer a member of the workspace.
+        write_other(&repo, true);
+        write_workspace(&repo, &[]);
+        let run = pybench(&repo, &[]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(run.line_of("bench_other"), OTHER_MISSING);
+        assert!(
+            run.line_of("bench_loss").contains(" PASS "),
+            "{}",
+            run.stdout
+        );
+        // Named PATHs answer only for themselves.
+        let run = pybench(&repo, &["bench"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(!run.stdout.contains("bench_other"), "{}", run.stdout);
     }
 );
