@@ -1,13 +1,13 @@
 //! The baseline file survives everything: a truncated or malformed file is
-//! reported and left alone, concurrent runs take turns, and Ctrl-C in the
-//! middle of a run leaves the file byte for byte as it was.
+//! reported and left alone, and concurrent runs take turns (Ctrl-C in the
+//! middle of a run: fault_suite/signals.rs).
 
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Pybench, Run, Running, TestDir, baseline_bytes, baseline_path, faults};
+use crate::util::{Pybench, Run, Running, TestDir, baseline_path, faults};
 
 pub(crate) fn faults_arg() -> String {
     faults().to_str().unwrap().to_string()
@@ -159,50 +159,5 @@ pbtest!(
         );
         let first = first.finish();
         assert_eq!(first.code, 0, "{first:?}");
-    }
-);
-
-pbtest!(
-    ctrl_c_mid_run_leaves_the_file_byte_identical,
-    |dir: TestDir, cmd: Pybench| {
-        let faults = faults_arg();
-        let run = cmd.run(&[&faults, "--bench", "healthy"]);
-        assert_eq!(run.code, 0, "{run:?}");
-        let before = baseline_bytes(dir.path()).unwrap();
-
-        // bench_healthy runs first and passes; bench_slow (NEW) is interrupted.
-        // `--family none` prints each line as its benchmark ends (a corrected
-        // run prints them all at the end), so the test knows when to strike.
-        let args = [
-            faults.as_str(),
-            "--bench",
-            "healthy",
-            "--bench",
-            "slow",
-            "--family",
-            "none",
-        ];
-        let child = Running::until(
-            &cmd,
-            &args,
-            &[("PYBENCH_FAULTS_SLEEP_MS", "5000")],
-            "bench_healthy",
-        );
-        child.signal("INT");
-        let out = child.finish();
-        let stderr = &out.stderr;
-        assert_eq!(
-            out.code, 130,
-            "exits normally with 130 (128 + SIGINT): {stderr}"
-        );
-        assert!(
-            stderr.contains("error: interrupted; the baseline file was left as it was"),
-            "{stderr}"
-        );
-        assert_eq!(baseline_bytes(dir.path()).unwrap(), before);
-        let files: Vec<_> = std::fs::read_dir(dir.path().join(".pybench"))
-            .unwrap()
-            .collect();
-        assert_eq!(files.len(), 1, "no temporary file left behind");
     }
 );

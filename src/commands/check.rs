@@ -114,7 +114,7 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
         overrides.adaptive = Some(true);
     }
     if mode == RunMode::Check {
-        note_kept_seeds(&benchmarks, &overrides, &store);
+        note_kept_seeds(benchmarks, &overrides, &store);
         pipeline.missing = missing(&found, &store);
     }
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
