@@ -27,8 +27,22 @@ fn pybench(repo: &TestRepo, args: &[&str]) -> Run {
         .run(args)
 }
 
-const MISSING_LINE: &str = "bench_slow        .......... MISSING   in the baseline file but not \
-     discovered (hint: restore it, or run `pybench forget NAME` to drop its baseline on purpose)";
+/// The run exits 2 with `name` MISSING, and `bench_loss` still passes.
+fn assert_missing(run: &Run, name: &str) {
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        run.line_of(name),
+        format!(
+            "{name:<18}.......... MISSING   in the baseline file but not discovered (hint: \
+             restore it, or run `pybench forget NAME` to drop its baseline on purpose)"
+        )
+    );
+    assert!(
+        run.line_of("bench_loss").contains(" PASS "),
+        "{}",
+        run.stdout
+    );
+}
 
 pbtest!(
     a_deleted_benchmark_is_missing_until_forgotten,
@@ -52,13 +66,7 @@ pbtest!(
         repo.commit_all("drop bench_slow");
         for args in [&[][..], &["bench"], &["--json", "run.json"]] {
             let run = pybench(&repo, args);
-            assert_eq!(run.code, 2, "{args:?}: {run:?}");
-            assert_eq!(run.line_of("bench_slow"), MISSING_LINE);
-            assert!(
-                run.line_of("bench_loss").contains(" PASS "),
-                "{}",
-                run.stdout
-            );
+            assert_missing(&run, "bench_slow");
             assert!(
                 run.stdout
                     .contains("0 failed, 1 passed, 0 new, 1 missing  in "),
@@ -173,14 +181,7 @@ pbtest!(
 
         write_workspace(&repo, &[]);
         repo.commit_all("drop bench_slow");
-        let run = pybench(&repo, &[]);
-        assert_eq!(run.code, 2, "{run:?}");
-        assert_eq!(run.line_of("bench_slow"), MISSING_LINE);
-        assert!(
-            run.line_of("bench_loss").contains(" PASS "),
-            "{}",
-            run.stdout
-        );
+        assert_missing(&pybench(&repo, &[]), "bench_slow");
     }
 );
 
@@ -197,9 +198,6 @@ fn write_other(repo: &TestRepo, cdylib: bool) {
     );
 }
 
-const OTHER_MISSING: &str = "bench_other       .......... MISSING   in the baseline file but not \
-     discovered (hint: restore it, or run `pybench forget NAME` to drop its baseline on purpose)";
-
 // Found by looking (no PATH, no configured paths), a bare run answers for
 // the whole workspace: a crate that drops out of discovery is MISSING.
 pbtest!(
@@ -215,8 +213,7 @@ pbtest!(
         // No longer a cdylib: its warning, and its benchmark MISSING.
         write_other(&repo, false);
         let run = pybench(&repo, &[]);
-        assert_eq!(run.code, 2, "{run:?}");
-        assert_eq!(run.line_of("bench_other"), OTHER_MISSING);
+        assert_missing(&run, "bench_other");
         assert!(
             run.stderr
                 .contains("warning: crate `other` depends on pybench but builds no cdylib"),
@@ -226,14 +223,7 @@ pbtest!(
         // No longer a member of the workspace.
         write_other(&repo, true);
         write_workspace(&repo, &[]);
-        let run = pybench(&repo, &[]);
-        assert_eq!(run.code, 2, "{run:?}");
-        assert_eq!(run.line_of("bench_other"), OTHER_MISSING);
-        assert!(
-            run.line_of("bench_loss").contains(" PASS "),
-            "{}",
-            run.stdout
-        );
+        assert_missing(&pybench(&repo, &[]), "bench_other");
         // Named PATHs answer only for themselves.
         let run = pybench(&repo, &["bench"]);
         assert_eq!(run.code, 0, "{run:?}");
