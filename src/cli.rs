@@ -14,11 +14,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::report::Targets;
 use crate::report::style::ColorChoice;
-use crate::runner::workspace::Project;
 use crate::runner::{Search, Selection};
 use crate::scaleout::ShardSpec;
 use crate::settings::{self, Overrides, RunMode, SettingsError};
 use crate::stats::Family;
+use crate::store::Project;
 
 /// Catch regressions in code whose output is a random number.
 ///
@@ -558,7 +558,7 @@ impl StoreArgs {
     pub fn baseline(&self) -> PathBuf {
         self.baseline
             .clone()
-            .unwrap_or_else(|| self.project.default_baseline())
+            .unwrap_or_else(|| self.project.baseline())
     }
 
     /// The `--bench` names.

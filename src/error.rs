@@ -5,13 +5,13 @@
 use std::path::PathBuf;
 
 use crate::exit;
-use crate::report::ReportError;
 use crate::runner::DiscoverError;
 use crate::runner::SeedEntropyError;
 use crate::runner::Stopped;
 use crate::runner::revision::RevisionError;
 use crate::scaleout::ShardError;
 use crate::store::StoreError;
+use crate::store::atomic::WriteError;
 use crate::store::git::GitError;
 use crate::store::range::RangeError;
 
@@ -30,7 +30,7 @@ pub enum Error {
     #[error("refusing to write baselines for {0}: the git working tree is dirty")]
     DirtyTree(String),
     #[error(transparent)]
-    Report(#[from] ReportError),
+    Report(#[from] WriteError),
     #[error(transparent)]
     SeedEntropy(#[from] SeedEntropyError),
     #[error("{}; the baseline file was left as it was", stopped_by(.0))]
@@ -109,11 +109,10 @@ pub enum InputError {
     Io(std::io::Error),
     #[error("{0}")]
     Store(Box<StoreError>),
-    #[error(
-        "schema_version {found} is not supported (expected {})",
-        crate::report::json::SCHEMA_VERSION
-    )]
-    Version { found: u64 },
+    #[error("schema_version {found} is not supported (expected {expected})")]
+    Version { found: u64, expected: u32 },
+    #[error("{0}")]
+    Json(String),
     #[error("a benchmark without a name")]
     NoName,
     #[error("{bench}: {what}")]
@@ -222,14 +221,15 @@ fn revision_hint(error: &RevisionError) -> &'static str {
     }
 }
 
-/// Print `error` as one line on stderr, with its hint. The line is
-/// escaped: names and paths in it may come from a benchmark.
-pub fn print(error: &Error) {
-    let line = match error.hint() {
-        Some(hint) => format!("error: {error} (hint: {hint})"),
-        None => format!("error: {error}"),
-    };
-    eprintln!("{}", crate::report::terminal::escape(&line));
+impl Error {
+    /// The one line `error` is printed as, with its hint. Names and paths
+    /// in it may come from a benchmark: the reporter escapes it.
+    pub fn line(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("error: {self} (hint: {hint})"),
+            None => format!("error: {self}"),
+        }
+    }
 }
 
 #[cfg(test)]

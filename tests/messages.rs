@@ -251,3 +251,82 @@ pbtest!(
         assert_p_apart(slot_line.split_whitespace().nth(5).unwrap(), p, 0.05);
     }
 );
+
+// `compare` reads a `--json` report with the report's own schema: each
+// malformed document is one error line naming the file, the benchmark and
+// the field.
+pbtest!(
+    compare_names_what_is_wrong_in_a_report,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library("cmp_report", EIGHT_SEEDS, "min:loss");
+        let run = cmd.run(&[lib.to_str().unwrap(), "--json", "a.json"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("a.json")).unwrap())
+                .unwrap();
+        let run = cmd.run(&["compare", "a.json", "a.json"]);
+        assert_eq!(run.code, 0, "a well-formed report reads back: {run:?}");
+        type Edit = fn(&mut Value);
+        let cases: [(&str, Edit, &str); 6] = [
+            (
+                "version",
+                |r| r["schema_version"] = 99.into(),
+                "error: cannot compare version.json: schema_version 99 is not supported (expected 1) (hint: ",
+            ),
+            (
+                "nameless",
+                |r| {
+                    r["benchmarks"][0]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("name")
+                        .map(drop)
+                        .unwrap()
+                },
+                "error: cannot compare nameless.json: a benchmark without a name (hint: ",
+            ),
+            (
+                "seedless",
+                |r| {
+                    r["benchmarks"][0]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("seeds")
+                        .map(drop)
+                        .unwrap()
+                },
+                "error: cannot compare seedless.json: bench_cmp_report: `seeds` is missing (a report of pybench ≥ this version is needed) (hint: ",
+            ),
+            (
+                "stepless",
+                |r| {
+                    r["benchmarks"][0]["slots"][0]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("step")
+                        .map(drop)
+                        .unwrap()
+                },
+                "error: cannot compare stepless.json: bench_cmp_report: a slot without a step (hint: ",
+            ),
+            (
+                "metricless",
+                |r| r["benchmarks"][0]["slots"][0]["metric"] = Value::Null,
+                "error: cannot compare metricless.json: bench_cmp_report: a slot without a metric (hint: ",
+            ),
+            (
+                "values",
+                |r| r["benchmarks"][0]["slots"][0]["current_values"] = "many".into(),
+                "error: cannot compare values.json: bench_cmp_report: invalid type: string \"many\", expected a sequence (hint: ",
+            ),
+        ];
+        for (name, edit, line) in cases {
+            let mut broken = report.clone();
+            edit(&mut broken);
+            let file = format!("{name}.json");
+            std::fs::write(dir.path().join(&file), broken.to_string()).unwrap();
+            let run = cmd.run(&["compare", "a.json", &file]);
+            assert_usage_error(&run, line);
+        }
+    }
+);

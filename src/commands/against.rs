@@ -3,11 +3,11 @@
 //! the same run, on the same machine — the strongest pairing there is.
 //! Nothing is written to the baseline file.
 
+use std::path::Path;
 use std::time::Instant;
 
 use crate::cli::CheckArgs;
 use crate::error::Error;
-use crate::judge::inputs::project_root;
 use crate::judge::{Against, Execution, Reference, References, verdict};
 use crate::report::progress::Progress;
 use crate::report::terminal;
@@ -45,10 +45,14 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let store = Store::open(&args.search.store.baseline())?;
     let overrides = Overrides {
         adaptive: check.adaptive.then_some(true),
-        ..super::overrides(&args.settings)?
+        ..super::overrides(&args.settings, args.search.store.project.root())?
     };
-    if let Some(note) = inputs_note(&current, &overrides, rev, &build.label)
-        && !search.quiet
+    if let Some(note) = inputs_note(
+        &current,
+        &overrides,
+        (rev, &build.label),
+        args.search.store.project.root(),
+    ) && !search.quiet
     {
         eprintln!("{note}");
     }
@@ -78,6 +82,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
         in_process: args.in_process,
         progress: &progress,
         family_size: pipeline.family_size(&names, &references),
+        project: args.search.store.project.root(),
     };
     pipeline.run(&names, references, |index, reference| {
         match (current.get(index), reference) {
@@ -166,12 +171,12 @@ pub(crate) fn revision_benchmarks(
 fn inputs_note(
     current: &[Benchmark],
     overrides: &Overrides,
-    rev: &str,
-    label: &str,
+    (rev, label): (&str, &str),
+    project: &Path,
 ) -> Option<String> {
     let cwd = std::env::current_dir().ok()?;
     let revision = crate::store::checkout::resolve_revision(&cwd, rev).ok()??;
-    let root = project_root().canonicalize().ok()?;
+    let root = project.canonicalize().ok()?;
     let workdir = revision.workdir.canonicalize().ok()?;
     let prefix = root.strip_prefix(&workdir).ok()?.to_str()?.to_string();
     let mut differ = std::collections::BTreeSet::new();
@@ -183,7 +188,7 @@ fn inputs_note(
             continue;
         };
         for (spec, pin) in there {
-            let here = crate::store::inputs::pin(&project_root(), &spec).ok();
+            let here = crate::store::inputs::pin(project, &spec).ok();
             if pin.is_some() && here != pin {
                 differ.insert(spec);
             }

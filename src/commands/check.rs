@@ -109,7 +109,7 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
     let mut store = Store::open(&args.search.store.baseline())?;
-    let mut overrides = super::overrides(&args.settings)?;
+    let mut overrides = super::overrides(&args.settings, args.search.store.project.root())?;
     if how.adaptive {
         overrides.adaptive = Some(true);
     }
@@ -124,6 +124,7 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
         context,
         in_process: args.in_process,
         progress: &progress,
+        project: args.search.store.project.root(),
         family_size: pipeline.family_size(&names, &references),
     };
     // No correction applies when at most one benchmark is judged: its line

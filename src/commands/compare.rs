@@ -5,13 +5,14 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::cli::CompareArgs;
 use crate::error::{Error, InputError, NothingToCompare};
 use crate::exit;
 use crate::judge::compare::{Run, RunsOptions, Side, compare_runs};
-use crate::report::{self, json::SCHEMA_VERSION, terminal};
+use crate::report::json::{ReadBench, ReadDocument, ReadName, ReadVersion, SCHEMA_VERSION};
+use crate::report::{self, terminal};
 use crate::result::compare::Verdict;
 use crate::runner::{DiscoverError, Selection};
 use crate::scores::{ScoreTable, SlotKey};
@@ -33,10 +34,8 @@ pub fn load(path: &Path) -> Result<Run, Error> {
             e,
         )))
     })?;
-    if let Ok(document) = serde_json::from_str::<Value>(&text)
-        && document.get("schema_version").is_some()
-    {
-        return from_report(&document).map_err(bad);
+    if let Ok(version) = serde_json::from_str::<ReadVersion>(&text) {
+        return from_report(&text, version.schema_version).map_err(bad);
     }
     let store = Store::parse(path, &text).map_err(|e| bad(InputError::Store(Box::new(e))))?;
     Ok(store
@@ -55,49 +54,54 @@ pub fn load(path: &Path) -> Result<Run, Error> {
         .collect())
 }
 
-fn from_report(document: &Value) -> Result<Run, InputError> {
-    let version = document["schema_version"].as_u64().unwrap_or(0);
+/// A `--json` report's benchmarks, read with the report's own schema
+/// (`report::json`).
+fn from_report(text: &str, version: u64) -> Result<Run, InputError> {
     if version != u64::from(SCHEMA_VERSION) {
-        return Err(InputError::Version { found: version });
+        return Err(InputError::Version {
+            found: version,
+            expected: SCHEMA_VERSION,
+        });
     }
+    let document: ReadDocument =
+        serde_json::from_str(text).map_err(|e| InputError::Json(e.to_string()))?;
     let mut run = Run::new();
-    for bench in document["benchmarks"].as_array().into_iter().flatten() {
-        let name = bench["name"].as_str().ok_or(InputError::NoName)?;
+    for bench in &document.benchmarks {
+        let name = ReadName::deserialize(bench)
+            .ok()
+            .and_then(|n| n.name)
+            .ok_or(InputError::NoName)?;
         let field = |what: String| InputError::Field {
-            bench: name.to_string(),
+            bench: name.clone(),
             what,
         };
-        let slots = bench["slots"].as_array().cloned().unwrap_or_default();
-        if slots.is_empty() {
+        let read = ReadBench::deserialize(bench).map_err(|e| field(e.to_string()))?;
+        if read.slots.is_empty() {
             continue; // ERROR: nothing ran.
         }
-        let seeds: Vec<u64> = serde_json::from_value(bench["seeds"].clone()).map_err(|e| {
-            field(format!(
-                "`seeds`: {e} (a report of pybench ≥ this version is needed)"
-            ))
+        let seeds = read.seeds.ok_or_else(|| {
+            field("`seeds` is missing (a report of pybench ≥ this version is needed)".into())
         })?;
         let mut keys = Vec::new();
         let mut values = Vec::new();
-        for slot in &slots {
-            let step = slot["step"]
-                .as_i64()
+        for slot in read.slots {
+            let step = slot
+                .step
                 .ok_or_else(|| field("a slot without a step".into()))?;
-            let metric = slot["metric"]
-                .as_str()
+            let metric = slot
+                .metric
                 .ok_or_else(|| field("a slot without a metric".into()))?;
-            let column: Vec<f64> = serde_json::from_value(slot["current_values"].clone())
-                .map_err(|e| field(format!("`current_values`: {e}")))?;
-            keys.push(SlotKey::new(step, metric));
-            values.push(column);
+            keys.push(SlotKey::new(step, &metric));
+            values.push(slot.current_values);
         }
         let table = ScoreTable::new(keys, values).map_err(|e| field(e.to_string()))?;
         run.insert(
-            name.to_string(),
+            name.clone(),
             Side {
                 seeds,
                 table,
-                alpha: bench["alpha"].as_f64(),
-                min_effect: bench["min_effect"].as_f64(),
+                alpha: read.alpha,
+                min_effect: read.min_effect,
             },
         );
     }

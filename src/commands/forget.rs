@@ -14,7 +14,7 @@ pub fn run(args: &ForgetArgs) -> Result<i32, Error> {
     let path = args
         .baseline
         .clone()
-        .unwrap_or_else(|| crate::runner::workspace::Project::default().default_baseline());
+        .unwrap_or_else(|| crate::runner::workspace::find_project().baseline());
     let _lock = store::lock(&path, !args.write.no_wait)?;
     let mut store = Store::open(&path)?;
     let mut names = Vec::new();

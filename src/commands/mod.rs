@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, ReportArgs, SettingsArgs, WriteArgs};
+use crate::cli::{Cli, Command, ReportArgs, SettingsArgs, StoreArgs, WriteArgs};
 use crate::error::Error;
 use crate::exit;
 use crate::judge::Pipeline;
@@ -52,6 +52,9 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
         eprintln!("{line}");
         return exit::ERROR;
     }
+    if let Some(store) = store_args(&mut cli) {
+        store.project = runner::workspace::find_project();
+    }
     cli.resolve_in_process_paths();
     crate::report::style::apply(cli.color);
     let outcome = dispatch(&cli);
@@ -60,9 +63,23 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            crate::error::print(&e);
+            crate::judge::pipeline::print_error(&e);
             e.exit_code()
         }
+    }
+}
+
+/// The command's store flags, which carry the project it runs in: found
+/// here once, for the commands that use the baseline file or search.
+fn store_args(cli: &mut Cli) -> Option<&mut StoreArgs> {
+    match &mut cli.command {
+        None => Some(&mut cli.check.run.search.store),
+        Some(Command::Update(update)) => Some(&mut update.run.search.store),
+        Some(Command::Seeds(seeds)) => Some(&mut seeds.search.store),
+        Some(Command::Show(show)) => Some(&mut show.store),
+        Some(Command::Merge(merge)) => Some(&mut merge.store),
+        Some(Command::Bisect(bisect)) => Some(&mut bisect.store),
+        Some(Command::Compare(_) | Command::Completions { .. } | Command::Forget(_)) => None,
     }
 }
 
@@ -96,11 +113,11 @@ pub fn discover(context: &RunContext, search: &Search) -> Result<Vec<Benchmark>,
     Ok(benchmarks)
 }
 
-/// What the settings flags override, with the project's inputs (which
-/// every benchmark reads besides its own).
-pub fn overrides(settings: &SettingsArgs) -> Result<Overrides, Error> {
-    let project_inputs = runner::workspace::project_inputs(&crate::judge::inputs::project_root())
-        .map_err(runner::DiscoverError::from)?;
+/// What the settings flags override, with the inputs of the project at
+/// `root` (which every benchmark reads besides its own).
+pub fn overrides(settings: &SettingsArgs, root: &std::path::Path) -> Result<Overrides, Error> {
+    let project_inputs =
+        runner::workspace::project_inputs(root).map_err(runner::DiscoverError::from)?;
     Ok(Overrides {
         project_inputs,
         ..settings.overrides()

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use crate::cli::RunArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::judge::inputs::project_root;
 use crate::judge::{Execution, verdict};
 use crate::report::terminal::{self, shown};
 use crate::report::{self, progress::Progress};
@@ -42,7 +41,7 @@ pub fn run(
         }
         .into());
     }
-    let overrides = super::overrides(&args.settings)?;
+    let overrides = super::overrides(&args.settings, args.search.store.project.root())?;
     // Seeds first, for every benchmark: a missing plan entry is found before
     // anything runs.
     let seeds_of = seeds_of(args, mode, &overrides, benchmarks)?;
@@ -187,11 +186,12 @@ fn run_one(
         }
     };
     // As an unsharded run: changed inputs are an error before any seed runs.
-    match crate::judge::inputs::pin(&settings, stored) {
+    let project = args.search.store.project.root();
+    match crate::judge::inputs::pin(project, &settings, stored) {
         Ok(inputs) => file.inputs = inputs,
         Err(changed) => {
             // What this shard read, so that merge can say the shards disagree.
-            file.inputs = crate::store::inputs::pin_all(&project_root(), &settings.inputs).ok();
+            file.inputs = crate::store::inputs::pin_all(project, &settings.inputs).ok();
             file.error = Some(changed);
             return file;
         }
@@ -211,6 +211,7 @@ fn run_one(
         in_process: args.in_process,
         progress: &quiet,
         family_size: 1,
+        project,
     };
     let run = execution.run_raw(&[bench], &mine, &settings, Reply::Text);
     record(&mut file, run);

@@ -1,6 +1,8 @@
 //! How a benchmark's seeds run: in worker processes or in pybench, with a
 //! progress bar, under the run's context.
 
+use std::path::Path;
+
 use crate::report::progress::Progress;
 use crate::runner::{self, Benchmark, Reply, RunContext, SeedResult};
 use crate::settings::Settings;
@@ -14,6 +16,8 @@ pub struct Execution<'a> {
     /// The number of benchmarks a corrected run judges (1 without a
     /// correction): an adaptive check spends its alpha divided by this.
     pub family_size: usize,
+    /// The project root, which a benchmark's inputs are relative to.
+    pub project: &'a Path,
 }
 
 impl Execution<'_> {

@@ -6,9 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use std::path::PathBuf;
-
-use crate::runner::workspace::Project;
 use crate::settings::Settings;
 use crate::store::Baseline;
 use crate::store::inputs::{self, InputError, Pin, Pins};
@@ -17,20 +14,18 @@ use crate::store::inputs::{self, InputError, Pin, Pins};
 const NAMED: usize = 3;
 
 /// Check a benchmark's inputs (its `settings.inputs`, under the project
-/// root) before anything runs: their pins, or its ERROR message when they
-/// are not what `stored` pinned.
-pub fn pin(settings: &Settings, stored: Option<&Baseline>) -> Result<Option<Pins>, String> {
+/// root `root`) before anything runs: their pins, or its ERROR message
+/// when they are not what `stored` pinned.
+pub fn pin(
+    root: &Path,
+    settings: &Settings,
+    stored: Option<&Baseline>,
+) -> Result<Option<Pins>, String> {
     let pinned = stored.and_then(|b| b.inputs.as_ref());
     if settings.inputs.is_empty() && pinned.is_none_or(|p| p.is_empty()) {
         return Ok(None);
     }
-    check(&project_root(), &settings.inputs, stored)
-}
-
-/// The project root the inputs are relative to, found anew: the command's
-/// `Project` is not handed down to the input check yet.
-pub fn project_root() -> PathBuf {
-    Project::default().root().to_path_buf()
+    check(root, &settings.inputs, stored)
 }
 
 /// The pins of `specs` under `root` for this run (`None` when it names no

@@ -301,7 +301,7 @@ impl Pipeline {
         });
         let write_failed = !failed_writes.is_empty();
         for failure in failed_writes {
-            crate::error::print(&Error::Report(failure));
+            print_error(&Error::Report(failure));
         }
         let regressed = results.iter().any(|r| r.status() == Status::Fail);
         let errored = results.iter().any(|r| r.status().is_error());
@@ -459,7 +459,7 @@ fn save(
             names,
         ),
     };
-    crate::error::print(&Error::Store(error));
+    print_error(&Error::Store(error));
     let results = results
         .into_iter()
         .map(|result| match unsaved.contains(&result.name) {
@@ -477,4 +477,10 @@ fn now_utc() -> String {
     jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
+}
+
+/// Print `error` as its one line on stderr, escaped: names and paths in
+/// it may come from a benchmark. The one reporter of run-level errors.
+pub fn print_error(error: &Error) {
+    eprintln!("{}", terminal::escape(&error.line()));
 }

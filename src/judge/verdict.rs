@@ -57,7 +57,7 @@ pub fn run_benchmark(
         Ok(settings) => settings,
         Err(e) => return plan.error(e),
     };
-    let plan = match super::inputs::pin(&settings, reference.stored()) {
+    let plan = match super::inputs::pin(execution.project, &settings, reference.stored()) {
         Ok(inputs) => Plan { inputs, ..plan },
         Err(changed) => return plan.error(changed),
     };

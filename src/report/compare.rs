@@ -7,9 +7,10 @@ use owo_colors::AnsiColors;
 
 use super::number::{mean_sd, percent};
 use super::slot_table::{SLOT_COLUMNS, aligned};
-use super::{ReportError, style, terminal};
+use super::{style, terminal};
 use crate::result::SlotVerdict;
 use crate::result::compare::{BenchDiff, CompareReport, Verdict};
+use crate::store::atomic::WriteError;
 
 /// The terminal rendering of a comparison.
 pub fn render(report: &CompareReport) -> String {
@@ -107,7 +108,7 @@ fn slot_table(d: &BenchDiff) -> String {
 }
 
 /// Write the comparison as JSON (`docs/compare.schema.json`) to `path`.
-pub fn write_json(path: &Path, report: &CompareReport) -> Result<(), ReportError> {
+pub fn write_json(path: &Path, report: &CompareReport) -> Result<(), WriteError> {
     let mut text = serde_json::to_string_pretty(report).expect("finite numbers");
     text.push('\n');
     super::write_file(path, text.as_bytes())

@@ -6,8 +6,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::number::{percent, sig};
-use super::{Exporter, ReportError, RunReport, junit, terminal};
+use super::{Exporter, RunReport, junit, terminal};
 use crate::result::{self, BenchResult, Status};
+use crate::store::atomic::WriteError;
 
 /// The GitHub Actions outputs this environment asks for: the step summary
 /// (appended to `$GITHUB_STEP_SUMMARY`) and, under `GITHUB_ACTIONS=true`,
@@ -41,14 +42,14 @@ impl GithubExporter {
 }
 
 impl Exporter for GithubExporter {
-    fn open(&mut self) -> Result<(), ReportError> {
+    fn open(&mut self) -> Result<(), WriteError> {
         match &self.summary {
-            Some(path) => Self::append_summary(path, "").map_err(|e| ReportError::new(path, e)),
+            Some(path) => Self::append_summary(path, "").map_err(|e| WriteError::new(path, e)),
             None => Ok(()),
         }
     }
 
-    fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
+    fn write(&mut self, run: &RunReport) -> Result<(), WriteError> {
         if self.annotate && self.to_stderr {
             super::eprint(&annotations(run.results));
         } else if self.annotate {
@@ -56,7 +57,7 @@ impl Exporter for GithubExporter {
         }
         match &self.summary {
             Some(path) => Self::append_summary(path, &summary(run.results))
-                .map_err(|e| ReportError::new(path, e)),
+                .map_err(|e| WriteError::new(path, e)),
             None => Ok(()),
         }
     }

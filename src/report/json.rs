@@ -3,7 +3,7 @@
 //! The contract is documented in `docs/json-schema.md` and checked by
 //! `docs/report.schema.json`; `pybench compare` reads these documents back.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::RunReport;
 use crate::result::{BenchResult, FamilyOutcome, RunFamily, Sequential, SlotVerdict, Status};
@@ -16,7 +16,7 @@ use crate::store::inputs::Pins;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Where and when a run happened.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Provenance {
     pub pybench_version: String,
     /// Short commit of the repository holding the baseline file, if any.
@@ -203,6 +203,47 @@ fn bench(result: &BenchResult) -> Bench<'_> {
         seeds: &result.seeds,
         slots,
     }
+}
+
+/// What `pybench compare` reads back of a document: its version, then the
+/// fields of [`Bench`] and [`Slot`] that a comparison needs, by the same
+/// names and types. A field a document may lack is an `Option`, so that
+/// the reader can say which one is missing.
+#[derive(Deserialize)]
+pub struct ReadVersion {
+    pub schema_version: u64,
+}
+
+/// The benchmarks of a document, each read on its own (see [`ReadBench`]).
+#[derive(Deserialize)]
+pub struct ReadDocument {
+    #[serde(default)]
+    pub benchmarks: Vec<serde_json::Value>,
+}
+
+/// A benchmark's name, read before the rest so that an error names it.
+#[derive(Deserialize)]
+pub struct ReadName {
+    pub name: Option<String>,
+}
+
+/// One benchmark of a document, as `compare` reads it.
+#[derive(Deserialize)]
+pub struct ReadBench {
+    /// Absent in reports older than the seeds field.
+    pub seeds: Option<Vec<u64>>,
+    pub alpha: Option<f64>,
+    pub min_effect: Option<f64>,
+    #[serde(default)]
+    pub slots: Vec<ReadSlot>,
+}
+
+/// One slot of a benchmark, as `compare` reads it.
+#[derive(Deserialize)]
+pub struct ReadSlot {
+    pub step: Option<i64>,
+    pub metric: Option<String>,
+    pub current_values: Vec<f64>,
 }
 
 /// The JSON document of a finished run.

@@ -24,26 +24,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::result::{BenchResult, RunFamily};
-use crate::store::atomic;
+use crate::store::atomic::{self, WriteError};
 
 pub use json::Provenance;
-
-/// A report target that cannot be written.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", .path.display())]
-pub struct ReportError {
-    pub path: PathBuf,
-    pub source: std::io::Error,
-}
-
-impl ReportError {
-    pub fn new(path: &Path, source: std::io::Error) -> ReportError {
-        ReportError {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-}
 
 /// A finished run, as the exporters see it.
 pub struct RunReport<'a> {
@@ -57,9 +40,9 @@ pub struct RunReport<'a> {
 /// One output of a run.
 pub trait Exporter {
     /// Check, before anything runs, that the target can be written.
-    fn open(&mut self) -> Result<(), ReportError>;
+    fn open(&mut self) -> Result<(), WriteError>;
     /// Write the finished run.
-    fn write(&mut self, run: &RunReport) -> Result<(), ReportError>;
+    fn write(&mut self, run: &RunReport) -> Result<(), WriteError>;
 }
 
 /// Renders a finished run as one file's text.
@@ -73,11 +56,11 @@ pub struct FileExporter {
 }
 
 impl Exporter for FileExporter {
-    fn open(&mut self) -> Result<(), ReportError> {
+    fn open(&mut self) -> Result<(), WriteError> {
         probe_file(&self.path)
     }
 
-    fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
+    fn write(&mut self, run: &RunReport) -> Result<(), WriteError> {
         write_file(&self.path, (self.render)(run).as_bytes())
     }
 }
@@ -160,13 +143,13 @@ impl ExportManager {
     }
 
     /// Check every target; the first that cannot be written is the error.
-    pub fn open_all(&mut self) -> Result<(), ReportError> {
+    pub fn open_all(&mut self) -> Result<(), WriteError> {
         self.exporters.iter_mut().try_for_each(|e| e.open())
     }
 
     /// Write every target; each failure is returned, and the others are
     /// still written.
-    pub fn write_all(&mut self, run: &RunReport) -> Vec<ReportError> {
+    pub fn write_all(&mut self, run: &RunReport) -> Vec<WriteError> {
         self.exporters
             .iter_mut()
             .filter_map(|e| e.write(run).err())
@@ -182,11 +165,11 @@ pub fn absolute(path: &Path) -> PathBuf {
 /// Check that a report file can be created or replaced at `path` (its
 /// directory is created), without touching an existing file. Stdout
 /// (`-`) always can.
-pub fn probe_file(path: &Path) -> Result<(), ReportError> {
+pub fn probe_file(path: &Path) -> Result<(), WriteError> {
     if is_stdout(path) {
         return Ok(());
     }
-    let error = |source| ReportError::new(path, source);
+    let error = |source| WriteError::new(path, source);
     if path.is_dir() {
         return Err(error(std::io::Error::other("it is a directory")));
     }
@@ -201,15 +184,15 @@ pub fn probe_file(path: &Path) -> Result<(), ReportError> {
 
 /// Replace `path` with `bytes` atomically, creating its directory; `-`
 /// writes them to stdout.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     if is_stdout(path) {
         let mut out = std::io::stdout().lock();
         return out
             .write_all(bytes)
             .and_then(|()| out.flush())
-            .map_err(|e| ReportError::new(path, e));
+            .map_err(|e| WriteError::new(path, e));
     }
-    atomic::write(path, "report", bytes).map_err(|e| ReportError::new(path, e))
+    atomic::write(path, "report", bytes).map_err(|e| WriteError::new(path, e))
 }
 
 /// Print to stderr: the text report of a run whose stdout holds a

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::{Exporter, ReportError, RunReport, xml};
+use super::{Exporter, RunReport, xml};
 use crate::result::BenchResult;
 use crate::scores::ScoreTable;
 use crate::stats::numeric;
 use crate::store::Baseline;
+use crate::store::atomic::WriteError;
 
 /// One point of a metric's curve.
 #[derive(Clone, Debug, PartialEq)]
@@ -130,16 +131,16 @@ fn short_name(safe: &str, name: &str) -> String {
     format!("{}-{}", &safe[..at], &hex[..12])
 }
 
-fn plot_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
-    ReportError::new(path, std::io::Error::other(e.to_string()))
+fn plot_error(path: &Path, e: impl std::fmt::Display) -> WriteError {
+    WriteError::new(path, std::io::Error::other(e.to_string()))
 }
 
-fn create_dir(dir: &Path) -> Result<(), ReportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::new(dir, source))
+fn create_dir(dir: &Path) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::new(dir, source))
 }
 
 /// One SVG per benchmark of a run that has scores.
-pub fn write_results(dir: &Path, results: &[BenchResult]) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_results(dir: &Path, results: &[BenchResult]) -> Result<Vec<PathBuf>, WriteError> {
     create_dir(dir)?;
     let mut written = Vec::new();
     for result in results {
@@ -158,7 +159,7 @@ pub fn write_results(dir: &Path, results: &[BenchResult]) -> Result<Vec<PathBuf>
 pub fn write_baselines<'a>(
     dir: &Path,
     baselines: impl IntoIterator<Item = &'a Baseline>,
-) -> Result<Vec<PathBuf>, ReportError> {
+) -> Result<Vec<PathBuf>, WriteError> {
     create_dir(dir)?;
     let mut written = Vec::new();
     for baseline in baselines {
@@ -186,22 +187,22 @@ impl PlotExporter {
 }
 
 impl Exporter for PlotExporter {
-    fn open(&mut self) -> Result<(), ReportError> {
+    fn open(&mut self) -> Result<(), WriteError> {
         create_dir(&self.dir)?;
         tempfile::Builder::new()
             .prefix(".pybench-probe.")
             .tempfile_in(&self.dir)
             .map(drop)
-            .map_err(|e| ReportError::new(&self.dir, e))
+            .map_err(|e| WriteError::new(&self.dir, e))
     }
 
-    fn write(&mut self, run: &RunReport) -> Result<(), ReportError> {
+    fn write(&mut self, run: &RunReport) -> Result<(), WriteError> {
         write_results(&self.dir, run.results).map(drop)
     }
 }
 
 /// Draw `series` into an SVG file at `path`.
-pub fn draw(path: &Path, title: &str, series: &[Series]) -> Result<(), ReportError> {
+pub fn draw(path: &Path, title: &str, series: &[Series]) -> Result<(), WriteError> {
     let Some((x, y)) = bounds(series) else {
         return Ok(());
     };

@@ -7,13 +7,12 @@
 
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::Scope;
-use crate::store::git;
+use crate::store::{Project, git};
 
 /// The Cargo.toml key that lists benchmark paths for a whole workspace.
 pub const WORKSPACE_KEY: &str = "[workspace.metadata.pybench] paths";
@@ -416,29 +415,12 @@ pub fn packages_without_cdylib(dir: &Path) -> Vec<Package> {
         .collect()
 }
 
-/// The project a command runs in. Its root directory (see the module
-/// documentation) is found from the start directory the first time it is
-/// asked for, and kept for the rest of the command: one value, made by the
-/// command line, handed to what needs it.
-#[derive(Clone, Debug, Default)]
-pub struct Project {
-    root: OnceLock<PathBuf>,
-}
-
-impl Project {
-    /// The root, as a path from the start directory: `.`, `..`, `../..`,
-    /// or absolute.
-    pub fn root(&self) -> &Path {
-        self.root.get_or_init(|| {
-            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            relative_to_cwd(&find_root(&cwd))
-        })
-    }
-
-    /// The default baseline file: `.pybench/baselines.jsonl` at the root.
-    pub fn default_baseline(&self) -> PathBuf {
-        crate::store::default_path(self.root())
-    }
+/// The project a command runs in: its root (see the module documentation)
+/// found from the start directory. A command asks once and hands the
+/// value down.
+pub fn find_project() -> Project {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    Project::at(relative_to_cwd(&find_root(&cwd)))
 }
 
 /// The inputs every benchmark of the project reads: `[workspace.metadata.pybench]

@@ -42,6 +42,24 @@ impl From<FileError> for std::io::Error {
     }
 }
 
+/// A file pybench was asked to write (a report, a plot, a compare
+/// report) that cannot be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", .path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl WriteError {
+    pub fn new(path: &Path, source: std::io::Error) -> WriteError {
+        WriteError {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// The directory that holds `path` (`.` for a bare file name).
 pub fn parent_dir(path: &Path) -> &Path {
     match path.parent() {

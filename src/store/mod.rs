@@ -22,6 +22,40 @@ pub use baseline_file::{Store, StoreError, Written};
 pub use baselines::Baseline;
 pub use lock::{StoreLock, lock};
 
+/// The project a command runs in: the directory that holds `.pybench/`
+/// (found once by the command, `runner::workspace::find_project`) and so
+/// where its baselines live by default. A plain value: made once, handed
+/// to what needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    root: std::path::PathBuf,
+}
+
+impl Project {
+    /// The project whose root is `root`, a path from the start directory.
+    pub fn at(root: std::path::PathBuf) -> Project {
+        Project { root }
+    }
+
+    /// The root, as a path from the start directory: `.`, `..`, `../..`,
+    /// or absolute.
+    pub fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
+    /// The default baseline file: `.pybench/baselines.jsonl` at the root.
+    pub fn baseline(&self) -> std::path::PathBuf {
+        default_path(&self.root)
+    }
+}
+
+impl Default for Project {
+    /// The start directory, until the command finds the real root.
+    fn default() -> Project {
+        Project::at(".".into())
+    }
+}
+
 /// Where a project keeps its baselines by default: `.pybench/baselines.jsonl`
 /// in its root directory (`root` as a path from the start directory).
 pub fn default_path(root: &std::path::Path) -> std::path::PathBuf {

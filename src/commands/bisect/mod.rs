@@ -72,10 +72,11 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         context,
         overrides: Overrides {
             adaptive: args.adaptive.then_some(true),
-            ..super::overrides(&args.settings)?
+            ..super::overrides(&args.settings, args.store.project.root())?
         },
         seed_source: SeedSource::from_env()?,
         progress: &progress,
+        project: args.store.project.root(),
         m: range.candidates.len(),
     };
     let mut commits = Commits::new(context, search);

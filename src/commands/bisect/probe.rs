@@ -3,6 +3,7 @@
 //! against GOOD's scores as a check would, at the bisection's level.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::bisection::{self, Probe};
 use crate::error::Error;
@@ -77,6 +78,8 @@ pub struct Session<'a> {
     pub overrides: Overrides,
     pub seed_source: SeedSource,
     pub progress: &'a Progress,
+    /// The project root, which benchmarks' inputs are relative to.
+    pub project: &'a Path,
     /// Candidates in the range.
     pub m: usize,
 }
@@ -108,6 +111,7 @@ impl Session<'_> {
             in_process: false,
             progress: self.progress,
             family_size: 1,
+            project: self.project,
         }
     }
 
@@ -251,13 +255,9 @@ pub fn reference(
                 env: Some(at_good.source.environment()),
                 settings: None,
                 // GOOD ran on today's data: the probes are checked against it.
-                inputs: crate::judge::inputs::check(
-                    &crate::judge::inputs::project_root(),
-                    &settings.inputs,
-                    None,
-                )
-                .ok()
-                .flatten(),
+                inputs: crate::judge::inputs::check(session.project, &settings.inputs, None)
+                    .ok()
+                    .flatten(),
                 source: stored.and_then(|b| b.source.clone()),
             },
             source: ReferenceSource::RunAtGood,
