@@ -484,7 +484,7 @@ impl SearchArgs {
             in_process: false,
             timeout: None,
             python: self.python.clone(),
-            python_paths: Vec::new(),
+            python_revision: None,
             project: self.store.project.root().to_path_buf(),
         }
     }

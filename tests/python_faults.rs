@@ -50,7 +50,16 @@ pbtest!(
         std::fs::write(bench.join("bench_faults.py"), FAULTS).unwrap();
         std::fs::write(
             bench.join("bench_missing.py"),
-            "import no_such_module_here\n\ndef bench_m(seed):\n    return 1.0\n",
+            "\"\"\"Three benchmarks that need a module the environment lacks.\"\"\"\nimport os\nimport no_such_module_here\n\ndef bench_m1(seed):\n    return 1.0\n\ndef bench_m2(seed):\n    return 1.0\n\ndef bench_m3(seed):\n    return 1.0\n",
+        )
+        .unwrap();
+        // Imports after a statement that may change sys.path are left to
+        // the import: this one finds its module.
+        std::fs::create_dir_all(dir.path().join("lib")).unwrap();
+        std::fs::write(dir.path().join("lib/beside.py"), "VALUE = 0.25\n").unwrap();
+        std::fs::write(
+            bench.join("bench_pathed.py"),
+            "import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))\nimport beside\n\ndef bench_pathed(seed, *, n_seeds=5):\n    return beside.VALUE + seed % 3\n",
         )
         .unwrap();
         std::fs::write(
@@ -103,10 +112,15 @@ pbtest!(
         let lazy = line("bench_lazy_import");
         let lazy_import = "ERROR seed N: ModuleNotFoundError: No module named 'lazy_missing_module' (at benchmarks/bench_faults.py:35); interpreter /";
         assert!(lazy.contains(lazy_import), "{lazy}");
-        let missing = line("bench_m");
-        let import = "ERROR cannot import benchmarks/bench_missing.py: ModuleNotFoundError: No module named 'no_such_module_here' (at benchmarks/bench_missing.py:1); interpreter /";
+        // A file that cannot import is one ERROR, named after it, not one
+        // per benchmark in it.
+        let missing = line("`benchmarks/bench_missing.py`");
+        let import = "ERROR cannot import benchmarks/bench_missing.py: ModuleNotFoundError: No module named 'no_such_module_here' (at benchmarks/bench_missing.py:3); interpreter /";
         assert!(missing.contains(import), "{missing}");
+        assert_eq!(run.stdout.matches("bench_missing.py").count(), 3, "{run:?}");
+        assert!(!run.stdout.contains("bench_m1"), "{run:?}");
         assert!(line("bench_fine").contains("NEW"), "{run:?}");
+        assert!(line("bench_pathed").contains("NEW"), "{run:?}");
         // -v: the full traceback of the exception, the stack of the hung seed.
         assert!(
             run.stdout.contains("line 7, in bench_raises"),

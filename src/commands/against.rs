@@ -154,7 +154,7 @@ pub(crate) fn revision_benchmarks(
         })
         .collect();
     let search = Search {
-        python_paths: build.python_paths(),
+        python_revision: build.python_revision(),
         ..search.clone()
     };
     let mut previous = runner::load_libraries(context, &files, &search)?;

@@ -214,6 +214,10 @@ fn run_one(
         project,
     };
     let run = execution.run_raw(&[bench], &mine, &settings, Reply::Text);
+    // Read again after the run: a Python benchmark's code identity is what
+    // it imported.
+    file.environment = bench.source.environment();
+    file.library_hash = file.environment.library_hash.clone();
     record(&mut file, run);
     file
 }

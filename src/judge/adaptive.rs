@@ -52,6 +52,12 @@ pub fn run(
         looks: &looks,
     }
     .run(test, &mut output);
+    // Read after the run: a Python benchmark's code identity is what it imported.
+    let current = sides.last().map(|bench| bench.source.environment());
+    let plan = match current {
+        Some(env) => super::evidence::fingerprinted(plan, env, reference.stored()),
+        None => plan,
+    };
     match stopped {
         Ok((base, current, outcome)) => conclude(plan, base, current, outcome, looks, output),
         Err(e) => plan.result(Outcome::error(e), output),

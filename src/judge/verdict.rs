@@ -3,7 +3,7 @@
 //! baseline (or call them NEW). Normal runs, `--against` and `merge` all
 //! make their verdicts here.
 
-use super::evidence::compare;
+use super::evidence::{compare, fingerprinted};
 use super::{Execution, Reference, adaptive};
 use crate::result::{BenchResult, Outcome, Plan};
 use crate::runner::{self, Benchmark, SeedResult, SeedSource};
@@ -72,8 +72,7 @@ pub fn run_benchmark(
         return Plan { seeds, ..plan }.error(e.to_string());
     }
     let stored = reference.stored();
-    let env = bench.source.environment();
-    let plan = fingerprinted(Plan { seeds, ..plan }, env, stored);
+    let plan = Plan { seeds, ..plan };
     let sides = match reference {
         Reference::Revision { bench: old, .. } => vec![old, bench],
         _ => vec![bench],
@@ -83,6 +82,8 @@ pub fn run_benchmark(
         return adaptive::run(plan, &sides, &settings, reference, alpha, execution);
     }
     let (outcomes, output) = execution.run(&sides, &plan.seeds, &settings);
+    // Read after the run: a Python benchmark's code identity is what it imported.
+    let plan = fingerprinted(plan, bench.source.environment(), stored);
     match reference.revision() {
         Some(revision) => judge_pair(plan, &revision.label, outcomes, output),
         None => judge(plan, stored, outcomes.map(|mut s| s.remove(0)), output),
@@ -147,20 +148,6 @@ pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
             .collect()),
     };
     judge(plan, stored, outcomes, joined.output.clone())
-}
-
-/// `plan` measured in `env`, with how that differs from where its baseline
-/// was.
-pub fn fingerprinted(plan: Plan, env: Environment, stored: Option<&Baseline>) -> Plan {
-    let env_differences = match stored.and_then(|b| b.env.as_ref()) {
-        Some(stored_env) => stored_env.differences(&env),
-        None => Vec::new(),
-    };
-    Plan {
-        env: Some(env),
-        env_differences,
-        ..plan
-    }
 }
 
 /// Turn a benchmark's outcomes (in the order of `plan.seeds`) into its

@@ -80,9 +80,9 @@ pub struct Search {
     pub timeout: Option<f64>,
     /// `--python`: the interpreter of Python benchmark files.
     pub python: Option<PathBuf>,
-    /// Put first on the `sys.path` of Python benchmark files (REV's
-    /// checkout for `--against`).
-    pub python_paths: Vec<PathBuf>,
+    /// REV's side of an `--against` run or a bisect probe: its Python
+    /// benchmark files run from REV's checkout.
+    pub python_revision: Option<python::PythonRevision>,
     /// The project's root, as a path from the start directory: sources are
     /// recorded relative to it, and a search does not leave it.
     pub project: PathBuf,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::discover::{self, DiscoverError};
-use super::python::is_python_file;
+use super::python::{PythonRevision, is_python_file};
 use crate::store::checkout;
 use crate::store::fingerprint::hash_bytes;
 use crate::store::git::GitError;
@@ -67,23 +67,19 @@ pub struct RevisionBuild {
     /// kept checkout).
     pub libraries: Vec<PathBuf>,
     pub reused: bool,
-    /// REV's checkout, kept when it has Python benchmark files: they run
-    /// from it, and it goes first on their `sys.path`.
+    /// The project's directory in REV's checkout, kept when REV has
+    /// Python benchmark files: they run from it, and their workers put it
+    /// first on `sys.path`.
     pub tree: Option<PathBuf>,
 }
 
 impl RevisionBuild {
-    /// What REV's Python workers put first on `sys.path`: the checkout's
-    /// root and its `src/` if there is one, so that REV's own package is
-    /// imported there, not an editable install of the working tree.
-    pub fn python_paths(&self) -> Vec<PathBuf> {
-        let Some(tree) = &self.tree else {
-            return Vec::new();
-        };
-        let src = tree.join("src");
-        std::iter::once(tree.clone())
-            .chain(src.is_dir().then_some(src))
-            .collect()
+    /// REV's side for its Python benchmark files.
+    pub fn python_revision(&self) -> Option<PythonRevision> {
+        self.tree.as_ref().map(|tree| PythonRevision {
+            tree: tree.clone(),
+            label: self.label.clone(),
+        })
     }
 }
 
@@ -161,9 +157,12 @@ pub fn prepare(
         ),
     };
     let kept = cache_dir(&revision.git_dir, &revision.id).join(TREE_DIR);
-    let tree = libraries.iter().any(|l| is_python_file(l)).then_some(kept);
+    let tree = libraries
+        .iter()
+        .any(|l| is_python_file(l))
+        .then(|| kept.join(project_in(&revision.workdir, project)));
     if let Some(tree) = &tree {
-        let differ = dependency_differences(tree, &revision.workdir);
+        let differ = dependency_differences(tree, project);
         if !differ.is_empty() {
             eprintln!(
                 "warning: {} differ between {label} and the working tree, but both sides run in one Python environment",
@@ -178,6 +177,15 @@ pub fn prepare(
         reused,
         tree,
     })
+}
+
+/// Where `project` lies in a checkout of `workdir`.
+fn project_in(workdir: &Path, project: &Path) -> PathBuf {
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    canonical(project)
+        .strip_prefix(canonical(workdir))
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn io(what: &'static str, source: std::io::Error) -> RevisionError {

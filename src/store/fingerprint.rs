@@ -2,6 +2,7 @@
 //! additive keys (`env`, `settings`) of the baseline line. The Python tool
 //! ignores unknown keys, so files stay readable by it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use object::{Object, ObjectSection};
@@ -38,6 +39,15 @@ pub struct PythonEnvironment {
     pub interpreter: String,
     /// The variables pybench set for the first worker (`NAME=value`).
     pub worker_env: Vec<String>,
+    /// Those of each further worker (`CUDA_VISIBLE_DEVICES` and
+    /// `PYBENCH_WORKER` differ between workers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_workers_env: Vec<Vec<String>>,
+    /// The versions of the frameworks the benchmark had imported after its
+    /// first seed (`numpy`, `torch`, `torch.cuda`, `gpu`, …); nothing is
+    /// imported to read them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub frameworks: BTreeMap<String, String>,
 }
 
 /// The settings a baseline was measured with.
@@ -108,9 +118,13 @@ impl Environment {
             quoted(current.rustc.as_deref().unwrap_or("none")),
         );
         field("pybench", self.pybench.clone(), current.pybench.clone());
-        let version = |env: &Environment| env.python.as_ref().map(|p| p.version.clone());
-        if let (Some(was), Some(now)) = (version(self), version(current)) {
-            field("python", was, now);
+        if let (Some(was), Some(now)) = (&self.python, &current.python) {
+            field("python", was.version.clone(), now.version.clone());
+            for (name, version) in &was.frameworks {
+                if let Some(now) = now.frameworks.get(name) {
+                    field(name, version.clone(), now.clone());
+                }
+            }
         }
         // The library hash is left out: a changed library is what a
         // regression check is for. It serves the determinism check instead.

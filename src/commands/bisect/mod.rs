@@ -58,7 +58,7 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         timeout: args.settings.timeout,
         quiet: args.quiet,
         python: None,
-        python_paths: Vec::new(),
+        python_revision: None,
         project: args.store.project.root().to_path_buf(),
     };
     search.paths = runner::discover::resolve_paths(&search.paths, false, args.quiet)?;

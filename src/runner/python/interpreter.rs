@@ -22,8 +22,12 @@ pub enum InterpreterError {
     NotFound,
     #[error("{chosen_by} names {}, which is not a file", .path.display())]
     Missing { path: PathBuf, chosen_by: String },
-    #[error("cannot read [tool.pybench] python in {}: {reason}", .path.display())]
-    Config { path: PathBuf, reason: String },
+    #[error("cannot read [tool.pybench] {key} in {}: {reason}", .path.display())]
+    Config {
+        path: PathBuf,
+        key: &'static str,
+        reason: String,
+    },
 }
 
 impl InterpreterError {
@@ -33,6 +37,11 @@ impl InterpreterError {
                 "pass --python PATH or set PYBENCH_PYTHON (or `python` in [tool.pybench] of pyproject.toml), activate a virtual or conda environment, create .venv at the project root, or put python3 on PATH"
             }
             InterpreterError::Missing { .. } => "name an existing Python interpreter",
+            InterpreterError::Config {
+                key: "pythonpath", ..
+            } => {
+                "write `pythonpath = [\"python\"]` under [tool.pybench]: directories inside the project, relative to its root"
+            }
             InterpreterError::Config { .. } => {
                 "write `python = \"PATH\"` under [tool.pybench], a string (relative to the project root)"
             }
@@ -116,29 +125,72 @@ fn named_interpreter(path: PathBuf, chosen_by: &str) -> Result<Interpreter, Inte
         })
 }
 
-/// `python = "…"` under `[tool.pybench]` in `root`'s `pyproject.toml`,
-/// relative to `root`; `None` without one.
-pub fn configured(root: &Path) -> Result<Option<PathBuf>, InterpreterError> {
+/// The project's Python settings: `[tool.pybench]` in its
+/// `pyproject.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProjectConfig {
+    /// `python = "…"`, joined to the project root.
+    pub python: Option<PathBuf>,
+    /// `pythonpath = ["python"]`: directories put first on `sys.path` on
+    /// both sides of `--against` (maturin's `python/` layout), relative
+    /// to the project root (or to REV's copy of it).
+    pub pythonpath: Vec<PathBuf>,
+}
+
+/// `[tool.pybench]` of `root`'s `pyproject.toml`, each key checked here;
+/// empty without one.
+pub fn project_config(root: &Path) -> Result<ProjectConfig, InterpreterError> {
     let path = root.join("pyproject.toml");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(None);
+        return Ok(ProjectConfig::default());
     };
-    let failed = |reason: String| InterpreterError::Config {
+    let failed = |key: &'static str, reason: String| InterpreterError::Config {
         path: path.clone(),
+        key,
         reason,
     };
-    let document: toml_edit::DocumentMut = text.parse().map_err(|e| failed(format!("{e}")))?;
-    let Some(value) = document
-        .get("tool")
-        .and_then(|t| t.get("pybench"))
-        .and_then(|t| t.get("python"))
-    else {
-        return Ok(None);
+    let document: toml_edit::DocumentMut =
+        text.parse().map_err(|e| failed("table", format!("{e}")))?;
+    let table = document.get("tool").and_then(|t| t.get("pybench"));
+    let python = match table.and_then(|t| t.get("python")) {
+        None => None,
+        Some(value) => {
+            let python = value
+                .as_str()
+                .ok_or_else(|| failed("python", "it is not a string".into()))?;
+            Some(root.join(python))
+        }
     };
-    let python = value
-        .as_str()
-        .ok_or_else(|| failed("it is not a string".into()))?;
-    Ok(Some(root.join(python)))
+    let pythonpath = match table.and_then(|t| t.get("pythonpath")) {
+        None => Vec::new(),
+        Some(value) => pythonpath(value).map_err(|reason| failed("pythonpath", reason))?,
+    };
+    Ok(ProjectConfig { python, pythonpath })
+}
+
+/// `pythonpath`: a list of relative directories that stay inside the
+/// project (REV's copy of it has the same layout).
+fn pythonpath(value: &toml_edit::Item) -> Result<Vec<PathBuf>, String> {
+    let list = value.as_array().ok_or("it is not a list of directories")?;
+    list.iter()
+        .enumerate()
+        .map(|(at, entry)| {
+            let text = entry
+                .as_str()
+                .ok_or_else(|| format!("entry {} is not a string", at + 1))?;
+            let dir = PathBuf::from(text);
+            let inside = dir.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            });
+            if text.is_empty() || text.chars().any(char::is_control) || !inside {
+                return Err(format!("{text:?} is not a directory inside the project"));
+            }
+            Ok(dir)
+        })
+        .collect()
 }
 
 /// The first executable file `name` in the `PATH` list `dirs`.
@@ -235,24 +287,51 @@ mod tests {
     }
 
     #[test]
-    fn pyproject_names_the_interpreter() {
+    fn pyproject_names_the_interpreter_and_the_pythonpath() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(configured(dir.path()).unwrap().is_none());
+        let read = || project_config(dir.path());
+        assert_eq!(read().unwrap(), ProjectConfig::default());
         let toml = dir.path().join("pyproject.toml");
         std::fs::write(&toml, "[project]\nname = \"x\"\n").unwrap();
-        assert!(configured(dir.path()).unwrap().is_none());
-        std::fs::write(&toml, "[tool.pybench]\npython = \"envs/x/bin/python\"\n").unwrap();
+        assert_eq!(read().unwrap(), ProjectConfig::default());
+        std::fs::write(
+            &toml,
+            "[tool.pybench]\npython = \"envs/x/bin/python\"\npythonpath = [\"python\", \"./lib\"]\n",
+        )
+        .unwrap();
         assert_eq!(
-            configured(dir.path()).unwrap(),
-            Some(dir.path().join("envs/x/bin/python"))
+            read().unwrap(),
+            ProjectConfig {
+                python: Some(dir.path().join("envs/x/bin/python")),
+                pythonpath: vec!["python".into(), "./lib".into()],
+            }
         );
-        std::fs::write(&toml, "[tool.pybench]\npython = 3\n").unwrap();
-        assert!(
-            configured(dir.path())
-                .unwrap_err()
-                .to_string()
-                .ends_with("it is not a string")
-        );
+        for (text, reason) in [
+            ("python = 3", "python in {}: it is not a string"),
+            (
+                "pythonpath = \"python\"",
+                "pythonpath in {}: it is not a list of directories",
+            ),
+            (
+                "pythonpath = [\"a\", 1]",
+                "pythonpath in {}: entry 2 is not a string",
+            ),
+            (
+                "pythonpath = [\"../x\"]",
+                "pythonpath in {}: \"../x\" is not a directory inside the project",
+            ),
+            (
+                "pythonpath = [\"/abs\"]",
+                "pythonpath in {}: \"/abs\" is not a directory inside the project",
+            ),
+        ] {
+            std::fs::write(&toml, format!("[tool.pybench]\n{text}\n")).unwrap();
+            let expected = format!(
+                "cannot read [tool.pybench] {}",
+                reason.replace("{}", &toml.display().to_string())
+            );
+            assert_eq!(read().unwrap_err().to_string(), expected, "{text}");
+        }
     }
 
     #[test]

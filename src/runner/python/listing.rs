@@ -65,6 +65,7 @@ pub(super) fn list(
     let request = serde_json::json!({
         "op": "list",
         "files": canonical,
+        "paths": python.paths,
         "settings": settings_keys(),
     });
     let listed: Listed = ask_once(context, python, &request, limit)

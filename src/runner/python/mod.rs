@@ -7,12 +7,14 @@
 mod identity;
 pub mod interpreter;
 mod listing;
+mod loaded;
 mod pool;
 mod process;
 mod run;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::de::{Deserializer, Visitor};
 
@@ -30,23 +32,38 @@ pub fn is_python_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "py")
 }
 
+/// REV's side of an `--against` run or a bisect probe: the project's
+/// directory in REV's kept checkout, and how REV is named.
+#[derive(Clone, Debug)]
+pub struct PythonRevision {
+    pub tree: PathBuf,
+    pub label: String,
+}
+
 /// Python benchmark files run by one interpreter.
 #[derive(Clone)]
 pub struct Python {
     pub interpreter: Interpreter,
-    /// Put first on `sys.path` (a revision's checkout for `--against`).
+    /// Put first on `sys.path`: the `pythonpath` setting's directories,
+    /// and for REV's side its checkout's root and `src/`.
     pub paths: Vec<PathBuf>,
     pub verbose: bool,
     /// `--timeout`: also the limit on importing a file to list it.
     pub timeout: Option<f64>,
-    /// The project's root: its Python sources are the code identity.
+    /// The project's root (canonical).
     pub project: PathBuf,
+    /// This side's copy of the project (canonical): the project root, or
+    /// its directory in REV's checkout. Its files that a benchmark
+    /// imported are its code identity.
+    tree: PathBuf,
+    /// REV's label on REV's side.
+    revision: Option<String>,
     /// Workers kept between runs of a file.
     pools: Arc<pool::Pools>,
     /// The interpreter's version, once a worker said it.
     version: Arc<OnceLock<String>>,
-    /// The project's Python sources, for code identities.
-    sources: Arc<OnceLock<Vec<PathBuf>>>,
+    /// What each file's workers loaded.
+    loaded: Arc<Mutex<BTreeMap<PathBuf, loaded::Loaded>>>,
 }
 
 impl Python {
@@ -55,9 +72,10 @@ impl Python {
     pub fn for_search(search: &Search) -> Result<Python, InterpreterError> {
         let env = |name: &str| std::env::var(name).ok();
         let root = &search.project;
+        let config = interpreter::project_config(root)?;
         let interpreter = interpreter::choose(&interpreter::Choice {
             flag: search.python.as_deref(),
-            configured: interpreter::configured(root)?,
+            configured: config.python,
             env: &env,
             project_root: root,
         })?;
@@ -68,18 +86,96 @@ impl Python {
                 interpreter.chosen_by
             );
         }
+        let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let project = canonical(root);
+        let revision = search.python_revision.as_ref();
+        let tree = revision.map_or_else(|| project.clone(), |r| canonical(&r.tree));
         Ok(Python {
             interpreter,
-            paths: search.python_paths.clone(),
+            paths: sys_path(&tree, &config.pythonpath, revision.is_some()),
             verbose: search.verbose,
             timeout: search.timeout,
-            project: search.project.clone(),
+            project,
+            tree,
+            revision: revision.map(|r| r.label.clone()),
             pools: Arc::default(),
             version: Arc::default(),
-            sources: Arc::default(),
+            loaded: Arc::default(),
         })
     }
 
+    /// What a worker reports its modules from: this side's tree and the
+    /// project root.
+    fn roots(&self) -> Vec<&Path> {
+        let mut roots = vec![self.tree.as_path()];
+        if self.project != self.tree {
+            roots.push(&self.project);
+        }
+        roots
+    }
+
+    /// Record worker `index`'s added environment for `file`'s workers.
+    fn record_env(&self, file: &Path, index: usize, env: &[(String, String)]) {
+        let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        let envs = &mut loaded.entry(file.to_path_buf()).or_default().worker_envs;
+        envs.resize(envs.len().max(index + 1), Vec::new());
+        envs[index] = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    }
+
+    /// Take a worker's report of what `file` loaded; warn in one line
+    /// about each project package that came from outside this side's
+    /// tree.
+    fn record_loaded(&self, file: &Path, named: &Path, report: &serde_json::Value) {
+        let mut all = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        let loaded = all.entry(file.to_path_buf()).or_default();
+        if !loaded.merge(report) {
+            return;
+        }
+        let dirs = package_dirs(&self.tree, &self.paths);
+        let working = self.revision.as_ref().map(|_| self.project.as_path());
+        for (package, from) in loaded.strays(&self.tree, &dirs, working) {
+            let side = match &self.revision {
+                Some(label) => format!("at {label}, "),
+                None => String::new(),
+            };
+            let home = match &self.revision {
+                Some(label) => format!("{label}'s checkout"),
+                None => "the project".into(),
+            };
+            eprintln!(
+                "warning: {side}{} imported `{package}` from {}, not from {home}: set `pythonpath` under [tool.pybench], or check which copy the environment installs",
+                named.display(),
+                from.display()
+            );
+        }
+    }
+}
+
+/// What a side's workers put first on `sys.path`: the `pythonpath`
+/// directories of its tree, and for REV's side the checkout's root and
+/// its `src/`, so that REV's own package is imported there rather than an
+/// editable install of the working tree.
+fn sys_path(tree: &Path, pythonpath: &[PathBuf], revision: bool) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = pythonpath.iter().map(|dir| tree.join(dir)).collect();
+    if revision {
+        paths.push(tree.to_path_buf());
+        let src = tree.join("src");
+        if src.is_dir() {
+            paths.push(src);
+        }
+    }
+    paths
+}
+
+/// Where a side's own packages live: its tree's root, `src/`, and the
+/// directories put on `sys.path`.
+fn package_dirs(tree: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs = vec![tree.to_path_buf(), tree.join("src")];
+    dirs.extend(paths.iter().cloned());
+    dirs
+}
+
+impl Python {
     /// The Python backend of `bench` (each side of an `--against` run has
     /// its own, with its own `sys.path`).
     fn of(bench: &Benchmark) -> &Python {
@@ -97,15 +193,15 @@ impl Python {
         worker_environment(&|name| std::env::var(name).ok(), cores(), workers, index)
     }
 
-    /// Under `-v`, the first worker's environment.
-    pub(super) fn print_environment(&self, workers: usize) {
+    /// Under `-v`, worker `index`'s added environment.
+    pub(super) fn print_environment(&self, env: &[(String, String)], index: usize, workers: usize) {
         if self.verbose {
-            let shown: Vec<String> = self
-                .worker_env(workers, 0)
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            eprintln!("pybench: Python worker environment: {}", shown.join(" "));
+            let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            eprintln!(
+                "pybench: Python worker {}/{workers} environment: {}",
+                index + 1,
+                shown.join(" ")
+            );
         }
     }
 }
@@ -182,23 +278,32 @@ impl Backend for Python {
         self
     }
 
-    /// The code identity: the file, the project's Python sources and the
-    /// interpreter; with the interpreter's version and the worker
-    /// environment (of one worker).
+    /// The code identity: the file, the files of this side's tree that
+    /// its workers imported, and the interpreter; with the interpreter's
+    /// version, each worker's environment and the frameworks imported.
     fn environment(&self, source: &Source) -> Environment {
         let version = self.version.get().cloned().unwrap_or_default();
-        let sources = self
-            .sources
-            .get_or_init(|| identity::project_sources(&self.project));
-        let hash = identity::code_hash(&source.path, sources, &self.interpreter.path, &version);
+        let loaded = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&source.path)
+            .cloned()
+            .unwrap_or_default();
+        let imported = loaded.own_files(&self.tree);
+        let hash = identity::code_hash(&source.path, &imported, &self.interpreter.path, &version);
+        let mut worker_envs = loaded.worker_envs;
+        let first = if worker_envs.is_empty() {
+            Vec::new()
+        } else {
+            worker_envs.remove(0)
+        };
         let python = PythonEnvironment {
             version,
             interpreter: self.interpreter.path.display().to_string(),
-            worker_env: self
-                .worker_env(1, 0)
-                .into_iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect(),
+            worker_env: first,
+            other_workers_env: worker_envs,
+            frameworks: loaded.frameworks,
         };
         Environment::of_code(hash, None, Some(python))
     }

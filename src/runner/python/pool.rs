@@ -54,9 +54,10 @@ impl Pool {
             lines,
             workers: Vec::new(),
         };
-        python.print_environment(pool.key.workers);
         for index in 0..pool.key.workers {
             let env = python.worker_env(pool.key.workers, index);
+            python.print_environment(&env, index, pool.key.workers);
+            python.record_env(&pool.key.file, index, &env);
             let mut process = Spawned::start(python, &env, index, tx.clone()).map_err(|e| {
                 RunError::Worker(format!(
                     "cannot start {}: {e}",
@@ -67,6 +68,7 @@ impl Pool {
                 "op": "import",
                 "file": pool.key.file,
                 "paths": python.paths,
+                "roots": python.roots(),
             }));
             pool.workers.push(Worker {
                 process,

@@ -118,6 +118,10 @@ impl Run<'_> {
                     message: error.to_string(),
                 });
             }
+            if let Some(loaded) = reply.get("loaded") {
+                let source = &self.sides[side].source;
+                Python::of(self.sides[side]).record_loaded(&source.path, &source.named, loaded);
+            }
             let text = reply.get("value").and_then(Value::as_str).unwrap_or("");
             let outcome = SeedOutcome {
                 code: 0,

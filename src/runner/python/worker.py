@@ -161,11 +161,53 @@ def plain_setting(value):
     return repr(value)
 
 
+def missing_import(path, paths):
+    """The first import at the top of `path` whose module cannot be found,
+    as the import would say it; found without importing anything, so that
+    a file in the wrong environment is one ERROR, not one per benchmark.
+    Only imports before any other statement count: a statement between
+    them may change sys.path."""
+    import importlib.util
+
+    with open(path, "rb") as file:
+        tree = ast.parse(file.read(), filename=path)
+    saved = sys.path[:]
+    sys.path[:0] = list(paths) + [os.path.dirname(path)]
+    try:
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level or node.module == "__future__":
+                    continue
+                names = [node.module]
+            elif isinstance(node, ast.Expr) and isinstance(getattr(node.value, "value", None), str):
+                continue
+            else:
+                break
+            for top in (name.split(".")[0] for name in names):
+                try:
+                    found = top in sys.modules or importlib.util.find_spec(top) is not None
+                except Exception:
+                    found = True
+                if not found:
+                    return "cannot import %s: ModuleNotFoundError: No module named %r (at %s:%d); interpreter %s" % (
+                        shown(path), top, shown(path), node.lineno, sys.executable)
+    finally:
+        sys.path[:] = saved
+    return None
+
+
 def serve_list(request):
     files = []
     for path in request["files"]:
         try:
-            files.append({"file": path, "benches": list_file(path, set(request["settings"]))})
+            benches = list_file(path, set(request["settings"]))
+            missing = benches and missing_import(path, request.get("paths", []))
+            if missing:
+                files.append({"file": path, "error": missing})
+            else:
+                files.append({"file": path, "benches": benches})
         except (SyntaxError, ValueError) as error:
             files.append({"file": path, "error": describe(error)})
         except OSError as error:
@@ -177,9 +219,12 @@ def serve_list(request):
 
 
 class Loaded:
-    """The benchmark file this worker imported, once."""
+    """The benchmark file this worker imported, once, and the directory
+    trees whose modules it reports after its first seed."""
 
     module = None
+    roots = ()
+    reported = False
 
 
 def import_file(path, paths):
@@ -229,6 +274,7 @@ def serve_import(request):
     started = time.perf_counter()
     try:
         Loaded.module = import_file(request["file"], request.get("paths", []))
+        Loaded.roots = tuple(os.path.join(os.path.realpath(r), "") for r in request.get("roots", []))
     except BaseException as error:
         traceback.print_exc()
         message = describe(error) + interpreter_of(error)
@@ -317,9 +363,68 @@ def serve_seed(request):
         traceback.print_exception(type(error), error, error.__traceback__.tb_next)
         return {"done": index, "error": describe(error) + interpreter_of(error)}
     try:
-        return {"done": index, "value": scores_json(value)}
+        reply = {"done": index, "value": scores_json(value)}
     except BadValue as error:
         return {"done": index, "error": str(error)}
+    if not Loaded.reported:
+        # After the first seed, what it imported lazily counts too.
+        Loaded.reported = True
+        files, packages = module_files(Loaded.roots)
+        reply["loaded"] = {"files": files, "packages": packages, "frameworks": frameworks()}
+    return reply
+
+
+def module_files(roots):
+    """The files of every loaded module that lie under one of `roots`, and
+    where each top-level package was loaded from."""
+    files, packages = set(), {}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str):
+            continue
+        path = os.path.realpath(path)
+        if path.startswith(roots):
+            files.add(path)
+        if "." not in name:
+            packages[name] = path
+    return sorted(files), packages
+
+
+# (name recorded, module) of the frameworks the fingerprint names.
+FRAMEWORKS = (
+    ("numpy", "numpy"),
+    ("scipy", "scipy"),
+    ("scikit-learn", "sklearn"),
+    ("torch", "torch"),
+    ("jax", "jax"),
+    ("jaxlib", "jaxlib"),
+    ("tensorflow", "tensorflow"),
+)
+
+
+def frameworks():
+    """Versions of the frameworks the benchmark imported: read only from
+    sys.modules, so nothing is imported and no GPU runtime is started."""
+    found = {}
+    for label, name in FRAMEWORKS:
+        module = sys.modules.get(name)
+        version = getattr(module, "__version__", None) if module is not None else None
+        if version is None and name == "jaxlib":
+            version = getattr(sys.modules.get("jaxlib.version"), "__version__", None)
+        if isinstance(version, str):
+            found[label] = version
+    torch = sys.modules.get("torch")
+    cuda = getattr(getattr(torch, "version", None), "cuda", None)
+    if isinstance(cuda, str):
+        found["torch.cuda"] = cuda
+    try:
+        # Only a runtime the benchmark started itself: is_initialized()
+        # starts nothing.
+        if torch is not None and torch.cuda.is_initialized():
+            found["gpu"] = torch.cuda.get_device_name(torch.cuda.current_device())
+    except Exception:
+        pass
+    return found
 
 
 def main():
