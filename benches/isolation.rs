@@ -26,7 +26,7 @@ fn isolation(c: &mut Criterion) {
         &path,
         None,
         &mut skipped,
-        pybench_cli::runner::Libraries::shared(),
+        pybench_cli::runner::Libraries::shared(&Default::default()),
     )
     .unwrap();
     let tiny = benchmarks.iter().find(|b| b.name == "bench_tiny").unwrap();

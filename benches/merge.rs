@@ -59,7 +59,10 @@ fn merge_1000(c: &mut Criterion) {
             },
             library: "libbig.so".into(),
             library_hash: "sha256:0".into(),
-            environment: Environment::current(std::path::Path::new("/nonexistent")),
+            environment: Environment::current(
+                &Default::default(),
+                std::path::Path::new("/nonexistent"),
+            ),
             error: None,
             error_index: None,
             results,

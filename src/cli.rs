@@ -486,6 +486,7 @@ impl SearchArgs {
             python: self.python.clone(),
             python_revision: None,
             project: self.store.project.root().to_path_buf(),
+            hashes: self.store.project.hashes().clone(),
         }
     }
 }

@@ -186,6 +186,52 @@ pbtest!(
     }
 );
 
+// A benchmark that declares an n_seeds other than its stored baseline's
+// seed count is told so in one note; the check runs the stored seeds and
+// leaves the baseline as it was, and `pybench update` takes the new count.
+pbtest!(
+    a_declared_n_seeds_change_is_noted_until_update,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library("n_seeds_declared", EIGHT_SEEDS, "min:loss");
+        let lib = lib.to_str().unwrap();
+        let notes = |run: &crate::util::Run| -> Vec<String> {
+            run.stderr
+                .lines()
+                .filter(|l| l.starts_with("note:"))
+                .map(str::to_string)
+                .collect()
+        };
+        let seeds_stored = || {
+            let stored = String::from_utf8(baseline_bytes(dir.path()).unwrap()).unwrap();
+            let line: serde_json::Value = serde_json::from_str(stored.trim()).unwrap();
+            line["seeds"].as_array().unwrap().len()
+        };
+        let run = cmd.run(&["update", "--yes", lib, "--n-seeds", "10"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(seeds_stored(), 10);
+        let stored = baseline_bytes(dir.path()).unwrap();
+
+        let run = cmd.run(&[lib]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(
+            notes(&run),
+            [
+                "note: a declared n_seeds does not change the seeds of a stored baseline: bench_n_seeds_declared (8 declared, 10 stored) keep theirs until `pybench update`"
+            ],
+            "{}",
+            run.stderr
+        );
+        assert_eq!(baseline_bytes(dir.path()).unwrap(), stored);
+
+        let run = cmd.run(&["update", "--yes", lib]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(seeds_stored(), 8);
+        let run = cmd.run(&[lib]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(notes(&run).is_empty(), "{}", run.stderr);
+    }
+);
+
 // `show --sensitivity --effect` names its own flag when the value is bad.
 pbtest!(
     a_bad_effect_names_the_effect_flag,

@@ -118,45 +118,131 @@ fn upward_uses(src: &Path) -> Vec<String> {
     wrong
 }
 
-/// The circles among the files of each folder of `src` (`super::x` uses).
-fn circles(src: &Path) -> Vec<String> {
+/// The items a folder's `mod.rs` brings in from its files with `use`
+/// (`pub use isolate::{Job, WORKER_ARG};`): item name → the file. A file
+/// that names `super::Job` uses `isolate.rs`.
+fn reexports(
+    mod_rs: &Path,
+    sibling: &dyn Fn(&str) -> Option<PathBuf>,
+) -> BTreeMap<String, PathBuf> {
+    let mut items = BTreeMap::new();
+    let text = code(mod_rs);
+    for statement in text.split(';') {
+        let statement = statement.trim();
+        let Some(at) = statement.find("use ") else {
+            continue;
+        };
+        let before = statement[..at].trim();
+        if !(before.is_empty() || before.starts_with("pub")) {
+            continue;
+        }
+        let path = statement[at + 4..].trim().trim_start_matches("self::");
+        let Some((module, rest)) = path.split_once("::") else {
+            continue;
+        };
+        let Some(file) = sibling(module.trim()) else {
+            continue;
+        };
+        let list = rest.trim().trim_start_matches('{').trim_end_matches('}');
+        for item in list.split(',') {
+            // `a::B as C` names `C`; `a::B` names `B`.
+            let item = item.trim();
+            let name = item.rsplit(" as ").next().unwrap_or(item);
+            let name = name.rsplit("::").next().unwrap_or(name).trim();
+            if !name.is_empty() && name != "self" && name != "*" {
+                items.insert(name.to_string(), file.clone());
+            }
+        }
+    }
+    items
+}
+
+/// Which files of its folder each file of `src` uses: by `super::x`, by
+/// the folder's full path (`crate::runner::x`), or through an item the
+/// folder's `mod.rs` re-exports from another file (`super::Job`).
+fn sibling_uses(src: &Path) -> BTreeMap<PathBuf, BTreeSet<PathBuf>> {
     let mut edges: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
     for file in sources(src) {
         if file.starts_with(src.join("authoring")) || file.ends_with("tests.rs") {
             continue;
         }
-        // In a `mod.rs`, `super::` is the folder's parent, not a sibling.
+        // A folder's `mod.rs` is a file of the folder above it (its
+        // `super::` is there); the top-level modules are the layers' business.
+        let mut folder = file.parent().unwrap().to_path_buf();
         if file.ends_with("mod.rs") {
+            folder.pop();
+        }
+        if folder == src {
             continue;
         }
-        let folder = file.parent().unwrap().to_path_buf();
         let sibling = |name: &str| {
             let flat = folder.join(format!("{name}.rs"));
-            if flat.exists() {
-                flat
-            } else {
-                folder.join(name).join("mod.rs")
-            }
+            let nested = folder.join(name).join("mod.rs");
+            [flat, nested].into_iter().find(|path| path.exists())
         };
-        let used: BTreeSet<PathBuf> = named_after(&code(&file), "super::")
+        // The folder's module: `x/mod.rs`, or `x.rs` beside the folder.
+        let module = [folder.join("mod.rs"), folder.with_extension("rs")]
             .into_iter()
-            .map(|name| sibling(&name))
-            .filter(|path| path.exists() && path != &file)
+            .find(|path| path.exists());
+        let exported = module.map_or_else(BTreeMap::new, |m| reexports(&m, &sibling));
+        let module_path = folder
+            .strip_prefix(src)
+            .unwrap()
+            .components()
+            .map(|c| c.as_os_str().to_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("::");
+        let text = code(&file);
+        let named = named_after(&text, "super::")
+            .into_iter()
+            .chain(named_after(&text, &format!("crate::{module_path}::")));
+        let used: BTreeSet<PathBuf> = named
+            .filter_map(|name| sibling(&name).or_else(|| exported.get(&name).cloned()))
+            .filter(|path| path != &file)
             .collect();
         edges.insert(file, used);
     }
-    let mut found = Vec::new();
-    for (file, used) in &edges {
-        for other in used {
-            let back = edges.get(other).is_some_and(|u| u.contains(file));
-            if back && file < other {
-                found.push(format!(
-                    "{} and {} use each other",
-                    file.strip_prefix(src).unwrap().display(),
-                    other.strip_prefix(src).unwrap().display()
-                ));
+    edges
+}
+
+/// The circles among the files of each folder of `src`, of any length:
+/// each set of files that reach one another (a strongly connected
+/// component of [`sibling_uses`]), named with one circle through it.
+fn circles(src: &Path) -> Vec<String> {
+    let edges = sibling_uses(src);
+    let reach = |from: &PathBuf| {
+        let mut seen = BTreeSet::new();
+        let mut pending = vec![from.clone()];
+        while let Some(file) = pending.pop() {
+            for next in edges.get(&file).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    pending.push(next.clone());
+                }
             }
         }
+        seen
+    };
+    let reached: BTreeMap<&PathBuf, BTreeSet<PathBuf>> =
+        edges.keys().map(|file| (file, reach(file))).collect();
+    let name = |file: &Path| file.strip_prefix(src).unwrap().display().to_string();
+    let mut found = Vec::new();
+    let mut reported = BTreeSet::new();
+    for (file, from_here) in &reached {
+        if !from_here.contains(*file) || reported.contains(*file) {
+            continue;
+        }
+        // The circle: walk from `file` along files that lead back to it.
+        let mut circle = vec![(*file).clone()];
+        while let Some(next) = edges[circle.last().unwrap()]
+            .iter()
+            .find(|n| !circle.contains(n) && reached.get(n).is_some_and(|r| r.contains(*file)))
+        {
+            circle.push(next.clone());
+        }
+        reported.extend(circle.iter().cloned());
+        let mut names: Vec<String> = circle.iter().map(|f| name(f)).collect();
+        names.push(name(file));
+        found.push(format!("{} use each other in a circle", names.join(" → ")));
     }
     found
 }
@@ -194,5 +280,91 @@ fn an_upward_use_is_caught() {
     assert_eq!(
         upward_uses(src),
         ["src/stats/up.rs uses crate::judge, which is not below stats"]
+    );
+}
+
+/// The circle check itself: circles of three files, through a re-export
+/// of the folder's `mod.rs`, and by the folder's full path are caught;
+/// a chain that does not come back is not.
+#[test]
+fn circles_of_any_length_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    let runner = src.join("runner");
+    std::fs::create_dir_all(&runner).unwrap();
+    let write = |file: &str, text: &str| std::fs::write(runner.join(file), text).unwrap();
+    write(
+        "mod.rs",
+        "mod a;\nmod b;\nmod c;\npub use c::{Job, Frame as F};\n",
+    );
+    write("a.rs", "use super::b::X;\n");
+    write("b.rs", "use crate::runner::c::Y;\n");
+    write("c.rs", "pub struct Job;\n");
+    assert!(circles(src).is_empty(), "{:?}", circles(src));
+    write("c.rs", "use super::{a, d};\npub struct Job;\n");
+    assert_eq!(
+        circles(src),
+        ["runner/a.rs → runner/b.rs → runner/c.rs → runner/a.rs use each other in a circle"]
+    );
+    write("c.rs", "pub struct Job;\n");
+    write("b.rs", "fn f() -> super::Job { todo!() }\n");
+    write("c.rs", "use super::b::f;\npub struct Job;\n");
+    assert_eq!(
+        circles(src),
+        ["runner/b.rs → runner/c.rs → runner/b.rs use each other in a circle"]
+    );
+}
+
+/// The `static` items of `src` whose value can change (interior
+/// mutability: a lock, an atomic, a cell), as `file: line`.
+fn mutable_statics(src: &Path) -> Vec<String> {
+    const MUTABLE: &[&str] = &[
+        "Mutex",
+        "RwLock",
+        "Atomic",
+        "Cell",
+        "OnceLock",
+        "LazyLock",
+        "OnceCell",
+        "static mut ",
+    ];
+    let mut found = Vec::new();
+    for file in sources(src) {
+        if file.starts_with(src.join("authoring")) {
+            continue;
+        }
+        for line in code(&file).lines() {
+            let line = line.trim();
+            let item = line
+                .strip_prefix("pub ")
+                .or_else(|| line.strip_prefix("pub(crate) "))
+                .unwrap_or(line);
+            let is_static = item.starts_with("static ") || item.starts_with("static mut ");
+            if (is_static && MUTABLE.iter().any(|m| item.contains(m)))
+                || item.starts_with("thread_local!")
+            {
+                found.push(format!(
+                    "{}: {line}",
+                    file.strip_prefix(src).unwrap().display()
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// No process-wide mutable state but what a signal handler needs (one
+/// atomic) and the registry that `emit` callbacks find their seed by.
+#[test]
+fn the_only_process_wide_state_is_the_signal_and_the_call_registry() {
+    let found = mutable_statics(&workspace().join("src"));
+    assert_eq!(
+        found,
+        [
+            "runner/call.rs: static CALLS: Mutex<BTreeMap<usize, Emitted>> = Mutex::new(BTreeMap::new());",
+            "runner/call.rs: static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1);",
+            "runner/context.rs: static CAUGHT: AtomicI32 = AtomicI32::new(0);",
+        ],
+        "process-wide mutable state: pass a value down instead (see docs/architecture.md)"
     );
 }

@@ -3,7 +3,6 @@
 //! the same run, on the same machine — the strongest pairing there is.
 //! Nothing is written to the baseline file.
 
-use std::path::Path;
 use std::time::Instant;
 
 use crate::cli::CheckArgs;
@@ -15,8 +14,8 @@ use crate::result::{BenchResult, Outcome, Plan, Revision};
 use crate::runner::revision::{self, RevisionBuild};
 use crate::runner::{self, Benchmark, LibraryFile, RunContext, Search, SeedSource};
 use crate::settings::{Overrides, RunMode};
-use crate::store::Store;
 use crate::store::inputs::at_revision;
+use crate::store::{Project, Store};
 
 /// The whole `--against REV` run; the result is the exit code. It is the
 /// ordinary pipeline with REV as the reference: nothing is written.
@@ -51,7 +50,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
         &current,
         &overrides,
         (rev, &build.label),
-        args.search.store.project.root(),
+        &args.search.store.project,
     ) && !search.quiet
     {
         eprintln!("{note}");
@@ -82,7 +81,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
         in_process: args.in_process,
         progress: &progress,
         family_size: pipeline.family_size(&names, &references),
-        project: args.search.store.project.root(),
+        project: &args.search.store.project,
     };
     pipeline.run(&names, references, |index, reference| {
         match (current.get(index), reference) {
@@ -172,11 +171,11 @@ fn inputs_note(
     current: &[Benchmark],
     overrides: &Overrides,
     (rev, label): (&str, &str),
-    project: &Path,
+    project: &Project,
 ) -> Option<String> {
     let cwd = std::env::current_dir().ok()?;
     let revision = crate::store::checkout::resolve_revision(&cwd, rev).ok()??;
-    let root = project.canonicalize().ok()?;
+    let root = project.root().canonicalize().ok()?;
     let workdir = revision.workdir.canonicalize().ok()?;
     let prefix = root.strip_prefix(&workdir).ok()?.to_str()?.to_string();
     let mut differ = std::collections::BTreeSet::new();

@@ -124,7 +124,7 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
         context,
         in_process: args.in_process,
         progress: &progress,
-        project: args.search.store.project.root(),
+        project: &args.search.store.project,
         family_size: pipeline.family_size(&names, &references),
     };
     // No correction applies when at most one benchmark is judged: its line
@@ -199,24 +199,34 @@ fn shard_missing(found: &Discovered, store: &Store, mode: RunMode, code: i32) ->
     }
 }
 
-/// One note for the benchmarks with a baseline whose seeds `--n-seeds`
-/// would change: a check runs the baseline's seeds, so the change waits
-/// for `pybench update`.
+/// One note for the benchmarks whose n_seeds — `--n-seeds`, else what
+/// they declare — is not their stored baseline's seed count: a check runs
+/// the baseline's seeds, which it keeps until `pybench update`.
 fn note_kept_seeds(benchmarks: &[Benchmark], overrides: &Overrides, store: &Store) {
-    let Some(asked) = overrides.n_seeds else {
-        return;
-    };
     let kept: Vec<String> = benchmarks
         .iter()
         .filter_map(|bench| {
             let stored = store.get(&bench.name)?.seeds.len();
-            (asked != stored).then(|| format!("{} ({stored})", terminal::bench_name(&bench.name)))
+            let name = terminal::bench_name(&bench.name);
+            match overrides.n_seeds {
+                Some(asked) => (asked != stored).then(|| format!("{name} ({stored})")),
+                None => {
+                    let declared = bench.settings.as_ref().ok()?.n_seeds?;
+                    (declared != stored)
+                        .then(|| format!("{name} ({declared} declared, {stored} stored)"))
+                }
+            }
         })
         .collect();
-    if !kept.is_empty() {
-        eprintln!(
-            "note: --n-seeds {asked} does not change the seeds of a stored baseline: {} keep theirs until `pybench update`",
-            kept.join(", ")
-        );
+    if kept.is_empty() {
+        return;
     }
+    let asked = overrides.n_seeds.map_or_else(
+        || "a declared n_seeds".to_string(),
+        |n| format!("--n-seeds {n}"),
+    );
+    eprintln!(
+        "note: {asked} does not change the seeds of a stored baseline: {} keep theirs until `pybench update`",
+        kept.join(", ")
+    );
 }

@@ -59,7 +59,9 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
     crate::report::style::apply(cli.color);
     let outcome = dispatch(&cli);
     // The library hashes this run found, written once for the whole run.
-    crate::store::hash_cache::save();
+    if let Some(store) = store_args(&mut cli) {
+        store.project.hashes().save();
+    }
     match outcome {
         Ok(code) => code,
         Err(e) => {
@@ -153,5 +155,6 @@ pub fn pipeline(
         exports,
         missing: Vec::new(),
         column: Default::default(),
+        lambdas: Default::default(),
     })
 }

@@ -17,7 +17,7 @@ use crate::report;
 use crate::report::number::sig;
 use crate::report::terminal::{bench_name, escape};
 use crate::settings::DEFAULT_ALPHA;
-use crate::stats::mde::{self, Mde, SdSource, SeedsNeeded};
+use crate::stats::mde::{self, Lambdas, Mde, SdSource, SeedsNeeded};
 use crate::stats::numeric;
 use crate::store::git;
 use crate::store::sensitivity::{self, PairedSd};
@@ -36,6 +36,8 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
     let m = store.baselines().count();
     let effect = args.effect.unwrap_or(DEFAULT_EFFECT);
     let mut out = String::new();
+    // One search over `n` per slot: the `λ*` each solves bound the next.
+    let lambdas = Lambdas::default();
     for baseline in store.baselines().filter(|b| selection.selects(&b.bench)) {
         let alpha = baseline
             .settings
@@ -45,7 +47,7 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
         let paired = records
             .get(&baseline.bench)
             .filter(|r| r.seeds == baseline.seeds);
-        out.push_str(&benchmark(baseline, paired, alpha, effect));
+        out.push_str(&benchmark(&lambdas, baseline, paired, (alpha, effect)));
     }
     if store.is_empty() {
         let path = store.path().display().to_string();
@@ -56,7 +58,12 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
 }
 
 /// One benchmark's block.
-fn benchmark(baseline: &Baseline, paired: Option<&PairedSd>, alpha: f64, effect: f64) -> String {
+fn benchmark(
+    lambdas: &Lambdas,
+    baseline: &Baseline,
+    paired: Option<&PairedSd>,
+    (alpha, effect): (f64, f64),
+) -> String {
     let n = baseline.seeds.len();
     let source = match paired {
         Some(_) => "paired sd from the last judged run",
@@ -77,15 +84,18 @@ fn benchmark(baseline: &Baseline, paired: Option<&PairedSd>, alpha: f64, effect:
         let name = slot.to_string();
         let paired_sd = paired.and_then(|p| p.sd.get(&name)).copied();
         let estimate = match paired_sd {
-            Some(sd) => {
-                zero_differences_bound(mde::with_paired_sd(alpha, n, sd, mean), slot, column)
-            }
+            Some(sd) => zero_differences_bound(
+                lambdas,
+                lambdas.with_paired_sd(alpha, n, sd, mean),
+                slot,
+                column,
+            ),
             None => {
                 let sd = numeric::std_ddof1_around(&goodness, mean);
-                mde::slot_mde_from_run_sd(alpha, n, sd, mean)
+                lambdas.slot_mde_from_run_sd(alpha, n, sd, mean)
             }
         };
-        let mut text = line(&estimate, alpha, effect, mean);
+        let mut text = line(lambdas, &estimate, (alpha, effect), mean);
         if paired_sd == Some(0.0) && estimate.sd_source == SdSource::RunBound {
             text.push_str(ZERO_DIFFERENCES);
         }
@@ -100,7 +110,7 @@ const ZERO_DIFFERENCES: &str = "   (a bound, √2 × the baseline's sd: the last
      all zero, which shows only that a change keeping the random stream is seen at any size)";
 
 /// `MDE 0.012 (2.4 %)   a 2.0 % drop needs 48 seeds`.
-fn line(estimate: &Mde, alpha: f64, effect: f64, mean: f64) -> String {
+fn line(lambdas: &Lambdas, estimate: &Mde, (alpha, effect): (f64, f64), mean: f64) -> String {
     if estimate.any_change {
         return "any change is detected (neither the paired differences nor the baseline's seeds vary)"
             .into();
@@ -115,7 +125,7 @@ fn line(estimate: &Mde, alpha: f64, effect: f64, mean: f64) -> String {
         )
     };
     let drop = effect * mean.abs();
-    let needed = match mde::seeds_needed(alpha, estimate.sd, drop) {
+    let needed = match lambdas.seeds_needed(alpha, estimate.sd, drop) {
         SeedsNeeded::Seeds(n) => format!("{n} seeds"),
         SeedsNeeded::MoreThan(n) => format!("more than {n} seeds"),
     };

@@ -186,7 +186,7 @@ fn run_one(
         }
     };
     // As an unsharded run: changed inputs are an error before any seed runs.
-    let project = args.search.store.project.root();
+    let project = &args.search.store.project;
     match crate::judge::inputs::pin(project, &settings, stored) {
         Ok(inputs) => file.inputs = inputs,
         Err(changed) => {

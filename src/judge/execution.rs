@@ -1,11 +1,10 @@
 //! How a benchmark's seeds run: in worker processes or in pybench, with a
 //! progress bar, under the run's context.
 
-use std::path::Path;
-
 use crate::report::progress::Progress;
 use crate::runner::{self, Benchmark, Reply, RunContext, SeedResult};
 use crate::settings::Settings;
+use crate::store::Project;
 
 /// How a benchmark's seeds run: in a worker process or here, and with
 /// which progress display.
@@ -17,7 +16,7 @@ pub struct Execution<'a> {
     /// correction): an adaptive check spends its alpha divided by this.
     pub family_size: usize,
     /// The project root, which a benchmark's inputs are relative to.
-    pub project: &'a Path,
+    pub project: &'a Project,
 }
 
 impl Execution<'_> {

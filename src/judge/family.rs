@@ -11,7 +11,7 @@ use crate::report::number::sig;
 use crate::result::{BenchResult, FamilyOutcome, Note, NoteKind, Outcome, RunFamily, Status};
 use crate::scores::SlotKey;
 use crate::stats::family::{self, Family};
-use crate::stats::mde::{self, Mde, SdSource};
+use crate::stats::mde::{self, Lambdas, Mde, SdSource};
 use crate::stats::numeric;
 use crate::stats::refine::{self, Member, RefineOptions};
 use crate::stats::{CompareOptions, Differences};
@@ -23,7 +23,11 @@ pub const DEFAULT_RELEVANT_DROP: f64 = 0.10;
 /// Correct the verdicts of every PASS/FAIL in `results` for their number,
 /// and work out each slot's MDE: new results, and the run's correction
 /// when it applied.
-pub fn correct(results: Vec<BenchResult>, method: Family) -> (Vec<BenchResult>, Option<RunFamily>) {
+pub fn correct(
+    results: Vec<BenchResult>,
+    method: Family,
+    lambdas: &Lambdas,
+) -> (Vec<BenchResult>, Option<RunFamily>) {
     let judged: Vec<usize> = (0..results.len())
         .filter(|&i| results[i].evidence().is_some())
         .collect();
@@ -48,7 +52,7 @@ pub fn correct(results: Vec<BenchResult>, method: Family) -> (Vec<BenchResult>, 
                     Some(family) => with_family(result, family),
                     None => result,
                 };
-                sensed(result, effective, m)
+                sensed(result, effective, m, lambdas)
             }
         })
         .collect();
@@ -56,9 +60,9 @@ pub fn correct(results: Vec<BenchResult>, method: Family) -> (Vec<BenchResult>, 
 }
 
 /// `result` with each slot's MDE, judged on its own (no correction).
-pub fn sense_alone(result: BenchResult) -> BenchResult {
+pub fn sense_alone(result: BenchResult, lambdas: &Lambdas) -> BenchResult {
     if result.evidence().is_some() {
-        sensed(result, Family::None, 1)
+        sensed(result, Family::None, 1, lambdas)
     } else {
         result
     }
@@ -171,7 +175,7 @@ fn member(result: &BenchResult) -> Option<Member> {
 
 /// `result` with each slot's MDE at the threshold it must beat, and a
 /// note for each slot too noisy to see the drop that matters.
-fn sensed(result: BenchResult, method: Family, m: usize) -> BenchResult {
+fn sensed(result: BenchResult, method: Family, m: usize, lambdas: &Lambdas) -> BenchResult {
     let Some(evidence) = result.evidence() else {
         return result;
     };
@@ -181,8 +185,9 @@ fn sensed(result: BenchResult, method: Family, m: usize) -> BenchResult {
     let alpha = mde::mde_alpha(method, result.alpha, m);
     let mdes: Vec<Mde> = (0..diffs.n_slots())
         .map(|s| {
-            let measured = mde::slot_mde(alpha, diffs.column(s), diffs.baseline_mean(s));
+            let measured = lambdas.slot_mde(alpha, diffs.column(s), diffs.baseline_mean(s));
             zero_differences_bound(
+                lambdas,
                 measured,
                 &evidence.reference.slots()[s],
                 evidence.reference.column(s),
@@ -226,13 +231,18 @@ fn sensed(result: BenchResult, method: Family, m: usize) -> BenchResult {
 /// baseline's seeds (`column` of `slot`) stands in, as before any paired
 /// run. Zero differences show only that a change keeping the random stream
 /// would be seen at any size.
-pub fn zero_differences_bound(measured: Mde, slot: &SlotKey, column: &[f64]) -> Mde {
+pub fn zero_differences_bound(
+    lambdas: &Lambdas,
+    measured: Mde,
+    slot: &SlotKey,
+    column: &[f64],
+) -> Mde {
     if !measured.any_change {
         return measured;
     }
     let goodness: Vec<f64> = column.iter().map(|&v| slot.goodness(v)).collect();
     let mean = numeric::mean(&goodness);
     let between = numeric::std_ddof1_around(&goodness, mean);
-    let bound = mde::slot_mde_from_run_sd(measured.alpha, goodness.len(), between, mean);
+    let bound = lambdas.slot_mde_from_run_sd(measured.alpha, goodness.len(), between, mean);
     if bound.any_change { measured } else { bound }
 }

@@ -4,11 +4,10 @@
 //! code change. Without a baseline (NEW, `update`) it pins them instead.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use crate::settings::Settings;
-use crate::store::Baseline;
 use crate::store::inputs::{self, InputError, Pin, Pins};
+use crate::store::{Baseline, Project};
 
 /// The most file names one message lists.
 const NAMED: usize = 3;
@@ -17,7 +16,7 @@ const NAMED: usize = 3;
 /// root `root`) before anything runs: their pins, or its ERROR message
 /// when they are not what `stored` pinned.
 pub fn pin(
-    root: &Path,
+    project: &Project,
     settings: &Settings,
     stored: Option<&Baseline>,
 ) -> Result<Option<Pins>, String> {
@@ -25,14 +24,14 @@ pub fn pin(
     if settings.inputs.is_empty() && pinned.is_none_or(|p| p.is_empty()) {
         return Ok(None);
     }
-    check(root, &settings.inputs, stored)
+    check(project, &settings.inputs, stored)
 }
 
 /// The pins of `specs` under `root` for this run (`None` when it names no
 /// input and its baseline pinned none), or the ERROR message: an input
 /// that cannot be hashed, or, against `stored`, one that changed.
 pub fn check(
-    root: &Path,
+    project: &Project,
     specs: &[String],
     stored: Option<&Baseline>,
 ) -> Result<Option<Pins>, String> {
@@ -41,11 +40,11 @@ pub fn check(
         return Ok(None);
     }
     let Some(baseline) = stored else {
-        return inputs::pin_all(root, specs)
+        return inputs::pin_all(project, specs)
             .map(Some)
             .map_err(|e| format!("{e}; {}", hint(&e)));
     };
-    against(baseline, specs, |spec| inputs::pin(root, spec)).map(Some)
+    against(baseline, specs, |spec| inputs::pin(project, spec)).map(Some)
 }
 
 /// `specs` as `pin` finds them, against what `baseline` pinned: their pins,

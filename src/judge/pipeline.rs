@@ -17,7 +17,7 @@ use crate::result::{BenchResult, Outcome, RunFamily, Status};
 use crate::runner::RunContext;
 use crate::settings::RunMode;
 use crate::stats::Family;
-use crate::stats::mde::SdSource;
+use crate::stats::mde::{Lambdas, SdSource};
 use crate::store::git::{self, RepoState};
 use crate::store::sensitivity;
 use crate::store::{Baseline, Store, StoreError};
@@ -48,6 +48,8 @@ pub struct Pipeline {
     /// The width of the name column, fitted to the run's names once they
     /// are known.
     pub column: NameColumn,
+    /// The `λ*` of the run's MDEs, each solved once for the whole run.
+    pub lambdas: Lambdas,
 }
 
 impl Pipeline {
@@ -173,7 +175,7 @@ impl Pipeline {
         if self.defers() {
             results.push(result);
         } else {
-            let result = family::sense_alone(result);
+            let result = family::sense_alone(result, &self.lambdas);
             self.show(&result);
             results.push(result);
         }
@@ -202,7 +204,7 @@ impl Pipeline {
         unsaved: bool,
     ) -> Result<i32, Error> {
         let (results, run_family) = if self.defers() {
-            let (results, run_family) = family::correct(results, self.family);
+            let (results, run_family) = family::correct(results, self.family, &self.lambdas);
             for result in &results {
                 self.show(result);
             }

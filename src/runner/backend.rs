@@ -10,10 +10,12 @@ use std::any::Any;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use pybench::abi::BenchFn;
+
 use super::call::{Reply, RunError, SeedResult};
 use super::discover::{DiscoverError, LibraryFile};
-use super::{Benchmark, RunContext, Search};
-use crate::settings::Settings;
+use super::{RunContext, Search};
+use crate::settings::{DeclaredSettings, Overrides, Settings, SettingsError};
 use crate::store::fingerprint::Environment;
 
 /// One kind of benchmark source.
@@ -35,15 +37,45 @@ pub trait Backend: Send + Sync {
     /// Run `sides` (benchmarks of this kind) on `seeds`, as `plan` says.
     fn run(&self, sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes;
 
-    /// The machine and code identity `source` runs with: by default the
-    /// hash of the file itself.
-    fn environment(&self, source: &Source) -> Environment {
-        Environment::current(&source.path)
-    }
+    /// The machine and code identity `source` runs with (a library's
+    /// hash, a Python file's code).
+    fn environment(&self, source: &Source) -> Environment;
 
     /// This backend as itself, for a backend that needs its own
     /// settings back from a side's [`Source`].
     fn as_any(&self) -> &dyn Any;
+}
+
+/// A benchmark found in a source file (a shared library, a Python file):
+/// its declared settings, or why they are unusable (reported as that
+/// benchmark's ERROR); with `--in-process`, a library's entry point too.
+#[derive(Clone)]
+pub struct Benchmark {
+    pub name: String,
+    pub source: Arc<Source>,
+    /// Set only when the library is loaded in this process.
+    pub entry: Option<BenchFn>,
+    pub settings: Result<DeclaredSettings, SettingsError>,
+}
+
+impl Benchmark {
+    /// Why its settings are unusable, if they are.
+    pub fn failure(&self) -> Option<String> {
+        self.settings.as_ref().err().map(ToString::to_string)
+    }
+
+    /// Whether this stands for a library that could not be described
+    /// (named after the library; its settings hold the cause).
+    pub fn library_failed(&self) -> bool {
+        matches!(self.settings, Err(SettingsError::LibraryFailed(_)))
+    }
+
+    /// Its effective settings: `overrides` over what it declares over the
+    /// defaults; `Err` says why they are unusable.
+    pub fn resolve_settings(&self, overrides: &Overrides) -> Result<Settings, SettingsError> {
+        let declared = self.settings.as_ref().map_err(Clone::clone)?;
+        Settings::resolve(declared, overrides)
+    }
 }
 
 /// How a run's seeds go: its settings, where they run, what each seed

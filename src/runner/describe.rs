@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::context::RunContext;
+use super::discover::LibraryError;
 use super::isolate::{self, Captured};
-use super::library::{self, LibraryError, parse_settings};
+use super::library::{self, parse_settings};
 use super::worker::private_stdout;
 use crate::exit::WORKER_SETUP_FAILED;
 use crate::settings::{DeclaredSettings, MAX_TIMEOUT, SettingsError};

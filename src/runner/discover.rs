@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::Search;
 use super::build::{self, BuildError};
-use super::library::LibraryError;
-use super::python::{InterpreterError, is_python_file};
-use super::scope::{self, Scope};
+use super::scope::{self, Scope, is_python_file};
 use super::workspace::{self, WorkspaceError};
 
 #[derive(Debug, thiserror::Error)]
@@ -54,8 +52,24 @@ pub enum DiscoverError {
     PythonListing(String),
     #[error("{0} defines no bench_* function")]
     PythonWithoutBenchmarks(PathBuf),
-    #[error(transparent)]
-    Interpreter(#[from] InterpreterError),
+    /// A backend's own reason it cannot list its files (the Python
+    /// backend's interpreter), with its hint.
+    #[error("{message}")]
+    Backend { message: String, hint: &'static str },
+}
+
+/// Why a library cannot be listed or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot parse {path} as a shared library: {reason}")]
+    Parse { path: PathBuf, reason: String },
+    #[error("cannot load {path}: {reason}")]
+    Load { path: PathBuf, reason: String },
 }
 
 impl DiscoverError {
@@ -97,7 +111,7 @@ impl DiscoverError {
             DiscoverError::PythonWithoutBenchmarks(_) => {
                 "a Python benchmark is a function `def bench_NAME(seed)` defined at the top level of the file"
             }
-            DiscoverError::Interpreter(e) => e.hint(),
+            DiscoverError::Backend { hint, .. } => hint,
         }
     }
 }

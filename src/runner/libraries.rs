@@ -6,25 +6,38 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::backend::Benchmark;
 use super::backend::{Backend, Outcomes, RunPlan, Source};
 use super::call::{self, RunError};
 use super::discover::{DiscoverError, LibraryFile};
-use super::library::{self, Benchmark};
+use super::library;
 use super::{RunContext, Search, describe, isolate, source_key};
 use crate::settings::SettingsError;
+use crate::store::fingerprint::Environment;
+use crate::store::hash_cache::HashCache;
 
-/// Shared libraries with `bench_*` exports and their companions.
-pub struct Libraries;
+/// Shared libraries with `bench_*` exports and their companions, hashed
+/// through the command's `hashes`.
+pub struct Libraries {
+    hashes: Arc<HashCache>,
+}
 
 impl Libraries {
-    pub fn shared() -> Arc<dyn Backend> {
-        Arc::new(Libraries)
+    pub fn shared(hashes: &Arc<HashCache>) -> Arc<dyn Backend> {
+        Arc::new(Libraries {
+            hashes: Arc::clone(hashes),
+        })
     }
 }
 
 impl Backend for Libraries {
     fn kind(&self) -> &'static str {
         "shared library"
+    }
+
+    /// The machine, and the library's hash from the command's cache.
+    fn environment(&self, source: &Source) -> Environment {
+        Environment::current(&self.hashes, &source.path)
     }
 
     /// Loaded here with `--in-process`, else read by describe workers (all
@@ -35,7 +48,7 @@ impl Backend for Libraries {
         files: &[LibraryFile],
         search: &Search,
     ) -> Result<Vec<Benchmark>, DiscoverError> {
-        let backend = Libraries::shared();
+        let backend = Libraries::shared(&self.hashes);
         let mut benchmarks = Vec::new();
         let mut requests = Vec::new();
         for file in files {

@@ -14,56 +14,12 @@ use object::{Object, ObjectSymbol};
 
 use pybench::abi::{BenchFn, MetaFn};
 
-use super::backend::{Backend, Source};
-use crate::settings::{DeclaredSettings, Overrides, Settings, SettingsError};
+use super::backend::{Backend, Benchmark, Source};
+use super::discover::LibraryError;
+use crate::settings::{DeclaredSettings, SettingsError};
 
 /// The ABI version this host speaks: a companion's `"abi"` must equal it.
 pub const ABI_VERSION: u32 = 1;
-
-#[derive(Debug, thiserror::Error)]
-pub enum LibraryError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot parse {path} as a shared library: {reason}")]
-    Parse { path: PathBuf, reason: String },
-    #[error("cannot load {path}: {reason}")]
-    Load { path: PathBuf, reason: String },
-}
-
-/// A benchmark found in a source file (a shared library, a Python file):
-/// its declared settings, or why they are unusable (reported as that
-/// benchmark's ERROR); with `--in-process`, a library's entry point too.
-#[derive(Clone)]
-pub struct Benchmark {
-    pub name: String,
-    pub source: Arc<Source>,
-    /// Set only when the library is loaded in this process.
-    pub entry: Option<BenchFn>,
-    pub settings: Result<DeclaredSettings, SettingsError>,
-}
-
-impl Benchmark {
-    /// Why its settings are unusable, if they are.
-    pub fn failure(&self) -> Option<String> {
-        self.settings.as_ref().err().map(ToString::to_string)
-    }
-
-    /// Whether this stands for a library that could not be described
-    /// (named after the library; its settings hold the cause).
-    pub fn library_failed(&self) -> bool {
-        matches!(self.settings, Err(SettingsError::LibraryFailed(_)))
-    }
-
-    /// Its effective settings: `overrides` over what it declares over the
-    /// defaults; `Err` says why they are unusable.
-    pub fn resolve_settings(&self, overrides: &Overrides) -> Result<Settings, SettingsError> {
-        let declared = self.settings.as_ref().map_err(Clone::clone)?;
-        Settings::resolve(declared, overrides)
-    }
-}
 
 /// The names of the symbols `path` exports (Mach-O's leading `_` removed).
 /// Only the headers and symbol tables are read, not the whole file (a

@@ -24,10 +24,11 @@ pub mod workspace;
 
 use std::path::{Path, PathBuf};
 
+pub use backend::Benchmark;
 pub use call::{Reply, RunError, SeedOutcome, SeedResult};
 pub use context::{RunContext, Stopped};
+pub use discover::LibraryError;
 pub use discover::{DiscoverError, LibraryFile};
-pub use library::{Benchmark, LibraryError};
 pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
 
 use crate::settings::Settings;
@@ -86,6 +87,9 @@ pub struct Search {
     /// The project's root, as a path from the start directory: sources are
     /// recorded relative to it, and a search does not leave it.
     pub project: PathBuf,
+    /// The command's file hashes (its `Project`'s): a library is hashed
+    /// once per command, and not again while unchanged.
+    pub hashes: std::sync::Arc<crate::store::hash_cache::HashCache>,
 }
 
 /// `source` (a package directory or library file) as a baseline records
@@ -187,10 +191,13 @@ pub fn load_libraries(
     let (python_files, libraries): (Vec<LibraryFile>, Vec<LibraryFile>) = files
         .iter()
         .cloned()
-        .partition(|f| python::is_python_file(&f.path));
-    let mut benchmarks = Libraries::shared().list(context, &libraries, search)?;
+        .partition(|f| scope::is_python_file(&f.path));
+    let mut benchmarks = Libraries::shared(&search.hashes).list(context, &libraries, search)?;
     if !python_files.is_empty() {
-        let python = python::Python::for_search(search)?;
+        let python = python::Python::for_search(search).map_err(|e| DiscoverError::Backend {
+            hint: e.hint(),
+            message: e.to_string(),
+        })?;
         benchmarks.extend(python.list(context, &python_files, search)?);
     }
     Ok(benchmarks)

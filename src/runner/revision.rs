@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::discover::{self, DiscoverError};
-use super::python::{PythonRevision, is_python_file};
+use super::python::PythonRevision;
+use super::scope::is_python_file;
 use crate::store::checkout;
 use crate::store::fingerprint::hash_bytes;
 use crate::store::git::GitError;

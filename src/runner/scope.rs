@@ -7,6 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
+/// Whether `path` names a Python file (the Python backend's kind).
+pub fn is_python_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py")
+}
+
 use gix::worktree::stack::state::ignore::Source;
 
 use crate::store::git;

@@ -27,7 +27,7 @@ pub(super) enum WorkerError {
     #[error("invalid job: {0}")]
     BadJob(serde_json::Error),
     #[error(transparent)]
-    Library(#[from] super::library::LibraryError),
+    Library(#[from] super::discover::LibraryError),
     #[error("{} no longer exports {bench}", .library.display())]
     Gone { library: PathBuf, bench: String },
     #[error(transparent)]

@@ -380,7 +380,10 @@ pub(crate) mod tests {
             },
             library: "libx.so".into(),
             library_hash: "sha256:aa".into(),
-            environment: Environment::current(std::path::Path::new("/nonexistent")),
+            environment: Environment::current(
+                &Default::default(),
+                std::path::Path::new("/nonexistent"),
+            ),
             error: None,
             error_index: None,
             results,

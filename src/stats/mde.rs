@@ -104,44 +104,55 @@ pub fn noncentrality_approx(alpha: f64, n: usize, power: f64) -> f64 {
     t_upper(alpha, n) + t_quantile(power, n)
 }
 
-/// `λ*`: `P(nct(n − 1, λ*) > t_{1−α,n−1}) = power`.
-///
-/// It depends on `(α, n, power)` alone, while a run asks for it once per
-/// slot and `show --sensitivity` once per step of its search over `n`: each
-/// distinct triple is solved once per process and remembered.
+/// `λ*`: `P(nct(n − 1, λ*) > t_{1−α,n−1}) = power`, solved afresh
+/// ([`Lambdas::noncentrality`] remembers what it solved).
 pub fn noncentrality(alpha: f64, n: usize, power: f64) -> f64 {
-    match known_bounds(alpha, n, power) {
-        (lower, upper) if lower == upper => lower,
-        (lower, upper) => {
-            // Bounds a few per cent apart are a better start than the shortcut.
-            let start = (upper <= 1.05 * lower).then_some(0.5 * (lower + upper));
-            let lambda = solve_noncentrality(alpha, n, power, start);
-            if let Ok(mut solved) = SOLVED.lock() {
-                solved.insert((alpha.to_bits(), power.to_bits(), n), lambda);
-            }
-            lambda
-        }
-    }
+    Lambdas::default().noncentrality(alpha, n, power)
 }
 
-/// Every `λ*` solved in this process, by `(α, power, n)` bits.
-static SOLVED: Mutex<BTreeMap<(u64, u64, usize), f64>> = Mutex::new(BTreeMap::new());
+/// The `λ*` solved so far, by `(α, power, n)` bits. `λ*` depends on
+/// `(α, n, power)` alone, while a run asks for it once per slot and
+/// `show --sensitivity` once per step of its search over `n`: whoever asks
+/// many times (a run's pipeline, one `show --sensitivity`) owns one and
+/// passes it down, so each distinct triple is solved once for them.
+#[derive(Debug, Default)]
+pub struct Lambdas {
+    solved: Mutex<BTreeMap<(u64, u64, usize), f64>>,
+}
 
-/// Bounds on `λ*(α, n)` from those solved so far: `λ*` falls with `n`, so
-/// the one solved at the nearest larger `n` bounds it from below and at the
-/// nearest smaller `n` from above (0 and ∞ where there is none); both are
-/// `λ*(α, n)` itself once that is solved.
-fn known_bounds(alpha: f64, n: usize, power: f64) -> (f64, f64) {
-    let Ok(solved) = SOLVED.lock() else {
-        return (0.0, f64::INFINITY);
-    };
-    let (a, p) = (alpha.to_bits(), power.to_bits());
-    let upper = solved.range((a, p, 0)..=(a, p, n)).next_back();
-    let lower = solved.range((a, p, n)..=(a, p, usize::MAX)).next();
-    (
-        lower.map_or(0.0, |(_, &l)| l),
-        upper.map_or(f64::INFINITY, |(_, &l)| l),
-    )
+impl Lambdas {
+    /// `λ*(α, n, power)`, solved once and remembered.
+    pub fn noncentrality(&self, alpha: f64, n: usize, power: f64) -> f64 {
+        match self.known_bounds(alpha, n, power) {
+            (lower, upper) if lower == upper => lower,
+            (lower, upper) => {
+                // Bounds a few per cent apart are a better start than the shortcut.
+                let start = (upper <= 1.05 * lower).then_some(0.5 * (lower + upper));
+                let lambda = solve_noncentrality(alpha, n, power, start);
+                if let Ok(mut solved) = self.solved.lock() {
+                    solved.insert((alpha.to_bits(), power.to_bits(), n), lambda);
+                }
+                lambda
+            }
+        }
+    }
+
+    /// Bounds on `λ*(α, n)` from those solved so far: `λ*` falls with `n`,
+    /// so the one solved at the nearest larger `n` bounds it from below and
+    /// at the nearest smaller `n` from above (0 and ∞ where there is none);
+    /// both are `λ*(α, n)` itself once that is solved.
+    fn known_bounds(&self, alpha: f64, n: usize, power: f64) -> (f64, f64) {
+        let Ok(solved) = self.solved.lock() else {
+            return (0.0, f64::INFINITY);
+        };
+        let (a, p) = (alpha.to_bits(), power.to_bits());
+        let upper = solved.range((a, p, 0)..=(a, p, n)).next_back();
+        let lower = solved.range((a, p, n)..=(a, p, usize::MAX)).next();
+        (
+            lower.map_or(0.0, |(_, &l)| l),
+            upper.map_or(f64::INFINITY, |(_, &l)| l),
+        )
+    }
 }
 
 /// [`noncentrality`]'s root, by Newton's method on the tail (its slope in
@@ -181,52 +192,6 @@ fn solve_noncentrality(alpha: f64, n: usize, power: f64, start: Option<f64>) -> 
     0.5 * (lo + hi)
 }
 
-/// The smallest drop detected with [`POWER`] by `n` seeds at level `alpha`
-/// given the differences' sd: `λ* · sd/√n` (0 when the differences do not vary).
-pub fn mde(alpha: f64, n: usize, sd: f64) -> f64 {
-    if sd <= 0.0 {
-        return 0.0;
-    }
-    noncentrality(alpha, n, POWER) * sd / (n as f64).sqrt()
-}
-
-/// A slot's MDE from its paired differences `d` (goodness) and its
-/// baseline goodness mean.
-/// Differences that agree to the slot test's degenerate tolerance count as
-/// not varying: that test flags any drop of theirs, whatever its size.
-pub fn slot_mde(alpha: f64, d: &[f64], baseline_mean: f64) -> Mde {
-    let sd = numeric::std_ddof1(d);
-    let (sum_sq, scale) = numeric::scaled_sum_of_squares(d);
-    let rms = (sum_sq / d.len() as f64).sqrt() * scale;
-    let sd = if is_degenerate(sd, rms) { 0.0 } else { sd };
-    with_sd(alpha, d.len(), sd, SdSource::Paired, baseline_mean)
-}
-
-/// A slot's MDE from a paired sd measured earlier (on the same seeds).
-pub fn with_paired_sd(alpha: f64, n: usize, sd: f64, baseline_mean: f64) -> Mde {
-    with_sd(alpha, n, sd, SdSource::Paired, baseline_mean)
-}
-
-/// A slot's MDE when only one run's sd is known: the bound `√2 · run_sd`.
-pub fn slot_mde_from_run_sd(alpha: f64, n: usize, run_sd: f64, baseline_mean: f64) -> Mde {
-    let sd = std::f64::consts::SQRT_2 * run_sd;
-    with_sd(alpha, n, sd, SdSource::RunBound, baseline_mean)
-}
-
-fn with_sd(alpha: f64, n: usize, sd: f64, sd_source: SdSource, baseline_mean: f64) -> Mde {
-    let value = mde(alpha, n, sd);
-    Mde {
-        alpha,
-        n,
-        sd,
-        sd_source,
-        mde: value,
-        mde_rel: value / baseline_mean.abs().max(EFFECT_FLOOR),
-        rel_unreliable: baseline_mean.abs() < EFFECT_FLOOR,
-        any_change: sd <= 0.0,
-    }
-}
-
 /// Seeds needed for an MDE at most a given drop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -237,82 +202,158 @@ pub enum SeedsNeeded {
     MoreThan(usize),
 }
 
-/// The smallest `n` whose MDE at level `alpha` with differences' sd `sd` is
-/// at most `drop` (a goodness drop, > 0), searched up to [`SEEDS_CAP`].
-/// `sd = 0`: any change is detected, 2 seeds. The sign-flip verdict also
-/// needs `2^−n < alpha` ([`super::family::seeds_for_threshold`]).
-pub fn seeds_needed(alpha: f64, sd: f64, drop: f64) -> SeedsNeeded {
-    if sd <= 0.0 {
-        return SeedsNeeded::Seeds(2);
+impl Lambdas {
+    /// The smallest drop detected with [`POWER`] by `n` seeds at level `alpha`
+    /// given the differences' sd: `λ* · sd/√n` (0 when the differences do not vary).
+    pub fn mde(&self, alpha: f64, n: usize, sd: f64) -> f64 {
+        if sd <= 0.0 {
+            return 0.0;
+        }
+        self.noncentrality(alpha, n, POWER) * sd / (n as f64).sqrt()
     }
-    if drop.is_nan() || drop <= 0.0 || mde(alpha, SEEDS_CAP, sd) > drop {
-        return SeedsNeeded::MoreThan(SEEDS_CAP);
+
+    /// A slot's MDE from its paired differences `d` (goodness) and its
+    /// baseline goodness mean.
+    /// Differences that agree to the slot test's degenerate tolerance count as
+    /// not varying: that test flags any drop of theirs, whatever its size.
+    pub fn slot_mde(&self, alpha: f64, d: &[f64], baseline_mean: f64) -> Mde {
+        let sd = numeric::std_ddof1(d);
+        let (sum_sq, scale) = numeric::scaled_sum_of_squares(d);
+        let rms = (sum_sq / d.len() as f64).sqrt() * scale;
+        let sd = if is_degenerate(sd, rms) { 0.0 } else { sd };
+        self.with_sd(alpha, d.len(), sd, SdSource::Paired, baseline_mean)
     }
-    SeedsNeeded::Seeds(first_detecting(alpha, sd, drop))
+
+    /// A slot's MDE from a paired sd measured earlier (on the same seeds).
+    pub fn with_paired_sd(&self, alpha: f64, n: usize, sd: f64, baseline_mean: f64) -> Mde {
+        self.with_sd(alpha, n, sd, SdSource::Paired, baseline_mean)
+    }
+
+    /// A slot's MDE when only one run's sd is known: the bound `√2 · run_sd`.
+    pub fn slot_mde_from_run_sd(
+        &self,
+        alpha: f64,
+        n: usize,
+        run_sd: f64,
+        baseline_mean: f64,
+    ) -> Mde {
+        let sd = std::f64::consts::SQRT_2 * run_sd;
+        self.with_sd(alpha, n, sd, SdSource::RunBound, baseline_mean)
+    }
+
+    fn with_sd(
+        &self,
+        alpha: f64,
+        n: usize,
+        sd: f64,
+        sd_source: SdSource,
+        baseline_mean: f64,
+    ) -> Mde {
+        let value = self.mde(alpha, n, sd);
+        Mde {
+            alpha,
+            n,
+            sd,
+            sd_source,
+            mde: value,
+            mde_rel: value / baseline_mean.abs().max(EFFECT_FLOOR),
+            rel_unreliable: baseline_mean.abs() < EFFECT_FLOOR,
+            any_change: sd <= 0.0,
+        }
+    }
+
+    /// The smallest `n` whose MDE at level `alpha` with differences' sd `sd` is
+    /// at most `drop` (a goodness drop, > 0), searched up to [`SEEDS_CAP`].
+    /// `sd = 0`: any change is detected, 2 seeds. The sign-flip verdict also
+    /// needs `2^−n < alpha` ([`super::family::seeds_for_threshold`]).
+    pub fn seeds_needed(&self, alpha: f64, sd: f64, drop: f64) -> SeedsNeeded {
+        if sd <= 0.0 {
+            return SeedsNeeded::Seeds(2);
+        }
+        if drop.is_nan() || drop <= 0.0 || self.mde(alpha, SEEDS_CAP, sd) > drop {
+            return SeedsNeeded::MoreThan(SEEDS_CAP);
+        }
+        SeedsNeeded::Seeds(self.first_detecting(alpha, sd, drop))
+    }
+
+    /// The first `n ≥ 2` whose MDE is at most `drop`, given that [`SEEDS_CAP`]'s
+    /// is. `λ*` falls with `n`, so a bound on `λ*(n)` from above holds for every
+    /// larger `n`, one from below for every smaller `n`, and the `λ*` solved
+    /// before (for this search or an earlier one) bound it at every `n`
+    /// ([`known_bounds`]): an `n` is solved for only when those bounds leave
+    /// its answer open, so a search takes a few solves (none, often, after
+    /// many searches) where bisection over `n` takes seventeen. Bounds decide
+    /// only with a margin over rounding; every other `n` is decided as [`mde`]
+    /// decides it.
+    fn first_detecting(&self, alpha: f64, sd: f64, drop: f64) -> usize {
+        const MARGIN: f64 = 1e-9;
+        let mde_with = |lambda: f64, n: usize| lambda * sd / (n as f64).sqrt();
+        let first_over = |lambda: f64| ((lambda * sd / drop).powi(2).ceil()) as usize;
+        // Whether `n` meets the drop, and bounds on λ*(n).
+        let decide = |n: usize| {
+            let (lower, upper) = self.known_bounds(alpha, n, POWER);
+            if lower < upper && mde_with(upper, n) <= drop * (1.0 - MARGIN) {
+                return (true, lower, upper);
+            }
+            if lower < upper && mde_with(lower, n) > drop * (1.0 + MARGIN) {
+                return (false, lower, upper);
+            }
+            let lambda = self.noncentrality(alpha, n, POWER);
+            (mde_with(lambda, n) <= drop, lambda, lambda)
+        };
+        // `lo` misses the drop (or is 1) and `hi` meets it; `above_lo` bounds
+        // λ* from above past `lo`, `below_hi` from below short of `hi`; an end
+        // moved by those bounds, not by a probe, is not `probed`.
+        let (mut lo, mut above_lo, mut lo_probed) = (1, f64::INFINITY, false);
+        let (mut hi, mut below_hi, mut hi_probed) = (SEEDS_CAP, decide(SEEDS_CAP).1, true);
+        loop {
+            let mut k = first_over(below_hi).clamp(lo + 1, hi) - 1;
+            while k > lo && mde_with(below_hi, k) <= drop * (1.0 + MARGIN) {
+                k -= 1;
+            }
+            if k > lo {
+                (lo, lo_probed) = (k, false);
+            }
+            let mut k = first_over(above_lo).clamp(lo + 1, hi);
+            while k < hi && mde_with(above_lo, k) > drop * (1.0 - MARGIN) {
+                k += 1;
+            }
+            if k < hi {
+                (hi, hi_probed) = (k, false);
+            }
+            if hi - lo <= 1 {
+                return hi.max(2);
+            }
+            // Next to an end a bound moved (deciding it tightens the other end
+            // most), else the bracket split geometrically (n spans decades).
+            let probe = if !lo_probed {
+                lo + 1
+            } else if !hi_probed {
+                hi - 1
+            } else {
+                ((lo as f64 * hi as f64).sqrt() as usize).clamp(lo + 1, hi - 1)
+            };
+            match decide(probe) {
+                (true, lower, _) => (hi, below_hi, hi_probed) = (probe, lower, true),
+                (false, _, upper) => (lo, above_lo, lo_probed) = (probe, upper, true),
+            }
+        }
+    }
 }
 
-/// The first `n ≥ 2` whose MDE is at most `drop`, given that [`SEEDS_CAP`]'s
-/// is. `λ*` falls with `n`, so a bound on `λ*(n)` from above holds for every
-/// larger `n`, one from below for every smaller `n`, and the `λ*` solved
-/// before (for this search or an earlier one) bound it at every `n`
-/// ([`known_bounds`]): an `n` is solved for only when those bounds leave
-/// its answer open, so a search takes a few solves (none, often, after
-/// many searches) where bisection over `n` takes seventeen. Bounds decide
-/// only with a margin over rounding; every other `n` is decided as [`mde`]
-/// decides it.
-fn first_detecting(alpha: f64, sd: f64, drop: f64) -> usize {
-    const MARGIN: f64 = 1e-9;
-    let mde_with = |lambda: f64, n: usize| lambda * sd / (n as f64).sqrt();
-    let first_over = |lambda: f64| ((lambda * sd / drop).powi(2).ceil()) as usize;
-    // Whether `n` meets the drop, and bounds on λ*(n).
-    let decide = |n: usize| {
-        let (lower, upper) = known_bounds(alpha, n, POWER);
-        if lower < upper && mde_with(upper, n) <= drop * (1.0 - MARGIN) {
-            return (true, lower, upper);
-        }
-        if lower < upper && mde_with(lower, n) > drop * (1.0 + MARGIN) {
-            return (false, lower, upper);
-        }
-        let lambda = noncentrality(alpha, n, POWER);
-        (mde_with(lambda, n) <= drop, lambda, lambda)
-    };
-    // `lo` misses the drop (or is 1) and `hi` meets it; `above_lo` bounds
-    // λ* from above past `lo`, `below_hi` from below short of `hi`; an end
-    // moved by those bounds, not by a probe, is not `probed`.
-    let (mut lo, mut above_lo, mut lo_probed) = (1, f64::INFINITY, false);
-    let (mut hi, mut below_hi, mut hi_probed) = (SEEDS_CAP, decide(SEEDS_CAP).1, true);
-    loop {
-        let mut k = first_over(below_hi).clamp(lo + 1, hi) - 1;
-        while k > lo && mde_with(below_hi, k) <= drop * (1.0 + MARGIN) {
-            k -= 1;
-        }
-        if k > lo {
-            (lo, lo_probed) = (k, false);
-        }
-        let mut k = first_over(above_lo).clamp(lo + 1, hi);
-        while k < hi && mde_with(above_lo, k) > drop * (1.0 - MARGIN) {
-            k += 1;
-        }
-        if k < hi {
-            (hi, hi_probed) = (k, false);
-        }
-        if hi - lo <= 1 {
-            return hi.max(2);
-        }
-        // Next to an end a bound moved (deciding it tightens the other end
-        // most), else the bracket split geometrically (n spans decades).
-        let probe = if !lo_probed {
-            lo + 1
-        } else if !hi_probed {
-            hi - 1
-        } else {
-            ((lo as f64 * hi as f64).sqrt() as usize).clamp(lo + 1, hi - 1)
-        };
-        match decide(probe) {
-            (true, lower, _) => (hi, below_hi, hi_probed) = (probe, lower, true),
-            (false, _, upper) => (lo, above_lo, lo_probed) = (probe, upper, true),
-        }
-    }
+/// [`Lambdas::mde`], solved afresh.
+pub fn mde(alpha: f64, n: usize, sd: f64) -> f64 {
+    Lambdas::default().mde(alpha, n, sd)
+}
+
+/// [`Lambdas::slot_mde`], solved afresh.
+pub fn slot_mde(alpha: f64, d: &[f64], baseline_mean: f64) -> Mde {
+    Lambdas::default().slot_mde(alpha, d, baseline_mean)
+}
+
+/// [`Lambdas::seeds_needed`], solved afresh.
+pub fn seeds_needed(alpha: f64, sd: f64, drop: f64) -> SeedsNeeded {
+    Lambdas::default().seeds_needed(alpha, sd, drop)
 }
 
 #[cfg(test)]
@@ -375,7 +416,7 @@ mod tests {
 
     #[test]
     fn bound_and_alpha_rules() {
-        let m = slot_mde_from_run_sd(0.05, 12, 1.0, 0.0);
+        let m = Lambdas::default().slot_mde_from_run_sd(0.05, 12, 1.0, 0.0);
         assert_eq!(m.sd, std::f64::consts::SQRT_2);
         assert!(m.rel_unreliable && m.sd_source == SdSource::RunBound);
         assert_eq!(mde_alpha(Family::None, 0.05, 20), 0.05);

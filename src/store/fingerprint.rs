@@ -9,7 +9,7 @@ use object::{Object, ObjectSection};
 use serde::{Deserialize, Serialize};
 
 pub use super::hash_cache::hash_bytes;
-use super::hash_cache::{Identity, identity};
+use super::hash_cache::{HashCache, Identity};
 use crate::settings::Settings;
 
 /// The machine and build a benchmark ran on.
@@ -70,13 +70,16 @@ impl From<&Settings> for StoredSettings {
 
 impl Environment {
     /// This machine, and the library at `library`: its hash is read from
-    /// the library hash cache while the file is unchanged (see
+    /// the run's `hashes` while the file is unchanged (see
     /// `hash_cache.rs`), else computed.
-    pub fn current(library: &Path) -> Environment {
-        let Identity { hash, rustc } = identity(library, rustc_of).unwrap_or_else(|| Identity {
-            hash: hash_bytes(&[]),
-            rustc: None,
-        });
+    pub fn current(hashes: &HashCache, library: &Path) -> Environment {
+        let Identity { hash, rustc } =
+            hashes
+                .identity(library, rustc_of)
+                .unwrap_or_else(|| Identity {
+                    hash: hash_bytes(&[]),
+                    rustc: None,
+                });
         Environment::of_code(hash, rustc, None)
     }
 

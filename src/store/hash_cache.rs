@@ -10,7 +10,9 @@
 //! outside a repository. It is only a cache: a missing, unreadable or
 //! corrupt file is ignored, and one that cannot be written costs a hash.
 //! A run reads each cache file once and writes it at most once, at its end
-//! ([`save`]), keeping an entry for every library it used.
+//! ([`HashCache::save`]), keeping an entry for every library it used: what
+//! it looked up is a [`HashCache`] the command owns (in its `Project`) and
+//! hands to what hashes, not process-wide state.
 
 use std::fs::File;
 use std::io::{Read, Seek};
@@ -93,7 +95,7 @@ struct Used {
 }
 
 /// What this run looked up: each library once, and each cache file read
-/// once; [`save`] writes the cache files that gained an entry, once.
+/// once; [`HashCache::save`] writes the cache files that gained an entry, once.
 #[derive(Default)]
 struct RunCache {
     used: Vec<Used>,
@@ -101,52 +103,92 @@ struct RunCache {
     dirty: Vec<PathBuf>,
 }
 
-static RUN: Mutex<Option<RunCache>> = Mutex::new(None);
+/// The hashes one command looked up, shared by every thread of its run.
+#[derive(Default)]
+pub struct HashCache {
+    run: Mutex<RunCache>,
+}
 
-/// The identity of the library at `path` (`None` when it cannot be read),
-/// from the cache when the file is unchanged, else read and hashed.
-/// `rustc_of` finds the compiler in the file. A library named two ways
-/// (a symlink, `..`) is one file, with one entry.
-pub fn identity(path: &Path, rustc_of: fn(&File) -> Option<String>) -> Option<Identity> {
-    let path = std::fs::canonicalize(path).ok()?;
-    let mut file = atomic::open_regular(&path).ok()?;
-    let key = Key::of(&path, &file.metadata().ok()?);
-    let mut run = RUN.lock().unwrap_or_else(|e| e.into_inner());
-    let run = run.get_or_insert_with(RunCache::default);
-    if let Some(used) = run.used.iter().find(|u| u.key == key) {
-        return Some(used.identity.clone());
+impl std::fmt::Debug for HashCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashCache")
     }
-    let cache = cache_file(&path);
-    let cached = cache
-        .as_ref()
-        .and_then(|c| run.file(c).entries.iter().find(|(k, _)| *k == key))
-        .map(|(_, identity)| identity.clone());
-    let (identity, keep) = match cached {
-        Some(identity) => (identity, true),
-        None => {
-            let identity = Identity {
-                hash: hash_file(&mut file)?,
-                rustc: rustc_of(&file),
-            };
-            // Changed while it was read: its key no longer says what was hashed.
-            let unchanged = file.metadata().is_ok_and(|m| Key::of(&path, &m) == key);
-            let keep = unchanged && key.settled();
-            if let Some(cache) = cache.as_ref().filter(|c| keep && !run.dirty.contains(c)) {
-                run.dirty.push(cache.clone());
-            }
-            (identity, keep)
+}
+
+impl HashCache {
+    /// The identity of the library at `path` (`None` when it cannot be
+    /// read), from the cache when the file is unchanged, else read and
+    /// hashed. `rustc_of` finds the compiler in the file. A library named
+    /// two ways (a symlink, `..`) is one file, with one entry.
+    pub fn identity(&self, path: &Path, rustc_of: fn(&File) -> Option<String>) -> Option<Identity> {
+        let path = std::fs::canonicalize(path).ok()?;
+        let mut file = atomic::open_regular(&path).ok()?;
+        let key = Key::of(&path, &file.metadata().ok()?);
+        let mut run = self.run.lock().unwrap_or_else(|e| e.into_inner());
+        run.identity(&path, &mut file, key, rustc_of)
+    }
+
+    /// The `sha256:` hash of the file at `path`, through the same cache as a
+    /// library's identity: an input file is not read again while unchanged.
+    pub fn content_hash(&self, path: &Path) -> Option<String> {
+        fn no_rustc(_: &File) -> Option<String> {
+            None
         }
-    };
-    run.used.push(Used {
-        key,
-        identity: identity.clone(),
-        cache,
-        keep,
-    });
-    Some(identity)
+        self.identity(path, no_rustc).map(|identity| identity.hash)
+    }
+
+    /// Write every cache file this run added an identity to, once each: the
+    /// entries of every library the run used, then the latest [`KEPT`]
+    /// others (as the file is now: another run may have written it
+    /// meanwhile).
+    pub fn save(&self) {
+        let mut run = self.run.lock().unwrap_or_else(|e| e.into_inner());
+        run.save();
+    }
 }
 
 impl RunCache {
+    /// [`HashCache::identity`] of the open `file` at `path`, whose key is `key`.
+    fn identity(
+        &mut self,
+        path: &Path,
+        file: &mut File,
+        key: Key,
+        rustc_of: fn(&File) -> Option<String>,
+    ) -> Option<Identity> {
+        if let Some(used) = self.used.iter().find(|u| u.key == key) {
+            return Some(used.identity.clone());
+        }
+        let cache = cache_file(path);
+        let cached = cache
+            .as_ref()
+            .and_then(|c| self.file(c).entries.iter().find(|(k, _)| *k == key))
+            .map(|(_, identity)| identity.clone());
+        let (identity, keep) = match cached {
+            Some(identity) => (identity, true),
+            None => {
+                let identity = Identity {
+                    hash: hash_file(file)?,
+                    rustc: rustc_of(file),
+                };
+                // Changed while it was read: its key no longer says what was hashed.
+                let unchanged = file.metadata().is_ok_and(|m| Key::of(path, &m) == key);
+                let keep = unchanged && key.settled();
+                if let Some(cache) = cache.as_ref().filter(|c| keep && !self.dirty.contains(c)) {
+                    self.dirty.push(cache.clone());
+                }
+                (identity, keep)
+            }
+        };
+        self.used.push(Used {
+            key,
+            identity: identity.clone(),
+            cache,
+            keep,
+        });
+        Some(identity)
+    }
+
     /// The cache file at `path`, read on first use.
     fn file(&mut self, path: &Path) -> &CacheFile {
         let index = match self.files.iter().position(|(p, _)| p == path) {
@@ -158,40 +200,25 @@ impl RunCache {
         };
         &self.files[index].1
     }
-}
 
-/// Write every cache file this run added an identity to, once each: the
-/// entries of every library the run used, then the latest [`KEPT`] others
-/// (as the file is now: another run may have written it meanwhile).
-pub fn save() {
-    let mut run = RUN.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(run) = run.as_mut() else {
-        return;
-    };
-    for cache in std::mem::take(&mut run.dirty) {
-        let used: Vec<(Key, Identity)> = run
-            .used
-            .iter()
-            .filter(|u| u.keep && u.cache.as_ref() == Some(&cache))
-            .map(|u| (u.key.clone(), u.identity.clone()))
-            .collect();
-        let mut entries = read_cache(&cache).entries;
-        entries.retain(|(k, _)| !used.iter().any(|(u, _)| u.path == k.path));
-        entries.drain(..entries.len().saturating_sub(KEPT));
-        entries.extend(used);
-        if let Ok(text) = serde_json::to_vec(&CacheFile { entries }) {
-            let _ = atomic::write(&cache, "library-hashes", &text);
+    /// See [`HashCache::save`].
+    fn save(&mut self) {
+        for cache in std::mem::take(&mut self.dirty) {
+            let used: Vec<(Key, Identity)> = self
+                .used
+                .iter()
+                .filter(|u| u.keep && u.cache.as_ref() == Some(&cache))
+                .map(|u| (u.key.clone(), u.identity.clone()))
+                .collect();
+            let mut entries = read_cache(&cache).entries;
+            entries.retain(|(k, _)| !used.iter().any(|(u, _)| u.path == k.path));
+            entries.drain(..entries.len().saturating_sub(KEPT));
+            entries.extend(used);
+            if let Ok(text) = serde_json::to_vec(&CacheFile { entries }) {
+                let _ = atomic::write(&cache, "library-hashes", &text);
+            }
         }
     }
-}
-
-/// The `sha256:` hash of the file at `path`, through the same cache as a
-/// library's identity: an input file is not read again while unchanged.
-pub fn content_hash(path: &Path) -> Option<String> {
-    fn no_rustc(_: &File) -> Option<String> {
-        None
-    }
-    identity(path, no_rustc).map(|identity| identity.hash)
 }
 
 /// `sha256:<hex>` of `bytes`.
@@ -292,7 +319,13 @@ mod tests {
     fn an_unchanged_library_is_not_read_again() {
         let dir = tempfile::tempdir().unwrap();
         let library = cached_library(dir.path());
-        assert_eq!(identity(&library, no_rustc).unwrap().hash, "sha256:feed");
+        assert_eq!(
+            HashCache::default()
+                .identity(&library, no_rustc)
+                .unwrap()
+                .hash,
+            "sha256:feed"
+        );
     }
 
     #[test]
@@ -316,7 +349,10 @@ mod tests {
             (before.len(), before.modified().unwrap(), before.ino())
         );
         assert_eq!(
-            identity(&library, no_rustc).unwrap().hash,
+            HashCache::default()
+                .identity(&library, no_rustc)
+                .unwrap()
+                .hash,
             hash_bytes(b"library bytes B")
         );
     }
@@ -329,7 +365,10 @@ mod tests {
         let cache = cache_file(&std::fs::canonicalize(&library).unwrap()).unwrap();
         std::fs::write(&cache, b"{\"entries\": [[").unwrap();
         assert_eq!(
-            identity(&library, no_rustc).unwrap().hash,
+            HashCache::default()
+                .identity(&library, no_rustc)
+                .unwrap()
+                .hash,
             hash_bytes(b"bytes")
         );
     }
@@ -339,11 +378,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let library = dir.path().join("libx.so");
         std::fs::write(&library, b"fresh").unwrap();
+        let hashes = HashCache::default();
         assert_eq!(
-            identity(&library, no_rustc).unwrap().hash,
+            hashes.identity(&library, no_rustc).unwrap().hash,
             hash_bytes(b"fresh")
         );
-        save();
+        hashes.save();
         let cache = cache_file(&std::fs::canonicalize(&library).unwrap()).unwrap();
         assert!(!cache.exists());
     }

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::hash_cache;
+use super::Project;
+use super::hash_cache::{self, HashCache};
 use crate::settings::inputs::{glob_matcher, is_glob};
 
 /// Each input (as the settings name it) and its pin.
@@ -48,11 +49,11 @@ pub enum InputError {
     },
 }
 
-/// Pin every input of `specs`, each resolved against `root`.
-pub fn pin_all(root: &Path, specs: &[String]) -> Result<Pins, InputError> {
+/// Pin every input of `specs`, each resolved against the project's root.
+pub fn pin_all(project: &Project, specs: &[String]) -> Result<Pins, InputError> {
     specs
         .iter()
-        .map(|spec| Ok((spec.clone(), pin(root, spec)?)))
+        .map(|spec| Ok((spec.clone(), pin(project, spec)?)))
         .collect()
 }
 
@@ -78,9 +79,10 @@ pub fn first_difference(a: Option<&Pins>, b: Option<&Pins>) -> (String, String) 
 
 /// Pin one input: a glob (which may match nothing), else a path that must
 /// exist as a file or a directory.
-pub fn pin(root: &Path, spec: &str) -> Result<Pin, InputError> {
+pub fn pin(project: &Project, spec: &str) -> Result<Pin, InputError> {
+    let (root, hashes) = (project.root(), project.hashes().as_ref());
     if is_glob(spec) {
-        return Ok(combined(glob_files(root, spec)?));
+        return Ok(combined(glob_files(hashes, root, spec)?));
     }
     let path = root.join(spec);
     let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
@@ -90,14 +92,14 @@ pub fn pin(root: &Path, spec: &str) -> Result<Pin, InputError> {
         _ => unreadable(spec, &path, &e),
     })?;
     if meta.is_dir() {
-        let files = walk(spec, &path)?
+        let files = walk(hashes, spec, &path)?
             .into_iter()
             .map(|(rel, hash)| (slashed(&rel), hash))
             .collect();
         return Ok(combined(files));
     }
     Ok(Pin {
-        sha256: file_hash(spec, &path, &meta)?,
+        sha256: file_hash(hashes, spec, &path, &meta)?,
         files: None,
     })
 }
@@ -119,7 +121,11 @@ pub(crate) fn combined(files: BTreeMap<String, String>) -> Pin {
 
 /// The files of a glob: those under its literal leading directories that
 /// it matches, named as the glob names them.
-fn glob_files(root: &Path, spec: &str) -> Result<BTreeMap<String, String>, InputError> {
+fn glob_files(
+    hashes: &HashCache,
+    root: &Path,
+    spec: &str,
+) -> Result<BTreeMap<String, String>, InputError> {
     let matcher = glob_matcher(spec).expect("inputs are validated before they are pinned");
     let literal: Vec<&str> = spec.split('/').take_while(|part| !is_glob(part)).collect();
     let base = literal.join("/");
@@ -134,7 +140,7 @@ fn glob_files(root: &Path, spec: &str) -> Result<BTreeMap<String, String>, Input
         return Ok(BTreeMap::new());
     }
     let mut files = BTreeMap::new();
-    for (rel, hash) in walk(spec, &dir)? {
+    for (rel, hash) in walk(hashes, spec, &dir)? {
         let name = match base.as_str() {
             "" => slashed(&rel),
             _ => format!("{}/{}", base, slashed(&rel)),
@@ -149,7 +155,7 @@ fn glob_files(root: &Path, spec: &str) -> Result<BTreeMap<String, String>, Input
 /// Every file under `dir` that git would see (hidden and ignored paths
 /// left out), with its hash, by path relative to `dir`. Symlinked
 /// directories are not followed.
-fn walk(spec: &str, dir: &Path) -> Result<Vec<(PathBuf, String)>, InputError> {
+fn walk(hashes: &HashCache, spec: &str, dir: &Path) -> Result<Vec<(PathBuf, String)>, InputError> {
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(true)
         .ignore(false)
@@ -169,10 +175,10 @@ fn walk(spec: &str, dir: &Path) -> Result<Vec<(PathBuf, String)>, InputError> {
         }
         let rel = path.strip_prefix(dir).unwrap_or(path).to_path_buf();
         let hash = if kind.is_symlink() {
-            link_hash(spec, path)?
+            link_hash(hashes, spec, path)?
         } else {
             let meta = entry.metadata().map_err(|e| unreadable(spec, path, &e))?;
-            file_hash(spec, path, &meta)?
+            file_hash(hashes, spec, path, &meta)?
         };
         files.push((rel, hash));
     }
@@ -181,9 +187,9 @@ fn walk(spec: &str, dir: &Path) -> Result<Vec<(PathBuf, String)>, InputError> {
 
 /// A symlink in a directory: its target's bytes when it leads to a file,
 /// else the text of the link (a link to a directory is not followed).
-fn link_hash(spec: &str, path: &Path) -> Result<String, InputError> {
+fn link_hash(hashes: &HashCache, spec: &str, path: &Path) -> Result<String, InputError> {
     match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => file_hash(spec, path, &meta),
+        Ok(meta) if meta.is_file() => file_hash(hashes, spec, path, &meta),
         _ => {
             let target = std::fs::read_link(path).map_err(|e| unreadable(spec, path, &e))?;
             let text = format!("symlink:{}", target.display());
@@ -194,7 +200,12 @@ fn link_hash(spec: &str, path: &Path) -> Result<String, InputError> {
 
 /// A regular file's hash, through the cache. A FIFO or a device is never
 /// opened: reading one could block or never end.
-fn file_hash(spec: &str, path: &Path, meta: &Metadata) -> Result<String, InputError> {
+fn file_hash(
+    hashes: &HashCache,
+    spec: &str,
+    path: &Path,
+    meta: &Metadata,
+) -> Result<String, InputError> {
     let kind = meta.file_type();
     if !kind.is_file() || kind.is_fifo() || kind.is_char_device() || kind.is_block_device() {
         return Err(InputError::NotRegular {
@@ -202,11 +213,13 @@ fn file_hash(spec: &str, path: &Path, meta: &Metadata) -> Result<String, InputEr
             path: path.to_path_buf(),
         });
     }
-    hash_cache::content_hash(path).ok_or_else(|| InputError::Unreadable {
-        input: spec.to_string(),
-        path: path.to_path_buf(),
-        reason: "it could not be read".into(),
-    })
+    hashes
+        .content_hash(path)
+        .ok_or_else(|| InputError::Unreadable {
+            input: spec.to_string(),
+            path: path.to_path_buf(),
+            reason: "it could not be read".into(),
+        })
 }
 
 fn unreadable(spec: &str, path: &Path, error: &dyn std::fmt::Display) -> InputError {

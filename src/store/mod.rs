@@ -24,17 +24,27 @@ pub use lock::{StoreLock, lock};
 
 /// The project a command runs in: the directory that holds `.pybench/`
 /// (found once by the command, `runner::workspace::find_project`) and so
-/// where its baselines live by default. A plain value: made once, handed
-/// to what needs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// where its baselines live by default; and the file hashes the command
+/// looked up ([`hash_cache::HashCache`], written back once at its end).
+/// Made once, handed to what needs it; its clones share the hashes.
+#[derive(Clone, Debug)]
 pub struct Project {
     root: std::path::PathBuf,
+    hashes: std::sync::Arc<hash_cache::HashCache>,
 }
 
 impl Project {
     /// The project whose root is `root`, a path from the start directory.
     pub fn at(root: std::path::PathBuf) -> Project {
-        Project { root }
+        Project {
+            root,
+            hashes: Default::default(),
+        }
+    }
+
+    /// The file hashes this command looked up.
+    pub fn hashes(&self) -> &std::sync::Arc<hash_cache::HashCache> {
+        &self.hashes
     }
 
     /// The root, as a path from the start directory: `.`, `..`, `../..`,

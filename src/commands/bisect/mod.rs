@@ -60,6 +60,7 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         python: None,
         python_revision: None,
         project: args.store.project.root().to_path_buf(),
+        hashes: args.store.project.hashes().clone(),
     };
     search.paths = runner::discover::resolve_paths(&search.paths, false, args.quiet)?;
     let printer = output::Printer::new(args.quiet, args.json.as_deref());
@@ -76,8 +77,9 @@ pub fn run(args: &BisectArgs) -> Result<i32, Error> {
         },
         seed_source: SeedSource::from_env()?,
         progress: &progress,
-        project: args.store.project.root(),
+        project: &args.store.project,
         m: range.candidates.len(),
+        lambdas: Default::default(),
     };
     let mut commits = Commits::new(context, search);
     printer.header(&range, &good, &bad);

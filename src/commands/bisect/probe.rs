@@ -3,7 +3,6 @@
 //! against GOOD's scores as a check would, at the bisection's level.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use crate::bisection::{self, Probe};
 use crate::error::Error;
@@ -13,7 +12,9 @@ use crate::result::{BenchResult, Status};
 use crate::runner::revision;
 use crate::runner::{self, Benchmark, RunContext, Search, SeedSource, call};
 use crate::settings::Overrides;
+use crate::stats::mde::Lambdas;
 use crate::store::Baseline;
+use crate::store::Project;
 use crate::store::Store;
 use crate::store::range::{Commit, CommitRange};
 
@@ -79,9 +80,11 @@ pub struct Session<'a> {
     pub seed_source: SeedSource,
     pub progress: &'a Progress,
     /// The project root, which benchmarks' inputs are relative to.
-    pub project: &'a Path,
+    pub project: &'a Project,
     /// Candidates in the range.
     pub m: usize,
+    /// The `λ*` of the probes' MDEs, each solved once for the bisection.
+    pub lambdas: Lambdas,
 }
 
 /// A benchmark's level: its alpha and the share each probe is judged at.
@@ -195,7 +198,7 @@ fn judge_probe(
         session.seed_source,
         &session.execution(),
     );
-    judge::family::sense_alone(result)
+    judge::family::sense_alone(result, &session.lambdas)
 }
 
 /// GOOD's scores for `bench`: the stored baseline when it was measured at

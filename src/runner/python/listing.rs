@@ -15,9 +15,10 @@ use serde_json::{Map, Value};
 use super::process::ask_once;
 use super::{Python, settings_keys};
 use crate::runner::RunContext;
+use crate::runner::backend::Benchmark;
 use crate::runner::backend::{Backend, Source};
 use crate::runner::discover::{DiscoverError, LibraryFile};
-use crate::runner::library::{self, Benchmark};
+use crate::runner::library;
 use crate::settings::{DeclaredSettings, SettingsError};
 
 #[derive(Deserialize)]

@@ -18,19 +18,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::de::{Deserializer, Visitor};
 
+use super::backend::Benchmark;
 use super::backend::{Backend, Outcomes, RunPlan, Source};
 use super::discover::{DiscoverError, LibraryFile};
-use super::library::Benchmark;
 use super::{RunContext, Search, describe};
 use crate::settings::DeclaredSettings;
 use crate::store::fingerprint::{Environment, PythonEnvironment};
 pub use interpreter::{Interpreter, InterpreterError};
 pub use process::WORKER_SCRIPT;
-
-/// Whether `path` names a Python file.
-pub fn is_python_file(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "py")
-}
 
 /// REV's side of an `--against` run or a bisect probe: the project's
 /// directory in REV's kept checkout, and how REV is named.

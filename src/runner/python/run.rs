@@ -12,9 +12,9 @@ use serde_json::Value;
 
 use super::Python;
 use super::pool::{Pool, State};
+use crate::runner::backend::Benchmark;
 use crate::runner::backend::{Outcomes, RunPlan};
 use crate::runner::call::{RunError, SeedOutcome, SeedResult};
-use crate::runner::library::Benchmark;
 use crate::scores::SlotSets;
 
 /// How long a hung seed's stack dump gets before its worker is killed.

@@ -28,7 +28,7 @@ fn project() -> tempfile::TempDir {
 #[test]
 fn a_file_pins_the_sha256_of_its_bytes() {
     let dir = project();
-    let pin = pin(dir.path(), "data/train.csv").unwrap();
+    let pin = pin(&Project::at(dir.path().into()), "data/train.csv").unwrap();
     assert_eq!(pin.sha256, hash_cache::hash_bytes(b"a,b\n1,2\n"));
     assert_eq!(pin.files, None);
 }
@@ -36,7 +36,7 @@ fn a_file_pins_the_sha256_of_its_bytes() {
 #[test]
 fn a_directory_pins_its_sorted_visible_files() {
     let dir = project();
-    let pin = pin(dir.path(), "data/corpus").unwrap();
+    let pin = pin(&Project::at(dir.path().into()), "data/corpus").unwrap();
     let files = pin.files.clone().unwrap();
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(
@@ -56,14 +56,14 @@ fn a_directory_pins_its_sorted_visible_files() {
 #[test]
 fn a_glob_pins_each_match_by_its_path() {
     let dir = project();
-    let pin = pin(dir.path(), "data/*.parquet").unwrap();
+    let pin = pin(&Project::at(dir.path().into()), "data/*.parquet").unwrap();
     let files = pin.files.unwrap();
     assert_eq!(
         files.keys().collect::<Vec<_>>(),
         ["data/x.parquet", "data/y.parquet"]
     );
     assert_eq!(files["data/x.parquet"], hash_cache::hash_bytes(b"x"));
-    let none = super::pin(dir.path(), "data/*.arrow").unwrap();
+    let none = super::pin(&Project::at(dir.path().into()), "data/*.arrow").unwrap();
     assert_eq!(
         none.files,
         Some(BTreeMap::new()),
@@ -75,15 +75,20 @@ fn a_glob_pins_each_match_by_its_path() {
 fn a_missing_path_and_a_fifo_are_errors_naming_them() {
     let dir = project();
     assert_eq!(
-        pin_all(dir.path(), &specs(&["data/train.csv", "data/gone.csv"]))
-            .unwrap_err()
-            .to_string(),
+        pin_all(
+            &Project::at(dir.path().into()),
+            &specs(&["data/train.csv", "data/gone.csv"])
+        )
+        .unwrap_err()
+        .to_string(),
         "input data/gone.csv is missing"
     );
     let fifo = dir.path().join("data/corpus/pipe");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if made.is_ok_and(|s| s.success()) {
-        let err = pin(dir.path(), "data/corpus").unwrap_err().to_string();
+        let err = pin(&Project::at(dir.path().into()), "data/corpus")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("pipe is not a regular file"), "{err}");
     }
 }
@@ -92,7 +97,10 @@ fn a_missing_path_and_a_fifo_are_errors_naming_them() {
 fn a_symlink_to_a_directory_is_pinned_as_a_link_not_followed() {
     let dir = project();
     std::os::unix::fs::symlink("/", dir.path().join("data/corpus/root")).unwrap();
-    let files = pin(dir.path(), "data/corpus").unwrap().files.unwrap();
+    let files = pin(&Project::at(dir.path().into()), "data/corpus")
+        .unwrap()
+        .files
+        .unwrap();
     assert_eq!(files["root"], hash_cache::hash_bytes(b"symlink:/"));
     assert_eq!(files.len(), 3);
 }
