@@ -54,7 +54,7 @@ fn merge_1000(c: &mut Criterion) {
             indices,
             settings: StoredSettings {
                 n_seeds: N,
-                alpha: 0.05,
+                alpha: pybench_cli::settings::Alpha::DEFAULT,
                 min_effect: None,
             },
             library: "libbig.so".into(),

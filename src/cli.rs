@@ -16,7 +16,7 @@ use crate::report::Targets;
 use crate::report::style::ColorChoice;
 use crate::runner::{Search, Selection};
 use crate::scaleout::ShardSpec;
-use crate::settings::{self, Overrides, RunMode, SettingsError};
+use crate::settings::{self, Alpha, Overrides, RunMode, SettingsError};
 use crate::stats::Family;
 use crate::store::Project;
 
@@ -158,7 +158,7 @@ pub struct SearchArgs {
 pub struct SettingsArgs {
     /// Significance level, per slot and for the verdict (overrides the benchmark's).
     #[arg(long, value_parser = parse_alpha)]
-    pub alpha: Option<f64>,
+    pub alpha: Option<Alpha>,
     /// Minimum relative drop in goodness for a slot to count, e.g. 0.02.
     #[arg(long, value_name = "FRACTION", value_parser = parse_min_effect)]
     pub min_effect: Option<f64>,
@@ -351,7 +351,7 @@ pub struct CompareArgs {
     pub b: PathBuf,
     /// Significance level [default: A's per benchmark (JSON), else 0.05].
     #[arg(long, value_parser = parse_alpha)]
-    pub alpha: Option<f64>,
+    pub alpha: Option<Alpha>,
     /// Minimum relative goodness change for a slot to count, e.g. 0.02.
     #[arg(long, value_name = "FRACTION", value_parser = parse_min_effect)]
     pub min_effect: Option<f64>,
@@ -364,8 +364,8 @@ pub struct CompareArgs {
     pub json: Option<PathBuf>,
 }
 
-fn parse_alpha(text: &str) -> Result<f64, SettingsError> {
-    settings::parse_with(text, settings::alpha)
+fn parse_alpha(text: &str) -> Result<Alpha, SettingsError> {
+    settings::parse_with(text, Alpha::new)
 }
 
 fn parse_timeout(text: &str) -> Result<f64, SettingsError> {

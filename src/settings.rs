@@ -112,12 +112,50 @@ fn looks(looks: &[usize], n_seeds: usize) -> Result<(), SettingsError> {
     }
 }
 
-/// A significance level in (0, 1).
-pub fn alpha(value: f64) -> Result<f64, SettingsError> {
-    if value > 0.0 && value < 1.0 {
-        Ok(value)
-    } else {
-        Err(SettingsError::Alpha(value))
+/// A significance level in (0, 1). [`Alpha::new`] is its one validator:
+/// the flag, a benchmark's declaration, and every file that records one (a
+/// baseline, a shard file, a `--json` report read by `compare`) make it
+/// there — serde reads one as a checked number — so code that holds an
+/// `Alpha` never checks it again.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, serde::Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Alpha(f64);
+
+impl Alpha {
+    /// The level when neither a flag nor the benchmark sets one.
+    pub const DEFAULT: Alpha = Alpha(DEFAULT_ALPHA);
+
+    /// `value` as a level, if it is in (0, 1).
+    pub fn new(value: f64) -> Result<Alpha, SettingsError> {
+        if value > 0.0 && value < 1.0 {
+            Ok(Alpha(value))
+        } else {
+            Err(SettingsError::Alpha(value))
+        }
+    }
+
+    /// A share of this level, one of `parts` (at least 1): still a level.
+    pub fn divided(self, parts: u32) -> Alpha {
+        Alpha(self.0 / f64::from(parts.max(1)))
+    }
+
+    /// The level as a number, for the statistics.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl TryFrom<f64> for Alpha {
+    type Error = SettingsError;
+
+    fn try_from(value: f64) -> Result<Alpha, SettingsError> {
+        Alpha::new(value)
+    }
+}
+
+impl From<Alpha> for f64 {
+    fn from(alpha: Alpha) -> f64 {
+        alpha.0
     }
 }
 
@@ -158,10 +196,10 @@ pub fn workers(value: usize) -> Result<usize, SettingsError> {
 }
 
 /// Parse a number from the command line, then check it with `check`.
-pub fn parse_with<T: std::str::FromStr>(
+pub fn parse_with<T: std::str::FromStr, U>(
     text: &str,
-    check: impl Fn(T) -> Result<T, SettingsError>,
-) -> Result<T, SettingsError> {
+    check: impl Fn(T) -> Result<U, SettingsError>,
+) -> Result<U, SettingsError> {
     let value = text
         .trim()
         .parse::<T>()
@@ -209,7 +247,7 @@ pub struct DeclaredSettings {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub n_seeds: usize,
-    pub alpha: f64,
+    pub alpha: Alpha,
     pub min_effect: Option<f64>,
     pub workers: usize,
     /// Seconds one seed may take (worker processes only).
@@ -226,7 +264,7 @@ pub struct Settings {
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
     pub n_seeds: Option<usize>,
-    pub alpha: Option<f64>,
+    pub alpha: Option<Alpha>,
     pub min_effect: Option<f64>,
     pub workers: Option<usize>,
     pub timeout: Option<f64>,
@@ -243,12 +281,13 @@ impl Settings {
         declared: &DeclaredSettings,
         flags: &Overrides,
     ) -> Result<Settings, SettingsError> {
+        let alpha = flags.alpha.map(Alpha::get).or(declared.alpha);
         let settings = Settings {
             n_seeds: flags
                 .n_seeds
                 .or(declared.n_seeds)
                 .unwrap_or(DEFAULT_N_SEEDS),
-            alpha: flags.alpha.or(declared.alpha).unwrap_or(DEFAULT_ALPHA),
+            alpha: Alpha::DEFAULT,
             min_effect: flags.min_effect.or(declared.min_effect),
             workers: flags.workers.or(declared.workers).unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, |n| usize::from(n).min(MAX_WORKERS))
@@ -269,14 +308,14 @@ impl Settings {
         };
         inputs::validate(declared.inputs.as_deref().unwrap_or_default())?;
         n_seeds(settings.n_seeds)?;
-        alpha(settings.alpha)?;
+        let alpha = alpha.map(Alpha::new).transpose()?.unwrap_or(Alpha::DEFAULT);
         settings.min_effect.map(min_effect).transpose()?;
         settings.timeout.map(timeout).transpose()?;
         workers(settings.workers)?;
         if let Some(declared_looks) = &declared.looks {
             looks(declared_looks, declared.n_seeds.unwrap_or(DEFAULT_N_SEEDS))?;
         }
-        Ok(settings)
+        Ok(Settings { alpha, ..settings })
     }
 }
 
@@ -292,17 +331,17 @@ mod tests {
             ..Default::default()
         };
         let flags = Overrides {
-            alpha: Some(0.1),
+            alpha: Some(Alpha::new(0.1).unwrap()),
             workers: Some(3),
             ..Default::default()
         };
         let s = Settings::resolve(&declared, &flags).unwrap();
         assert_eq!(
-            (s.n_seeds, s.alpha, s.min_effect, s.workers),
+            (s.n_seeds, s.alpha.get(), s.min_effect, s.workers),
             (50, 0.1, None, 3)
         );
         let s = Settings::resolve(&DeclaredSettings::default(), &Overrides::default()).unwrap();
-        assert_eq!((s.n_seeds, s.alpha), (DEFAULT_N_SEEDS, DEFAULT_ALPHA));
+        assert_eq!((s.n_seeds, s.alpha), (DEFAULT_N_SEEDS, Alpha::DEFAULT));
     }
 
     #[test]

@@ -267,7 +267,7 @@ pbtest!(
         let run = cmd.run(&["compare", "a.json", "a.json"]);
         assert_eq!(run.code, 0, "a well-formed report reads back: {run:?}");
         type Edit = fn(&mut Value);
-        let cases: [(&str, Edit, &str); 6] = [
+        let cases: [(&str, Edit, &str); 7] = [
             (
                 "version",
                 |r| r["schema_version"] = 99.into(),
@@ -315,6 +315,11 @@ pbtest!(
                 "error: cannot compare metricless.json: bench_cmp_report: a slot without a metric (hint: ",
             ),
             (
+                "alpha",
+                |r| r["benchmarks"][0]["alpha"] = 1.5.into(),
+                "error: cannot compare alpha.json: bench_cmp_report: alpha=1.5 must be between 0 and 1 (hint: ",
+            ),
+            (
                 "values",
                 |r| r["benchmarks"][0]["slots"][0]["current_values"] = "many".into(),
                 "error: cannot compare values.json: bench_cmp_report: invalid type: string \"many\", expected a sequence (hint: ",
@@ -328,5 +333,30 @@ pbtest!(
             let run = cmd.run(&["compare", "a.json", &file]);
             assert_usage_error(&run, line);
         }
+    }
+);
+
+// An alpha is checked where it is read: a hand-edited baseline whose
+// recorded alpha is out of (0, 1) is read as recording none (its settings
+// are advisory), never used — `show --sensitivity` used to panic on it.
+pbtest!(
+    a_baseline_alpha_out_of_range_is_not_used,
+    |dir: TestDir, cmd: Pybench| {
+        let lib = scored_library("bad_stored_alpha", EIGHT_SEEDS, "min:loss");
+        let run = cmd.run(&[lib.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let path = baseline_path(dir.path());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"alpha\": 0.05"), "{text}");
+        std::fs::write(&path, text.replace("\"alpha\": 0.05", "\"alpha\": 1.5")).unwrap();
+        let run = cmd.run(&["show", "--sensitivity"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(
+            run.stdout
+                .contains("bench_bad_stored_alpha  8 seeds  (α′=0.050;"),
+            "{}",
+            run.stdout
+        );
     }
 );

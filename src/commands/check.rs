@@ -12,7 +12,7 @@ use crate::report::progress::Progress;
 use crate::report::terminal;
 use crate::result::BenchResult;
 use crate::runner::{self, Benchmark, RunContext, Search, SeedSource};
-use crate::settings::{DEFAULT_ALPHA, Overrides, RunMode};
+use crate::settings::{Alpha, Overrides, RunMode};
 use crate::stats::Family;
 use crate::store::{self, Store};
 
@@ -173,7 +173,7 @@ fn missing(found: &Discovered, store: &Store) -> Vec<BenchResult> {
             let (alpha, min_effect) = b
                 .settings
                 .as_ref()
-                .map_or((DEFAULT_ALPHA, None), |s| (s.alpha, s.min_effect));
+                .map_or((Alpha::DEFAULT, None), |s| (s.alpha, s.min_effect));
             BenchResult::missing(&b.bench, alpha, min_effect)
         })
         .collect()

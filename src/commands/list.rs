@@ -19,7 +19,7 @@ pub fn run(args: &RunArgs, benchmarks: &[Benchmark], store: &Store) -> i32 {
             Ok(s) => format!(
                 "n_seeds={}  alpha={}  min_effect={}  workers={}",
                 s.n_seeds,
-                compact(s.alpha),
+                compact(s.alpha.get()),
                 s.min_effect.map_or("none".to_string(), compact),
                 s.workers
             ),

@@ -42,7 +42,7 @@ pub fn run(args: &ShowArgs) -> Result<i32, Error> {
         let alpha = baseline
             .settings
             .as_ref()
-            .map_or(DEFAULT_ALPHA, |s| s.alpha);
+            .map_or(DEFAULT_ALPHA, |s| s.alpha.get());
         let alpha = mde::mde_alpha(args.family, alpha, m);
         let paired = records
             .get(&baseline.bench)

@@ -15,7 +15,7 @@ use crate::report::{self, progress::Progress};
 use crate::runner::{self, Benchmark, Reply, RunContext, RunError, SeedResult};
 use crate::scaleout::file::FORMAT_VERSION;
 use crate::scaleout::{SeedPlan, SeedRecord, SeedsFrom, Shard, ShardError, ShardFile, ShardSpec};
-use crate::settings::{Overrides, RunMode};
+use crate::settings::{Alpha, Overrides, RunMode};
 use crate::stats;
 use crate::store::fingerprint::StoredSettings;
 use crate::store::{Baseline, Store};
@@ -157,7 +157,7 @@ fn run_one(
         indices: shard.indices(seeds.len()),
         settings: StoredSettings {
             n_seeds: seeds.len(),
-            alpha: overrides.alpha.unwrap_or(crate::settings::DEFAULT_ALPHA),
+            alpha: overrides.alpha.unwrap_or(Alpha::DEFAULT),
             min_effect: overrides.min_effect,
         },
         seeds,
@@ -196,7 +196,7 @@ fn run_one(
             return file;
         }
     }
-    if let Err(e) = stats::check_reachable(settings.alpha, file.seeds.len()) {
+    if let Err(e) = stats::check_reachable(settings.alpha.get(), file.seeds.len()) {
         file.error = Some(e.to_string());
         return file;
     }

@@ -35,9 +35,10 @@ pub fn run(
     let test = match SequentialTest::new(&plan.name, &plan.seeds, sequential) {
         Ok(test) => test,
         Err(e) => {
-            let share = family::bonferroni_share(alpha, settings.alpha, execution.family_size);
+            let share =
+                family::bonferroni_share(alpha, settings.alpha.get(), execution.family_size);
             return plan.error(match share {
-                Some(share) if alpha != settings.alpha => format!("adaptive: {e}; {share}"),
+                Some(share) if alpha != settings.alpha.get() => format!("adaptive: {e}; {share}"),
                 _ => format!("adaptive: {e}"),
             });
         }

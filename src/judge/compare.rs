@@ -18,6 +18,7 @@ use crate::result::SlotVerdict;
 use crate::result::compare::{BenchDiff, CompareReport, SlotDiff, Verdict};
 use crate::runner::Selection;
 use crate::scores::ScoreTable;
+use crate::settings::Alpha;
 use crate::stats::{self, CompareOptions, EFFECT_FLOOR, N_PERMUTATIONS, StatsError, numeric};
 
 /// What `compare` was asked.
@@ -27,7 +28,7 @@ pub struct RunsOptions {
     pub a: String,
     pub b: String,
     /// Overrides A's per-benchmark alpha.
-    pub alpha: Option<f64>,
+    pub alpha: Option<Alpha>,
     pub min_effect: Option<f64>,
     pub selection: Selection,
 }
@@ -46,7 +47,7 @@ pub enum TwoRunsError {
 pub struct Side {
     pub seeds: Vec<u64>,
     pub table: ScoreTable,
-    pub alpha: Option<f64>,
+    pub alpha: Option<Alpha>,
     pub min_effect: Option<f64>,
 }
 
@@ -62,7 +63,8 @@ pub fn compare_runs(a: &Run, b: &Run, options: &RunsOptions) -> CompareReport {
         let alpha = options
             .alpha
             .or(side_a.alpha)
-            .unwrap_or(crate::settings::DEFAULT_ALPHA);
+            .unwrap_or(Alpha::DEFAULT)
+            .get();
         let min_effect = options.min_effect.or(side_a.min_effect);
         benchmarks.push(compare_bench(name, side_a, side_b, alpha, min_effect));
     }

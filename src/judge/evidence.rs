@@ -13,7 +13,7 @@ use crate::store::fingerprint::Environment;
 /// ERROR when the engine refuses.
 pub fn compare(plan: &Plan, reference: ScoreTable, current: ScoreTable, mirrored: bool) -> Outcome {
     let options = CompareOptions {
-        alpha: plan.alpha,
+        alpha: plan.alpha.get(),
         min_effect: plan.min_effect,
     };
     let (name, seeds) = (&plan.name, &plan.seeds);

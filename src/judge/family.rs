@@ -92,7 +92,7 @@ fn apply(
         .iter()
         .map(|&i| {
             let failed = results[i].status() == Status::Fail;
-            (if failed { 0.0 } else { 1.0 }, results[i].alpha)
+            (if failed { 0.0 } else { 1.0 }, results[i].alpha.get())
         })
         .collect();
     let verdict =
@@ -132,7 +132,7 @@ fn with_family(result: BenchResult, family: FamilyOutcome) -> BenchResult {
     let n = result
         .sequential()
         .map_or(result.seeds.len(), |s| s.planned_seeds);
-    let unreachable = family::unreachable_share(n, result.alpha, family.method, family.m);
+    let unreachable = family::unreachable_share(n, result.alpha.get(), family.method, family.m);
     let result = BenchResult {
         family: Some(family),
         ..result
@@ -166,7 +166,7 @@ fn member(result: &BenchResult) -> Option<Member> {
         result.reference()?,
         result.current()?,
         &CompareOptions {
-            alpha: result.alpha,
+            alpha: result.alpha.get(),
             min_effect: result.min_effect,
         },
     )
@@ -182,7 +182,7 @@ fn sensed(result: BenchResult, method: Family, m: usize, lambdas: &Lambdas) -> B
     let Ok(diffs) = Differences::from_tables(&evidence.reference, &evidence.current) else {
         return result;
     };
-    let alpha = mde::mde_alpha(method, result.alpha, m);
+    let alpha = mde::mde_alpha(method, result.alpha.get(), m);
     let mdes: Vec<Mde> = (0..diffs.n_slots())
         .map(|s| {
             let measured = lambdas.slot_mde(alpha, diffs.column(s), diffs.baseline_mean(s));

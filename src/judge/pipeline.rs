@@ -368,7 +368,7 @@ impl Saving {
                     seeds: result.seeds.clone(),
                     scores: table.clone(),
                     env: result.env.clone(),
-                    settings: result.settings.clone(),
+                    settings: Some(result.stored_settings()),
                     inputs: result.inputs.clone(),
                     source: result.source.clone(),
                 });

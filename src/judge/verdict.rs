@@ -9,10 +9,10 @@ use crate::result::{BenchResult, Outcome, Plan};
 use crate::runner::{self, Benchmark, SeedResult, SeedSource};
 use crate::scaleout::Joined;
 use crate::scores::ScoreTable;
-use crate::settings::{DEFAULT_ALPHA, Overrides, Settings};
+use crate::settings::{Alpha, Overrides, Settings};
 use crate::stats;
 use crate::store::Baseline;
-use crate::store::fingerprint::{Environment, StoredSettings};
+use crate::store::fingerprint::Environment;
 
 /// Resolve a benchmark's settings: its plan, and its settings or why they
 /// are invalid (the plan then holds the flags' alpha and min_effect).
@@ -21,14 +21,13 @@ pub fn start(bench: &Benchmark, overrides: &Overrides) -> (Plan, Result<Settings
     match bench.resolve_settings(overrides) {
         Ok(settings) => {
             let plan = Plan {
-                settings: Some(StoredSettings::from(&settings)),
                 source,
                 ..Plan::new(&bench.name, settings.alpha, settings.min_effect)
             };
             (plan, Ok(settings))
         }
         Err(e) => {
-            let alpha = overrides.alpha.unwrap_or(DEFAULT_ALPHA);
+            let alpha = overrides.alpha.unwrap_or(Alpha::DEFAULT);
             let plan = Plan {
                 source,
                 ..Plan::new(&bench.name, alpha, overrides.min_effect)
@@ -68,7 +67,7 @@ pub fn run_benchmark(
         } => seeds.to_vec(),
         _ => runner::fresh_seeds(settings.n_seeds, seed_source, &bench.name),
     };
-    if let Err(e) = stats::check_reachable(settings.alpha, seeds.len()) {
+    if let Err(e) = stats::check_reachable(settings.alpha.get(), seeds.len()) {
         return Plan { seeds, ..plan }.error(e.to_string());
     }
     let stored = reference.stored();
@@ -78,7 +77,7 @@ pub fn run_benchmark(
         _ => vec![bench],
     };
     if settings.adaptive && reference.judges() {
-        let alpha = adaptive::alpha_share(settings.alpha, execution.family_size);
+        let alpha = adaptive::alpha_share(settings.alpha.get(), execution.family_size);
         return adaptive::run(plan, &sides, &settings, reference, alpha, execution);
     }
     let (outcomes, output) = execution.run(&sides, &plan.seeds, &settings);
@@ -122,7 +121,6 @@ fn judge_pair(
 pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
     let plan = Plan {
         seeds: joined.seeds.clone(),
-        settings: Some(joined.settings.clone()),
         inputs: joined.inputs.clone(),
         source: joined.source.clone(),
         ..Plan::new(

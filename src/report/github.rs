@@ -129,7 +129,7 @@ pub fn summary(results: &[BenchResult]) -> String {
                 format!("{}/{}", c.n_flagged(), c.slots.len()),
                 terminal::p_digits(
                     r.meta_p().unwrap_or(c.meta_p),
-                    r.family.as_ref().map_or(r.alpha, |f| f.threshold),
+                    r.family.as_ref().map_or(r.alpha.get(), |f| f.threshold),
                     4,
                 ),
             ),
@@ -183,7 +183,7 @@ fn slot_table(r: &BenchResult) -> String {
             sig(s.current_mean, 4),
             sig(s.current_std, 4),
             percent(s.effect),
-            terminal::p_digits(s.p, r.alpha, 4),
+            terminal::p_digits(s.p, r.alpha.get(), 4),
             if s.flagged { "✗" } else { "" }
         );
     }
@@ -224,7 +224,7 @@ pub fn annotations(results: &[BenchResult]) -> String {
                     sig(s.baseline_mean, 4),
                     sig(s.current_mean, 4),
                     percent(s.effect),
-                    terminal::p_digits(s.p, r.alpha, 4)
+                    terminal::p_digits(s.p, r.alpha.get(), 4)
                 );
             }
         }
@@ -246,7 +246,7 @@ mod tests {
     /// in the working tree, never "baseline saved".
     #[test]
     fn new_under_against_is_not_saved() {
-        let plan = crate::result::Plan::new("bench_x", 0.05, None);
+        let plan = crate::result::Plan::new("bench_x", crate::settings::Alpha::DEFAULT, None);
         let mut result = plan.result(crate::result::Outcome::New(None), String::new());
         result.against = Some(crate::result::Revision {
             label: "HEAD~1 (abc1234)".into(),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RunReport;
 use crate::result::{BenchResult, FamilyOutcome, RunFamily, Sequential, SlotVerdict, Status};
+use crate::settings::Alpha;
 use crate::stats;
 use crate::store::fingerprint::Environment;
 use crate::store::git::RepoState;
@@ -184,7 +185,7 @@ fn bench(result: &BenchResult) -> Bench<'_> {
         name: &result.name,
         status: result.status(),
         meta_p: result.meta_p(),
-        alpha: result.alpha,
+        alpha: result.alpha.get(),
         min_effect: result.min_effect,
         n_seeds: result.seeds.len(),
         n_flagged: result.comparison().map(|c| c.n_flagged()),
@@ -232,7 +233,8 @@ pub struct ReadName {
 pub struct ReadBench {
     /// Absent in reports older than the seeds field.
     pub seeds: Option<Vec<u64>>,
-    pub alpha: Option<f64>,
+    /// Checked as it is read: an alpha out of (0, 1) names the field.
+    pub alpha: Option<Alpha>,
     pub min_effect: Option<f64>,
     #[serde(default)]
     pub slots: Vec<ReadSlot>,

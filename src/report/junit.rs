@@ -57,8 +57,8 @@ pub fn message(result: &BenchResult) -> String {
                 result.status().label(),
                 cmp.n_flagged(),
                 cmp.slots.len(),
-                terminal::p_digits(result.meta_p().unwrap_or(cmp.meta_p), result.alpha, 4),
-                compact(result.alpha)
+                terminal::p_digits(result.meta_p().unwrap_or(cmp.meta_p), result.alpha.get(), 4),
+                compact(result.alpha.get())
             ),
         },
         _ => result.status().label().to_string(),

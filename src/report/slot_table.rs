@@ -50,7 +50,7 @@ pub fn slot_table(result: &BenchResult, baseline_column: &str) -> String {
             mean_sd(s.baseline_mean, s.baseline_std),
             mean_sd(s.current_mean, s.current_std),
             percent(s.effect),
-            p_text(s.p, result.alpha),
+            p_text(s.p, result.alpha.get()),
         ];
         if with_mde {
             row.push(mde_text(&result.sensitivity[i]));

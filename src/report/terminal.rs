@@ -95,7 +95,7 @@ pub fn bench_lines(result: &BenchResult, verbose: bool, column: NameColumn) -> S
                 sig(s.baseline_mean, 3),
                 sig(s.current_mean, 3),
                 percent(s.effect),
-                p_digits(s.p, result.alpha, 2)
+                p_digits(s.p, result.alpha.get(), 2)
             )
         }
         (_, Some(table), Some(cmp)) => format!(
@@ -231,7 +231,10 @@ fn family_line(result: &BenchResult) -> String {
 /// What a benchmark's verdict compares its meta-p with: its alpha, or the
 /// corrected threshold of a corrected run.
 fn verdict_threshold(result: &BenchResult) -> f64 {
-    result.family.as_ref().map_or(result.alpha, |f| f.threshold)
+    result
+        .family
+        .as_ref()
+        .map_or(result.alpha.get(), |f| f.threshold)
 }
 
 pub fn rule() -> String {

@@ -7,6 +7,7 @@ pub mod compare;
 use serde::{Deserialize, Serialize};
 
 use crate::scores::ScoreTable;
+use crate::settings::Alpha;
 use crate::stats::{Comparison, Family, Mde, Mirror, SequentialOutcome, SlotResult};
 use crate::store::fingerprint::{Environment, StoredSettings};
 use crate::store::inputs::Pins;
@@ -47,7 +48,7 @@ impl Status {
 #[derive(Clone, Debug)]
 pub struct BenchResult {
     pub name: String,
-    pub alpha: f64,
+    pub alpha: Alpha,
     pub min_effect: Option<f64>,
     pub seeds: Vec<u64>,
     /// What judging it found.
@@ -60,8 +61,6 @@ pub struct BenchResult {
     pub output: String,
     /// Where this run measured (absent when the benchmark did not run).
     pub env: Option<Environment>,
-    /// The settings this run used.
-    pub settings: Option<StoredSettings>,
     /// The hash of each input it names, as this run found them (absent
     /// when it names none).
     pub inputs: Option<Pins>,
@@ -129,9 +128,8 @@ pub struct Evidence {
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub name: String,
-    pub alpha: f64,
+    pub alpha: Alpha,
     pub min_effect: Option<f64>,
-    pub settings: Option<StoredSettings>,
     pub seeds: Vec<u64>,
     pub env: Option<Environment>,
     pub env_differences: Vec<String>,
@@ -144,12 +142,11 @@ pub struct Plan {
 
 impl Plan {
     /// The plan of `name` at `alpha`, before its seeds are chosen.
-    pub fn new(name: &str, alpha: f64, min_effect: Option<f64>) -> Plan {
+    pub fn new(name: &str, alpha: Alpha, min_effect: Option<f64>) -> Plan {
         Plan {
             name: name.to_string(),
             alpha,
             min_effect,
-            settings: None,
             seeds: Vec::new(),
             env: None,
             env_differences: Vec::new(),
@@ -171,7 +168,6 @@ impl Plan {
             not_saved: None,
             output,
             env: self.env,
-            settings: self.settings,
             inputs: self.inputs,
             env_differences: self.env_differences,
             nondeterministic_seed: None,
@@ -266,7 +262,7 @@ pub enum SlotVerdict {
 impl BenchResult {
     /// `name`, which has a baseline (measured with `alpha` and
     /// `min_effect`) but was not discovered.
-    pub fn missing(name: &str, alpha: f64, min_effect: Option<f64>) -> BenchResult {
+    pub fn missing(name: &str, alpha: Alpha, min_effect: Option<f64>) -> BenchResult {
         Plan::new(name, alpha, min_effect).result(Outcome::Missing, String::new())
     }
 
@@ -290,6 +286,16 @@ impl BenchResult {
             (None, None) => evidence.comparison.passed(),
         };
         if passed { Status::Pass } else { Status::Fail }
+    }
+
+    /// The settings a baseline of this run records: its seeds, alpha and
+    /// min_effect, as the result holds them (each in one place).
+    pub fn stored_settings(&self) -> StoredSettings {
+        StoredSettings {
+            n_seeds: self.seeds.len(),
+            alpha: self.alpha,
+            min_effect: self.min_effect,
+        }
     }
 
     /// The meta-p the verdict read: the refined one of the run-level
@@ -351,7 +357,10 @@ impl BenchResult {
 
     /// Whether it PASSed with a significant improvement (the mirror test).
     pub fn improved(&self) -> bool {
-        self.status() == Status::Pass && self.improvement().is_some_and(|m| m.improved(self.alpha))
+        self.status() == Status::Pass
+            && self
+                .improvement()
+                .is_some_and(|m| m.improved(self.alpha.get()))
     }
 
     /// Slot `index`'s verdict.

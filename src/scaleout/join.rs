@@ -125,8 +125,8 @@ fn settings_text(a: &StoredSettings, b: &StoredSettings) -> (String, String) {
     let mut left = Vec::new();
     let mut right = Vec::new();
     if a.alpha != b.alpha {
-        left.push(format!("alpha={}", compact(a.alpha)));
-        right.push(format!("alpha={}", compact(b.alpha)));
+        left.push(format!("alpha={}", compact(a.alpha.get())));
+        right.push(format!("alpha={}", compact(b.alpha.get())));
     }
     if a.min_effect != b.min_effect {
         left.push(format!("min_effect={}", effect(a.min_effect)));
@@ -375,7 +375,7 @@ pub(crate) mod tests {
             indices,
             settings: StoredSettings {
                 n_seeds: SEEDS.len(),
-                alpha: 0.05,
+                alpha: crate::settings::Alpha::DEFAULT,
                 min_effect: None,
             },
             library: "libx.so".into(),

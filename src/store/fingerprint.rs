@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::hash_cache::hash_bytes;
 use super::hash_cache::{HashCache, Identity};
-use crate::settings::Settings;
+use crate::settings::Alpha;
 
 /// The machine and build a benchmark ran on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,18 +54,8 @@ pub struct PythonEnvironment {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredSettings {
     pub n_seeds: usize,
-    pub alpha: f64,
+    pub alpha: Alpha,
     pub min_effect: Option<f64>,
-}
-
-impl From<&Settings> for StoredSettings {
-    fn from(settings: &Settings) -> Self {
-        StoredSettings {
-            n_seeds: settings.n_seeds,
-            alpha: settings.alpha,
-            min_effect: settings.min_effect,
-        }
-    }
 }
 
 impl Environment {

@@ -191,7 +191,7 @@ fn bisect_all(
         outcomes.push(Outcome {
             bench: bench.name.clone(),
             alpha: level.alpha,
-            level: level.probe_alpha,
+            level: level.probe_alpha.get(),
             decisions: bisection::decisions(range.candidates.len()),
             reference: reference.source,
             answer: bisection.answer(),

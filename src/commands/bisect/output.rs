@@ -85,7 +85,7 @@ impl Printer {
             terminal::bench_name(name),
             level_text(level.alpha),
             crate::bisection::decisions(m),
-            level_text(level.probe_alpha),
+            level_text(level.probe_alpha.get()),
         ));
     }
 

@@ -11,7 +11,7 @@ use crate::report::progress::Progress;
 use crate::result::{BenchResult, Status};
 use crate::runner::revision;
 use crate::runner::{self, Benchmark, RunContext, Search, SeedSource, call};
-use crate::settings::Overrides;
+use crate::settings::{Alpha, Overrides};
 use crate::stats::mde::Lambdas;
 use crate::store::Baseline;
 use crate::store::Project;
@@ -91,7 +91,7 @@ pub struct Session<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Level {
     pub alpha: f64,
-    pub probe_alpha: f64,
+    pub probe_alpha: Alpha,
 }
 
 /// What one probe said.
@@ -122,8 +122,8 @@ impl Session<'_> {
     pub fn level(&self, bench: &Benchmark) -> Level {
         let (result, _) = verdict::start(bench, &self.overrides);
         Level {
-            alpha: result.alpha,
-            probe_alpha: bisection::probe_alpha(result.alpha, self.m),
+            alpha: result.alpha.get(),
+            probe_alpha: result.alpha.divided(bisection::decisions(self.m)),
         }
     }
 
