@@ -168,6 +168,17 @@ pub fn min_effect(value: f64) -> Result<f64, SettingsError> {
     }
 }
 
+/// An optional min_effect as serde reads one from a file (a baseline, a
+/// shard file, a report): checked by [`min_effect`] as it is read.
+pub fn read_min_effect<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<f64>, D::Error> {
+    Option::<f64>::deserialize(deserializer)?
+        .map(min_effect)
+        .transpose()
+        .map_err(serde::de::Error::custom)
+}
+
 /// Seconds one seed may take: > 0 and at most a week.
 pub fn timeout(value: f64) -> Result<f64, SettingsError> {
     if value > 0.0 && value <= MAX_TIMEOUT {

@@ -267,7 +267,7 @@ pbtest!(
         let run = cmd.run(&["compare", "a.json", "a.json"]);
         assert_eq!(run.code, 0, "a well-formed report reads back: {run:?}");
         type Edit = fn(&mut Value);
-        let cases: [(&str, Edit, &str); 7] = [
+        let cases: [(&str, Edit, &str); 8] = [
             (
                 "version",
                 |r| r["schema_version"] = 99.into(),
@@ -318,6 +318,11 @@ pbtest!(
                 "alpha",
                 |r| r["benchmarks"][0]["alpha"] = 1.5.into(),
                 "error: cannot compare alpha.json: bench_cmp_report: alpha=1.5 must be between 0 and 1 (hint: ",
+            ),
+            (
+                "min_effect",
+                |r| r["benchmarks"][0]["min_effect"] = (-0.5).into(),
+                "error: cannot compare min_effect.json: bench_cmp_report: min_effect=-0.5 must be a fraction ≥ 0 (hint: ",
             ),
             (
                 "values",

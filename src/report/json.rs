@@ -235,6 +235,7 @@ pub struct ReadBench {
     pub seeds: Option<Vec<u64>>,
     /// Checked as it is read: an alpha out of (0, 1) names the field.
     pub alpha: Option<Alpha>,
+    #[serde(default, deserialize_with = "crate::settings::read_min_effect")]
     pub min_effect: Option<f64>,
     #[serde(default)]
     pub slots: Vec<ReadSlot>,

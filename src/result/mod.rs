@@ -283,7 +283,9 @@ impl BenchResult {
         ) {
             (Some(failed), _) => !failed,
             (None, Some(sequential)) => sequential.outcome.passed(),
-            (None, None) => evidence.comparison.passed(),
+            // The result's alpha is the level: the comparison echoes the
+            // one the engine was given, which is this one.
+            (None, None) => evidence.comparison.meta_p >= self.alpha.get(),
         };
         if passed { Status::Pass } else { Status::Fail }
     }

@@ -55,6 +55,7 @@ pub struct PythonEnvironment {
 pub struct StoredSettings {
     pub n_seeds: usize,
     pub alpha: Alpha,
+    #[serde(default, deserialize_with = "crate::settings::read_min_effect")]
     pub min_effect: Option<f64>,
 }
 
