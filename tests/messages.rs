@@ -252,6 +252,61 @@ pbtest!(
     }
 );
 
+/// An edit that breaks a `--json` report.
+type Edit = fn(&mut Value);
+
+/// Remove `key` from the object `value`, which has it.
+fn remove(value: &mut Value, key: &str) {
+    value.as_object_mut().unwrap().remove(key).unwrap();
+}
+
+/// Each way a report can be malformed: its file name, the edit, and the
+/// error line `compare` must give for it.
+fn report_edits() -> [(&'static str, Edit, &'static str); 8] {
+    [
+        (
+            "version",
+            |r| r["schema_version"] = 99.into(),
+            "error: cannot compare version.json: schema_version 99 is not supported (expected 1) (hint: ",
+        ),
+        (
+            "nameless",
+            |r| remove(&mut r["benchmarks"][0], "name"),
+            "error: cannot compare nameless.json: a benchmark without a name (hint: ",
+        ),
+        (
+            "seedless",
+            |r| remove(&mut r["benchmarks"][0], "seeds"),
+            "error: cannot compare seedless.json: bench_cmp_report: `seeds` is missing (a report of pybench ≥ this version is needed) (hint: ",
+        ),
+        (
+            "stepless",
+            |r| remove(&mut r["benchmarks"][0]["slots"][0], "step"),
+            "error: cannot compare stepless.json: bench_cmp_report: a slot without a step (hint: ",
+        ),
+        (
+            "metricless",
+            |r| r["benchmarks"][0]["slots"][0]["metric"] = Value::Null,
+            "error: cannot compare metricless.json: bench_cmp_report: a slot without a metric (hint: ",
+        ),
+        (
+            "alpha",
+            |r| r["benchmarks"][0]["alpha"] = 1.5.into(),
+            "error: cannot compare alpha.json: bench_cmp_report: alpha=1.5 must be between 0 and 1 (hint: ",
+        ),
+        (
+            "min_effect",
+            |r| r["benchmarks"][0]["min_effect"] = (-0.5).into(),
+            "error: cannot compare min_effect.json: bench_cmp_report: min_effect=-0.5 must be a fraction ≥ 0 (hint: ",
+        ),
+        (
+            "values",
+            |r| r["benchmarks"][0]["slots"][0]["current_values"] = "many".into(),
+            "error: cannot compare values.json: bench_cmp_report: invalid type: string \"many\", expected a sequence (hint: ",
+        ),
+    ]
+}
+
 // `compare` reads a `--json` report with the report's own schema: each
 // malformed document is one error line naming the file, the benchmark and
 // the field.
@@ -266,71 +321,7 @@ pbtest!(
                 .unwrap();
         let run = cmd.run(&["compare", "a.json", "a.json"]);
         assert_eq!(run.code, 0, "a well-formed report reads back: {run:?}");
-        type Edit = fn(&mut Value);
-        let cases: [(&str, Edit, &str); 8] = [
-            (
-                "version",
-                |r| r["schema_version"] = 99.into(),
-                "error: cannot compare version.json: schema_version 99 is not supported (expected 1) (hint: ",
-            ),
-            (
-                "nameless",
-                |r| {
-                    r["benchmarks"][0]
-                        .as_object_mut()
-                        .unwrap()
-                        .remove("name")
-                        .map(drop)
-                        .unwrap()
-                },
-                "error: cannot compare nameless.json: a benchmark without a name (hint: ",
-            ),
-            (
-                "seedless",
-                |r| {
-                    r["benchmarks"][0]
-                        .as_object_mut()
-                        .unwrap()
-                        .remove("seeds")
-                        .map(drop)
-                        .unwrap()
-                },
-                "error: cannot compare seedless.json: bench_cmp_report: `seeds` is missing (a report of pybench ≥ this version is needed) (hint: ",
-            ),
-            (
-                "stepless",
-                |r| {
-                    r["benchmarks"][0]["slots"][0]
-                        .as_object_mut()
-                        .unwrap()
-                        .remove("step")
-                        .map(drop)
-                        .unwrap()
-                },
-                "error: cannot compare stepless.json: bench_cmp_report: a slot without a step (hint: ",
-            ),
-            (
-                "metricless",
-                |r| r["benchmarks"][0]["slots"][0]["metric"] = Value::Null,
-                "error: cannot compare metricless.json: bench_cmp_report: a slot without a metric (hint: ",
-            ),
-            (
-                "alpha",
-                |r| r["benchmarks"][0]["alpha"] = 1.5.into(),
-                "error: cannot compare alpha.json: bench_cmp_report: alpha=1.5 must be between 0 and 1 (hint: ",
-            ),
-            (
-                "min_effect",
-                |r| r["benchmarks"][0]["min_effect"] = (-0.5).into(),
-                "error: cannot compare min_effect.json: bench_cmp_report: min_effect=-0.5 must be a fraction ≥ 0 (hint: ",
-            ),
-            (
-                "values",
-                |r| r["benchmarks"][0]["slots"][0]["current_values"] = "many".into(),
-                "error: cannot compare values.json: bench_cmp_report: invalid type: string \"many\", expected a sequence (hint: ",
-            ),
-        ];
-        for (name, edit, line) in cases {
+        for (name, edit, line) in report_edits() {
             let mut broken = report.clone();
             edit(&mut broken);
             let file = format!("{name}.json");
