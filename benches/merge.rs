@@ -68,6 +68,7 @@ fn merge_1000(c: &mut Criterion) {
             results,
             output: String::new(),
             inputs: None,
+            source: None,
         }
         .write(dir.path())
         .unwrap();

@@ -125,7 +125,8 @@ pub struct RunArgs {
     /// pybench down, and --timeout is not enforced.
     #[arg(long)]
     pub in_process: bool,
-    /// List the discovered benchmarks and their settings; run nothing.
+    /// List the discovered benchmarks and their settings; runs no benchmark,
+    /// but builds the Cargo packages it lists.
     #[arg(long, conflicts_with_all = ["shard", "json", "junit", "bmf", "plot"])]
     pub list: bool,
 }

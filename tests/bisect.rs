@@ -254,13 +254,8 @@ pbtest!(
         }
         let before = snapshot(repo.path());
         // BAD's probe line, then Ctrl-C while the next commit builds.
-        let child =
-            crate::store_safety::Running::until(&cmd, &["bisect", &good, "bench"], &[], "three");
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &child.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let child = crate::util::Running::until(&cmd, &["bisect", &good, "bench"], &[], "three");
+        child.signal("INT");
         let out = child.finish();
         assert_eq!(out.code, 130, "{}", out.stderr);
         assert!(!out.stdout.contains("first bad commit"), "{}", out.stdout);

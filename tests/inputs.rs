@@ -9,57 +9,34 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::fingerprint::read_like_the_python_tool;
-use crate::util::{Run, TestRepo, baseline_bytes, baseline_path, c_library, workspace};
+use crate::util::{Run, TestRepo, baseline_bytes, baseline_path, bench_crate, c_benches};
 
 const INPUTS: &str = r#"["data/train.csv", "data/corpus", "data/*.parquet"]"#;
 
-/// `bench_pinned` names the three inputs; `bench_free` names none.
-fn c_source() -> String {
-    let meta = format!(r#"{{"abi":1,"n_seeds":6,"inputs":{INPUTS}}}"#).replace('"', "\\\"");
-    format!(
-        r#"#include "pybench.h"
-#include <stdio.h>
-PYBENCH_META(pinned, "{meta}")
-PYBENCH_META(free, "{{\"abi\":1,\"n_seeds\":6}}")
-static int32_t score(uint64_t seed, void *ctx, pybench_emit emit) {{
-    char json[64];
-    int n = snprintf(json, sizeof json, "%.17g", 0.5 + (double)(seed % 97) / 1000.0);
-    emit(ctx, (const uint8_t *)json, (size_t)n);
-    return 0;
-}}
-PYBENCH_EXPORT int32_t bench_pinned(uint64_t seed, void *ctx, pybench_emit emit) {{
-    return score(seed, ctx, emit);
-}}
-PYBENCH_EXPORT int32_t bench_free(uint64_t seed, void *ctx, pybench_emit emit) {{
-    return score(seed, ctx, emit);
-}}
-"#
+/// The score both Rust benchmarks emit (the C ones emit the same).
+const SCORE: &str = "0.5 + (seed % 97) as f64 / 1000.0";
+
+/// A C library of `bench_pinned`, which names the three inputs, and
+/// `bench_free`, which names none.
+fn c_library_of_inputs() -> String {
+    let pinned = format!(r#""n_seeds":6,"inputs":{INPUTS}"#);
+    c_benches(
+        "pinned_inputs",
+        &[("pinned", &pinned), ("free", r#""n_seeds":6"#)],
+        "0.5 + (double)(seed % 97) / 1000.0",
     )
 }
 
 /// A Rust benchmark crate at the root of `repo` with the same two
 /// benchmarks, its inputs in `#[settings(...)]`.
 fn write_rust_crate(repo: &TestRepo) {
-    repo.write(
-        "Cargo.toml",
-        format!(
-            "[package]\nname = \"pinned\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
-             [lib]\ncrate-type = [\"cdylib\"]\n[dependencies]\npybench = {{ path = {:?} }}\n",
-            workspace().join("src/authoring").display().to_string()
-        )
-        .as_bytes(),
+    let lib_rs = format!(
+        "pybench::bench! {{\n    #[settings(n_seeds = 6, inputs = {INPUTS})]\n    \
+         pub fn bench_pinned(seed: u64) -> f64 {{ {SCORE} }}\n}}\n\
+         pybench::bench! {{\n    #[settings(n_seeds = 6)]\n    \
+         pub fn bench_free(seed: u64) -> f64 {{ {SCORE} }}\n}}\n"
     );
-    repo.write(
-        "src/lib.rs",
-        format!(
-            "pybench::bench! {{\n    #[settings(n_seeds = 6, inputs = {INPUTS})]\n    \
-             pub fn bench_pinned(seed: u64) -> f64 {{ 0.5 + (seed % 97) as f64 / 1000.0 }}\n}}\n\
-             pybench::bench! {{\n    #[settings(n_seeds = 6)]\n    \
-             pub fn bench_free(seed: u64) -> f64 {{ 0.5 + (seed % 97) as f64 / 1000.0 }}\n}}\n"
-        )
-        .as_bytes(),
-    );
-    repo.write(".gitignore", b"/target\nCargo.lock\n");
+    bench_crate(repo, ".", "pinned", "", &lib_rs);
 }
 
 fn write_data(repo: &TestRepo) {
@@ -188,8 +165,7 @@ fn pin_and_drift(repo: &TestRepo, run: impl Fn(&[&str]) -> Run) {
 pbtest!(
     a_c_benchmark_pins_its_inputs,
     |repo: TestRepo, cmd: Pybench| {
-        let lib = c_library("pinned_inputs", &c_source());
-        let lib = lib.to_str().unwrap().to_string();
+        let lib = c_library_of_inputs();
         pin_and_drift(&repo, |args| {
             let mut all = args.to_vec();
             all.push(&lib);

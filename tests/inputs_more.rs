@@ -8,25 +8,17 @@ use std::io::Write;
 use sha2::{Digest, Sha256};
 
 use crate::inputs::stored_line;
-use crate::util::{TestRepo, c_library, workspace};
+use crate::util::{TestRepo, bench_crate, c_benches};
 
 /// A C benchmark `bench_NAME` whose companion declares `settings` (JSON
-/// members after `"abi":1`).
+/// members after `"abi":1,"n_seeds":6`).
 fn c_bench(name: &str, settings: &str) -> String {
-    let meta = format!(r#"{{"abi":1,"n_seeds":6,{settings}}}"#).replace('"', "\\\"");
-    let source = format!(
-        r#"#include "pybench.h"
-#include <stdio.h>
-PYBENCH_META({name}, "{meta}")
-PYBENCH_EXPORT int32_t bench_{name}(uint64_t seed, void *ctx, pybench_emit emit) {{
-    char json[64];
-    int n = snprintf(json, sizeof json, "%.17g", 0.5 + (double)(seed % 89) / 1000.0);
-    emit(ctx, (const uint8_t *)json, (size_t)n);
-    return 0;
-}}
-"#
-    );
-    c_library(name, &source).to_str().unwrap().to_string()
+    let settings = format!(r#""n_seeds":6,{settings}"#);
+    c_benches(
+        name,
+        &[(name, &settings)],
+        "0.5 + (double)(seed % 89) / 1000.0",
+    )
 }
 
 pbtest!(
@@ -78,24 +70,16 @@ pbtest!(
 /// A benchmark crate at the root of `repo` whose Cargo.toml lists the
 /// project's inputs as `project_inputs` (a TOML value).
 fn crate_with_project_inputs(repo: &TestRepo, project_inputs: &str) {
-    repo.write(
-        "Cargo.toml",
-        format!(
-            "[package]\nname = \"shared_data\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
-             [lib]\ncrate-type = [\"cdylib\"]\n[dependencies]\npybench = {{ path = {:?} }}\n\
-             [workspace]\n[workspace.metadata.pybench]\ninputs = {project_inputs}\n",
-            workspace().join("src/authoring").display().to_string()
-        )
-        .as_bytes(),
+    bench_crate(
+        repo,
+        ".",
+        "shared_data",
+        &format!("[workspace.metadata.pybench]\ninputs = {project_inputs}\n"),
+        "pybench::bench! {\n    #[settings(n_seeds = 6, inputs = [\"data/own.txt\"])]\n    \
+         pub fn bench_own(seed: u64) -> f64 { (seed % 7) as f64 }\n}\n\
+         pybench::bench! {\n    #[settings(n_seeds = 6)]\n    \
+         pub fn bench_plain(seed: u64) -> f64 { (seed % 5) as f64 }\n}\n",
     );
-    repo.write(
-        "src/lib.rs",
-        b"pybench::bench! {\n    #[settings(n_seeds = 6, inputs = [\"data/own.txt\"])]\n    \
-          pub fn bench_own(seed: u64) -> f64 { (seed % 7) as f64 }\n}\n\
-          pybench::bench! {\n    #[settings(n_seeds = 6)]\n    \
-          pub fn bench_plain(seed: u64) -> f64 { (seed % 5) as f64 }\n}\n",
-    );
-    repo.write(".gitignore", b"/target\nCargo.lock\n");
     repo.write("data/shared.txt", b"shared");
     repo.write("data/own.txt", b"own");
 }

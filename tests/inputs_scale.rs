@@ -5,28 +5,18 @@
 
 use serde_json::Value;
 
-use crate::util::{Pybench, Run, TestRepo, c_library, workspace};
+use crate::util::{Pybench, Run, TestRepo, bench_crate, c_benches};
 
 /// `bench_scaled` reads `data/train.csv` and `data/corpus`.
 fn library() -> String {
-    let meta =
-        r#"{"abi":1,"n_seeds":8,"inputs":["data/train.csv","data/corpus"]}"#.replace('"', "\\\"");
-    let source = format!(
-        r#"#include "pybench.h"
-#include <stdio.h>
-PYBENCH_META(scaled, "{meta}")
-PYBENCH_EXPORT int32_t bench_scaled(uint64_t seed, void *ctx, pybench_emit emit) {{
-    char json[64];
-    int n = snprintf(json, sizeof json, "%.17g", 0.25 + (double)(seed % 83) / 1000.0);
-    emit(ctx, (const uint8_t *)json, (size_t)n);
-    return 0;
-}}
-"#
-    );
-    c_library("scaled_inputs", &source)
-        .to_str()
-        .unwrap()
-        .to_string()
+    c_benches(
+        "scaled_inputs",
+        &[(
+            "scaled",
+            r#""n_seeds":8,"inputs":["data/train.csv","data/corpus"]"#,
+        )],
+        "0.25 + (double)(seed % 83) / 1000.0",
+    )
 }
 
 /// The data, a NEW baseline of it, committed.
@@ -151,19 +141,13 @@ pbtest!(
 /// A crate in `bench/` whose benchmark names `data/train.csv`, and that file,
 /// committed.
 fn pinned_crate(repo: &TestRepo) -> String {
-    repo.write(
-        "bench/Cargo.toml",
-        format!(
-            "[package]\nname = \"againstdata\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
-             [lib]\ncrate-type = [\"cdylib\"]\n[dependencies]\npybench = {{ path = {:?} }}\n[workspace]\n",
-            workspace().join("src/authoring").display().to_string()
-        )
-        .as_bytes(),
-    );
-    repo.write(
-        "bench/src/lib.rs",
-        b"pybench::bench! {\n    #[settings(n_seeds = 8, inputs = [\"data/train.csv\"])]\n    \
-          pub fn bench_data(seed: u64) -> f64 { (seed % 11) as f64 }\n}\n",
+    bench_crate(
+        repo,
+        "bench",
+        "againstdata",
+        "",
+        "pybench::bench! {\n    #[settings(n_seeds = 8, inputs = [\"data/train.csv\"])]\n    \
+         pub fn bench_data(seed: u64) -> f64 { (seed % 11) as f64 }\n}\n",
     );
     repo.write("data/train.csv", b"a,b\n");
     repo.commit_all("crate and data")[..7].to_string()

@@ -2,8 +2,7 @@
 //! (quiet runs, typo hints, number formatting, ...), each through the real
 //! binary.
 
-use crate::store_safety::Running;
-use crate::util::{Pybench, Run, TestDir, TestRepo, c_library};
+use crate::util::{Pybench, Run, Running, TestDir, TestRepo, c_library};
 use crate::workspace::write_workspace;
 
 fn pybench(repo: &TestRepo, args: &[&str]) -> Run {
@@ -114,7 +113,14 @@ pbtest!(
         let lib = small_metric();
         let lib = lib.to_str().unwrap();
         assert_eq!(cmd.run(&[lib]).code, 0);
-        let run = cmd.run_env(&[lib, "-v"], &[("PB_REGRESS", "1")]);
+        assert_eq!(cmd.run(&[lib, "--json", "a.json"]).code, 0);
+        let summary = dir.path().join("summary.md");
+        let env = [
+            ("PB_REGRESS", "1"),
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ];
+        let run = cmd.run_env(&[lib, "-v", "--json", "b.json"], &env);
         assert_eq!(run.code, 1, "{run:?}");
         let line = run.line_of("bench_small");
         assert!(line.contains(" FAIL "), "{line}");
@@ -134,6 +140,26 @@ pbtest!(
             "{}",
             show.stdout
         );
+        // The GitHub annotation and step summary, and compare's table.
+        assert!(
+            run.stdout.contains("min:loss@0 0.00103→0.00123 (-19."),
+            "{}",
+            run.stdout
+        );
+        let text = std::fs::read_to_string(&summary).unwrap();
+        assert!(text.contains("| `min:loss` | 0 | 0.00103±0.0000"), "{text}");
+        assert!(text.contains(" | 0.00123±0.0000"), "{text}");
+        assert!(text.contains(" | -19."), "{text}");
+        let compare = cmd.run(&["compare", "a.json", "b.json"]);
+        assert_eq!(compare.code, 1, "{compare:?}");
+        let row = compare
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with("min:loss"))
+            .unwrap_or_else(|| panic!("{}", compare.stdout));
+        assert!(row.contains("0.00103±0.0000"), "{row}");
+        assert!(row.contains("0.00123±0.0000"), "{row}");
+        assert!(row.contains("  -19."), "{row}");
     }
 );
 
@@ -334,3 +360,35 @@ pbtest!(
         );
     }
 );
+
+pbtest!(list_says_that_it_builds, |repo: TestRepo| {
+    write_workspace(&repo, &[]);
+    repo.commit_all("sources");
+    let run = pybench(&repo, &["--list"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with("bench_loss  n_seeds=20  "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("building bench (cargo build --release)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !crate::util::baseline_path(repo.path()).exists(),
+        "no benchmark ran, nothing saved"
+    );
+    // The help says so, instead of "run nothing".
+    let help = pybench(&repo, &["--help"]).stdout;
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains(
+            "List the discovered benchmarks and their settings; runs no benchmark, but builds \
+             the Cargo packages it lists"
+        ),
+        "{help}"
+    );
+});

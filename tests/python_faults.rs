@@ -222,7 +222,7 @@ pbtest!(
         use std::time::{Duration, Instant};
 
         use crate::fault_suite::signals::{gone_within, marked};
-        use crate::store_safety::Running;
+        use crate::util::Running;
 
         let bench = dir.path().join("benchmarks");
         std::fs::create_dir_all(&bench).unwrap();
@@ -239,12 +239,7 @@ pbtest!(
             std::thread::sleep(Duration::from_millis(10));
         }
         assert!(marked(&mark).len() >= 3, "the seed is running");
-        let pid = running.child.id().to_string();
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        running.signal("TERM");
         let out = running.finish();
         assert_eq!(out.code, 143, "{out:?}");
         let left = gone_within(&mark, Duration::from_secs(2));

@@ -1,69 +1,16 @@
 //! The baseline file survives everything: a truncated or malformed file is
-//! reported and left alone, concurrent runs take turns, and Ctrl-C in the
-//! middle of a run leaves the file byte for byte as it was.
+//! reported and left alone, and concurrent runs take turns (Ctrl-C in the
+//! middle of a run: fault_suite/signals.rs).
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Pybench, Run, TestDir, baseline_bytes, baseline_path, faults};
+use crate::util::{Pybench, Run, Running, TestDir, baseline_path, faults};
 
 pub(crate) fn faults_arg() -> String {
     faults().to_str().unwrap().to_string()
-}
-
-/// A run in progress whose stdout is read in the background.
-pub(crate) struct Running {
-    pub child: Child,
-    stdout: std::thread::JoinHandle<String>,
-}
-
-impl Running {
-    /// Spawn a run and wait until its stdout has printed a line containing
-    /// `marker`; the rest of stdout is read in the background.
-    pub(crate) fn until(
-        cmd: &Pybench,
-        child_args: &[&str],
-        env: &[(&str, &str)],
-        marker: &str,
-    ) -> Running {
-        let mut child = cmd
-            .command(child_args)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut seen = String::new();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            seen.push_str(&line);
-            seen.push('\n');
-            if line.contains(marker) {
-                break;
-            }
-        }
-        let stdout = std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                seen.push_str(&line);
-                seen.push('\n');
-            }
-            seen
-        });
-        Running { child, stdout }
-    }
-
-    /// What the run did, once it ends.
-    pub(crate) fn finish(self) -> Run {
-        let out = self.child.wait_with_output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: self.stdout.join().unwrap(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
 }
 
 /// Run `pybench ARGS`, killing it (and failing the test) if it has not
@@ -212,54 +159,5 @@ pbtest!(
         );
         let first = first.finish();
         assert_eq!(first.code, 0, "{first:?}");
-    }
-);
-
-pbtest!(
-    ctrl_c_mid_run_leaves_the_file_byte_identical,
-    |dir: TestDir, cmd: Pybench| {
-        let faults = faults_arg();
-        let run = cmd.run(&[&faults, "--bench", "healthy"]);
-        assert_eq!(run.code, 0, "{run:?}");
-        let before = baseline_bytes(dir.path()).unwrap();
-
-        // bench_healthy runs first and passes; bench_slow (NEW) is interrupted.
-        // `--family none` prints each line as its benchmark ends (a corrected
-        // run prints them all at the end), so the test knows when to strike.
-        let args = [
-            faults.as_str(),
-            "--bench",
-            "healthy",
-            "--bench",
-            "slow",
-            "--family",
-            "none",
-        ];
-        let child = Running::until(
-            &cmd,
-            &args,
-            &[("PYBENCH_FAULTS_SLEEP_MS", "5000")],
-            "bench_healthy",
-        );
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &child.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let out = child.finish();
-        let stderr = &out.stderr;
-        assert_eq!(
-            out.code, 130,
-            "exits normally with 130 (128 + SIGINT): {stderr}"
-        );
-        assert!(
-            stderr.contains("error: interrupted; the baseline file was left as it was"),
-            "{stderr}"
-        );
-        assert_eq!(baseline_bytes(dir.path()).unwrap(), before);
-        let files: Vec<_> = std::fs::read_dir(dir.path().join(".pybench"))
-            .unwrap()
-            .collect();
-        assert_eq!(files.len(), 1, "no temporary file left behind");
     }
 );

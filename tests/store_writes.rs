@@ -8,8 +8,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::store_safety::{Running, assert_error, faults_arg};
-use crate::util::{Pybench, TestDir, baseline_bytes, baseline_path, synthetic};
+use crate::store_safety::{assert_error, faults_arg};
+use crate::util::{Pybench, Running, TestDir, baseline_bytes, baseline_path, synthetic};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777

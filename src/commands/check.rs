@@ -33,7 +33,7 @@ pub fn run(mode: Mode) -> Result<i32, Error> {
         Mode::List(args) => {
             let context = RunContext::catching_signals();
             SeedSource::from_env()?;
-            let (_, benchmarks) = discovered(&context, args)?;
+            let Discovered { benchmarks, .. } = discovered(&context, args)?;
             let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
             let store = Store::open(&args.search.store.baseline())?;
             Ok(super::list::run(args, &benchmarks, &store))
@@ -46,10 +46,10 @@ pub fn run(mode: Mode) -> Result<i32, Error> {
         } => {
             let context = RunContext::catching_signals();
             SeedSource::from_env()?;
-            let (search, benchmarks) = discovered(&context, run)?;
-            let code = super::shard::run(&context, run, mode, shard, out, &benchmarks)?;
+            let found = discovered(&context, run)?;
+            let code = super::shard::run(&context, run, mode, shard, out, &found.benchmarks)?;
             let store = Store::open(&run.search.store.baseline())?;
-            Ok(shard_missing(&search, &benchmarks, &store, mode, code))
+            Ok(shard_missing(&found, &store, mode, code))
         }
     }
 }
@@ -70,13 +70,26 @@ impl How {
     };
 }
 
-/// The run's search with the paths resolved once (MISSING is decided
-/// against the paths searched), and the benchmarks it selects.
-fn discovered(context: &RunContext, args: &RunArgs) -> Result<(Search, Vec<Benchmark>), Error> {
+/// A run's search with its paths resolved once, what those paths answer
+/// for, and the benchmarks it selects.
+struct Discovered {
+    search: Search,
+    /// A baseline whose source lies here but whose benchmark was not
+    /// discovered is MISSING.
+    scope: runner::Scope,
+    benchmarks: Vec<Benchmark>,
+}
+
+fn discovered(context: &RunContext, args: &RunArgs) -> Result<Discovered, Error> {
     let mut search = args.search();
-    search.paths = runner::discover::resolve_paths(&search.paths, search.verbose, search.quiet)?;
+    let resolved = runner::discover::resolve_scoped(&search.paths, search.verbose, search.quiet)?;
+    search.paths = resolved.paths;
     let benchmarks = super::discover(context, &search)?;
-    Ok((search, benchmarks))
+    Ok(Discovered {
+        search,
+        scope: resolved.scope,
+        benchmarks,
+    })
 }
 
 /// A check or an update, from discovery to exit code.
@@ -91,7 +104,8 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
         started,
     )?;
     let seed_source = SeedSource::from_env()?;
-    let (search, benchmarks) = discovered(&context, args)?;
+    let found = discovered(&context, args)?;
+    let benchmarks = &found.benchmarks;
     // Held until the run ends: concurrent runs on one file take turns.
     let _lock = store::lock(&args.search.store.baseline(), !args.write.no_wait)?;
     let mut store = Store::open(&args.search.store.baseline())?;
@@ -100,8 +114,8 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
         overrides.adaptive = Some(true);
     }
     if mode == RunMode::Check {
-        note_kept_seeds(&benchmarks, &overrides, &store);
-        pipeline.missing = missing(&search, &benchmarks, &store);
+        note_kept_seeds(benchmarks, &overrides, &store);
+        pipeline.missing = missing(&found, &store);
     }
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
     let references = References::Stored(&mut store);
@@ -131,22 +145,22 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
 
 /// The benchmarks of the baseline file that a check searched for but did
 /// not discover: MISSING. A baseline records where its benchmark was found
-/// (`source`); it is in scope when that lies within a searched path (the
-/// PATHs, or the project's default ones) and `--bench` selects it. A line
-/// without `source` (older, or the Python tool's) cannot be placed, and is
-/// never MISSING.
-pub(super) fn missing(
-    search: &Search,
-    benchmarks: &[Benchmark],
-    store: &Store,
-) -> Vec<BenchResult> {
+/// (`source`); it is in scope when that lies within the search's
+/// [`runner::Scope`] and `--bench` selects it. A line without `source` (older, or the Python
+/// tool's) cannot be placed, and is never MISSING.
+fn missing(found: &Discovered, store: &Store) -> Vec<BenchResult> {
+    let Discovered {
+        search,
+        scope,
+        benchmarks,
+    } = found;
     store
         .baselines()
         .filter(|b| search.selection.selects(&b.bench))
         .filter(|b| {
             b.source
                 .as_deref()
-                .is_some_and(|key| runner::in_scope(&search.project, key, &search.paths))
+                .is_some_and(|key| scope.holds(&search.project, key))
         })
         // A library that failed to load has its own ERROR line.
         .filter(|b| {
@@ -168,19 +182,13 @@ pub(super) fn missing(
 /// A check's shard decides MISSING as the check would, after writing its
 /// files: `merge` sees only what the shards ran. Each MISSING line is
 /// printed, and the shard exits 2.
-fn shard_missing(
-    search: &Search,
-    benchmarks: &[Benchmark],
-    store: &Store,
-    mode: RunMode,
-    code: i32,
-) -> i32 {
+fn shard_missing(found: &Discovered, store: &Store, mode: RunMode, code: i32) -> i32 {
     if mode != RunMode::Check {
         return code;
     }
-    let missing = missing(search, benchmarks, store);
+    let missing = missing(found, store);
     // Aligned with the shard's own lines above.
-    let column = terminal::NameColumn::fitting(benchmarks.iter().map(|b| b.name.as_str()));
+    let column = terminal::NameColumn::fitting(found.benchmarks.iter().map(|b| b.name.as_str()));
     for result in &missing {
         crate::report::print(&terminal::bench_lines(result, false, column));
     }

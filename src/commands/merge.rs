@@ -95,6 +95,11 @@ mod tests {
             result.current().unwrap().column(0),
             [0.5, 0.1, 0.4, 0.2, 0.3]
         );
+        assert_eq!(
+            result.source.as_deref(),
+            Some("bench"),
+            "the shards' source"
+        );
     }
 
     #[test]

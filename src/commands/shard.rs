@@ -169,6 +169,7 @@ fn run_one(
         results: Vec::new(),
         output: String::new(),
         inputs: None,
+        source: bench.source.source_key.clone(),
     };
     let (plan, settings) = verdict::start(bench, overrides);
     file.settings.alpha = plan.alpha;

@@ -122,6 +122,7 @@ pub fn judge_joined(joined: &Joined, stored: Option<&Baseline>) -> BenchResult {
     let plan = Plan {
         seeds: joined.seeds.clone(),
         inputs: joined.inputs.clone(),
+        source: joined.source.clone(),
         ..Plan::new(
             &joined.name,
             joined.settings.alpha,

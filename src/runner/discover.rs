@@ -161,10 +161,20 @@ pub fn resolve_paths(
     verbose: bool,
     quiet: bool,
 ) -> Result<Vec<PathBuf>, DiscoverError> {
+    resolve_scoped(paths, verbose, quiet).map(|defaults| defaults.paths)
+}
+
+/// The PATH arguments, which answer for themselves, or the project's
+/// defaults and their scope ([`workspace::Defaults`]).
+pub fn resolve_scoped(
+    paths: &[PathBuf],
+    verbose: bool,
+    quiet: bool,
+) -> Result<workspace::Defaults, DiscoverError> {
     if paths.is_empty() {
-        Ok(workspace::default_paths(verbose, quiet)?)
+        Ok(workspace::defaults(verbose, quiet)?)
     } else {
-        Ok(paths.to_vec())
+        Ok(workspace::Defaults::named(paths.to_vec()))
     }
 }
 

@@ -108,17 +108,42 @@ pub fn source_key(project: &Path, source: &Path) -> Option<String> {
     })
 }
 
-/// Whether a benchmark recorded at `key` ([`source_key`]) lies within
-/// one of the `searched` paths, so that a search there should find it.
-pub fn in_scope(project: &Path, key: &str, searched: &[PathBuf]) -> bool {
-    let Ok(root) = project.canonicalize() else {
-        return false;
-    };
-    let source = if key == "." { root } else { root.join(key) };
-    searched
-        .iter()
-        .filter_map(|p| p.canonicalize().ok())
-        .any(|p| source.starts_with(p))
+/// What a search answers for: a baseline whose benchmark was recorded
+/// ([`source_key`]) within it, but that the search did not discover, is
+/// MISSING.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    /// Named paths (PATH arguments, `./benchmarks`, a `metadata.pybench`
+    /// list): whatever lies within one of them.
+    Paths(Vec<PathBuf>),
+    /// The workspace at this root, whose benchmark crates were found by
+    /// looking: every Cargo package in it, so that a crate that drops out
+    /// of discovery (no longer a `cdylib`, no longer a member, deleted) is
+    /// missed, while a library or Python file run by name elsewhere is not.
+    Packages(PathBuf),
+}
+
+impl Scope {
+    /// Whether a benchmark recorded at `key` lies within this scope, so
+    /// that the search should have found it.
+    pub fn holds(&self, project: &Path, key: &str) -> bool {
+        let Ok(root) = project.canonicalize() else {
+            return false;
+        };
+        let source = if key == "." { root } else { root.join(key) };
+        let within = |dir: &PathBuf| dir.canonicalize().is_ok_and(|d| source.starts_with(d));
+        match self {
+            Scope::Paths(searched) => searched.iter().any(within),
+            Scope::Packages(workspace) => within(workspace) && names_a_package(key),
+        }
+    }
+}
+
+/// Whether a source key names a Cargo package (a directory), not a file
+/// that pybench loads itself.
+fn names_a_package(key: &str) -> bool {
+    let extension = Path::new(key).extension().and_then(|e| e.to_str());
+    !matches!(extension, Some("so" | "dylib" | "dll" | "py"))
 }
 
 /// Every selected benchmark of every PATH, sorted by name. A library that

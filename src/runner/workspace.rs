@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::Scope;
 use crate::store::{Project, git};
 
 /// The Cargo.toml key that lists benchmark paths for a whole workspace.
@@ -260,14 +261,32 @@ fn selected(meta: &Metadata, dir: &Path) -> Vec<String> {
     }
 }
 
-/// The paths a run with no PATH argument searches, each printed as the
-/// user would name it from the start directory. Prints on stderr, in one
+/// What a run with no PATH argument searches, and what it answers for.
+pub struct Defaults {
+    /// The paths searched, each as the user would name it from the start
+    /// directory.
+    pub paths: Vec<PathBuf>,
+    /// Where a baseline's benchmark must be discovered or be MISSING.
+    pub scope: Scope,
+}
+
+impl Defaults {
+    /// Named paths, which answer for themselves.
+    pub fn named(paths: Vec<PathBuf>) -> Defaults {
+        Defaults {
+            scope: Scope::Paths(paths.clone()),
+            paths,
+        }
+    }
+}
+
+/// What a run with no PATH argument searches. Prints on stderr, in one
 /// line, what was chosen (unless `./benchmarks`), and a warning for each
 /// member that depends on pybench but builds no `cdylib`.
-pub fn default_paths(verbose: bool, quiet: bool) -> Result<Vec<PathBuf>, WorkspaceError> {
+pub fn defaults(verbose: bool, quiet: bool) -> Result<Defaults, WorkspaceError> {
     let benchmarks = PathBuf::from("benchmarks");
     if benchmarks.exists() {
-        return Ok(vec![benchmarks]);
+        return Ok(Defaults::named(vec![benchmarks]));
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     if !cwd.ancestors().any(|d| d.join("Cargo.toml").is_file()) {
@@ -279,9 +298,12 @@ pub fn default_paths(verbose: bool, quiet: bool) -> Result<Vec<PathBuf>, Workspa
         if !quiet {
             eprintln!("pybench: benchmarking {} (from {key})", shown.join(", "));
         }
-        return Ok(paths);
+        return Ok(Defaults::named(paths));
     }
-    benchmark_crates(&meta, verbose, quiet)
+    Ok(Defaults {
+        paths: benchmark_crates(&meta, verbose, quiet)?,
+        scope: Scope::Packages(meta.workspace_root.clone()),
+    })
 }
 
 /// The paths `[workspace.metadata.pybench]` lists, else those every

@@ -69,6 +69,10 @@ pub struct ShardFile {
     /// shard of a benchmark must have read the same data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<crate::store::inputs::Pins>,
+    /// Where the benchmark was found, from the project root: the `source`
+    /// its baseline records, so that a merged baseline can be MISSING.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// The bytes of the file at `path`, which must be a regular file (or a

@@ -32,6 +32,8 @@ pub struct Joined {
     pub environment: Environment,
     /// The pins of its inputs, on which every shard agrees.
     pub inputs: Option<crate::store::inputs::Pins>,
+    /// Where the first shard found it, from the project root.
+    pub source: Option<String>,
 }
 
 /// Whether `name` is a shard file's: `BENCH.shard-K-of-N.json`.
@@ -172,6 +174,7 @@ pub fn join(name: String, mut shards: Vec<Located>) -> Result<Joined, ShardError
         name,
         environment: first.environment.clone(),
         inputs: first.inputs.clone(),
+        source: first.source.clone(),
     })
 }
 
@@ -386,6 +389,7 @@ pub(crate) mod tests {
             results,
             output: format!("shard {k}\n"),
             inputs: None,
+            source: Some("bench".into()),
         };
         (PathBuf::from(format!("d{k}/x.json")), file)
     }

@@ -1,5 +1,5 @@
-//! Signals: SIGTERM and SIGHUP (CI cancellation, `timeout`, `docker stop`,
-//! a closed terminal) stop a run as Ctrl-C does — every worker group
+//! Signals: Ctrl-C, SIGTERM and SIGHUP (CI cancellation, `timeout`,
+//! `docker stop`, a closed terminal) stop a run alike — every worker group
 //! killed, exit 128 + the signal, the baseline file untouched — and a
 //! worker whose pybench is gone stops at once instead of running its seeds
 //! for nobody.
@@ -8,8 +8,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::store_safety::{Running, faults_arg};
-use crate::util::{Pybench, TestDir, baseline_bytes, c_library};
+use crate::store_safety::faults_arg;
+use crate::util::{Pybench, Running, TestDir, baseline_bytes, c_library};
 
 /// Processes (not zombies) whose environment holds `PYBENCH_TEST_MARK=mark`:
 /// a run and every worker it started, which inherit its environment.
@@ -69,16 +69,17 @@ fn slow_run(cmd: &Pybench, mark: &str) -> Running {
     running
 }
 
-fn stopped_like_ctrl_c(dir: &TestDir, cmd: &Pybench, signal: &str, code: i32, name: &str) {
+/// `kill -SIGNAL` while the slow benchmark runs: pybench exits `code`
+/// saying it was `stopped` and left the file byte for byte as it was, with
+/// no temporary file beside it and no worker left.
+fn stopped_mid_run(dir: &TestDir, cmd: &Pybench, signal: &str, code: i32, stopped: &str) {
     let faults = faults_arg();
     let run = cmd.run(&[&faults, "--bench", "healthy"]);
     assert_eq!(run.code, 0, "{run:?}");
     let before = baseline_bytes(dir.path()).unwrap();
     let mark = format!("{signal}-{}", std::process::id());
     let running = slow_run(cmd, &mark);
-    let pid = running.child.id().to_string();
-    let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
-    assert!(sent.success());
+    running.signal(signal);
     let started = Instant::now();
     let out = running.finish();
     assert!(
@@ -90,27 +91,39 @@ fn stopped_like_ctrl_c(dir: &TestDir, cmd: &Pybench, signal: &str, code: i32, na
     assert_eq!(
         out.error_lines(),
         [format!(
-            "error: stopped by {name}; the baseline file was left as it was (hint: run again; baselines are only written when a run completes)"
+            "error: {stopped}; the baseline file was left as it was (hint: run again; baselines are only written when a run completes)"
         )],
         "{}",
         out.stderr
     );
     assert_eq!(baseline_bytes(dir.path()).unwrap(), before);
+    let files: Vec<_> = std::fs::read_dir(dir.path().join(".pybench"))
+        .unwrap()
+        .collect();
+    assert_eq!(files.len(), 1, "no temporary file left behind");
     let left = gone_within(&mark, Duration::from_secs(2));
     assert!(left.is_empty(), "no worker outlives the run: {left:?}");
 }
 
+// Ctrl-C: bench_healthy ran and passed; bench_slow (NEW) is interrupted.
+pbtest!(
+    ctrl_c_mid_run_leaves_the_file_byte_identical,
+    |dir: TestDir, cmd: Pybench| {
+        stopped_mid_run(&dir, &cmd, "INT", 130, "interrupted");
+    }
+);
+
 pbtest!(
     sigterm_stops_every_worker_and_exits_143,
     |dir: TestDir, cmd: Pybench| {
-        stopped_like_ctrl_c(&dir, &cmd, "-TERM", 143, "SIGTERM");
+        stopped_mid_run(&dir, &cmd, "TERM", 143, "stopped by SIGTERM");
     }
 );
 
 pbtest!(
     sighup_stops_every_worker_and_exits_129,
     |dir: TestDir, cmd: Pybench| {
-        stopped_like_ctrl_c(&dir, &cmd, "-HUP", 129, "SIGHUP");
+        stopped_mid_run(&dir, &cmd, "HUP", 129, "stopped by SIGHUP");
     }
 );
 

@@ -217,37 +217,63 @@ fn completes(cmd: &Pybench, args: &[&str]) -> Run {
     run
 }
 
+/// A special file, made in the test's own directory where pybench expects
+/// a regular one.
+#[derive(Clone, Copy, Debug)]
+enum Special {
+    Fifo,
+    /// A character device like /dev/zero (1, 5): endless bytes.
+    Zero,
+}
+
+impl Special {
+    /// Make it at `path`, replacing what a run left there.
+    fn make_at(self, path: &Path) {
+        let _ = std::fs::remove_file(path);
+        match self {
+            Special::Fifo => make_node("mkfifo", path, &[]),
+            Special::Zero => make_node("mknod", path, &["c", "1", "5"]),
+        }
+    }
+}
+
+// Where a run keeps its caches, a special file is passed over: each run
+// completes. Outside a repository the hash cache sits beside the library.
 pbtest!(
     a_fifo_or_device_at_the_hash_cache_is_ignored,
     |dir: TestDir, cmd: Pybench| {
         let (library, arg) = library_in(dir.path());
         let cache = library.with_file_name(".pybench-library-hashes.json");
-        make_node("mkfifo", &cache, &[]);
-        completes(&cmd, &[&arg]);
-        std::fs::remove_file(&cache).unwrap();
-        // A character device like /dev/zero, made in the test's directory.
-        make_node("mknod", &cache, &["c", "1", "5"]);
-        completes(&cmd, &["update", &arg, "--yes"]);
+        for (special, args) in [
+            (Special::Fifo, vec![arg.as_str()]),
+            (Special::Zero, vec!["update", &arg, "--yes"]),
+        ] {
+            special.make_at(&cache);
+            completes(&cmd, &args);
+        }
     }
 );
 
+// Inside one, the caches and the sensitivity record live in .git/pybench/.
 pbtest!(
-    a_fifo_in_the_git_directory_is_ignored,
+    a_fifo_or_device_in_the_git_directory_is_ignored,
     |repo: TestRepo, cmd: Pybench| {
         let (_, arg) = library_in(repo.path());
         let state = repo.path().join(".git/pybench");
         std::fs::create_dir_all(&state).unwrap();
-        make_node("mkfifo", &state.join("library-hashes.json"), &[]);
-        completes(&cmd, &[&arg]);
-        repo.commit_all("baseline");
-        let record = state.join("sensitivity.json");
-        make_node("mkfifo", &record, &[]);
-        completes(&cmd, &[&arg]);
-        let _ = std::fs::remove_file(&record);
-        make_node("mkfifo", &record, &[]);
-        let show = run_within(&cmd, &["show", "--sensitivity"], 30);
-        assert_eq!(show.code, 0, "{show:?}");
-        assert!(show.stdout.contains("bench_state"), "{}", show.stdout);
+        let check = [arg.as_str()];
+        let show = ["show", "--sensitivity"];
+        for (file, special, args) in [
+            ("library-hashes.json", Special::Fifo, &check[..]),
+            ("sensitivity.json", Special::Fifo, &check),
+            ("sensitivity.json", Special::Zero, &check),
+            ("sensitivity.json", Special::Fifo, &show),
+            ("sensitivity.json", Special::Zero, &show),
+        ] {
+            special.make_at(&state.join(file));
+            completes(&cmd, args);
+            repo.commit_all(&format!("{file} as {special:?}"));
+        }
     }
 );
 
@@ -288,20 +314,22 @@ pbtest!(
 );
 
 pbtest!(
-    a_fifo_named_like_a_library_is_skipped_or_refused,
+    a_fifo_or_device_named_like_a_library_is_skipped_or_refused,
     |dir: TestDir, cmd: Pybench| {
         let (library, _) = library_in(dir.path());
-        make_node("mkfifo", &library.with_file_name("libfifo.so"), &[]);
-        // Searched: skipped, never opened (it would block).
-        completes(&cmd, &["libs"]);
-        // Named: refused, and said so.
-        let run = run_within(&cmd, &["libs/libfifo.so"], 30);
-        assert_eq!(run.code, 2, "{run:?}");
-        assert!(
-            run.stderr
-                .contains("not a shared library or a directory: libs/libfifo.so"),
-            "{}",
-            run.stderr
-        );
+        for special in [Special::Fifo, Special::Zero] {
+            special.make_at(&library.with_file_name("libspecial.so"));
+            // Searched: skipped, never opened (it would block, or never end).
+            completes(&cmd, &["libs"]);
+            // Named: refused, and said so.
+            let run = run_within(&cmd, &["libs/libspecial.so"], 30);
+            assert_eq!(run.code, 2, "{special:?}: {run:?}");
+            assert!(
+                run.stderr
+                    .contains("not a shared library or a directory: libs/libspecial.so"),
+                "{special:?}: {}",
+                run.stderr
+            );
+        }
     }
 );
