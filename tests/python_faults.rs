@@ -283,15 +283,48 @@ pbtest!(
         let run = cmd.run_env(&[], &env);
         assert_eq!(run.code, 2, "{run:?}");
         let error = "ERROR cannot import benchmarks/bench_raising.py: RuntimeError: no dataset here (at benchmarks/bench_raising.py:5)";
-        for name in ["bench_first", "bench_second"] {
-            assert!(normal(run.line_of(name)).ends_with(error), "{run:?}");
-        }
+        // A check shows one line for the file, naming what it did not judge.
+        let file = run.line_of("`benchmarks/bench_raising.py`");
+        let shared = format!("{error}; not judged: bench_first, bench_second");
+        assert!(normal(file).ends_with(&shared), "{run:?}");
+        assert_eq!(run.stdout.matches("cannot import").count(), 1, "{run:?}");
         assert!(run.line_of("bench_fine").contains("NEW"), "{run:?}");
+        assert!(run.stdout.contains("1 new, 2 errors"), "{run:?}");
         let imports = std::fs::read_to_string(&count).unwrap();
         assert_eq!(
             imports.lines().count(),
             1,
             "imported once, not once per benchmark"
         );
+        // Where lines stream as each benchmark ends (a first run, an
+        // update), the file's line waits for its last benchmark.
+        let streamed = cmd.run_env(&["update", "--yes"], &env);
+        assert_eq!(streamed.code, 2, "{streamed:?}");
+        let file = streamed.line_of("`benchmarks/bench_raising.py`");
+        assert!(normal(file).ends_with(&shared), "{streamed:?}");
+        assert!(!streamed.stdout.contains("bench_first "), "{streamed:?}");
+    }
+);
+
+pbtest!(
+    a_worker_that_dies_while_importing_is_one_error_for_the_file,
+    |dir: TestDir, cmd: Pybench| {
+        let bench = dir.path().join("benchmarks");
+        std::fs::create_dir_all(&bench).unwrap();
+        std::fs::write(
+            bench.join("bench_dying.py"),
+            "import os\nos._exit(7)\n\ndef bench_one(seed):\n    return 1.0\n\ndef bench_two(seed):\n    return 2.0\n",
+        )
+        .unwrap();
+        let run = cmd.run_env(&["-q"], &[("PYBENCH_PYTHON", python3())]);
+        assert_eq!(run.code, 2, "{run:?}");
+        let file = run.line_of("`benchmarks/bench_dying.py`");
+        assert!(
+            normal(file).ends_with(
+                "ERROR cannot import benchmarks/bench_dying.py: the Python worker exited with code 7 while importing it; not judged: bench_one, bench_two"
+            ),
+            "{run:?}"
+        );
+        assert!(run.stdout.contains("2 errors"), "{run:?}");
     }
 );

@@ -118,6 +118,10 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
         pipeline.missing = missing(&found, &store);
     }
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
+    pipeline.sources = benchmarks
+        .iter()
+        .map(|b| b.source.source_key.clone())
+        .collect();
     let references = References::Stored(&mut store);
     let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {

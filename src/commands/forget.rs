@@ -5,7 +5,7 @@
 use crate::cli::ForgetArgs;
 use crate::error::Error;
 use crate::exit;
-use crate::judge::pipeline::confirm_dirty;
+use crate::judge::saving::confirm_dirty;
 use crate::report::{self, terminal};
 use crate::runner::bench_name_matches;
 use crate::store::{self, Store, git};

@@ -26,7 +26,7 @@ pub fn run(args: &MergeArgs) -> Result<i32, Error> {
     let mode = joined[0].mode;
     // A signal stops the merge before any baseline is written, as a run.
     let context = RunContext::catching_signals();
-    let pipeline = super::pipeline(
+    let mut pipeline = super::pipeline(
         context,
         &args.reports,
         &args.write,
@@ -40,6 +40,7 @@ pub fn run(args: &MergeArgs) -> Result<i32, Error> {
         check_baselines(args, &joined, &store)?;
     }
     let names: Vec<&str> = joined.iter().map(|j| j.name.as_str()).collect();
+    pipeline.sources = joined.iter().map(|j| j.source.clone()).collect();
     pipeline.run(
         &names,
         References::Stored(&mut store),

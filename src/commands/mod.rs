@@ -156,5 +156,7 @@ pub fn pipeline(
         missing: Vec::new(),
         column: Default::default(),
         lambdas: Default::default(),
+        sources: Vec::new(),
+        shown: 0,
     })
 }

@@ -11,6 +11,7 @@ pub mod family;
 pub mod inputs;
 pub mod pipeline;
 pub mod reference;
+pub mod saving;
 pub mod verdict;
 
 pub use execution::Execution;

@@ -4,16 +4,16 @@
 //! reports, and choose the exit code. A normal run, `update` and `merge`
 //! share it, so a merged run reads exactly as an unsharded one.
 
-use std::io::IsTerminal;
 use std::time::Instant;
 
+use super::saving::{Saving, confirm_dirty};
 use crate::error::Error;
 use crate::exit;
 use crate::judge::family;
 use crate::judge::{Reference, References};
 use crate::report::terminal::{self, NameColumn};
-use crate::report::{self, ExportManager, Provenance, RunReport};
-use crate::result::{BenchResult, Outcome, RunFamily, Status};
+use crate::report::{self, ExportManager, Provenance, RunReport, shared_error};
+use crate::result::{BenchResult, RunFamily, Status};
 use crate::runner::RunContext;
 use crate::settings::RunMode;
 use crate::stats::Family;
@@ -21,9 +21,6 @@ use crate::stats::mde::{Lambdas, SdSource};
 use crate::store::git::{self, RepoState};
 use crate::store::sensitivity;
 use crate::store::{Baseline, Store, StoreError};
-
-/// Why a check on a dirty tree saved no NEW baseline.
-pub const DIRTY: &str = "working tree dirty (commit, or pass --yes)";
 
 /// How the pipeline reports and writes.
 pub struct Pipeline {
@@ -50,6 +47,12 @@ pub struct Pipeline {
     pub column: NameColumn,
     /// The `λ*` of the run's MDEs, each solved once for the whole run.
     pub lambdas: Lambdas,
+    /// Where each benchmark of the run was found (empty when unknown):
+    /// a streamed line of a failed import waits while the next benchmark
+    /// is of the same file, so that the file reads as one line.
+    pub sources: Vec<Option<String>>,
+    /// How many results are shown, when lines stream.
+    pub shown: usize,
 }
 
 impl Pipeline {
@@ -76,6 +79,7 @@ impl Pipeline {
             self.context.check()?;
             let result = saving.keep(result, &mut updates, repo.as_ref());
             self.take(result, &mut results);
+            self.show_unless_file_continues(&results, index + 1);
         }
         for missing in std::mem::take(&mut self.missing) {
             self.take(missing, &mut results);
@@ -171,14 +175,37 @@ impl Pipeline {
     }
 
     /// Keep a produced result; show it now unless the lines wait.
-    pub fn take(&self, result: BenchResult, results: &mut Vec<BenchResult>) {
+    fn take(&mut self, result: BenchResult, results: &mut Vec<BenchResult>) {
         if self.defers() {
             results.push(result);
-        } else {
-            let result = family::sense_alone(result, &self.lambdas);
-            self.show(&result);
-            results.push(result);
+            return;
         }
+        let result = family::sense_alone(result, &self.lambdas);
+        let failed_import = shared_error::failed_import(&result);
+        results.push(result);
+        if !failed_import {
+            self.show_unshown(results);
+        }
+    }
+
+    /// Show the waiting lines of a failed import unless benchmark `next`
+    /// is of the same file.
+    fn show_unless_file_continues(&mut self, results: &[BenchResult], next: usize) {
+        let Some(last) = results.get(self.shown..).and_then(<[_]>::last) else {
+            return;
+        };
+        let continues = self.sources.get(next).is_some_and(|s| *s == last.source);
+        if !continues {
+            self.show_unshown(results);
+        }
+    }
+
+    /// Show what is not shown yet, a file's failed imports as one line.
+    fn show_unshown(&mut self, results: &[BenchResult]) {
+        for run in shared_error::runs(results.get(self.shown..).unwrap_or_default()) {
+            self.show(&shared_error::as_one(run));
+        }
+        self.shown = results.len();
     }
 
     /// Correct the run's verdicts, show what waited and then `trailer`,
@@ -196,7 +223,7 @@ impl Pipeline {
     /// [`Pipeline::conclude`], for a run whose baselines were not all saved
     /// when `unsaved`: that is an error, and a regression still exits 1.
     fn conclude_with(
-        self,
+        mut self,
         results: Vec<BenchResult>,
         trailer: &str,
         repo: Option<&RepoState>,
@@ -205,11 +232,14 @@ impl Pipeline {
     ) -> Result<i32, Error> {
         let (results, run_family) = if self.defers() {
             let (results, run_family) = family::correct(results, self.family, &self.lambdas);
-            for result in &results {
-                self.show(result);
+            // All lines are known now, so the benchmarks of a file that
+            // failed alike read as one line.
+            for run in shared_error::runs(&results) {
+                self.show(&shared_error::as_one(run));
             }
             (results, run_family)
         } else {
+            self.show_unshown(&results);
             (results, None)
         };
         self.print(trailer);
@@ -334,71 +364,6 @@ impl Pipeline {
     }
 }
 
-/// What a run does with a NEW benchmark's scores.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Saving {
-    /// Save them as its baseline.
-    On,
-    /// The user declined writing on a dirty tree: say so.
-    Declined,
-    /// The reference is a revision: nothing is ever written.
-    Off,
-}
-
-impl Saving {
-    /// `result` as it will be shown, its baseline added to `updates` when
-    /// it is one to write.
-    fn keep(
-        self,
-        result: BenchResult,
-        updates: &mut Vec<Baseline>,
-        repo: Option<&RepoState>,
-    ) -> BenchResult {
-        match (&result.outcome, self) {
-            (Outcome::New(_), Saving::Declined) => BenchResult {
-                not_saved: Some(DIRTY),
-                ..result
-            },
-            (Outcome::New(Some(table)), Saving::On) => {
-                updates.push(Baseline {
-                    bench: result.name.clone(),
-                    timestamp: now_utc(),
-                    git_commit: repo.and_then(|r| r.short_commit.clone()),
-                    git_dirty: repo.is_some_and(|r| r.dirty),
-                    seeds: result.seeds.clone(),
-                    scores: table.clone(),
-                    env: result.env.clone(),
-                    settings: Some(result.stored_settings()),
-                    inputs: result.inputs.clone(),
-                    source: result.source.clone(),
-                });
-                BenchResult {
-                    saved: true,
-                    ..result
-                }
-            }
-            _ => result,
-        }
-    }
-}
-
-/// Whether the baselines of `names` may be written: yes on a clean tree or
-/// with `--yes`; on a dirty one, only when a terminal is there to ask and
-/// the answer is yes.
-pub fn confirm_dirty(yes: bool, repo: Option<&RepoState>, names: &str) -> Result<bool, Error> {
-    if yes || !repo.is_some_and(|r| r.dirty) {
-        return Ok(true);
-    }
-    Ok(std::io::stdin().is_terminal() && {
-        eprint!("The git working tree is dirty. Write baselines for {names} anyway? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(Error::Prompt)?;
-        matches!(answer.trim(), "y" | "Y" | "yes")
-    })
-}
-
 /// The paired sds of every benchmark compared with its stored baseline on
 /// all its seeds.
 fn paired_sds(results: &[BenchResult]) -> sensitivity::Records {
@@ -473,12 +438,6 @@ fn save(
         })
         .collect();
     (results, true)
-}
-
-fn now_utc() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
 }
 
 /// Print `error` as its one line on stderr, escaped: names and paths in

@@ -15,6 +15,7 @@ pub mod junit;
 pub mod number;
 pub mod plot;
 pub mod progress;
+pub mod shared_error;
 pub mod slot_table;
 pub mod style;
 pub mod terminal;

@@ -11,6 +11,7 @@ use super::escape::cut;
 pub use super::escape::{SHOWN_CHARS, bench_name, escape, shown};
 pub use super::number::{p_digits, p_text};
 use super::number::{percent, sig};
+use super::shared_error;
 pub use super::slot_table::slot_table;
 use super::style::paint;
 use crate::result::{BenchResult, NoteKind, RunFamily, Status};
@@ -285,11 +286,11 @@ pub fn quiet_lines(
     column: NameColumn,
 ) -> String {
     let mut text = String::new();
-    for result in results
-        .iter()
-        .filter(|r| r.status() == Status::Fail || r.status().is_error())
-    {
-        text.push_str(&bench_lines(result, verbose, column));
+    for run in shared_error::runs(results) {
+        let result = shared_error::as_one(run);
+        if result.status() == Status::Fail || result.status().is_error() {
+            text.push_str(&bench_lines(&result, verbose, column));
+        }
     }
     text.push_str(&summary(results, family, seconds));
     text.push('\n');

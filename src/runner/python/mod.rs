@@ -27,6 +27,10 @@ use crate::store::fingerprint::{Environment, PythonEnvironment};
 pub use interpreter::{Interpreter, InterpreterError};
 pub use process::WORKER_SCRIPT;
 
+/// How the worker script's message for a file that failed to import
+/// begins: every benchmark of that file fails with it.
+pub const IMPORT_FAILED: &str = "cannot import ";
+
 /// REV's side of an `--against` run or a bisect probe: the project's
 /// directory in REV's kept checkout, and how REV is named.
 #[derive(Clone, Debug)]

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::Python;
 use super::pool::{Pool, State};
+use super::{IMPORT_FAILED, Python};
 use crate::runner::backend::Benchmark;
 use crate::runner::backend::{Outcomes, RunPlan};
 use crate::runner::call::{RunError, SeedOutcome, SeedResult};
@@ -190,7 +190,7 @@ impl Run<'_> {
                 let named = self.sides[side].source.named.display();
                 self.import_failed(
                     side,
-                    format!("the Python worker {how} while importing {named}"),
+                    format!("{IMPORT_FAILED}{named}: the Python worker {how} while importing it"),
                 )
             }
             State::Idle => RunError::Worker(format!("a Python worker {how} between seeds")),
