@@ -191,6 +191,9 @@ impl Pipeline {
     /// Show the waiting lines of a failed import unless benchmark `next`
     /// is of the same file.
     fn show_unless_file_continues(&mut self, results: &[BenchResult], next: usize) {
+        if self.defers() {
+            return;
+        }
         let Some(last) = results.get(self.shown..).and_then(<[_]>::last) else {
             return;
         };
