@@ -249,3 +249,49 @@ pbtest!(
         );
     }
 );
+
+/// A file whose top-level code raises: each import appends to a count file.
+const RAISES_ON_IMPORT: &str = r#"import os
+
+with open(os.environ["PYBENCH_TEST_COUNT"], "a") as count:
+    count.write("imported\n")
+raise RuntimeError("no dataset here")
+
+def bench_first(seed, *, n_seeds=5):
+    return 1.0
+
+def bench_second(seed, *, n_seeds=5):
+    return 1.0
+"#;
+
+pbtest!(
+    a_file_that_raises_while_importing_is_imported_once,
+    |dir: TestDir, cmd: Pybench| {
+        let bench = dir.path().join("benchmarks");
+        std::fs::create_dir_all(&bench).unwrap();
+        std::fs::write(bench.join("bench_raising.py"), RAISES_ON_IMPORT).unwrap();
+        std::fs::write(
+            bench.join("bench_fine.py"),
+            "def bench_fine(seed, *, n_seeds=5):\n    return seed % 3\n",
+        )
+        .unwrap();
+        let count = dir.path().join("imports.txt");
+        let env = [
+            ("PYBENCH_PYTHON", python3()),
+            ("PYBENCH_TEST_COUNT", count.to_str().unwrap()),
+        ];
+        let run = cmd.run_env(&[], &env);
+        assert_eq!(run.code, 2, "{run:?}");
+        let error = "ERROR cannot import benchmarks/bench_raising.py: RuntimeError: no dataset here (at benchmarks/bench_raising.py:5)";
+        for name in ["bench_first", "bench_second"] {
+            assert!(normal(run.line_of(name)).ends_with(error), "{run:?}");
+        }
+        assert!(run.line_of("bench_fine").contains("NEW"), "{run:?}");
+        let imports = std::fs::read_to_string(&count).unwrap();
+        assert_eq!(
+            imports.lines().count(),
+            1,
+            "imported once, not once per benchmark"
+        );
+    }
+);

@@ -2,7 +2,7 @@
 //! progress bar, under the run's context.
 
 use crate::report::progress::Progress;
-use crate::runner::{self, Benchmark, Reply, RunContext, SeedResult};
+use crate::runner::{self, Benchmark, Reply, RunContext, RunPlan, SeedResult};
 use crate::settings::Settings;
 use crate::store::Project;
 
@@ -65,15 +65,15 @@ impl Execution<'_> {
         reply: Reply,
     ) -> runner::Outcomes {
         let bar = self.progress.bench_started(label, seeds.len());
-        let run = runner::run_sides(
-            &self.context,
-            benches,
-            seeds,
+        let plan = RunPlan {
+            context: &self.context,
             settings,
-            self.in_process,
+            in_process: self.in_process,
             reply,
-            || bar.seed_done(),
-        );
+            seed_done: &|| bar.seed_done(),
+            say: &|line| bar.say(line),
+        };
+        let run = runner::run_sides(benches, seeds, &plan);
         self.progress.finish(bar);
         run
     }

@@ -146,6 +146,14 @@ impl Bar {
         }
     }
 
+    /// Print `line` on stderr, the bar redrawn below it.
+    pub fn say(&self, line: &str) {
+        match &self.0 {
+            BarKind::Bar(bar) => bar.suspend(|| eprintln!("{line}")),
+            _ => eprintln!("{line}"),
+        }
+    }
+
     /// Seeds done so far (0 when disabled).
     pub fn position(&self) -> u64 {
         match &self.0 {

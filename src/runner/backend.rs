@@ -89,6 +89,8 @@ pub struct RunPlan<'a> {
     pub reply: Reply,
     /// Called once per seed, when every side of it has run.
     pub seed_done: &'a (dyn Fn() + Sync),
+    /// Prints a line on stderr without breaking a progress bar.
+    pub say: &'a (dyn Fn(&str) + Sync),
 }
 
 /// What running one or more sides of a benchmark gave: results

@@ -31,7 +31,6 @@ pub use discover::LibraryError;
 pub use discover::{DiscoverError, LibraryFile};
 pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
 
-use crate::settings::Settings;
 pub use backend::{Backend, Outcomes, RunPlan, Source};
 pub use libraries::Libraries;
 
@@ -203,24 +202,9 @@ pub fn load_libraries(
     Ok(benchmarks)
 }
 
-/// Run `benches` (one side, or two for `--against`) on `seeds`, in a worker
-/// process unless `in_process`, each seed coming back as `reply` asks;
-/// `seed_done` is called once per seed, when every side of it has run.
-pub fn run_sides(
-    context: &RunContext,
-    benches: &[&Benchmark],
-    seeds: &[u64],
-    settings: &Settings,
-    in_process: bool,
-    reply: Reply,
-    seed_done: impl Fn() + Sync,
-) -> Outcomes {
-    let plan = RunPlan {
-        context,
-        settings,
-        in_process,
-        reply,
-        seed_done: &seed_done,
-    };
-    backend::run_sides(benches, seeds, &plan)
+/// Run `benches` (one side, or two for `--against`) on `seeds` as `plan`
+/// says (in a worker process unless `in_process`; `seed_done` called once
+/// per seed, when every side of it has run).
+pub fn run_sides(benches: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes {
+    backend::run_sides(benches, seeds, plan)
 }

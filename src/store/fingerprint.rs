@@ -188,6 +188,30 @@ mod tests {
     }
 
     #[test]
+    fn python_differences_name_the_version_and_shared_frameworks() {
+        let python = |version: &str, frameworks: &[(&str, &str)]| Environment {
+            python: Some(PythonEnvironment {
+                version: version.into(),
+                interpreter: "/usr/bin/python3".into(),
+                worker_env: Vec::new(),
+                other_workers_env: Vec::new(),
+                frameworks: frameworks
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            }),
+            ..env()
+        };
+        let was = python("3.11.2", &[("numpy", "1.26.4"), ("torch", "2.3.0")]);
+        let now = python("3.12.1", &[("numpy", "2.0.0"), ("jax", "0.4.30")]);
+        assert_eq!(
+            was.differences(&now),
+            ["python 3.11.2 → 3.12.1", "numpy 1.26.4 → 2.0.0"],
+            "a framework only one side imported is no difference"
+        );
+    }
+
+    #[test]
     fn sha256_matches_a_known_digest() {
         assert_eq!(
             hash_bytes(b"abc"),

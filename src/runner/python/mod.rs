@@ -59,6 +59,9 @@ pub struct Python {
     version: Arc<OnceLock<String>>,
     /// What each file's workers loaded.
     loaded: Arc<Mutex<BTreeMap<PathBuf, loaded::Loaded>>>,
+    /// Files that failed to import in this run, with why: their other
+    /// benchmarks fail at once, without another import.
+    failed_imports: Arc<Mutex<BTreeMap<PathBuf, String>>>,
 }
 
 impl Python {
@@ -96,6 +99,7 @@ impl Python {
             pools: Arc::default(),
             version: Arc::default(),
             loaded: Arc::default(),
+            failed_imports: Arc::default(),
         })
     }
 
@@ -109,6 +113,23 @@ impl Python {
         roots
     }
 
+    /// Why `file` failed to import earlier in this run, if it did.
+    fn import_failure(&self, file: &Path) -> Option<String> {
+        let failed = self
+            .failed_imports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        failed.get(file).cloned()
+    }
+
+    fn remember_import_failure(&self, file: &Path, message: &str) {
+        let mut failed = self
+            .failed_imports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        failed.insert(file.to_path_buf(), message.to_string());
+    }
+
     /// Record worker `index`'s added environment for `file`'s workers.
     fn record_env(&self, file: &Path, index: usize, env: &[(String, String)]) {
         let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
@@ -119,8 +140,14 @@ impl Python {
 
     /// Take a worker's report of what `file` loaded; warn in one line
     /// about each project package that came from outside this side's
-    /// tree.
-    fn record_loaded(&self, file: &Path, named: &Path, report: &serde_json::Value) {
+    /// tree, through `say`.
+    fn record_loaded(
+        &self,
+        say: &dyn Fn(&str),
+        file: &Path,
+        named: &Path,
+        report: &serde_json::Value,
+    ) {
         let mut all = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
         let loaded = all.entry(file.to_path_buf()).or_default();
         if !loaded.merge(report) {
@@ -137,11 +164,11 @@ impl Python {
                 Some(label) => format!("{label}'s checkout"),
                 None => "the project".into(),
             };
-            eprintln!(
+            say(&format!(
                 "warning: {side}{} imported `{package}` from {}, not from {home}: set `pythonpath` under [tool.pybench], or check which copy the environment installs",
                 named.display(),
                 from.display()
-            );
+            ));
         }
     }
 }
@@ -188,15 +215,21 @@ impl Python {
         worker_environment(&|name| std::env::var(name).ok(), cores(), workers, index)
     }
 
-    /// Under `-v`, worker `index`'s added environment.
-    pub(super) fn print_environment(&self, env: &[(String, String)], index: usize, workers: usize) {
+    /// Under `-v`, worker `index`'s added environment, through `say`.
+    pub(super) fn print_environment(
+        &self,
+        say: &dyn Fn(&str),
+        env: &[(String, String)],
+        index: usize,
+        workers: usize,
+    ) {
         if self.verbose {
             let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            eprintln!(
+            say(&format!(
                 "pybench: Python worker {}/{workers} environment: {}",
                 index + 1,
                 shown.join(" ")
-            );
+            ));
         }
     }
 }

@@ -47,7 +47,7 @@ pub(super) struct Pool {
 
 impl Pool {
     /// `workers` new workers importing `file`.
-    fn start(python: &Python, key: Key) -> Result<Pool, RunError> {
+    fn start(python: &Python, key: Key, say: &dyn Fn(&str)) -> Result<Pool, RunError> {
         let (tx, lines): (Sender<Line>, _) = mpsc::channel();
         let mut pool = Pool {
             key,
@@ -56,7 +56,7 @@ impl Pool {
         };
         for index in 0..pool.key.workers {
             let env = python.worker_env(pool.key.workers, index);
-            python.print_environment(&env, index, pool.key.workers);
+            python.print_environment(say, &env, index, pool.key.workers);
             python.record_env(&pool.key.file, index, &env);
             let mut process = Spawned::start(python, &env, index, tx.clone()).map_err(|e| {
                 RunError::Worker(format!(
@@ -109,6 +109,7 @@ impl Pools {
         python: &Python,
         file: &std::path::Path,
         workers: usize,
+        say: &dyn Fn(&str),
     ) -> Result<Pool, RunError> {
         let key = Key {
             file: file.to_path_buf(),
@@ -118,7 +119,7 @@ impl Pools {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         match kept.iter().position(|p| p.key == key) {
             Some(at) => Ok(kept.swap_remove(at)),
-            None => Pool::start(python, key),
+            None => Pool::start(python, key, say),
         }
     }
 

@@ -50,7 +50,13 @@ pub(super) fn run(sides: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcom
     };
     for bench in sides {
         let python = Python::of(bench);
-        match python.pools.take(python, &bench.source.path, workers) {
+        if let Some(failed) = python.import_failure(&bench.source.path) {
+            return run.finish(Err(RunError::Import(failed)));
+        }
+        match python
+            .pools
+            .take(python, &bench.source.path, workers, plan.say)
+        {
             Ok(pool) => run.pools.push(pool),
             Err(error) => return run.finish(Err(error)),
         }
@@ -107,7 +113,7 @@ impl Run<'_> {
         let reply: Value = serde_json::from_str(line)
             .map_err(|_| RunError::Worker(format!("a Python worker sent {line:?}")))?;
         if let Some(error) = reply.get("import_error").and_then(Value::as_str) {
-            return Err(RunError::Import(error.to_string()));
+            return Err(self.import_failed(side, error.to_string()));
         }
         let worker = &mut self.pools[side].workers[id];
         if let State::Busy { index, .. } = std::mem::replace(&mut worker.state, State::Idle) {
@@ -120,7 +126,12 @@ impl Run<'_> {
             }
             if let Some(loaded) = reply.get("loaded") {
                 let source = &self.sides[side].source;
-                Python::of(self.sides[side]).record_loaded(&source.path, &source.named, loaded);
+                Python::of(self.sides[side]).record_loaded(
+                    self.plan.say,
+                    &source.path,
+                    &source.named,
+                    loaded,
+                );
             }
             let text = reply.get("value").and_then(Value::as_str).unwrap_or("");
             let outcome = SeedOutcome {
@@ -135,6 +146,14 @@ impl Run<'_> {
         }
         self.hand_out(side, id);
         Ok(())
+    }
+
+    /// `side`'s file failed to import: said so for each of its benchmarks,
+    /// without importing it again.
+    fn import_failed(&self, side: usize, message: String) -> RunError {
+        let source = &self.sides[side].source;
+        Python::of(self.sides[side]).remember_import_failure(&source.path, &message);
+        RunError::Import(message)
     }
 
     /// Give idle worker `id` of `side` that side's next seed, if any is left.
@@ -167,10 +186,13 @@ impl Run<'_> {
                 how,
                 seeds: vec![self.seeds[index]],
             },
-            State::Importing => RunError::Import(format!(
-                "the Python worker {how} while importing {}",
-                self.sides[side].source.named.display()
-            )),
+            State::Importing => {
+                let named = self.sides[side].source.named.display();
+                self.import_failed(
+                    side,
+                    format!("the Python worker {how} while importing {named}"),
+                )
+            }
             State::Idle => RunError::Worker(format!("a Python worker {how} between seeds")),
         }
     }
