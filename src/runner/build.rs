@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use serde::Deserialize;
 
-use super::workspace;
+use super::{cargo, workspace};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -68,7 +68,7 @@ pub fn build_package(
         .filter(|a| {
             a.manifest_path
                 .as_ref()
-                .is_some_and(|m| workspace::under(m, dir))
+                .is_some_and(|m| cargo::under(m, dir))
         })
         .flat_map(|a| a.filenames)
         .collect();
@@ -142,7 +142,7 @@ fn run_build(
 ) -> Result<Vec<Artifact>, BuildError> {
     let started = std::time::Instant::now();
     let terminal = std::io::stderr().is_terminal();
-    let mut command = workspace::cargo();
+    let mut command = cargo::command();
     if let Some(target_dir) = target_dir {
         command.env("CARGO_TARGET_DIR", target_dir);
     }
@@ -228,7 +228,7 @@ pub fn built_libraries(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
     let release = meta.target_directory.join("release");
     let mut libraries: Vec<PathBuf> = meta
         .members()
-        .filter(|p| workspace::under(&p.manifest_path, dir))
+        .filter(|p| cargo::under(&p.manifest_path, dir))
         .flat_map(|p| &p.targets)
         .filter(|t| t.is_cdylib())
         .map(|t| {

@@ -368,7 +368,7 @@ impl Walk<'_> {
                 return Err(DiscoverError::NoCdylib(dir.to_path_buf()));
             }
             for package in rlibs {
-                eprintln!("{}", package.no_cdylib_warning());
+                eprintln!("{}", workspace::no_cdylib_warning(&package));
             }
             self.note(format_args!(
                 "skipped the Cargo package {}: no cdylib {}",

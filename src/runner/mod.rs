@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod build;
 pub mod call;
+mod cargo;
 pub mod context;
 pub mod describe;
 pub mod discover;

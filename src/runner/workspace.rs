@@ -6,12 +6,11 @@
 //! pybench starts, as cargo finds `Cargo.lock`.
 
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::Scope;
+use super::cargo::{self, Metadata, Package, under};
 use crate::store::{Project, git};
 
 /// The Cargo.toml key that lists benchmark paths for a whole workspace.
@@ -79,135 +78,21 @@ impl WorkspaceError {
     }
 }
 
-/// What `cargo metadata --no-deps` says about a workspace.
-#[derive(Debug, Deserialize)]
-pub struct Metadata {
-    pub workspace_root: PathBuf,
-    pub target_directory: PathBuf,
-    pub packages: Vec<Package>,
-    pub workspace_members: Vec<String>,
-    /// `[workspace.metadata]`.
-    #[serde(default)]
-    pub metadata: Value,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Package {
-    pub id: String,
-    pub name: String,
-    pub manifest_path: PathBuf,
-    pub targets: Vec<Target>,
-    #[serde(default)]
-    pub dependencies: Vec<Dependency>,
-    /// `[package.metadata]`.
-    #[serde(default)]
-    pub metadata: Value,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Target {
-    pub name: String,
-    pub kind: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Dependency {
-    /// The package depended on (whatever it is renamed to locally).
-    pub name: String,
-    /// `None` for a normal dependency, else "dev" or "build".
-    #[serde(default)]
-    pub kind: Option<String>,
-}
-
-impl Target {
-    pub fn is_cdylib(&self) -> bool {
-        self.kind.iter().any(|k| k == "cdylib")
-    }
-}
-
-impl Package {
-    pub fn builds_cdylib(&self) -> bool {
-        self.targets.iter().any(Target::is_cdylib)
-    }
-
-    /// Whether the library depends on the authoring crate (package `pybench`).
-    pub fn uses_pybench(&self) -> bool {
-        self.dependencies
-            .iter()
-            .any(|d| d.name == "pybench" && d.kind.is_none())
-    }
-
-    pub fn dir(&self) -> &Path {
-        self.manifest_path.parent().unwrap_or(Path::new("."))
-    }
-
-    /// The warning for a package that has benchmarks pybench cannot load.
-    pub fn no_cdylib_warning(&self) -> String {
-        format!(
-            "warning: crate `{}` depends on pybench but builds no cdylib, so pybench cannot load its benchmarks; add `crate-type = [\"cdylib\"]` under [lib] in {}",
-            self.name,
-            relative_to_cwd(&self.manifest_path).display()
-        )
-    }
-}
-
-impl Metadata {
-    /// The workspace's own packages, by name.
-    pub fn members(&self) -> impl Iterator<Item = &Package> {
-        let mut members: Vec<&Package> = self
-            .packages
-            .iter()
-            .filter(|p| self.workspace_members.contains(&p.id))
-            .collect();
-        members.sort_by(|a, b| a.name.cmp(&b.name));
-        members.into_iter()
-    }
-}
-
 /// `cargo metadata --no-deps` of the workspace that `dir` is in.
 pub fn metadata(dir: &Path) -> Result<Metadata, WorkspaceError> {
-    let failed = |reason: String| WorkspaceError::Metadata {
+    cargo::metadata(dir).map_err(|reason| WorkspaceError::Metadata {
         dir: dir.to_path_buf(),
         reason,
-    };
-    let output = cargo()
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--offline",
-        ])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| failed(format!("cannot run cargo: {e}")))?;
-    if !output.status.success() {
-        return Err(failed(cargo_error(&String::from_utf8_lossy(
-            &output.stderr,
-        ))));
-    }
-    serde_json::from_slice(&output.stdout).map_err(|e| failed(e.to_string()))
+    })
 }
 
-/// Cargo's own error, from its first `error:` line to the end, on one line:
-/// what is wrong and where, and cargo's advice (a nested crate's "believes
-/// it's in a workspace when it's not" names both manifests and the fix).
-fn cargo_error(stderr: &str) -> String {
-    let Some(start) = stderr.find("error: ") else {
-        return "cargo metadata failed".into();
-    };
-    let text = &stderr[start + "error: ".len()..];
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Whether the manifest cargo names is at or under `dir`: as cargo names it
-/// (a workspace member that is a symlink to a crate elsewhere) or resolved
-/// (a package named through a symlinked parent).
-pub fn under(manifest: &Path, dir: &Path) -> bool {
-    let resolved = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let named = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    manifest.starts_with(&named) || resolved(manifest).starts_with(resolved(dir))
+/// The warning for a package that has benchmarks pybench cannot load.
+pub fn no_cdylib_warning(package: &Package) -> String {
+    format!(
+        "warning: crate `{}` depends on pybench but builds no cdylib, so pybench cannot load its benchmarks; add `crate-type = [\"cdylib\"]` under [lib] in {}",
+        package.name,
+        relative_to_cwd(&package.manifest_path).display()
+    )
 }
 
 /// Packages to build together: a workspace's root (`None` when cargo
@@ -378,7 +263,7 @@ fn benchmark_crates(
         } else if package.builds_cdylib() {
             chosen.push(package);
         } else {
-            eprintln!("{}", package.no_cdylib_warning());
+            eprintln!("{}", no_cdylib_warning(package));
         }
     }
     if chosen.is_empty() {
@@ -465,27 +350,11 @@ pub fn project_inputs(root: &Path) -> Result<Vec<String>, WorkspaceError> {
 
 fn find_root(cwd: &Path) -> PathBuf {
     if cwd.ancestors().any(|d| d.join("Cargo.toml").is_file())
-        && let Some(root) = cargo_workspace_root(cwd)
+        && let Some(root) = cargo::workspace_root(cwd)
     {
         return root;
     }
     git::work_tree_root(cwd).unwrap_or_else(|| cwd.to_path_buf())
-}
-
-/// The root of the Cargo workspace `cwd` is in, as cargo finds it.
-fn cargo_workspace_root(cwd: &Path) -> Option<PathBuf> {
-    let output = cargo()
-        .args(["locate-project", "--workspace", "--message-format", "plain"])
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    let manifest = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
-    manifest.parent().map(Path::to_path_buf)
 }
 
 /// `path` as seen from the current directory: relative when it shares
@@ -515,11 +384,6 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
     } else {
         relative
     }
-}
-
-/// The cargo that runs pybench (`cargo pybench`), else the one on the PATH.
-pub(super) fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 #[cfg(test)]
