@@ -227,6 +227,12 @@ pbtest!(
             history.stderr,
             "note: not inside a git repository: no history for .pybench/baselines.jsonl\n"
         );
+        let forget = cmd.run(&["forget", "no_commit"]);
+        assert_eq!(forget.code, 0, "{forget:?}");
+        assert_eq!(
+            forget.stdout,
+            "forgot bench_no_commit: 6 seeds, measured before the first commit\n"
+        );
     }
 );
 

@@ -39,10 +39,10 @@ pub fn run(args: &ForgetArgs) -> Result<i32, Error> {
     for name in &names {
         let stored = store.get(name).expect("found above, under the lock");
         out.push_str(&format!(
-            "forgot {}: {} seeds, measured at {}\n",
+            "forgot {}: {} seeds, {}\n",
             terminal::bench_name(name),
             stored.seeds.len(),
-            stored.git_commit.as_deref().unwrap_or("no commit")
+            super::show::measured_at(stored)
         ));
     }
     store.forget(&names)?;

@@ -27,7 +27,7 @@ fn slot_means(baseline: &Baseline) -> String {
 
 /// `measured at COMMIT`: the commit a baseline was measured at (not the
 /// one that committed it), or that there was none yet.
-fn measured_at(baseline: &Baseline) -> String {
+pub(super) fn measured_at(baseline: &Baseline) -> String {
     match &baseline.git_commit {
         Some(commit) => format!("measured at {commit}"),
         None => "measured before the first commit".into(),
