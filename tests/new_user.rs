@@ -299,6 +299,41 @@ pbtest!(
 );
 
 pbtest!(
+    a_seed_longer_than_the_interval_still_gets_progress_lines,
+    |dir: TestDir, cmd: Pybench| {
+        let faults = crate::util::faults();
+        let args = [faults.to_str().unwrap(), "--bench", "slow", "-j", "8"];
+        // Every seed takes 1.5 s: only a heartbeat can speak before one ends.
+        let env = [
+            ("PYBENCH_FAULTS_SLEEP_MS", "1500"),
+            ("PYBENCH_PROGRESS_INTERVAL", "0.3"),
+        ];
+        let run = cmd.run_env(&args, &env);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stderr.contains("pybench: bench_slow: 0/8 seeds, "),
+            "{}",
+            run.stderr
+        );
+        let bad = cmd.run_env(
+            &args,
+            &[
+                ("PYBENCH_FAULTS_SLEEP_MS", "0"),
+                ("PYBENCH_PROGRESS_INTERVAL", "soon"),
+            ],
+        );
+        assert_eq!(bad.code, 0, "{bad:?}");
+        assert!(
+            bad.stderr.contains(
+                "warning: PYBENCH_PROGRESS_INTERVAL=soon is not a number of seconds from 0.1 to 86400; progress lines come every 30 s"
+            ),
+            "{}",
+            bad.stderr
+        );
+    }
+);
+
+pbtest!(
     a_flagged_slot_draws_no_sensitivity_warning,
     |dir: TestDir, cmd: Pybench| {
         // The regression varies by seed: a large MDE, and the slot still flagged.

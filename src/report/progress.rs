@@ -1,21 +1,27 @@
 //! Progress on stderr, never on stdout or in `--json`. On a terminal, one
 //! bar per running benchmark (seeds done of the total, with an ETA).
 //! Without one (CI logs, pipes) a line when a benchmark starts, a line when
-//! it finishes, and during a long benchmark a line at most every 30 s, so
-//! an hour-long run is never silent. Nothing with `-q`.
+//! it finishes, and during a long benchmark a line every 30 s (or
+//! `PYBENCH_PROGRESS_INTERVAL`), also while one seed takes an hour, so a
+//! CI log is never silent for long. Nothing with `-q`.
 //!
 //! The runner reports through [`Progress::bench_started`],
 //! [`Bar::seed_done`] (safe from any worker thread) and [`Progress::finish`].
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How often, at most, a line reports a running benchmark without a terminal.
 pub const LINE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The environment variable that sets that interval, in seconds.
+pub const INTERVAL_VAR: &str = "PYBENCH_PROGRESS_INTERVAL";
 
 /// The run's progress display.
 pub struct Progress {
@@ -34,7 +40,15 @@ pub struct Bar(BarKind);
 enum BarKind {
     Off,
     Bar(ProgressBar),
-    Line(Lines),
+    /// The lines, and the heartbeat that says them while no seed ends.
+    Line(Arc<Lines>, Heartbeat),
+}
+
+/// A thread that says a benchmark's progress every interval; dropping
+/// `stop` ends it.
+struct Heartbeat {
+    stop: Sender<()>,
+    thread: JoinHandle<()>,
 }
 
 /// A benchmark's progress as lines: its seeds done and when it last said so.
@@ -65,7 +79,7 @@ impl Progress {
         } else if std::io::stderr().is_terminal() {
             Progress::new(true)
         } else {
-            Progress::lines(LINE_INTERVAL)
+            Progress::lines(line_interval())
         }
     }
 
@@ -113,7 +127,8 @@ impl Progress {
                     last: Mutex::new(Instant::now()),
                 };
                 eprintln!("pybench: {} started: {n_seeds} seeds", lines.name);
-                BarKind::Line(lines)
+                let lines = Arc::new(lines);
+                BarKind::Line(Arc::clone(&lines), heartbeat(lines))
             }
         })
     }
@@ -125,7 +140,12 @@ impl Progress {
                 bar.finish_and_clear();
                 multi.remove(&bar);
             }
-            (BarKind::Line(lines), _) => eprintln!("{}", lines.finished()),
+            (BarKind::Line(lines, heartbeat), _) => {
+                // Stopped first, so that no line of it follows this one.
+                drop(heartbeat.stop);
+                let _ = heartbeat.thread.join();
+                eprintln!("{}", lines.finished());
+            }
             _ => {}
         }
     }
@@ -137,7 +157,7 @@ impl Bar {
         match &self.0 {
             BarKind::Off => {}
             BarKind::Bar(bar) => bar.inc(1),
-            BarKind::Line(lines) => {
+            BarKind::Line(lines, _) => {
                 lines.done.fetch_add(1, Ordering::Relaxed);
                 if let Some(line) = lines.due(Instant::now()) {
                     eprintln!("{line}");
@@ -159,7 +179,7 @@ impl Bar {
         match &self.0 {
             BarKind::Off => 0,
             BarKind::Bar(bar) => bar.position(),
-            BarKind::Line(lines) => lines.done.load(Ordering::Relaxed),
+            BarKind::Line(lines, _) => lines.done.load(Ordering::Relaxed),
         }
     }
 }
@@ -189,6 +209,40 @@ impl Lines {
             self.total,
             elapsed(self.started.elapsed())
         )
+    }
+}
+
+/// Say `lines`' progress every interval, also while no seed ends (a seed
+/// can take an hour).
+fn heartbeat(lines: Arc<Lines>) -> Heartbeat {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(lines.interval) {
+            if let Some(line) = lines.due(Instant::now()) {
+                eprintln!("{line}");
+            }
+        }
+    });
+    Heartbeat { stop, thread }
+}
+
+/// The interval of [`INTERVAL_VAR`], else [`LINE_INTERVAL`]; a value that
+/// is not a number of seconds from 0.1 to a day is said once and ignored.
+fn line_interval() -> Duration {
+    let Some(text) = std::env::var_os(INTERVAL_VAR) else {
+        return LINE_INTERVAL;
+    };
+    let seconds = text.to_str().and_then(|t| t.trim().parse::<f64>().ok());
+    match seconds {
+        Some(s) if (0.1..=86_400.0).contains(&s) => Duration::from_secs_f64(s),
+        _ => {
+            eprintln!(
+                "warning: {INTERVAL_VAR}={} is not a number of seconds from 0.1 to 86400; progress lines come every {} s",
+                super::terminal::escape(&text.to_string_lossy()),
+                LINE_INTERVAL.as_secs()
+            );
+            LINE_INTERVAL
+        }
     }
 }
 
