@@ -23,7 +23,6 @@ fn isolation(c: &mut Criterion) {
     let mut skipped = Vec::new();
     let benchmarks = library::load_benchmarks(
         &path,
-        &path,
         None,
         &mut skipped,
         pybench_cli::runner::Libraries::shared(&Default::default()),

@@ -234,6 +234,7 @@ pbtest!(
         assert!((0.05..0.055).contains(&p), "{p}");
         std::fs::write(baseline_path(dir.path()), &line).unwrap();
         let run = cmd.run(&[lib, "--family", "none"]);
+        assert_eq!(run.code, 0, "{run:?}");
         let bench_line = run.line_of("bench_p_near_alpha");
         assert!(bench_line.contains(" PASS "), "{run:?}");
         assert_p_apart(p_after(bench_line, "p="), p, 0.05);
@@ -243,6 +244,7 @@ pbtest!(
         assert!((0.0495..0.0505).contains(&p) && p != 0.05, "{p}");
         std::fs::write(dir.path().join("reference.jsonl"), &line).unwrap();
         let run = cmd.run(&["compare", "reference.jsonl", "current.jsonl"]);
+        assert_eq!(run.code, 0, "{run:?}");
         let slot_line = run
             .stdout
             .lines()

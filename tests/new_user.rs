@@ -181,7 +181,8 @@ pbtest!(
         assert_eq!(table.len(), 2, "{}", run.stdout);
         // Every column ends where its heading ends (right-aligned Δ, p, MDE).
         for heading in ["Δ", "p", "MDE"] {
-            let end = table[0].find(heading).unwrap() + heading.len();
+            // " p" so as not to find the p of "step".
+            let end = table[0].find(&format!(" {heading}")).unwrap() + 1 + heading.len();
             let column = table[0][..end].chars().count();
             let row_end: usize = table[1].chars().take(column).count();
             assert_eq!(row_end, column, "{table:?}");

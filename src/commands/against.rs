@@ -25,7 +25,7 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let args = &check.run;
     let context = RunContext::catching_signals();
-    let mut pipeline = super::pipeline(
+    let pipeline = super::pipeline(
         context,
         &args.reports,
         &args.write,
@@ -83,11 +83,8 @@ pub fn run(check: &CheckArgs, rev: &str) -> Result<i32, Error> {
         family_size: pipeline.family_size(&names, &references),
         project: &args.search.store.project,
     };
-    pipeline.sources = current
-        .iter()
-        .map(|b| b.source.source_key.clone())
-        .collect();
-    pipeline.run(&names, references, |index, reference| {
+    let sources = runner::source_keys(&current);
+    pipeline.run(&names, &sources, references, |index, reference| {
         match (current.get(index), reference) {
             (Some(bench), Reference::Revision { .. }) => {
                 verdict::run_benchmark(bench, &overrides, reference, seed_source, &execution)

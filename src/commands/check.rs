@@ -118,10 +118,6 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
         pipeline.missing = missing(&found, &store);
     }
     let names: Vec<&str> = benchmarks.iter().map(|b| b.name.as_str()).collect();
-    pipeline.sources = benchmarks
-        .iter()
-        .map(|b| b.source.source_key.clone())
-        .collect();
     let references = References::Stored(&mut store);
     let progress = Progress::for_terminal(args.reports.quiet);
     let execution = Execution {
@@ -136,7 +132,8 @@ fn judged(args: &RunArgs, how: How, mode: RunMode, started: Instant) -> Result<i
     if execution.family_size <= 1 {
         pipeline.family = Family::None;
     }
-    pipeline.run(&names, references, |index, reference| {
+    let sources = runner::source_keys(benchmarks);
+    pipeline.run(&names, &sources, references, |index, reference| {
         verdict::run_benchmark(
             &benchmarks[index],
             &overrides,

@@ -26,7 +26,7 @@ pub fn run(args: &MergeArgs) -> Result<i32, Error> {
     let mode = joined[0].mode;
     // A signal stops the merge before any baseline is written, as a run.
     let context = RunContext::catching_signals();
-    let mut pipeline = super::pipeline(
+    let pipeline = super::pipeline(
         context,
         &args.reports,
         &args.write,
@@ -40,9 +40,10 @@ pub fn run(args: &MergeArgs) -> Result<i32, Error> {
         check_baselines(args, &joined, &store)?;
     }
     let names: Vec<&str> = joined.iter().map(|j| j.name.as_str()).collect();
-    pipeline.sources = joined.iter().map(|j| j.source.clone()).collect();
+    let sources: Vec<Option<String>> = joined.iter().map(|j| j.source.clone()).collect();
     pipeline.run(
         &names,
+        &sources,
         References::Stored(&mut store),
         |index, reference| verdict::judge_joined(&joined[index], reference.stored()),
     )

@@ -156,7 +156,6 @@ pub fn pipeline(
         missing: Vec::new(),
         column: Default::default(),
         lambdas: Default::default(),
-        sources: Vec::new(),
         shown: 0,
     })
 }

@@ -28,8 +28,7 @@ impl Execution<'_> {
         seeds: &[u64],
         settings: &Settings,
     ) -> (Result<Vec<Vec<SeedResult>>, String>, String) {
-        let run = self.run_raw(benches, seeds, settings, Reply::Scores);
-        (run.outcomes.map_err(|e| e.to_string()), run.output)
+        self.run_labeled(&benches[0].name, benches, seeds, settings)
     }
 
     /// [`Execution::run`] with its progress bar labelled `label`.

@@ -47,10 +47,6 @@ pub struct Pipeline {
     pub column: NameColumn,
     /// The `λ*` of the run's MDEs, each solved once for the whole run.
     pub lambdas: Lambdas,
-    /// Where each benchmark of the run was found (empty when unknown):
-    /// a streamed line of a failed import waits while the next benchmark
-    /// is of the same file, so that the file reads as one line.
-    pub sources: Vec<Option<String>>,
     /// How many results are shown, when lines stream.
     pub shown: usize,
 }
@@ -59,9 +55,13 @@ impl Pipeline {
     /// Judge `benchmarks` in order against `references` (`produce` runs
     /// or joins one, given its reference), print, write baselines (only
     /// against stored ones) and reports. The result is the exit code.
+    /// `sources` says where each was found (shorter when unknown): a
+    /// streamed line of a failed import waits while the next benchmark is
+    /// of the same file, so that the file reads as one line.
     pub fn run(
         mut self,
         benchmarks: &[&str],
+        sources: &[Option<String>],
         mut references: References,
         mut produce: impl FnMut(usize, Reference<'_>) -> BenchResult,
     ) -> Result<i32, Error> {
@@ -79,11 +79,12 @@ impl Pipeline {
             self.context.check()?;
             let result = saving.keep(result, &mut updates, repo.as_ref());
             self.take(result, &mut results);
-            self.show_unless_file_continues(&results, index + 1);
+            self.show_unless_file_continues(&results, sources.get(index + 1));
         }
         for missing in std::mem::take(&mut self.missing) {
             self.take(missing, &mut results);
         }
+        self.show_unless_file_continues(&results, None);
         let (results, unsaved, trailer) = match &mut references {
             References::Stored(store) => {
                 let (results, unsaved) = save(store, updates, results);
@@ -174,31 +175,34 @@ impl Pipeline {
         self.family != Family::None && self.mode == RunMode::Check
     }
 
-    /// Keep a produced result; show it now unless the lines wait.
-    fn take(&mut self, result: BenchResult, results: &mut Vec<BenchResult>) {
+    /// Keep a produced result; unless the lines wait for the whole run,
+    /// it is shown by [`Pipeline::show_unless_file_continues`] (or at the
+    /// end).
+    fn take(&self, result: BenchResult, results: &mut Vec<BenchResult>) {
         if self.defers() {
             results.push(result);
-            return;
-        }
-        let result = family::sense_alone(result, &self.lambdas);
-        let failed_import = shared_error::failed_import(&result);
-        results.push(result);
-        if !failed_import {
-            self.show_unshown(results);
+        } else {
+            results.push(family::sense_alone(result, &self.lambdas));
         }
     }
 
-    /// Show the waiting lines of a failed import unless benchmark `next`
-    /// is of the same file.
-    fn show_unless_file_continues(&mut self, results: &[BenchResult], next: usize) {
+    /// Show what is not shown yet, unless the last is a failed import and
+    /// the next benchmark (found at `next`) is of the same file.
+    fn show_unless_file_continues(
+        &mut self,
+        results: &[BenchResult],
+        next: Option<&Option<String>>,
+    ) {
         if self.defers() {
             return;
         }
-        let Some(last) = results.get(self.shown..).and_then(<[_]>::last) else {
-            return;
-        };
-        let continues = self.sources.get(next).is_some_and(|s| *s == last.source);
-        if !continues {
+        let waits = results
+            .get(self.shown..)
+            .and_then(<[_]>::last)
+            .is_some_and(|last| {
+                shared_error::failed_import(last) && next.is_some_and(|s| *s == last.source)
+            });
+        if !waits {
             self.show_unshown(results);
         }
     }

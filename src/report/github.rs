@@ -127,11 +127,7 @@ pub fn summary(results: &[BenchResult]) -> String {
         let (flagged, meta_p) = match r.comparison() {
             Some(c) => (
                 format!("{}/{}", c.n_flagged(), c.slots.len()),
-                terminal::p_digits(
-                    r.meta_p().unwrap_or(c.meta_p),
-                    r.family.as_ref().map_or(r.alpha.get(), |f| f.threshold),
-                    4,
-                ),
+                terminal::p_digits(r.meta_p().unwrap_or(c.meta_p), r.verdict_threshold(), 4),
             ),
             None => ("–".into(), "–".into()),
         };

@@ -26,18 +26,9 @@ fn shared_key(result: &BenchResult) -> Option<(&str, &str)> {
 /// `results` cut, in order, into runs of consecutive failed imports of one
 /// file with one message, and single results.
 pub fn runs(results: &[BenchResult]) -> Vec<&[BenchResult]> {
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for end in 1..=results.len() {
-        let joins = end < results.len()
-            && shared_key(&results[end]).is_some()
-            && shared_key(&results[end]) == shared_key(&results[start]);
-        if !joins {
-            runs.push(&results[start..end]);
-            start = end;
-        }
-    }
-    runs
+    results
+        .chunk_by(|a, b| shared_key(a).is_some() && shared_key(a) == shared_key(b))
+        .collect()
 }
 
 /// A run as the one result its line shows: a single result as it is; a

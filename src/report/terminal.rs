@@ -106,7 +106,7 @@ pub fn bench_lines(result: &BenchResult, verbose: bool, column: NameColumn) -> S
             cmp.slots.len(),
             p_text(
                 result.meta_p().unwrap_or(cmp.meta_p),
-                verdict_threshold(result)
+                result.verdict_threshold()
             )
         ),
         _ => String::new(),
@@ -227,15 +227,6 @@ fn family_line(result: &BenchResult) -> String {
         ),
         None => String::new(),
     }
-}
-
-/// What a benchmark's verdict compares its meta-p with: its alpha, or the
-/// corrected threshold of a corrected run.
-fn verdict_threshold(result: &BenchResult) -> f64 {
-    result
-        .family
-        .as_ref()
-        .map_or(result.alpha.get(), |f| f.threshold)
 }
 
 pub fn rule() -> String {

@@ -300,6 +300,14 @@ impl BenchResult {
         }
     }
 
+    /// What its verdict compares its meta-p with: its alpha, or the
+    /// corrected threshold of a corrected run.
+    pub fn verdict_threshold(&self) -> f64 {
+        self.family
+            .as_ref()
+            .map_or(self.alpha.get(), |f| f.threshold)
+    }
+
     /// The meta-p the verdict read: the refined one of the run-level
     /// correction, an adaptive check's stage-wise one, or the engine's.
     pub fn meta_p(&self) -> Option<f64> {

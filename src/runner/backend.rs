@@ -116,11 +116,10 @@ pub struct Source {
     pub path: PathBuf,
     /// As discovered, for display.
     pub named: PathBuf,
-    /// Where it comes from: its Cargo package's directory, or the file
-    /// itself. A baseline records it, to tell MISSING from out of scope.
-    pub origin: PathBuf,
-    /// `origin` as a baseline records it (`runner::source_key`): a path
-    /// from the project root; None outside it.
+    /// Where it comes from (its Cargo package's directory, or the file
+    /// itself) as a baseline records it, to tell MISSING from out of scope
+    /// (`runner::source_key`): a path from the project root; None outside
+    /// it.
     pub source_key: Option<String>,
     pub backend: Arc<dyn Backend>,
     /// Whatever must outlive the benchmarks' entry points (a library
@@ -132,14 +131,12 @@ impl Source {
     pub fn new(
         path: PathBuf,
         named: PathBuf,
-        origin: PathBuf,
         source_key: Option<String>,
         backend: Arc<dyn Backend>,
     ) -> Source {
         Source {
             path,
             named,
-            origin,
             source_key,
             backend,
             _keep_alive: None,

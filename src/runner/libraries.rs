@@ -56,13 +56,8 @@ impl Backend for Libraries {
             let found = if search.in_process {
                 let source = canonical_source(file);
                 let key = source_key(&search.project, &source);
-                let found = library::load_benchmarks(
-                    &file.path,
-                    &source,
-                    key,
-                    &mut skipped,
-                    Arc::clone(&backend),
-                )?;
+                let found =
+                    library::load_benchmarks(&file.path, key, &mut skipped, Arc::clone(&backend))?;
                 let empty = found.is_empty();
                 benchmarks.extend(found);
                 !empty
@@ -210,13 +205,7 @@ fn described(
             pairs,
         } = request;
         let key = source_key(project, &origin);
-        let source = Arc::new(Source::new(
-            path,
-            named.clone(),
-            origin,
-            key,
-            Arc::clone(backend),
-        ));
+        let source = Arc::new(Source::new(path, named.clone(), key, Arc::clone(backend)));
         match description {
             Ok(settings) => benchmarks.extend(pairs.into_iter().zip(settings).map(
                 |((name, _), settings)| Benchmark {

@@ -145,11 +145,10 @@ unsafe fn symbol<T: Copy>(
 }
 
 /// Load `path` in this process (`--in-process`), call its companions, and
-/// return its benchmarks (empty if it exports none); `source` and its
-/// `source_key` say where it comes from.
+/// return its benchmarks (empty if it exports none); `source_key` says
+/// where it comes from.
 pub fn load_benchmarks(
     path: &Path,
-    source: &Path,
     source_key: Option<String>,
     skipped: &mut Vec<String>,
     backend: Arc<dyn Backend>,
@@ -170,7 +169,7 @@ pub fn load_benchmarks(
     // Never unloaded: a thread the benchmark left running may still be in
     // its code after the run (a late `emit`); the process's exit unloads it.
     let library = Arc::new(
-        Source::new(path, named, source.to_path_buf(), source_key, backend)
+        Source::new(path, named, source_key, backend)
             .holding(Box::new(std::mem::ManuallyDrop::new(handle))),
     );
     Ok(benchmarks

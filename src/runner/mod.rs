@@ -32,7 +32,7 @@ pub use discover::LibraryError;
 pub use discover::{DiscoverError, LibraryFile};
 pub use seeds::{SeedEntropyError, SeedSource, fresh_seeds};
 
-pub use backend::{Backend, Outcomes, RunPlan, Source};
+pub use backend::{Backend, Outcomes, RunPlan, Source, run_sides};
 pub use libraries::Libraries;
 
 /// `--bench x` and `--bench bench_x` both name `bench_x`.
@@ -90,6 +90,14 @@ pub struct Search {
     /// The command's file hashes (its `Project`'s): a library is hashed
     /// once per command, and not again while unchanged.
     pub hashes: std::sync::Arc<crate::store::hash_cache::HashCache>,
+}
+
+/// Where each of `benchmarks` was found, as a baseline records it.
+pub fn source_keys(benchmarks: &[Benchmark]) -> Vec<Option<String>> {
+    benchmarks
+        .iter()
+        .map(|b| b.source.source_key.clone())
+        .collect()
 }
 
 /// `source` (a package directory or library file) as a baseline records
@@ -201,11 +209,4 @@ pub fn load_libraries(
         benchmarks.extend(python.list(context, &python_files, search)?);
     }
     Ok(benchmarks)
-}
-
-/// Run `benches` (one side, or two for `--against`) on `seeds` as `plan`
-/// says (in a worker process unless `in_process`; `seed_done` called once
-/// per seed, when every side of it has run).
-pub fn run_sides(benches: &[&Benchmark], seeds: &[u64], plan: &RunPlan) -> Outcomes {
-    backend::run_sides(benches, seeds, plan)
 }

@@ -269,7 +269,6 @@ fn walk_file(
     Ok(nodes)
 }
 
-/// Opens the repository containing `dir`, telling "no repository here"
 /// The tree of commit `id` (full hex) in `repo`.
 pub fn commit_tree<'r>(repo: &'r gix::Repository, id: &str) -> Result<gix::Tree<'r>, GitError> {
     let oid = ObjectId::from_hex(id.as_bytes()).map_err(|e| GitError::Revision {
@@ -283,6 +282,7 @@ pub fn commit_tree<'r>(repo: &'r gix::Repository, id: &str) -> Result<gix::Tree<
         .map_err(|e| object_err(repo, oid, e))
 }
 
+/// Opens the repository containing `dir`, telling "no repository here"
 /// (`None`) apart from a repository that exists but cannot be opened.
 pub fn discover(dir: &Path) -> Result<Option<gix::Repository>, GitError> {
     use gix::discover::upwards::Error as Upwards;

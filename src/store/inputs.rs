@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::Metadata;
-use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -60,10 +59,8 @@ pub fn pin_all(project: &Project, specs: &[String]) -> Result<Pins, InputError> 
 /// The first input on which two sets of pins disagree, as each side has
 /// it: `data/x.csv sha256:81bf9fa8d…`, or `data/x.csv unpinned`.
 pub fn first_difference(a: Option<&Pins>, b: Option<&Pins>) -> (String, String) {
-    let (a, b) = (
-        a.cloned().unwrap_or_default(),
-        b.cloned().unwrap_or_default(),
-    );
+    let empty = Pins::new();
+    let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
     let spec = a
         .keys()
         .chain(b.keys())
@@ -74,7 +71,7 @@ pub fn first_difference(a: Option<&Pins>, b: Option<&Pins>) -> (String, String) 
         Some(pin) => format!("{spec} {}…", pin.sha256.get(..19).unwrap_or(&pin.sha256)),
         None => format!("{spec} unpinned"),
     };
-    (side(&a), side(&b))
+    (side(a), side(b))
 }
 
 /// Pin one input: a glob (which may match nothing), else a path that must
@@ -206,8 +203,7 @@ fn file_hash(
     path: &Path,
     meta: &Metadata,
 ) -> Result<String, InputError> {
-    let kind = meta.file_type();
-    if !kind.is_file() || kind.is_fifo() || kind.is_char_device() || kind.is_block_device() {
+    if !meta.is_file() {
         return Err(InputError::NotRegular {
             input: spec.to_string(),
             path: path.to_path_buf(),

@@ -34,9 +34,7 @@ pub fn code_hash(
         let bytes = std::fs::read(file).unwrap_or_default();
         add(file.as_os_str().as_encoded_bytes(), &bytes);
     }
-    let digest = hasher.finalize();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{:x}", hasher.finalize())
 }
 
 #[cfg(test)]

@@ -77,9 +77,8 @@ pub(super) fn list(
     for ((file, path), listed) in files.iter().zip(canonical).zip(listed.files) {
         let key = super::super::source_key(&python.project, &path);
         let source = Arc::new(Source::new(
-            path.clone(),
-            file.path.clone(),
             path,
+            file.path.clone(),
             key,
             Arc::clone(backend),
         ));
